@@ -1,0 +1,3 @@
+from cospiral.cli import main
+
+main()

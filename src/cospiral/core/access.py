@@ -1,0 +1,62 @@
+"""The one mechanism that scopes every page, download and form to a territory.
+
+A view decorated with ``territory_view(...)`` receives ``request.territory`` and
+``request.role``; a user without a membership gets a 404 (the territory's existence is
+not revealed), a member whose role is not allowed gets a 403. Selectors then read with
+``Model.objects.of(request.territory)``.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from cospiral.territories.models import Membership, Role, Territory
+
+READ = (Role.COORDINATOR, Role.FACILITATOR, Role.PARTNER, Role.OBSERVER)
+ENTER_CARDS = (Role.COORDINATOR, Role.FACILITATOR)
+MANAGE = (Role.COORDINATOR,)
+
+
+def role_in(user, territory) -> str | None:
+    if not user.is_authenticated:
+        return None
+    if user.is_superuser:
+        return Role.COORDINATOR
+    return (
+        Membership.objects.of(territory).filter(user=user).values_list("role", flat=True).first()
+    )
+
+
+def territory_view(roles=READ):
+    allowed = {str(r) for r in roles}
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, territory: str, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            obj = Territory.objects.filter(slug=territory).select_related("grid_version").first()
+            role = role_in(request.user, obj) if obj else None
+            if role is None:
+                raise Http404("No such territory.")
+            if role not in allowed:
+                raise PermissionDenied
+            request.territory = obj
+            request.role = role
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def can_manage(request) -> bool:
+    return getattr(request, "role", None) == Role.COORDINATOR
+
+
+def can_enter_cards(request) -> bool:
+    return getattr(request, "role", None) in {str(r) for r in ENTER_CARDS}

@@ -1,0 +1,106 @@
+"""Questions and cards (post-its): the citizens' own words."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned
+from cospiral.grid.models import pick_language
+
+
+class Question(TerritoryOwned):
+    """Q1–Q4 of the method (copied into each territory from the shipped data) or a custom
+    question. ``code`` is the stable identifier used in imports and exports."""
+
+    code = models.CharField(_("code"), max_length=12,
+                            help_text=_("Q1–Q4 for the method's questions; your own code otherwise."))
+    texts = models.JSONField(_("texts"), default=dict)
+    is_method_question = models.BooleanField(_("question of the method"), default=False)
+    enabled_cycles = models.ManyToManyField("territories.Cycle", blank=True,
+                                            related_name="questions",
+                                            verbose_name=_("asked in cycles"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_question_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} · {self.text()}"
+
+    def text(self, language: str | None = None) -> str:
+        return pick_language(self.texts, language)
+
+
+class CardQuerySet(models.QuerySet):
+    def of(self, territory):
+        if territory is None:
+            raise ValueError("A territory is required to read territory-owned rows.")
+        return self.filter(territory=territory)
+
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+
+class Card(TerritoryOwned):
+    """One post-it: one idea, written by one person, in answer to one question."""
+
+    class Channel(models.TextChoices):
+        PAPER = "paper", _("Paper")
+        ONLINE = "online", _("Online")
+
+    group = models.ForeignKey("groups.Group", on_delete=models.PROTECT, related_name="cards",
+                              verbose_name=_("group"))
+    session = models.ForeignKey("groups.Session", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="cards", verbose_name=_("session"))
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="cards",
+                                 verbose_name=_("question"))
+    text = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices,
+                               default=Channel.PAPER)
+    author_tag = models.CharField(
+        _("anonymous author tag"), max_length=40, blank=True,
+        help_text=_("Optional: the same tag for cards by the same person, never a name."),
+    )
+    ref = models.CharField(
+        _("reference"), max_length=64, blank=True,
+        help_text=_("Your own number for this card, e.g. the number written on the paper post-it."),
+    )
+    import_key = models.CharField(_("import key"), max_length=64, null=True, blank=True,
+                                  editable=False)
+    component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="cards", verbose_name=_("component"))
+    full_code = models.CharField(_("full code"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("entered by"))
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("deleted by"))
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("card")
+        verbose_name_plural = _("cards")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # Re-importing a file never duplicates a card.
+            models.UniqueConstraint(fields=["territory", "import_key"], name="unique_import_key"),
+        ]
+        indexes = [
+            models.Index(fields=["territory", "group", "question"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]

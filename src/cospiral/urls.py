@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from cospiral.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
+         name="password_change_done"),
+    path("admin/", admin.site.urls),
+    path("grid/", include("cospiral.grid.urls")),
+    path("p/", include("cospiral.criteria.public_urls")),
+    path("t/<slug:territory>/", include("cospiral.territories.urls")),
+    path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),
+    path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
+]

@@ -1,0 +1,92 @@
+"""Shared fixtures: every integration test works with two territories and every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+
+ROLES = ("coordinator", "facilitator", "partner", "observer")
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def grid_version(db):
+    """A small grid version (independent of the shipped default grid)."""
+    from cospiral.grid.models import GridEntry, GridVersion
+
+    version = GridVersion.objects.create(slug="test-grid", name="Test grid")
+    families = {}
+    for position, (code, fr, en) in enumerate(
+        [
+            ("A", "Accès aux moyens de vie", "Access to means of living"),
+            ("A00", "Moyens de vie en général", "Means of living in general"),
+            ("A01", "Alimentation", "Food and drink"),
+            ("A03", "Logement", "Housing"),
+            ("B", "Cadre de vie", "Living environment"),
+            ("B00", "Cadre de vie en général", "Living environment in general"),
+            ("B01", "Pollution, bruit", "Pollution, noise"),
+        ]
+    ):
+        kind = "family" if len(code) == 1 else "component"
+        entry = GridEntry.objects.create(
+            version=version, code=code, kind=kind, parent=families.get(code[0]),
+            labels={"fr": fr, "en": en}, source="published", position=position,
+        )
+        if kind == "family":
+            families[code] = entry
+    return version
+
+
+def _make_territory(slug, name, grid_version):
+    from django.contrib.auth import get_user_model
+
+    from cospiral.criteria.models import Card, Question
+    from cospiral.groups.models import Group, Session
+    from cospiral.territories.models import Membership
+    from cospiral.territories.services import create_territory
+
+    User = get_user_model()
+    territory = create_territory(slug=slug, name=name, grid_version=grid_version)
+    users = {}
+    for role in ROLES:
+        user = User.objects.create_user(f"{slug}-{role}", password=PASSWORD)
+        Membership.objects.create(territory=territory, user=user, role=role)
+        users[role] = user
+    group = Group.objects.create(territory=territory, name=f"{name} young people",
+                                 profile="young people 15-25")
+    group.facilitators.add(users["facilitator"])
+    session = Session.objects.create(territory=territory, group=group,
+                                     date=dt.date(2026, 10, 1), place="Town hall",
+                                     attendee_count=9)
+    q1 = Question.objects.of(territory).get(code="Q1")
+    cards = [
+        Card.objects.create(territory=territory, group=group, session=session, question=q1,
+                            text=f"{name} secret card {i}", language="fr")
+        for i in range(3)
+    ]
+    return SimpleNamespace(territory=territory, users=users, group=group, session=session,
+                           q1=q1, cards=cards)
+
+
+@pytest.fixture
+def world(db, grid_version):
+    """Two territories, ``alpha`` and ``beta``, each with a user per role, a group with a
+    facilitator, a session and three cards whose text contains the territory's name."""
+    return SimpleNamespace(
+        alpha=_make_territory("alpha", "Alphaville", grid_version),
+        beta=_make_territory("beta", "Betatown", grid_version),
+        password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` signs the test client in as that user and returns the client."""
+
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
