@@ -15,7 +15,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("grid/", include("cospiral.grid.urls")),
     path("p/", include("cospiral.criteria.public_urls")),
+    path("territories/", include("cospiral.territories.site_urls")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
+    path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
     path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),
     path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
 ]
