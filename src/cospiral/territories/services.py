@@ -5,11 +5,28 @@ from __future__ import annotations
 import json
 from importlib import resources
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cospiral.core import audit
 from cospiral.domain.phases import CYCLES, PHASES
-from cospiral.territories.models import Cycle, Membership, Phase, Role, Territory
+from cospiral.domain.territory_rules import (
+    creates_cycle,
+    leaves_no_coordinator,
+    question_code_problem,
+)
+from cospiral.territories.models import (
+    CoordinationMember,
+    Cycle,
+    Membership,
+    Organisation,
+    Phase,
+    Role,
+    Territory,
+)
 
 
 def method_questions() -> list[dict]:
@@ -46,3 +63,301 @@ def create_territory(*, slug: str, name: str, kind: str = Territory.Kind.CITY, u
         Membership.objects.create(territory=territory, user=user, role=Role.COORDINATOR)
     audit.record(territory, user, "create", territory, f"Territory {name}")
     return territory
+
+
+def _snapshot(obj, fields) -> dict:
+    return {f: getattr(obj, f) for f in fields}
+
+
+# --- Territory -------------------------------------------------------------------------
+
+TERRITORY_FIELDS = ("name", "kind", "parent_id", "languages", "description")
+
+
+def check_parent(territory: Territory, parent: Territory | None) -> None:
+    """Refuse a parent that is the territory itself or one of its descendants."""
+    if parent is None or territory.pk is None:
+        return
+    parent_of = dict(Territory.objects.values_list("id", "parent_id"))
+    if creates_cycle(territory.pk, parent.pk, parent_of):
+        raise ValidationError({"parent": _(
+            "“%(parent)s” cannot contain “%(territory)s”: it is this territory itself or "
+            "one of the territories inside it. Choose another parent or none."
+        ) % {"parent": parent.name, "territory": territory.name}})
+
+
+@transaction.atomic
+def update_territory(territory: Territory, user, *, name: str, kind: str,
+                     parent: Territory | None, languages: list[str], description: str,
+                     ) -> Territory:
+    check_parent(territory, parent)
+    before = _snapshot(territory, TERRITORY_FIELDS)
+    territory.name, territory.kind, territory.parent = name, kind, parent
+    territory.languages, territory.description = list(languages), description
+    territory.save(update_fields=["name", "kind", "parent", "languages", "description"])
+    changes = audit.diff(before, _snapshot(territory, TERRITORY_FIELDS))
+    if changes:
+        audit.record(territory, user, "update", territory, f"Territory {name}", changes)
+    return territory
+
+
+# --- Phases ----------------------------------------------------------------------------
+
+PHASE_FIELDS = ("status", "starts_on", "ends_on", "notes")
+
+
+@transaction.atomic
+def update_phase(phase: Phase, user, *, status: str, starts_on, ends_on, notes: str) -> Phase:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError({"ends_on": _(
+            "The end date (%(end)s) is before the start date (%(start)s)."
+        ) % {"end": ends_on.isoformat(), "start": starts_on.isoformat()}})
+    before = _snapshot(phase, PHASE_FIELDS)
+    phase.status, phase.starts_on, phase.ends_on, phase.notes = status, starts_on, ends_on, notes
+    phase.save(update_fields=list(PHASE_FIELDS))
+    changes = audit.diff(before, _snapshot(phase, PHASE_FIELDS))
+    if changes:
+        audit.record(phase.territory, user, "update", phase,
+                     f"Cycle {phase.cycle.number}, phase {phase.number}", changes)
+    return phase
+
+
+# --- Memberships -----------------------------------------------------------------------
+
+def _roles(territory) -> dict[int, str]:
+    return dict(Membership.objects.of(territory).values_list("id", "role"))
+
+
+@transaction.atomic
+def add_member(territory: Territory, actor, *, user, role: str) -> Membership:
+    existing = Membership.objects.of(territory).filter(user=user).first()
+    if existing is not None:
+        raise ValidationError({"username": _(
+            "“%(username)s” is already a member of this territory (%(role)s). "
+            "Change their role in the list instead."
+        ) % {"username": user.get_username(), "role": existing.get_role_display()}})
+    membership = Membership.objects.create(territory=territory, user=user, role=role)
+    audit.record(territory, actor, "create", membership,
+                 f"Member {user.get_username()} added as {role}")
+    return membership
+
+
+@transaction.atomic
+def create_account_and_member(territory: Territory, actor, *, username: str, password: str,
+                              role: str) -> Membership:
+    """A new user account, member of ``territory`` with ``role``. The password goes
+    through Django's password validators."""
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _(
+            "The username “%(username)s” is taken. Add that person as an existing "
+            "account, or choose another username."
+        ) % {"username": username}})
+    user = User(username=username)
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.messages}) from error
+    user.set_password(password)
+    user.save()
+    audit.record(territory, actor, "create", user, f"Account {username} created")
+    return add_member(territory, actor, user=user, role=role)
+
+
+@transaction.atomic
+def change_role(membership: Membership, actor, *, role: str) -> Membership:
+    roles = _roles(membership.territory)
+    if leaves_no_coordinator(roles, membership.pk, role):
+        raise ValidationError({"role": _(
+            "%(username)s is the last coordinator of this territory: make someone else "
+            "coordinator first."
+        ) % {"username": membership.user.get_username()}})
+    old = membership.role
+    if old != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+        audit.record(membership.territory, actor, "update", membership,
+                     f"Role of {membership.user.get_username()}", {"role": [old, role]})
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership, actor) -> None:
+    roles = _roles(membership.territory)
+    if leaves_no_coordinator(roles, membership.pk, None):
+        raise ValidationError(_(
+            "%(username)s is the last coordinator of this territory and cannot be removed: "
+            "make someone else coordinator first."
+        ) % {"username": membership.user.get_username()})
+    territory = membership.territory
+    audit.record(territory, actor, "delete", membership,
+                 f"Member {membership.user.get_username()} ({membership.role}) removed")
+    from cospiral.groups.models import Group
+
+    # A removed person no longer facilitates this territory's groups.
+    for group in Group.objects.of(territory).filter(facilitators=membership.user):
+        group.facilitators.remove(membership.user)
+    membership.delete()
+
+
+# --- Coordination group ----------------------------------------------------------------
+
+@transaction.atomic
+def save_organisation(territory: Territory, actor, *, organisation: Organisation | None = None,
+                      name: str, kind: str) -> Organisation:
+    clash = Organisation.objects.of(territory).filter(name__iexact=name)
+    if organisation is not None:
+        clash = clash.exclude(pk=organisation.pk)
+    if clash.exists():
+        raise ValidationError({"name": _(
+            "An organisation named “%(name)s” is already in the coordination group."
+        ) % {"name": name}})
+    if organisation is None:
+        organisation = Organisation.objects.create(territory=territory, name=name, kind=kind)
+        audit.record(territory, actor, "create", organisation, f"Organisation {name}")
+        return organisation
+    before = _snapshot(organisation, ("name", "kind"))
+    organisation.name, organisation.kind = name, kind
+    organisation.save(update_fields=["name", "kind"])
+    changes = audit.diff(before, _snapshot(organisation, ("name", "kind")))
+    if changes:
+        audit.record(territory, actor, "update", organisation, f"Organisation {name}", changes)
+    return organisation
+
+
+@transaction.atomic
+def delete_organisation(organisation: Organisation, actor) -> None:
+    seats = organisation.seats.count()
+    if seats:
+        raise ValidationError(_(
+            "“%(name)s” still has %(count)s seat(s) in the coordination group: remove "
+            "or change those seats first."
+        ) % {"name": organisation.name, "count": seats})
+    audit.record(organisation.territory, actor, "delete", organisation,
+                 f"Organisation {organisation.name}")
+    organisation.delete()
+
+
+SEAT_FIELDS = ("person", "organisation_id", "role")
+
+
+@transaction.atomic
+def save_seat(territory: Territory, actor, *, seat: CoordinationMember | None = None,
+              person: str, organisation: Organisation | None, role: str) -> CoordinationMember:
+    if not person and organisation is None:
+        raise ValidationError(_("A seat needs a person, an organisation, or both."))
+    if organisation is not None and organisation.territory_id != territory.pk:
+        raise ValidationError({"organisation": _("This organisation is not in this territory.")})
+    if seat is None:
+        seat = CoordinationMember.objects.create(territory=territory, person=person,
+                                                 organisation=organisation, role=role)
+        audit.record(territory, actor, "create", seat, f"Coordination seat {seat}")
+        return seat
+    before = _snapshot(seat, SEAT_FIELDS)
+    seat.person, seat.organisation, seat.role = person, organisation, role
+    seat.save(update_fields=["person", "organisation", "role"])
+    changes = audit.diff(before, _snapshot(seat, SEAT_FIELDS))
+    if changes:
+        audit.record(territory, actor, "update", seat, f"Coordination seat {seat}", changes)
+    return seat
+
+
+@transaction.atomic
+def delete_seat(seat: CoordinationMember, actor) -> None:
+    audit.record(seat.territory, actor, "delete", seat, f"Coordination seat {seat}")
+    seat.delete()
+
+
+# --- Questions -------------------------------------------------------------------------
+
+def _check_question(territory, *, code: str, texts: dict, question=None) -> dict:
+    from cospiral.criteria.models import Question
+
+    texts = {lang: (text or "").strip() for lang, text in texts.items() if (text or "").strip()}
+    if not texts:
+        raise ValidationError(_("Write the question in at least one language (French or English)."))
+    if question is None or not question.is_method_question:
+        problem = question_code_problem(code)
+        messages = {
+            "empty": _("Give the question a code, e.g. Q5."),
+            "reserved": _("Q1–Q4 are the method's own questions; choose another code, e.g. Q5."),
+            "syntax": _("A code has at most 12 letters, digits, - or _ (no spaces)."),
+        }
+        if problem:
+            raise ValidationError({"code": messages[problem]})
+        clash = Question.objects.of(territory).filter(code__iexact=code.strip())
+        if question is not None:
+            clash = clash.exclude(pk=question.pk)
+        if clash.exists():
+            raise ValidationError({"code": _(
+                "This territory already has a question with the code “%(code)s”."
+            ) % {"code": code.strip()}})
+    return texts
+
+
+@transaction.atomic
+def create_question(territory: Territory, actor, *, code: str, texts: dict, cycles=()):
+    from django.db.models import Max
+
+    from cospiral.criteria.models import Question
+
+    texts = _check_question(territory, code=code, texts=texts)
+    position = (Question.objects.of(territory).aggregate(m=Max("position"))["m"] or 0) + 1
+    question = Question.objects.create(territory=territory, code=code.strip(), texts=texts,
+                                       position=position)
+    cycles = [c for c in cycles if c.territory_id == territory.pk]
+    question.enabled_cycles.set(cycles)
+    audit.record(territory, actor, "create", question, f"Question {question.code}",
+                 {"texts": ["", str(texts)], "cycles": ["", str(sorted(c.number for c in cycles))]})
+    return question
+
+
+@transaction.atomic
+def update_question(question, actor, *, code: str, texts: dict):
+    texts = _check_question(question.territory, code=code, texts=texts, question=question)
+    before = {"code": question.code, "texts": question.texts}
+    if not question.is_method_question:
+        question.code = code.strip()
+    question.texts = texts
+    question.save(update_fields=["code", "texts"])
+    changes = audit.diff(before, {"code": question.code, "texts": question.texts})
+    if changes:
+        audit.record(question.territory, actor, "update", question, f"Question {question.code}",
+                     changes)
+    return question
+
+
+@transaction.atomic
+def delete_question(question, actor) -> None:
+    if question.is_method_question:
+        raise ValidationError(_("Q1–Q4 belong to the method and cannot be deleted; "
+                                "untick their cycles instead."))
+    count = question.cards.count()
+    if count:
+        raise ValidationError(_(
+            "Question %(code)s has %(count)s card(s): it cannot be deleted; untick its "
+            "cycles instead."
+        ) % {"code": question.code, "count": count})
+    audit.record(question.territory, actor, "delete", question, f"Question {question.code}")
+    question.delete()
+
+
+@transaction.atomic
+def set_question_cycles(territory: Territory, actor, enabled: set[tuple[int, int]]) -> int:
+    """Set which questions are asked in which cycles. ``enabled`` holds (question id,
+    cycle id) pairs; pairs of another territory are ignored. Returns how many questions
+    changed."""
+    from cospiral.criteria.models import Question
+
+    cycles = {c.pk: c for c in Cycle.objects.of(territory)}
+    changed = 0
+    for question in Question.objects.of(territory).prefetch_related("enabled_cycles"):
+        before = sorted(c.number for c in question.enabled_cycles.all())
+        wanted = [cycles[cid] for (qid, cid) in enabled if qid == question.pk and cid in cycles]
+        after = sorted(c.number for c in wanted)
+        if before != after:
+            question.enabled_cycles.set(wanted)
+            audit.record(territory, actor, "update", question,
+                         f"Question {question.code}: cycles", {"cycles": [str(before), str(after)]})
+            changed += 1
+    return changed

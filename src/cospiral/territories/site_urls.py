@@ -1,4 +1,8 @@
 from django.urls import path
 
+from cospiral.territories import views
+
 app_name = "site_territories"
-urlpatterns: list = []
+urlpatterns = [
+    path("new/", views.create, name="create"),
+]

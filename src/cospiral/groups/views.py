@@ -1,0 +1,156 @@
+"""Group and session pages, and the group's online entry link. Thin: forms validate,
+services write, selectors read."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
+from cospiral.groups import forms, selectors, services
+from cospiral.groups.models import Group, Session
+from cospiral.territories.views import form_error
+
+
+def _group(request, pk):
+    return get_object_or_404(
+        Group.objects.of(request.territory).select_related("cycle"), pk=pk)
+
+
+def _can_run(request, group) -> bool:
+    """Coordinators, and the group's own facilitators, run its sessions and entry link."""
+    return can_manage(request) or selectors.is_facilitator(group, request.user)
+
+
+def _page(request, template, **context):
+    context.setdefault("territory", request.territory)
+    context.setdefault("can_manage", can_manage(request))
+    return render(request, template, context)
+
+
+@territory_view(READ)
+def group_list(request):
+    return _page(request, "groups/list.html", groups=selectors.groups(request.territory))
+
+
+@territory_view(MANAGE)
+def group_create(request):
+    territory = request.territory
+    form = forms.GroupForm(request.POST or None, territory=territory)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.save_group(territory, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
+            return redirect("groups:detail", territory=territory.slug, pk=group.pk)
+    return _page(request, "groups/form.html", form=form, title=_("Create a group"))
+
+
+@territory_view(MANAGE)
+def group_edit(request, pk: int):
+    territory = request.territory
+    group = _group(request, pk)
+    form = forms.GroupForm(request.POST or None, territory=territory, group=group)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_group(territory, request.user, group=group, **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Group saved."))
+            return redirect("groups:detail", territory=territory.slug, pk=group.pk)
+    return _page(request, "groups/form.html", form=form, group=group,
+                 title=_("Edit the group “%(name)s”") % {"name": group.name})
+
+
+@territory_view(READ)
+def group_detail(request, pk: int):
+    territory = request.territory
+    group = _group(request, pk)
+    return _page(
+        request, "groups/detail.html", group=group,
+        sessions=selectors.sessions(territory, group),
+        facilitators=list(group.facilitators.order_by("username")),
+        source_groups=list(group.source_groups.order_by("name")),
+        mixed_groups=list(group.mixed_groups.order_by("name")),
+        per_question=selectors.cards_per_question(territory, group),
+        can_run=_can_run(request, group) if request.role in ENTER_CARDS else False,
+    )
+
+
+@territory_view(ENTER_CARDS)
+def session_create(request, pk: int):
+    group = _group(request, pk)
+    if not _can_run(request, group):
+        raise PermissionDenied
+    form = forms.SessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_session(group, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
+    return _page(request, "groups/form.html", form=form, group=group,
+                 title=_("New session of “%(name)s”") % {"name": group.name})
+
+
+@territory_view(ENTER_CARDS)
+def session_edit(request, pk: int, session_pk: int):
+    group = _group(request, pk)
+    session = get_object_or_404(Session.objects.of(request.territory).filter(group=group),
+                                pk=session_pk)
+    if not _can_run(request, group):
+        raise PermissionDenied
+    initial = {f: getattr(session, f) for f in services.SESSION_FIELDS}
+    form = forms.SessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_session(group, request.user, session=session, **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _("Session saved."))
+            return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
+    return _page(request, "groups/form.html", form=form, group=group,
+                 title=_("Session of “%(name)s” on %(date)s")
+                 % {"name": group.name, "date": session.date.isoformat()})
+
+
+ENTRY_ACTIONS = {
+    "create": (services.create_entry_token, _lazy("A new private link was created.")),
+    "revoke": (services.revoke_entry_token, _lazy("The private link was revoked: it no longer works.")),
+    "open": (lambda g, u: services.set_entry_open(g, u, True), _lazy("Online entry is open.")),
+    "close": (lambda g, u: services.set_entry_open(g, u, False), _lazy("Online entry is closed.")),
+    "reveal": (services.reveal_group, _lazy("The group view is open: everyone with the link "
+                                        "now sees all the group's cards.")),
+}
+
+
+@territory_view(ENTER_CARDS)
+def entry_link(request, pk: int):
+    group = _group(request, pk)
+    if not _can_run(request, group):
+        raise PermissionDenied
+    if request.method == "POST":
+        action = ENTRY_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            messages.error(request, _("Unknown action."))
+        else:
+            try:
+                action[0](group, request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, action[1])
+        return redirect("groups:entry_link", territory=request.territory.slug, pk=group.pk)
+    entry_url = (request.build_absolute_uri(reverse("public:entry", args=[group.entry_token]))
+                 if group.entry_token else "")
+    return _page(request, "groups/entry_link.html", group=group, entry_url=entry_url)
