@@ -1,0 +1,65 @@
+"""``cospiral demo``: migrate, load the fictional demo territory, print the logins, serve."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from cospiral.core.demo import DEMO_PASSWORD, load_demo
+
+
+def _url(addrport: str) -> str:
+    addr, _sep, port = addrport.rpartition(":")
+    if not port.isdigit():
+        raise CommandError(
+            _("“%(value)s” is not an address and port such as 127.0.0.1:8000.") % {"value": addrport}
+        )
+    host = addr or "127.0.0.1"
+    if host in {"0.0.0.0", "::", "[::]"}:
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
+class Command(BaseCommand):
+    help = _(
+        "Create the database tables, load the fictional demo territory (Montclair, Quartier "
+        "des Tilleuls) with its accounts, print the address and logins, then serve the "
+        "application on 127.0.0.1:8000 (unless --no-serve). Running it again keeps the "
+        "existing demo."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true",
+                            help=_("Load the demo and exit without starting the web server."))
+        parser.add_argument("--addrport", default="127.0.0.1:8000",
+                            help=_("Address and port to serve on (default 127.0.0.1:8000)."))
+
+    def handle(self, *args, no_serve: bool = False, addrport: str = "127.0.0.1:8000", **options):
+        url = _url(addrport)
+        verbosity = options.get("verbosity", 1)
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        result = load_demo()
+        territory = result.territory
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(
+                _("Demo territory “%(name)s” created with %(cards)d cards.")
+                % {"name": territory.name, "cards": result.card_count}
+            ))
+        else:
+            self.stdout.write(
+                _("The demo territory “%(name)s” already exists: it is kept as it is "
+                  "(%(cards)d cards).") % {"name": territory.name, "cards": result.card_count}
+            )
+        self.stdout.write(_("Montclair and the Quartier des Tilleuls are fictional."))
+        self.stdout.write("")
+        self.stdout.write(_("Address: %(url)s") % {"url": url})
+        self.stdout.write(_("Demo logins (password “%(password)s” for accounts created by the demo):")
+                          % {"password": DEMO_PASSWORD})
+        for username, role, created in result.accounts:
+            note = "" if created is True else " " + _("(existing account, password unchanged)")
+            self.stdout.write(f"  {username:<13} {role}{note}")
+        if no_serve:
+            return
+        self.stdout.write("")
+        call_command("runserver", addrport, use_reloader=False)

@@ -1,0 +1,148 @@
+"""``cospiral demo``: the fictional Montclair territory loads, once, with its accounts."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from cospiral.core.demo import DEMO_PASSWORD, demo_data
+from cospiral.core.models import AuditEntry
+from cospiral.criteria.models import Card
+from cospiral.groups.models import Group, Session
+from cospiral.territories.models import CoordinationMember, Membership, Organisation, Territory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def run_demo() -> str:
+    out = io.StringIO()
+    call_command("demo", no_serve=True, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    return {
+        "territories": Territory.objects.count(),
+        "groups": Group.objects.count(),
+        "sessions": Session.objects.count(),
+        "cards": Card.objects.count(),
+        "organisations": Organisation.objects.count(),
+        "seats": CoordinationMember.objects.count(),
+        "memberships": Membership.objects.count(),
+        "users": get_user_model().objects.count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def test_demo_builds_the_fictional_territory():
+    output = run_demo()
+    city = Territory.objects.get(slug="montclair")
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    assert city.kind == "city" and city.parent is None
+    assert tilleuls.kind == "neighbourhood" and tilleuls.parent == city
+    assert "fictive" in city.description.lower() and "fictif" in tilleuls.description.lower()
+    assert Territory.objects.count() == 2
+    assert "http://127.0.0.1:8000/" in output
+    for username in ("admin", "coordination", "animation", "partenaire", "observation"):
+        assert username in output
+    assert DEMO_PASSWORD in output
+
+    groups = Group.objects.of(tilleuls)
+    homogeneous = groups.filter(kind="homogeneous")
+    mixed = groups.get(kind="mixed")
+    assert homogeneous.count() == 4 and groups.count() == 5
+    assert set(mixed.source_groups.all()) == set(homogeneous)
+    assert all(g.profile for g in groups)
+    assert all(g.cycle.number == 2 for g in groups)
+
+    sessions = Session.objects.of(tilleuls)
+    assert sessions.count() == 9
+    assert all(s.date.year == 2026 and 7 <= s.attendee_count <= 12 and s.place for s in sessions)
+
+    seats = CoordinationMember.objects.of(tilleuls)
+    assert Organisation.objects.of(tilleuls).count() >= 6 and seats.count() >= 15
+    assert all(s.role for s in seats)
+
+
+def test_demo_cards_are_uncoded_paper_cards_across_q1_to_q3():
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    cards = Card.objects.of(tilleuls)
+    assert 280 <= cards.count() <= 320
+    by_question = {q: cards.filter(question__code=q).count() for q in ("Q1", "Q2", "Q3")}
+    assert all(n >= 60 for n in by_question.values()), by_question
+    assert sum(by_question.values()) == cards.count()
+    assert not cards.filter(component__isnull=False).exists()
+    assert not cards.exclude(full_code="").exists()
+    assert set(cards.values_list("channel", flat=True)) == {"paper"}
+    assert set(cards.values_list("language", flat=True)) == {"fr"}
+    assert not cards.filter(created_by=None).exists()
+    assert all(tag.startswith("p") and len(tag) == 3 for tag in cards.values_list("author_tag", flat=True))
+    # Every group's cards belong to one of that group's sessions.
+    for card in cards.select_related("session"):
+        assert card.session.group_id == card.group_id
+    # One audit entry per import batch of cards (one per homogeneous group).
+    batches = AuditEntry.objects.of(tilleuls).filter(action="import", model="session")
+    assert batches.count() == 4
+    # The mixed group crosses the others' criteria: it has no post-its of its own.
+    assert not cards.filter(group__kind="mixed").exists()
+
+
+def test_demo_accounts_have_their_roles():
+    run_demo()
+    User = get_user_model()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    roles = dict(Membership.objects.of(tilleuls).values_list("user__username", "role"))
+    assert roles == {
+        "coordination": "coordinator", "animation": "facilitator",
+        "partenaire": "partner", "observation": "observer",
+    }
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    for username in ("admin", "coordination", "animation", "partenaire", "observation"):
+        assert User.objects.get(username=username).check_password(DEMO_PASSWORD)
+    animation = User.objects.get(username="animation")
+    assert animation.facilitated_groups.filter(territory=tilleuls).count() == 2
+
+
+def test_second_run_duplicates_nothing_and_says_so():
+    run_demo()
+    before = counts()
+    output = run_demo()
+    assert counts() == before
+    assert "already exists" in output
+
+
+def test_second_run_keeps_changed_passwords():
+    run_demo()
+    user = get_user_model().objects.get(username="coordination")
+    user.set_password("something else entirely 42")
+    user.save()
+    output = run_demo()
+    user.refresh_from_db()
+    assert user.check_password("something else entirely 42")
+    assert "password unchanged" in output
+
+
+def test_demo_login_works_and_lists_the_territories(client):
+    run_demo()
+    assert client.login(username="partenaire", password=DEMO_PASSWORD)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Quartier des Tilleuls" in response.content.decode()
+
+
+def test_suggested_codes_exist_in_the_default_grid_and_are_not_loaded():
+    from cospiral.grid.services import default_version
+
+    version = default_version()
+    codes = set(version.entries.filter(kind="component").values_list("code", flat=True))
+    data = demo_data()
+    cards = [c for g in data["groups"] for c in g["cards"]]
+    assert len(cards) == 300
+    assert {c["suggested_code"] for c in cards} <= codes
+    # Natural near-duplicates are allowed; identical post-its are not.
+    assert len({c["text"] for c in cards}) == len(cards)
