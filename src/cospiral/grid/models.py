@@ -43,6 +43,21 @@ class GridVersion(models.Model):
         return self.frozen_at is not None
 
 
+class GridEntryQuerySet(models.QuerySet):
+    def shared(self) -> GridEntryQuerySet:
+        """Entries of the grid itself, without any territory's local components."""
+        return self.filter(territory__isnull=True)
+
+    def of(self, territory) -> GridEntryQuerySet:
+        """What one territory sees: the shared entries of its grid version and its own
+        local components, never another territory's."""
+        if territory is None:
+            raise ValueError("A territory is required to read territory-owned rows.")
+        return self.filter(version_id=territory.grid_version_id).filter(
+            models.Q(territory__isnull=True) | models.Q(territory=territory)
+        )
+
+
 class GridEntry(models.Model):
     """A family (``A``), a component (``A01``, local ``AL01``) or a sub-object (``A01-11``)."""
 
@@ -73,6 +88,8 @@ class GridEntry(models.Model):
         help_text=_("Empty for shared entries; set for a territory's local components."),
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+
+    objects = GridEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("grid entry")

@@ -1,0 +1,44 @@
+"""``cospiral import-grid FILE --slug S --name N [--based-on SLUG]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cospiral.core.tabular import TableRejected
+from cospiral.grid import services
+from cospiral.grid.models import GridVersion
+
+
+class Command(BaseCommand):
+    help = ("Import a grid CSV or XLSX file (code,label_fr,label_en,description_fr,"
+            "description_en,source) as a new grid version, whole or not at all.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The grid file (.csv in UTF-8, or .xlsx).")
+        parser.add_argument("--slug", required=True, help="Identifier of the new version.")
+        parser.add_argument("--name", required=True, help="Name of the new version.")
+        parser.add_argument("--based-on", dest="based_on", default=None,
+                            help="Identifier of the version this one changes.")
+
+    def handle(self, *args, file, slug, name, based_on, **options):
+        path = Path(file)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"{file}: cannot read the file ({exc.strerror}).") from exc
+        base = None
+        if based_on:
+            base = GridVersion.objects.filter(slug=based_on).first()
+            if base is None:
+                raise CommandError(f"--based-on: there is no grid version “{based_on}”.")
+        try:
+            version = services.import_grid(data, path.name, slug=slug, name=name, based_on=base)
+        except TableRejected as rejected:
+            for error in rejected.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                f"{path.name}: refused, {len(rejected.errors)} problem(s); nothing was stored."
+            ) from None
+        self.stdout.write(f"Imported grid version {version.slug}: {version.entries.count()} entries.")

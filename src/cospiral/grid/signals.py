@@ -1,0 +1,17 @@
+"""A grid version freezes as soon as a card is coded against it (METHOD.md §5)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+
+def freeze_on_coded_card(sender, instance, **kwargs):
+    """``post_save`` of a card: freeze the version of its component if not yet frozen.
+    One UPDATE that does nothing once the version is frozen. Bulk writes, which send no
+    signal, call ``grid.services.freeze_if_used`` themselves."""
+    if getattr(instance, "component_id", None) is None:
+        return
+    from cospiral.grid.models import GridVersion
+
+    GridVersion.objects.filter(entries__id=instance.component_id,
+                               frozen_at__isnull=True).update(frozen_at=timezone.now())
