@@ -11,6 +11,12 @@ ROLES = ("coordinator", "facilitator", "partner", "observer")
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many users: a fast hasher keeps fixtures quick (never in production)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""
