@@ -1,3 +1,8 @@
 from django.urls import path
 
-urlpatterns: list = []
+from cospiral.criteria import public_views
+
+app_name = "public"
+urlpatterns = [
+    path("<str:token>/", public_views.entry, name="entry"),
+]

@@ -1,0 +1,462 @@
+"""Writes about cards (post-its). One code path for the pages, the online entry, imports
+and the command line: each function owns its transaction, checks who may write, and
+writes the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cospiral.core import audit
+from cospiral.core.access import role_in
+from cospiral.core.models import AuditEntry
+from cospiral.core.tabular import TableError, TableRejected, read_table
+from cospiral.criteria import selectors
+from cospiral.criteria.models import Card, Question
+from cospiral.domain import cards as rules
+from cospiral.domain.codes import CodeError, validate_full_code
+from cospiral.grid.models import GridEntry, GridVersion
+from cospiral.groups.models import Group, Session
+from cospiral.territories.models import Role
+
+
+class EditConflict(Exception):
+    """The card changed after the editor opened it; nothing was overwritten."""
+
+    def __init__(self, card: Card):
+        self.card = card
+        super().__init__(
+            _(
+                "Someone else changed this card at %(time)s, after you opened it. Nothing was "
+                "overwritten: read the current text below and make your change again."
+            ) % {"time": timezone.localtime(card.updated_at).strftime("%Y-%m-%d %H:%M:%S")}
+        )
+
+
+def _check_write(territory, user, group) -> None:
+    if not selectors.can_write_group(territory, user, group):
+        raise PermissionDenied(
+            _("Only coordinators, or facilitators of the group “%(group)s”, may write its cards.")
+            % {"group": group.name}
+        )
+
+
+def _snapshot(card: Card) -> dict:
+    return {
+        "text": card.text,
+        "group": card.group.name if card.group_id else "",
+        "session": card.session.date.isoformat() if card.session_id else "",
+        "question": card.question.code if card.question_id else "",
+        "language": card.language,
+        "channel": card.channel,
+        "author_tag": card.author_tag,
+        "ref": card.ref,
+        "full_code": card.full_code,
+    }
+
+
+def _clean_texts(texts: list[str]) -> list[str]:
+    if not texts:
+        raise ValidationError({"text": _("Write the text of at least one card.")})
+    cleaned, errors = [], []
+    for number, text in enumerate(texts, start=1):
+        text = (text or "").strip()
+        where = _("Card %(number)s") % {"number": number} if len(texts) > 1 else _("The card")
+        if not text:
+            errors.append(_("%(where)s is empty: write its text.") % {"where": where})
+        elif len(text) > rules.MAX_CARD_CHARS:
+            errors.append(
+                _("%(where)s has %(length)s characters; a card holds at most %(limit)s. "
+                  "Split it into several ideas.")
+                % {"where": where, "length": len(text), "limit": f"{rules.MAX_CARD_CHARS:,}"}
+            )
+        cleaned.append(text)
+    if errors:
+        raise ValidationError({"text": errors})
+    return cleaned
+
+
+def _check_entry(territory, *, group, session, question, language, channel) -> None:
+    errors: dict[str, list[str]] = {}
+    if group.territory_id != territory.pk:
+        errors["group"] = [_("This group is not in this territory.")]
+    if question.territory_id != territory.pk:
+        errors["question"] = [_("This question is not in this territory.")]
+    elif not selectors.is_enabled(territory, question, group):
+        errors["question"] = [
+            _("Question %(code)s is not asked in this group's cycle: enable it on the "
+              "territory's questions page or choose another question.") % {"code": question.code}
+        ]
+    if session is not None:
+        if session.territory_id != territory.pk:
+            errors["session"] = [_("This session is not in this territory.")]
+        elif session.group_id != group.pk:
+            errors["session"] = [
+                _("The session of %(date)s belongs to another group, not to “%(group)s”.")
+                % {"date": session.date.isoformat(), "group": group.name}
+            ]
+    if language not in selectors.allowed_languages(territory):
+        errors["language"] = [
+            _("“%(language)s” is not a language of this territory (%(languages)s).")
+            % {"language": language, "languages": ", ".join(selectors.allowed_languages(territory))}
+        ]
+    if channel not in rules.CHANNELS:
+        errors["channel"] = [
+            _("“%(channel)s” is not a channel: use paper or online.") % {"channel": channel}
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _insert(territory, *, group, session, question, texts, user, channel, language,
+            author_tag) -> list[Card]:
+    cards = [
+        Card(territory=territory, group=group, session=session, question=question, text=text,
+             channel=channel, language=language, author_tag=author_tag,
+             created_by=user if getattr(user, "is_authenticated", False) else None)
+        for text in texts
+    ]
+    if len(cards) == 1:
+        cards[0].save()
+    else:
+        Card.objects.bulk_create(cards)
+    for card in cards:
+        audit.record(territory, user, AuditEntry.Action.CREATE, card, card.text[:80],
+                     audit.diff({}, _snapshot(card)))
+    return cards
+
+
+@transaction.atomic
+def create_cards(territory, *, group, session, question, texts: list[str], user,
+                 channel: str = Card.Channel.PAPER, language: str | None = None,
+                 author_tag: str = "") -> list[Card]:
+    """Create one card per text for one group, session and question (bulk entry)."""
+    _check_write(territory, user, group)
+    language = language or selectors.default_language(territory)
+    _check_entry(territory, group=group, session=session, question=question,
+                 language=language, channel=channel)
+    texts = _clean_texts(texts)
+    author_tag = (author_tag or "").strip()[:40]
+    return _insert(territory, group=group, session=session, question=question, texts=texts,
+                   user=user, channel=channel, language=language, author_tag=author_tag)
+
+
+@transaction.atomic
+def submit_online_cards(group, *, answers: list[tuple[Question, list[str]]], language: str,
+                        author_tag: str) -> list[Card]:
+    """Anonymous online entry through the group's private link: no account, channel
+    online, no session, the person's random author tag."""
+    group = Group.objects.select_for_update().select_related("territory").get(pk=group.pk)
+    territory = group.territory
+    if not group.entry_token or not group.entry_open:
+        raise PermissionDenied(_("Online entry for this group is closed."))
+    if language not in selectors.allowed_languages(territory):
+        language = selectors.default_language(territory)
+    created: list[Card] = []
+    answers = [(q, [t.strip() for t in texts if t and t.strip()]) for q, texts in answers]
+    if not any(texts for _q, texts in answers):
+        raise ValidationError({"text": _("Write at least one idea before sending.")})
+    for question, texts in answers:
+        if not texts:
+            continue
+        _check_entry(territory, group=group, session=None, question=question,
+                     language=language, channel=Card.Channel.ONLINE)
+        texts = _clean_texts(texts)
+        created += _insert(territory, group=group, session=None, question=question,
+                           texts=texts, user=None, channel=Card.Channel.ONLINE,
+                           language=language, author_tag=author_tag)
+    return created
+
+
+def _locked_card(card: Card) -> Card:
+    return (Card.objects.of(card.territory).select_for_update()
+            .select_related("group", "session", "question").get(pk=card.pk))
+
+
+@transaction.atomic
+def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | None = None,
+                question: Question | None = None, language: str | None = None,
+                author_tag: str | None = None) -> Card:
+    """Change a card. ``seen_updated_at`` is the card's ``updated_at`` when the editor
+    opened it: if the card changed since, ``EditConflict`` is raised, nothing written."""
+    territory = card.territory
+    current = _locked_card(card)
+    _check_write(territory, user, current.group)
+    if current.deleted_at is not None:
+        raise ValidationError(_("This card is deleted: restore it before changing it."))
+    if seen_updated_at is None or current.updated_at != seen_updated_at:
+        raise EditConflict(current)
+    before = _snapshot(current)
+    if text is not None:
+        current.text = _clean_texts([text])[0]
+    if question is not None:
+        current.question = question
+    if language is not None:
+        current.language = language
+    if author_tag is not None:
+        current.author_tag = author_tag.strip()[:40]
+    _check_entry(territory, group=current.group, session=current.session,
+                 question=current.question, language=current.language, channel=current.channel)
+    changes = audit.diff(before, _snapshot(current))
+    if not changes:
+        return current
+    current.save()
+    audit.record(territory, user, AuditEntry.Action.UPDATE, current, current.text[:80], changes)
+    return current
+
+
+@transaction.atomic
+def delete_card(card: Card, *, user) -> Card:
+    """Soft delete: the card is hidden, never erased; ``restore_card`` brings it back."""
+    current = _locked_card(card)
+    _check_write(card.territory, user, current.group)
+    if current.deleted_at is not None:
+        return current
+    current.deleted_at = timezone.now()
+    current.deleted_by = user
+    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit.record(card.territory, user, AuditEntry.Action.DELETE, current, current.text[:80],
+                 {"deleted_at": ["", current.deleted_at.isoformat()]})
+    return current
+
+
+@transaction.atomic
+def restore_card(card: Card, *, user) -> Card:
+    current = _locked_card(card)
+    _check_write(card.territory, user, current.group)
+    if current.deleted_at is None:
+        return current
+    was = current.deleted_at.isoformat()
+    current.deleted_at = None
+    current.deleted_by = None
+    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit.record(card.territory, user, AuditEntry.Action.RESTORE, current, current.text[:80],
+                 {"deleted_at": [was, ""]})
+    return current
+
+
+def undo_last_card(territory, user, group, session, question) -> Card | None:
+    """Soft-delete the user's most recent alive card of this bulk-entry batch."""
+    _check_write(territory, user, group)
+    card = (selectors.batch_cards(territory, group=group, session=session, question=question)
+            .filter(created_by=user).select_related("territory").first())
+    if card is None:
+        return None
+    return delete_card(card, user=user)
+
+
+# ---------------------------------------------------------------------------------------
+# Import of cards from CSV and XLSX
+
+IMPORT_REQUIRED = ["group", "question", "text"]
+IMPORT_OPTIONAL = ["session", "language", "channel", "author", "ref", "code"]
+IMPORT_BATCH = 5000
+
+
+@dataclass
+class ImportResult:
+    created: int
+    skipped_existing: int
+
+
+def _known_codes(territory) -> dict[str, GridEntry]:
+    entries = GridEntry.objects.filter(
+        version=territory.grid_version_id,
+        kind__in=[GridEntry.Kind.COMPONENT, GridEntry.Kind.SUB_OBJECT],
+    ).filter(territory__isnull=True) | GridEntry.objects.filter(
+        version=territory.grid_version_id, territory=territory,
+        kind__in=[GridEntry.Kind.COMPONENT, GridEntry.Kind.SUB_OBJECT],
+    )
+    return {e.code: e for e in entries}
+
+
+def _insert_rows(rows: list[dict]) -> None:
+    """Insert prepared card rows fast: COPY on PostgreSQL, ``executemany`` elsewhere
+    (the ORM's bulk_create is limited to 999 parameters per statement on SQLite)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    meta = Card._meta
+    qn = connection.ops.quote_name
+    table = qn(meta.db_table)
+    names = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        for start in range(0, len(rows), IMPORT_BATCH):
+            cursor.executemany(sql, [[row[c] for c in columns]
+                                     for row in rows[start:start + IMPORT_BATCH]])
+
+
+def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult:
+    """Import cards from a CSV or XLSX file: all rows or none. Raises ``TableRejected``
+    with every error (file, line, column, reason). Rows whose import key already exists
+    in the territory are skipped, so re-importing a file creates no duplicates."""
+    role = role_in(user, territory) if user is not None else None
+    if role not in (Role.COORDINATOR, Role.FACILITATOR):
+        raise PermissionDenied(_("Only coordinators and facilitators may import cards."))
+    rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+
+    groups = {g.name.strip().casefold(): g for g in Group.objects.of(territory)}
+    if role == Role.COORDINATOR:
+        writable = {g.pk for g in groups.values()}
+    else:
+        writable = set(selectors.writable_groups(territory, user).values_list("pk", flat=True))
+    sessions: dict[tuple[int, str], Session] = {}
+    for s in Session.objects.of(territory).order_by("date", "id"):
+        sessions.setdefault((s.group_id, s.date.isoformat()), s)
+    questions = {q.code.casefold(): q for q in Question.objects.of(territory)}
+    cycles = selectors.enabled_cycle_ids(territory)
+    codes = _known_codes(territory)
+    code_set = frozenset(codes)
+    languages = selectors.allowed_languages(territory)
+    language_set = set(languages)
+    default_language = selectors.default_language(territory)
+    existing = set(Card.objects.of(territory).filter(import_key__isnull=False)
+                   .values_list("import_key", flat=True))
+
+    errors: list[TableError] = []
+    seen: dict[str, int] = {}
+    prepared: list[dict] = []
+    skipped = 0
+    now = timezone.now()
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    code_cache: dict[str, tuple] = {}
+    enabled_cache: dict[tuple[int, int | None], bool] = {}
+
+    def err(line, column, message):
+        errors.append(TableError(file=filename, line=line, column=column, message=message))
+
+    for row in rows:
+        v = row.values
+        line = row.line
+        ok = True
+        group = groups.get(v["group"].casefold())
+        if not v["group"]:
+            err(line, "group", _("the group is empty: write the name of one of the territory's groups."))
+            ok = False
+        elif group is None:
+            err(line, "group", _("unknown group “%(name)s”: no group of this territory has that name.")
+                % {"name": v["group"]})
+            ok = False
+        elif group.pk not in writable:
+            err(line, "group", _("you are not a facilitator of the group “%(name)s”.")
+                % {"name": group.name})
+            ok = False
+        question = questions.get(v["question"].casefold())
+        if question is None:
+            err(line, "question",
+                _("unknown question “%(code)s”: use one of %(codes)s.")
+                % {"code": v["question"], "codes": ", ".join(q.code for q in questions.values())})
+            ok = False
+        elif group is not None:
+            key = (question.pk, group.cycle_id)
+            if key not in enabled_cache:
+                enabled_cache[key] = rules.question_enabled(cycles.get(question.pk, set()),
+                                                            group.cycle_id)
+            if not enabled_cache[key]:
+                err(line, "question", _("question %(code)s is not asked in the cycle of the group “%(group)s”.")
+                    % {"code": question.code, "group": group.name})
+                ok = False
+        text = v["text"]
+        if not text:
+            err(line, "text", _("the text is empty."))
+            ok = False
+        elif len(text) > rules.MAX_CARD_CHARS:
+            err(line, "text", _("the text has %(length)s characters; a card holds at most %(limit)s.")
+                % {"length": len(text), "limit": f"{rules.MAX_CARD_CHARS:,}"})
+            ok = False
+        session = None
+        date = v.get("session", "")
+        if date and group is not None:
+            date = date[:10] if len(date) > 10 and date[10] in "T " else date
+            session = sessions.get((group.pk, date))
+            if session is None:
+                err(line, "session", _("the group “%(group)s” has no session on “%(date)s” (write the date as YYYY-MM-DD).")
+                    % {"group": group.name, "date": v["session"]})
+                ok = False
+        language = v.get("language", "") or default_language
+        if language not in language_set:
+            err(line, "language", _("“%(language)s” is not a language of this territory (%(languages)s).")
+                % {"language": language, "languages": ", ".join(languages)})
+            ok = False
+        channel = (v.get("channel", "") or Card.Channel.PAPER).lower()
+        if channel not in rules.CHANNELS:
+            err(line, "channel", _("“%(channel)s” is not a channel: use paper or online.")
+                % {"channel": v["channel"]})
+            ok = False
+        author = v.get("author", "")
+        if len(author) > 40:
+            err(line, "author", _("the author tag has %(length)s characters; at most 40 are allowed.")
+                % {"length": len(author)})
+            ok = False
+        ref = v.get("ref", "")
+        if len(ref) > 64:
+            err(line, "ref", _("the ref has %(length)s characters; at most 64 are allowed.")
+                % {"length": len(ref)})
+            ok = False
+        component_id, full_code = None, ""
+        raw_code = v.get("code", "")
+        if raw_code:
+            if raw_code not in code_cache:
+                try:
+                    parsed = validate_full_code(raw_code, code_set)
+                    code_cache[raw_code] = (codes[parsed.component].pk, str(parsed), None)
+                except CodeError as exc:
+                    code_cache[raw_code] = (None, "", _(exc.message) % exc.params)
+            component_id, full_code, problem = code_cache[raw_code]
+            if problem:
+                err(line, "code", problem)
+                ok = False
+        if not ok:
+            continue
+        key = rules.import_key(group_id=group.pk, ref=ref,
+                               session_id=session.pk if session else None,
+                               question_id=question.pk, text=text, author=author)
+        if key in seen:
+            err(line, None, _("line %(line)s repeats line %(first)s; give each card its own ref to keep both.")
+                % {"line": line, "first": seen[key]})
+            continue
+        seen[key] = line
+        if key in existing:
+            skipped += 1
+            continue
+        prepared.append({
+            "territory": territory.pk, "group": group.pk,
+            "session": session.pk if session else None, "question": question.pk,
+            "text": text, "language": language, "channel": channel, "author_tag": author,
+            "ref": ref, "import_key": key, "component": component_id, "full_code": full_code,
+            "created_at": now, "updated_at": now, "created_by": user_id,
+        })
+    if errors:
+        raise TableRejected(errors)
+    if prepared:
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        for row in prepared:
+            row["created_at"] = row["updated_at"] = stamp
+    with transaction.atomic():
+        _insert_rows(prepared)
+        if any(r["component"] for r in prepared):
+            # Cards are now coded against this grid version: it becomes read-only.
+            GridVersion.objects.filter(pk=territory.grid_version_id,
+                                       frozen_at__isnull=True).update(frozen_at=now)
+        AuditEntry.objects.create(
+            territory=territory, user=user if user_id else None,
+            actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
+            model=Card._meta.model_name, object_id=filename[:64],
+            summary=(_("Imported %(created)s cards from %(file)s (%(skipped)s already there)")
+                     % {"created": len(prepared), "file": filename, "skipped": skipped})[:300],
+            changes={"file": filename, "rows": len(rows), "created": len(prepared),
+                     "skipped_existing": skipped},
+        )
+    return ImportResult(created=len(prepared), skipped_existing=skipped)
