@@ -1,0 +1,80 @@
+"""A territory's grid: its version, shared and local components, local additions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from cospiral.core.access import MANAGE, READ, can_manage, territory_view
+from cospiral.grid import selectors, services
+from cospiral.grid.forms import LocalComponentEditForm, LocalComponentForm
+from cospiral.grid.models import GridEntry
+from cospiral.grid.views import csv_response
+
+
+@territory_view(READ)
+def index(request):
+    territory = request.territory
+    version = territory.grid_version
+    query = request.GET.get("q", "").strip()[:100]
+    return render(request, "grid/territory_index.html", {
+        "territory": territory,
+        "version": version,
+        "families": selectors.families_table(version, territory=territory, query=query),
+        "local_count": selectors.local_components(territory).count(),
+        "query": query,
+        "can_manage": can_manage(request),
+    })
+
+
+@territory_view(READ)
+def export(request):
+    territory = request.territory
+    text = services.export_grid_csv(territory.grid_version, territory)
+    return csv_response(text, f"{territory.grid_version.slug}-{territory.slug}.csv")
+
+
+@territory_view(MANAGE)
+def add_local(request):
+    territory = request.territory
+    families = GridEntry.objects.of(territory).shared().filter(kind=GridEntry.Kind.FAMILY)
+    form = LocalComponentForm(request.POST or None, families=families)
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.add_local_component(
+                territory, family_code=form.cleaned_data["family"], labels=form.labels(),
+                descriptions=form.descriptions(), user=request.user,
+            )
+        except services.GridError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Local component %(code)s added.") % {"code": entry.code})
+            return redirect("territory_grid:index", territory=territory.slug)
+    return render(request, "grid/local_form.html", {
+        "territory": territory, "form": form, "entry": None,
+    })
+
+
+@territory_view(MANAGE)
+def edit_local(request, pk):
+    territory = request.territory
+    entry = get_object_or_404(selectors.local_components(territory), pk=pk)
+    initial = {
+        "label_fr": entry.labels.get("fr", ""), "label_en": entry.labels.get("en", ""),
+        "description_fr": entry.descriptions.get("fr", ""),
+        "description_en": entry.descriptions.get("en", ""),
+    }
+    form = LocalComponentEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_entry(entry, labels=form.labels(), descriptions=form.descriptions(),
+                                  user=request.user, territory=territory)
+        except services.GridError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Local component %(code)s saved.") % {"code": entry.code})
+            return redirect("territory_grid:index", territory=territory.slug)
+    return render(request, "grid/local_form.html", {
+        "territory": territory, "form": form, "entry": entry,
+    })

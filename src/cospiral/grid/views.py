@@ -1,0 +1,77 @@
+"""Site-level grid pages: versions, a version's table, export and import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cospiral.core.tabular import TableRejected
+from cospiral.grid import selectors, services
+from cospiral.grid.forms import GridImportForm
+
+
+def csv_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def is_site_admin(user) -> bool:
+    return user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+@login_required
+def version_list(request):
+    return render(request, "grid/list.html", {
+        "versions": selectors.versions_overview(),
+        "can_import": is_site_admin(request.user),
+    })
+
+
+@login_required
+def version_detail(request, slug):
+    version = selectors.version_by_slug(slug)
+    if version is None:
+        raise Http404("No such grid version.")
+    query = request.GET.get("q", "").strip()[:100]
+    return render(request, "grid/detail.html", {
+        "version": version,
+        "families": selectors.families_table(version, query=query),
+        "query": query,
+    })
+
+
+@login_required
+def version_export(request, slug):
+    version = selectors.version_by_slug(slug)
+    if version is None:
+        raise Http404("No such grid version.")
+    return csv_response(services.export_grid_csv(version), f"{version.slug}.csv")
+
+
+@login_required
+def version_import(request):
+    if not is_site_admin(request.user):
+        raise PermissionDenied
+    errors = []
+    form = GridImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            version = services.import_grid(
+                upload.read(), upload.name, slug=form.cleaned_data["slug"],
+                name=form.cleaned_data["name"], based_on=form.cleaned_data["based_on"],
+                user=request.user,
+            )
+        except TableRejected as rejected:
+            errors = rejected.errors
+        else:
+            messages.success(request, _("Grid version “%(slug)s” imported: %(count)s entries.")
+                             % {"slug": version.slug, "count": version.entries.count()})
+            return redirect("grid:detail", slug=version.slug)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "grid/import.html", {"form": form, "errors": errors}, status=status)
