@@ -72,6 +72,13 @@ def test_counts_are_exact_and_the_coded_share_is_respected(grid_version):
         assert group.cards.filter(component__isnull=False).count() == 20
         assert group.sessions.count() == 1
     assert set(cards.values_list("question__code", flat=True)) == {"Q1", "Q2", "Q3"}
+    # Cards written by the fast writer read back like any other card.
+    card = cards.first()
+    assert card.created_at is not None and card.created_at.tzinfo is not None
+    assert card.updated_at == card.created_at
+    assert (card.channel, card.language, card.deleted_at, card.import_key) == ("paper", "fr", None, None)
+    assert card.author_tag.startswith("p") and card.session.attendee_count >= int(card.author_tag[1:])
+    assert Card.objects.alive().filter(territory__in=territories).count() == 300
     assert (summary.territories, summary.groups, summary.sessions, summary.cards,
             summary.coded_cards) == (3, 12, 12, 300, 240)
     # Coded cards use components of their territory's grid version; coding froze it.

@@ -1,6 +1,7 @@
 """Synthetic data at scale for benchmarks (``cospiral generate``).
 
-Everything is written with ``bulk_create`` in batches, without per-row audit: these are
+Everything is written in batches (``bulk_create``; cards through ``CardWriter``'s
+``executemany``), without per-row audit: these are
 benchmark fixtures, not citizens' words. Territories are created by
 ``create_territories_bulk``, which writes exactly the rows ``create_territory`` writes
 (territory, cycles 0–3, phases 1–8, the method's questions and their enabled cycles, one
@@ -13,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cospiral.core.models import AuditEntry
@@ -115,6 +116,47 @@ def create_territories_bulk(specs: list[dict], grid_version: GridVersion) -> lis
     return territories
 
 
+class CardWriter:
+    """Inserts cards with one prepared ``INSERT`` and ``executemany``, in batches.
+
+    ``bulk_create`` spends most of its time building model instances and compiling one
+    statement per ~58 rows (SQLite's 999-parameter limit); for a million synthetic cards
+    this writer is several times faster. It writes the same columns ``bulk_create`` would,
+    with the same defaults (no author, not deleted, no import key, timestamps now)."""
+
+    FIELDS = ("territory", "group", "session", "question", "text", "language", "channel",
+              "author_tag", "ref", "import_key", "component", "full_code", "created_at",
+              "updated_at", "created_by", "deleted_at", "deleted_by")
+
+    def __init__(self, batch: int = BATCH) -> None:
+        meta = Card._meta
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(meta.get_field(f).column) for f in self.FIELDS)
+        marks = ", ".join(["%s"] * len(self.FIELDS))
+        self.sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"
+        now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+        self.now = now
+        self.paper = str(Card.Channel.PAPER)
+        self.batch = batch
+        self.rows: list[tuple] = []
+        self.count = 0
+
+    def add(self, territory_id, group_id, session_id, question_id, text, author_tag,
+            component_id, full_code) -> None:
+        self.rows.append((territory_id, group_id, session_id, question_id, text, "fr",
+                          self.paper, author_tag, "", None, component_id,
+                          full_code, self.now, self.now, None, None, None))
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(self.sql, self.rows)
+            self.count += len(self.rows)
+            self.rows = []
+
+
 def existing_generated(seed: int) -> int:
     return Territory.objects.filter(slug__startswith=SLUG_PREFIX.format(seed=seed)).count()
 
@@ -138,7 +180,7 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
     summary.grid_version = version.slug
     components = list(
         GridEntry.objects.filter(version=version, kind=GridEntry.Kind.COMPONENT, territory=None)
-        .order_by("code")
+        .order_by("code").values_list("pk", "code")
     )
     n_components = len(components)
     width = max(len(str(territories)), 4)
@@ -150,6 +192,7 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
         return now
 
     with transaction.atomic():
+        writer = CardWriter()
         for start in range(0, territories, chunk):
             stop = min(start + chunk, territories)
             t0 = time.perf_counter()
@@ -197,28 +240,21 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
             summary.groups += len(new_groups)
             summary.sessions += len(sessions)
             t0 = tick("groups_sessions", t0)
-            pending: list[Card] = []
             for g, s in zip(new_groups, sessions, strict=True):
                 rng = rngs[g.territory_id]
                 for c in synthetic.group_cards(rng, cards_per_group, attendees=s.attendee_count,
                                                coded_share=coded_share,
                                                n_components=n_components):
-                    component = components[c.component] if c.component is not None else None
-                    pending.append(Card(
-                        territory_id=g.territory_id, group_id=g.pk, session_id=s.pk,
-                        question_id=question_ids[(g.territory_id, c.question)], text=c.text,
-                        language="fr", channel=Card.Channel.PAPER, author_tag=c.author_tag,
-                        component=component, full_code=component.code if component else "",
-                    ))
-                    if component is not None:
+                    if c.component is None:
+                        component_id, code = None, ""
+                    else:
+                        component_id, code = components[c.component]
                         summary.coded_cards += 1
-                if len(pending) >= BATCH:
-                    Card.objects.bulk_create(pending, batch_size=BATCH)
-                    summary.cards += len(pending)
-                    pending = []
-            if pending:
-                Card.objects.bulk_create(pending, batch_size=BATCH)
-                summary.cards += len(pending)
+                    writer.add(g.territory_id, g.pk, s.pk,
+                               question_ids[(g.territory_id, c.question)], c.text, c.author_tag,
+                               component_id, code)
+            writer.flush()
+            summary.cards = writer.count
             tick("cards", t0)
         if summary.coded_cards and version.frozen_at is None:
             # Coding against a grid version freezes it.
