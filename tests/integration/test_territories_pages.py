@@ -423,3 +423,11 @@ def test_home_query_count_is_bounded(world, login, django_assert_max_num_queries
     with django_assert_max_num_queries(12) as many:
         client.get(url("territories:home"))
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.parametrize("role,shown", [("coordinator", True), ("facilitator", False),
+                                        ("observer", False)])
+def test_home_offers_creation_to_coordinators(world, login, role, shown):
+    page = login(world.alpha.users[role]).get(reverse("home")).content.decode()
+    assert (reverse("site_territories:create") in page) is shown
+    assert "Alphaville" in page and "Betatown" not in page

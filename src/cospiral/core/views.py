@@ -9,5 +9,6 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"territories": territory_selectors.territories_for(request.user)},
+        {"territories": territory_selectors.territories_for(request.user),
+         "can_create_territory": territory_selectors.can_create_territory(request.user)},
     )
