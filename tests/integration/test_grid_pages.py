@@ -228,3 +228,21 @@ def test_coordinator_edits_labels_of_a_local_component_never_its_code(world, log
     shared = alpha.grid_version.entries.get(code="A01")
     url = reverse("territory_grid:edit_local", kwargs={"territory": "alpha", "pk": shared.pk})
     assert client.get(url).status_code == 404
+
+
+# Django admin ---------------------------------------------------------------------------
+
+def test_admin_shows_frozen_entries_read_only(admin_client, grid_version):
+    entry = grid_version.entries.get(code="A01")
+    url = reverse("admin:grid_gridentry_change", args=[entry.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="labels"' in page and 'name="code"' not in page  # code never editable
+    services.freeze(grid_version)
+    page = admin_client.get(url).content.decode()
+    assert 'name="labels"' not in page and "Food and drink" in page
+    admin_client.post(url, {"labels": '{"en": "Changed"}', "descriptions": "{}",
+                            "source": "draft", "position": 0})
+    entry.refresh_from_db()
+    assert entry.labels["en"] == "Food and drink" and entry.source == "published"
+    version_page = admin_client.get(reverse("admin:grid_gridversion_change", args=[grid_version.pk]))
+    assert 'name="name"' not in version_page.content.decode()

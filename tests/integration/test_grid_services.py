@@ -321,3 +321,34 @@ def test_cli_import_rejected_prints_every_error_and_fails(tmp_path):
     assert not GridVersion.objects.filter(slug="bad").exists()
     with pytest.raises(CommandError):
         call_command("export-grid", "nope")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_default_grid_is_loaded_once_under_concurrency():
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+    results, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def load():
+        try:
+            barrier.wait()
+            results.append(services.default_version().pk)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(set(results)) == 1 and len(results) == 4
+    version = GridVersion.objects.get(slug=services.DEFAULT_GRID_SLUG)
+    assert version.entries.count() == 68

@@ -40,7 +40,8 @@ class GridVersionAdmin(admin.ModelAdmin):
 class GridEntryAdminForm(forms.ModelForm):
     class Meta:
         model = GridEntry
-        fields = "__all__"
+        fields = ("version", "code", "kind", "parent", "labels", "descriptions", "source",
+                  "territory", "position")
 
     def clean(self):
         data = super().clean()
