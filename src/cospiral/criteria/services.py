@@ -20,7 +20,8 @@ from cospiral.criteria import selectors
 from cospiral.criteria.models import Card, Question
 from cospiral.domain import cards as rules
 from cospiral.domain.codes import CodeError, validate_full_code
-from cospiral.grid.models import GridEntry, GridVersion
+from cospiral.grid import services as grid_services
+from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group, Session
 from cospiral.territories.models import Role
 
@@ -448,8 +449,7 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         _insert_rows(prepared)
         if any(r["component"] for r in prepared):
             # Cards are now coded against this grid version: it becomes read-only.
-            GridVersion.objects.filter(pk=territory.grid_version_id,
-                                       frozen_at__isnull=True).update(frozen_at=now)
+            grid_services.freeze(territory.grid_version, user if user_id else None)
         AuditEntry.objects.create(
             territory=territory, user=user if user_id else None,
             actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
