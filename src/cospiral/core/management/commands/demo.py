@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cospiral.core.demo import DEMO_PASSWORD, load_demo
+from cospiral.territories.models import Role
 
 
 def _url(addrport: str) -> str:
@@ -54,11 +56,15 @@ class Command(BaseCommand):
         self.stdout.write(_("Montclair and the Quartier des Tilleuls are fictional."))
         self.stdout.write("")
         self.stdout.write(_("Address: %(url)s") % {"url": url})
+        territory_url = url.rstrip("/") + reverse("territories:home",
+                                                  kwargs={"territory": territory.slug})
+        self.stdout.write(_("Demo territory: %(url)s") % {"url": territory_url})
         self.stdout.write(_("Demo logins (password “%(password)s” for accounts created by the demo):")
                           % {"password": DEMO_PASSWORD})
         for username, role, created in result.accounts:
-            note = "" if created is True else " " + _("(existing account, password unchanged)")
-            self.stdout.write(f"  {username:<13} {role}{note}")
+            label = _("site administrator") if role == "superuser" else Role(role).label
+            note = "" if created else " " + _("(existing account, password unchanged)")
+            self.stdout.write(f"  {username:<13} {label}{note}")
         if no_serve:
             return
         self.stdout.write("")
