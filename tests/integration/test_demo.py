@@ -146,3 +146,30 @@ def test_suggested_codes_exist_in_the_default_grid_and_are_not_loaded():
     assert {c["suggested_code"] for c in cards} <= codes
     # Natural near-duplicates are allowed; identical post-its are not.
     assert len({c["text"] for c in cards}) == len(cards)
+
+
+def test_demo_serves_with_runserver_unless_no_serve(monkeypatch):
+    from cospiral.core.management.commands import demo as demo_command
+
+    calls = []
+    real_call_command = demo_command.call_command
+
+    def fake_call_command(name, *args, **kwargs):
+        if name == "runserver":
+            calls.append((args, kwargs))
+            return None
+        return real_call_command(name, *args, **kwargs)
+
+    monkeypatch.setattr(demo_command, "call_command", fake_call_command)
+    out = io.StringIO()
+    call_command("demo", addrport="127.0.0.1:8123", stdout=out)
+    assert calls == [(("127.0.0.1:8123",), {"use_reloader": False})]
+    assert "http://127.0.0.1:8123/t/montclair-tilleuls/" in out.getvalue()
+
+
+def test_demo_refuses_a_malformed_address():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="not an address and port"):
+        call_command("demo", addrport="localhost:http", no_serve=True, stdout=io.StringIO())
+    assert not Territory.objects.exists()
