@@ -84,9 +84,14 @@ def test_demo_cards_are_uncoded_paper_cards_across_q1_to_q3():
     # Every group's cards belong to one of that group's sessions.
     for card in cards.select_related("session"):
         assert card.session.group_id == card.group_id
-    # One audit entry per import batch of cards (one per homogeneous group).
-    batches = AuditEntry.objects.of(tilleuls).filter(action="import", model="session")
-    assert batches.count() == 4
+    # Loaded through the card services: the audit trail shows who typed each card.
+    created = AuditEntry.objects.of(tilleuls).filter(action="create", model="card")
+    assert created.count() == cards.count()
+    assert set(created.values_list("actor_label", flat=True)) == {"animation", "coordination"}
+    assert set(cards.filter(group__facilitators__username="animation")
+               .values_list("created_by__username", flat=True)) == {"animation"}
+    assert AuditEntry.objects.of(tilleuls).filter(model="group").count() == 5
+    assert AuditEntry.objects.of(tilleuls).filter(model="session").count() == 9
     # The mixed group crosses the others' criteria: it has no post-its of its own.
     assert not cards.filter(group__kind="mixed").exists()
 

@@ -1,7 +1,11 @@
 """The demonstration territory (``cospiral demo``), loaded from ``data/demo/demo_fr.json``.
 
-Montclair and its Quartier des Tilleuls are fictional. Loading is idempotent: when the
-demo territory already exists it is kept as it is (only missing demo accounts are added).
+Montclair and its Quartier des Tilleuls are fictional. Territories, memberships, the
+coordination group, groups, sessions and cards are written through the apps' services
+(``territories``, ``groups``, ``criteria``), so the demo passes the same checks and leaves
+the same audit trail as a coordinator typing it. Loading is idempotent: when the demo
+territory already exists it is kept as it is (only missing demo accounts and memberships
+are added).
 Each card of the data file carries a ``suggested_code``; the demo does not load it as a
 coding (cards stay uncoded): it is kept in the file as a labelled example.
 """
@@ -12,21 +16,15 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import groupby
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from cospiral.core import audit
 from cospiral.criteria.models import Card, Question
 from cospiral.groups.models import Group, Session
-from cospiral.territories.models import (
-    CoordinationMember,
-    Cycle,
-    Membership,
-    Organisation,
-    Territory,
-)
-from cospiral.territories.services import create_territory
+from cospiral.territories import services as territory_services
+from cospiral.territories.models import Cycle, Membership, Territory
 
 DEMO_FILE = "demo/demo_fr.json"
 DEMO_PASSWORD = "cospiral-demo"
@@ -87,7 +85,7 @@ def load_demo(data: dict | None = None) -> DemoResult:
         territory = Territory.objects.filter(slug=spec["slug"]).first()
         if territory is None:
             grid_version = grid_version or grid_services.default_version()
-            territory = create_territory(
+            territory = territory_services.create_territory(
                 slug=spec["slug"], name=spec["name"], kind=spec["kind"], user=coordinator,
                 grid_version=grid_version,
                 parent=territories.get(spec["parent"]) if spec.get("parent") else None,
@@ -97,10 +95,10 @@ def load_demo(data: dict | None = None) -> DemoResult:
 
     for spec in data["users"]:
         for slug in spec["territories"]:
-            Membership.objects.get_or_create(
-                territory=territories[slug], user=users[spec["username"]],
-                defaults={"role": spec["role"]},
-            )
+            territory = territories[slug]
+            if not Membership.objects.of(territory).filter(user=users[spec["username"]]).exists():
+                territory_services.add_member(territory, coordinator,
+                                              user=users[spec["username"]], role=spec["role"])
 
     territory = territories[main_slug]
     result = DemoResult(territory=territory, created=existing is None, accounts=accounts)
@@ -111,59 +109,54 @@ def load_demo(data: dict | None = None) -> DemoResult:
 
 
 def _load_content(territory: Territory, data: dict, users: dict, coordinator) -> None:
+    """Everything goes through the apps' services, as if a coordinator and a facilitator
+    had typed it: same checks, same audit trail."""
+    from cospiral.criteria import services as card_services
+    from cospiral.groups import services as group_services
+
     organisations = {
-        o["name"]: Organisation(territory=territory, name=o["name"], kind=o["kind"])
+        o["name"]: territory_services.save_organisation(territory, coordinator, name=o["name"],
+                                                        kind=o["kind"])
         for o in data["organisations"]
     }
-    Organisation.objects.bulk_create(organisations.values())
-    seats = CoordinationMember.objects.bulk_create(
-        [
-            CoordinationMember(
-                territory=territory, person=s["person"], role=s["role"],
-                organisation=organisations[s["organisation"]] if s.get("organisation") else None,
-            )
-            for s in data["coordination"]
-        ]
-    )
-    audit.record(territory, coordinator, "import", territory,
-                 f"Demo coordination group: {len(organisations)} organisations, {len(seats)} seats")
+    for seat in data["coordination"]:
+        territory_services.save_seat(
+            territory, coordinator, person=seat["person"], role=seat["role"],
+            organisation=organisations[seat["organisation"]] if seat.get("organisation") else None,
+        )
 
     cycle = Cycle.objects.of(territory).get(number=data["cycle"])
     questions = {q.code: q for q in Question.objects.of(territory)}
     groups: dict[str, Group] = {}
     for spec in data["groups"]:
-        group = Group.objects.create(
-            territory=territory, name=spec["name"], kind=spec["kind"], profile=spec["profile"],
-            tags=spec.get("tags", []), cycle=cycle,
+        group = group_services.save_group(
+            territory, coordinator, name=spec["name"], kind=spec["kind"],
+            profile=spec["profile"], tags=spec.get("tags", []), cycle=cycle,
+            facilitators=[users[u] for u in spec.get("facilitators", [])],
+            source_groups=[groups[k] for k in spec.get("source_groups", [])],
         )
-        group.facilitators.set([users[u] for u in spec.get("facilitators", [])])
-        group.source_groups.set([groups[k] for k in spec.get("source_groups", [])])
         groups[spec["key"]] = group
-        audit.record(territory, coordinator, "create", group, f"Group {group.name}")
-        sessions = {}
-        for s in spec["sessions"]:
-            session = Session.objects.create(
-                territory=territory, group=group, date=dt.date.fromisoformat(s["date"]),
-                place=s["place"], channel=s["channel"], attendee_count=s["attendee_count"],
-                notes=s.get("notes", ""),
+        sessions = {
+            s["key"]: group_services.save_session(
+                group, coordinator, date=dt.date.fromisoformat(s["date"]), place=s["place"],
+                channel=s["channel"], attendee_count=s["attendee_count"], notes=s.get("notes", ""),
             )
-            sessions[s["key"]] = session
-            audit.record(territory, coordinator, "create", session, f"Session {session}")
+            for s in spec["sessions"]
+        }
         if not spec["cards"]:
             continue
         session = sessions[spec["cards_session"]]
+        # The group's facilitator types the post-its after the session (else the coordinator).
         typist = users[spec["facilitators"][0]] if spec.get("facilitators") else coordinator
         channel = Card.Channel.ONLINE if session.channel == Session.Channel.ONLINE else Card.Channel.PAPER
-        Card.objects.bulk_create(
-            [
-                Card(
-                    territory=territory, group=group, session=session,
-                    question=questions[c["question"]], text=c["text"],
-                    language=c.get("language", data.get("language", "fr")), channel=channel,
-                    author_tag=c.get("author_tag", ""), created_by=typist,
-                )
-                for c in spec["cards"]
-            ]
-        )
-        audit.record(territory, typist, "import", session,
-                     f"Demo: {len(spec['cards'])} cards of {group.name}")
+        # One entry per run of consecutive post-its by the same person for the same question.
+        for (question, author, language), run in groupby(
+            spec["cards"],
+            key=lambda c: (c["question"], c.get("author_tag", ""),
+                           c.get("language", data.get("language", "fr"))),
+        ):
+            card_services.create_cards(
+                territory, group=group, session=session, question=questions[question],
+                texts=[c["text"] for c in run], user=typist, channel=channel,
+                language=language, author_tag=author,
+            )
