@@ -49,7 +49,8 @@
     var data = new FormData(form);
     data.set("action", action);
     data.set("text", text || "");
-    return fetch(form.action, {
+    // form.action would be the buttons named "action": read the attribute.
+    return fetch(form.getAttribute("action"), {
       method: "POST",
       body: data,
       credentials: "same-origin",
@@ -59,6 +60,17 @@
     });
   }
 
+  // A failed save puts its text, and the texts still waiting behind it, back in the
+  // box in the order they were typed, so nothing typed is lost or reordered.
+  function restore(job) {
+    var texts = [];
+    if (job.action === "save") texts.push(job.text);
+    queue.forEach(function (waiting) { if (waiting.action === "save") texts.push(waiting.text); });
+    queue = [];
+    if (box.value) texts.push(box.value);
+    box.value = texts.join("\n");
+  }
+
   function run() {
     if (busy || !queue.length) return;
     busy = true;
@@ -66,7 +78,7 @@
     post(job.action, job.text).then(function (result) {
       if (!result.ok) {
         showError(result.json.errors);
-        if (job.action === "save" && !box.value) box.value = job.text;
+        restore(job);
         return;
       }
       showError(null);
@@ -83,7 +95,7 @@
       }
     }).catch(function () {
       showError([section.dataset.networkError]);
-      if (job.action === "save") box.value = job.text + (box.value ? "\n" + box.value : "");
+      restore(job);
     }).then(function () {
       busy = false;
       run();
