@@ -175,7 +175,7 @@ def submit_online_cards(group, *, answers: list[tuple[Question, list[str]]], lan
 
 
 def _locked_card(card: Card) -> Card:
-    return (Card.objects.of(card.territory).select_for_update()
+    return (Card.objects.of(card.territory).select_for_update(of=("self",))
             .select_related("group", "session", "question").get(pk=card.pk))
 
 
@@ -276,27 +276,40 @@ def _known_codes(territory) -> dict[str, GridEntry]:
     return {e.code: e for e in entries}
 
 
-def _insert_rows(rows: list[dict]) -> None:
-    """Insert prepared card rows fast: COPY on PostgreSQL, ``executemany`` elsewhere
-    (the ORM's bulk_create is limited to 999 parameters per statement on SQLite)."""
+INSERT_COLUMNS = ("territory", "group", "session", "question", "text", "language", "channel",
+                  "author_tag", "ref", "import_key", "component", "full_code", "created_at",
+                  "updated_at", "created_by")
+
+
+def _insert_rows(rows: list[tuple]) -> None:
+    """Insert prepared card rows (values in ``INSERT_COLUMNS`` order) fast: COPY on
+    PostgreSQL, ``executemany`` elsewhere (the ORM's bulk_create is limited to 999
+    parameters per statement on SQLite, i.e. 60 cards per query)."""
     if not rows:
         return
-    columns = list(rows[0])
     meta = Card._meta
     qn = connection.ops.quote_name
     table = qn(meta.db_table)
-    names = ", ".join(qn(meta.get_field(c).column) for c in columns)
+    names = ", ".join(qn(meta.get_field(c).column) for c in INSERT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            raw = cursor.cursor
-            with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # Binary COPY: no text parsing on the server; column types from the catalogue.
+            cursor.execute(
+                "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped", [meta.db_table],
+            )
+            oids = dict(cursor.fetchall())
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types([oids[meta.get_field(c).column] for c in INSERT_COLUMNS])
                 for row in rows:
-                    copy.write_row([row[c] for c in columns])
+                    copy.write_row(row)
             return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        if connection.vendor == "sqlite":
+            # A larger page cache for this connection: index updates stay in memory.
+            cursor.execute("PRAGMA cache_size = -131072")
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(INSERT_COLUMNS))})"
         for start in range(0, len(rows), IMPORT_BATCH):
-            cursor.executemany(sql, [[row[c] for c in columns]
-                                     for row in rows[start:start + IMPORT_BATCH]])
+            cursor.executemany(sql, rows[start:start + IMPORT_BATCH])
 
 
 def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult:
@@ -313,9 +326,10 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         writable = {g.pk for g in groups.values()}
     else:
         writable = set(selectors.writable_groups(territory, user).values_list("pk", flat=True))
-    sessions: dict[tuple[int, str], Session] = {}
-    for s in Session.objects.of(territory).order_by("date", "id"):
-        sessions.setdefault((s.group_id, s.date.isoformat()), s)
+    sessions: dict[tuple[int, str], int] = {}
+    for session_id, group_id, date in (Session.objects.of(territory).order_by("date", "id")
+                                       .values_list("pk", "group_id", "date")):
+        sessions.setdefault((group_id, date.isoformat()), session_id)
     questions = {q.code.casefold(): q for q in Question.objects.of(territory)}
     cycles = selectors.enabled_cycle_ids(territory)
     codes = _known_codes(territory)
@@ -328,12 +342,19 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
 
     errors: list[TableError] = []
     seen: dict[str, int] = {}
-    prepared: list[dict] = []
+    prepared: list[tuple] = []
     skipped = 0
     now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    territory_id = territory.pk
     code_cache: dict[str, tuple] = {}
+    group_cache: dict[str, tuple] = {}   # raw name -> (group id, cycle id, name) or None
+    question_cache: dict[str, tuple] = {}  # raw code -> (question id, code, enabled cycles)
     enabled_cache: dict[tuple[int, int | None], bool] = {}
+    channels = rules.CHANNELS
+    max_chars = rules.MAX_CARD_CHARS
+    make_key = rules.import_key
 
     def err(line, column, message):
         errors.append(TableError(file=filename, line=line, column=column, message=message))
@@ -342,60 +363,73 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         v = row.values
         line = row.line
         ok = True
-        group = groups.get(v["group"].casefold())
-        if not v["group"]:
+        raw_group = v["group"]
+        group = group_cache.get(raw_group, False)
+        if group is False:
+            found = groups.get(raw_group.casefold())
+            group = (found.pk, found.cycle_id, found.name) if found else None
+            group_cache[raw_group] = group
+        if not raw_group:
             err(line, "group", _("the group is empty: write the name of one of the territory's groups."))
             ok = False
         elif group is None:
             err(line, "group", _("unknown group “%(name)s”: no group of this territory has that name.")
-                % {"name": v["group"]})
+                % {"name": raw_group})
             ok = False
-        elif group.pk not in writable:
+        elif group[0] not in writable:
             err(line, "group", _("you are not a facilitator of the group “%(name)s”.")
-                % {"name": group.name})
+                % {"name": group[2]})
             ok = False
-        question = questions.get(v["question"].casefold())
+        raw_question = v["question"]
+        question = question_cache.get(raw_question, False)
+        if question is False:
+            found = questions.get(raw_question.casefold())
+            question = (found.pk, found.code, cycles.get(found.pk, set())) if found else None
+            question_cache[raw_question] = question
         if question is None:
             err(line, "question",
                 _("unknown question “%(code)s”: use one of %(codes)s.")
-                % {"code": v["question"], "codes": ", ".join(q.code for q in questions.values())})
+                % {"code": raw_question, "codes": ", ".join(q.code for q in questions.values())})
             ok = False
         elif group is not None:
-            key = (question.pk, group.cycle_id)
-            if key not in enabled_cache:
-                enabled_cache[key] = rules.question_enabled(cycles.get(question.pk, set()),
-                                                            group.cycle_id)
-            if not enabled_cache[key]:
+            key = (question[0], group[1])
+            enabled = enabled_cache.get(key)
+            if enabled is None:
+                enabled = enabled_cache[key] = rules.question_enabled(question[2], group[1])
+            if not enabled:
                 err(line, "question", _("question %(code)s is not asked in the cycle of the group “%(group)s”.")
-                    % {"code": question.code, "group": group.name})
+                    % {"code": question[1], "group": group[2]})
                 ok = False
         text = v["text"]
         if not text:
             err(line, "text", _("the text is empty."))
             ok = False
-        elif len(text) > rules.MAX_CARD_CHARS:
+        elif len(text) > max_chars:
             err(line, "text", _("the text has %(length)s characters; a card holds at most %(limit)s.")
-                % {"length": len(text), "limit": f"{rules.MAX_CARD_CHARS:,}"})
+                % {"length": len(text), "limit": f"{max_chars:,}"})
             ok = False
-        session = None
+        session_id = None
         date = v.get("session", "")
         if date and group is not None:
-            date = date[:10] if len(date) > 10 and date[10] in "T " else date
-            session = sessions.get((group.pk, date))
-            if session is None:
+            if len(date) > 10 and date[10] in "T ":
+                date = date[:10]
+            session_id = sessions.get((group[0], date))
+            if session_id is None:
                 err(line, "session", _("the group “%(group)s” has no session on “%(date)s” (write the date as YYYY-MM-DD).")
-                    % {"group": group.name, "date": v["session"]})
+                    % {"group": group[2], "date": v["session"]})
                 ok = False
         language = v.get("language", "") or default_language
         if language not in language_set:
             err(line, "language", _("“%(language)s” is not a language of this territory (%(languages)s).")
                 % {"language": language, "languages": ", ".join(languages)})
             ok = False
-        channel = (v.get("channel", "") or Card.Channel.PAPER).lower()
-        if channel not in rules.CHANNELS:
-            err(line, "channel", _("“%(channel)s” is not a channel: use paper or online.")
-                % {"channel": v["channel"]})
-            ok = False
+        channel = v.get("channel", "") or "paper"
+        if channel not in channels:
+            channel = channel.lower()
+            if channel not in channels:
+                err(line, "channel", _("“%(channel)s” is not a channel: use paper or online.")
+                    % {"channel": v["channel"]})
+                ok = False
         author = v.get("author", "")
         if len(author) > 40:
             err(line, "author", _("the author tag has %(length)s characters; at most 40 are allowed.")
@@ -409,45 +443,39 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         component_id, full_code = None, ""
         raw_code = v.get("code", "")
         if raw_code:
-            if raw_code not in code_cache:
+            cached = code_cache.get(raw_code)
+            if cached is None:
                 try:
                     parsed = validate_full_code(raw_code, code_set)
-                    code_cache[raw_code] = (codes[parsed.component].pk, str(parsed), None)
+                    cached = (codes[parsed.component].pk, str(parsed), None)
                 except CodeError as exc:
-                    code_cache[raw_code] = (None, "", _(exc.message) % exc.params)
-            component_id, full_code, problem = code_cache[raw_code]
+                    cached = (None, "", _(exc.message) % exc.params)
+                code_cache[raw_code] = cached
+            component_id, full_code, problem = cached
             if problem:
                 err(line, "code", problem)
                 ok = False
         if not ok:
             continue
-        key = rules.import_key(group_id=group.pk, ref=ref,
-                               session_id=session.pk if session else None,
-                               question_id=question.pk, text=text, author=author)
-        if key in seen:
+        key = make_key(group_id=group[0], ref=ref, session_id=session_id,
+                       question_id=question[0], text=text, author=author)
+        first = seen.get(key)
+        if first is not None:
             err(line, None, _("line %(line)s repeats line %(first)s; give each card its own ref to keep both.")
-                % {"line": line, "first": seen[key]})
+                % {"line": line, "first": first})
             continue
         seen[key] = line
         if key in existing:
             skipped += 1
             continue
-        prepared.append({
-            "territory": territory.pk, "group": group.pk,
-            "session": session.pk if session else None, "question": question.pk,
-            "text": text, "language": language, "channel": channel, "author_tag": author,
-            "ref": ref, "import_key": key, "component": component_id, "full_code": full_code,
-            "created_at": now, "updated_at": now, "created_by": user_id,
-        })
+        prepared.append((territory_id, group[0], session_id, question[0], text, language,
+                         channel, author, ref, key, component_id, full_code, stamp, stamp,
+                         user_id))
     if errors:
         raise TableRejected(errors)
-    if prepared:
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        for row in prepared:
-            row["created_at"] = row["updated_at"] = stamp
     with transaction.atomic():
         _insert_rows(prepared)
-        if any(r["component"] for r in prepared):
+        if any(r[10] for r in prepared):
             # Cards are now coded against this grid version: it becomes read-only.
             grid_services.freeze(territory.grid_version, user if user_id else None)
         AuditEntry.objects.create(

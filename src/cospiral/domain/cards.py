@@ -4,13 +4,10 @@ and the import key that makes re-importing a file create no duplicates."""
 from __future__ import annotations
 
 import hashlib
-import re
 import unicodedata
 
 MAX_CARD_CHARS = 2000
 CHANNELS = ("paper", "online")
-
-_SPACES = re.compile(r"\s+")
 
 
 def split_lines(text: str) -> list[str]:
@@ -20,7 +17,10 @@ def split_lines(text: str) -> list[str]:
 
 def normalise_text(text: str) -> str:
     """The text as compared for duplicates: NFC, case-folded, spaces collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text or "")).strip().casefold()
+    text = text or ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return " ".join(text.split()).casefold()
 
 
 def _digest(*parts: str) -> str:

@@ -1,0 +1,153 @@
+"""Benchmark: import 100,000 cards from a CSV file, validation included.
+
+Goal (issue 2): <= 5 s on SQLite, <= 8 s on PostgreSQL, on a 2-core machine.
+
+    COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/import_cards.py
+    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/import_cards.py
+
+It always works on a fresh database of its own: a new SQLite file in a temporary
+directory, or on PostgreSQL a database named ``cospiral_bench`` (dropped and created
+again on the server of COSPIRAL_DATABASE_URL). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DB = "cospiral_bench"
+
+WORDS = (
+    "un parc propre des bancs la santé un logement décent du travail la sécurité le calme "
+    "des amis la famille les transports un médecin proche l'école des commerces le respect "
+    "la solidarité moins de bruit des loisirs le sport la culture un jardin partagé l'écoute "
+    "la confiance des voisins aimables le marché la propreté des rues l'entraide"
+).split()
+
+
+def fresh_database() -> str:
+    """Point Django at a new, empty database and return its vendor name."""
+    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parts = urlsplit(url)
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {BENCH_DB}")
+        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+        return "postgresql"
+    directory = Path(tempfile.mkdtemp(prefix="cospiral-bench-"))
+    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
+    os.environ.setdefault("COSPIRAL_DATA_DIR", str(directory))
+    return "sqlite"
+
+
+def build_csv(rng: random.Random, rows: int, groups: list[tuple[str, str]], codes: list[str]) -> bytes:
+    """``rows`` distinct cards: half carry a ref, half are recognised by their content."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["group", "question", "text", "session", "language", "channel", "author",
+                     "ref", "code"])
+    for n in range(1, rows + 1):
+        name, date = groups[n % len(groups)]
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))) + f" ({n})"
+        writer.writerow([
+            name, rng.choice(("Q1", "Q2", "Q3")), text, date, "fr",
+            "paper" if n % 5 else "online", f"p{rng.randint(1, 12)}",
+            str(n) if n % 2 else "", rng.choice(codes) if n % 4 == 0 else "",
+        ])
+    return buffer.getvalue().encode("utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    vendor = fresh_database()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
+    import django
+
+    django.setup()
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+
+    from cospiral.criteria.models import Card
+    from cospiral.criteria.services import import_cards
+    from cospiral.grid import services as grid_services
+    from cospiral.grid.models import GridEntry
+    from cospiral.groups import services as group_services
+    from cospiral.territories.services import create_territory
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(args.seed)
+    user = get_user_model().objects.create_superuser("bench", password="bench-password-2026")
+    grid = grid_services.default_version()
+    territory = create_territory(slug="bench", name="Bench city", user=user, grid_version=grid)
+    groups = []
+    for number in range(args.groups):
+        group = group_services.save_group(territory, user, name=f"Group {number + 1}",
+                                          kind="homogeneous", profile="benchmark")
+        session = group_services.save_session(group, user, date=dt.date(2026, 3, 1 + number))
+        groups.append((group.name, session.date.isoformat()))
+    codes = list(GridEntry.objects.filter(version=grid, kind="component",
+                                          territory__isnull=True).values_list("code", flat=True))
+    data = build_csv(rng, args.rows, groups, codes)
+
+    started, cpu_started = time.perf_counter(), time.process_time()
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        result = profile.runcall(import_cards, territory, data, "bench.csv", user=user)
+        pstats.Stats(profile, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    else:
+        result = import_cards(territory, data, "bench.csv", user=user)
+    seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_started
+
+    stored = Card.objects.of(territory).count()
+    assert result.created == args.rows == stored, (result, stored)
+    started = time.perf_counter()
+    again = import_cards(territory, data, "bench.csv", user=user)
+    reimport_seconds = time.perf_counter() - started
+    assert again.created == 0 and again.skipped_existing == args.rows
+    print(json.dumps({
+        "benchmark": "import_cards",
+        "rows": args.rows,
+        "file_bytes": len(data),
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(args.rows / seconds),
+        # CPU time of this process (the database server's own work is not included on
+        # PostgreSQL): a figure less sensitive than ``seconds`` to other load on the machine.
+        "cpu_seconds": round(cpu_seconds, 3),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "reimport_seconds": round(reimport_seconds, 3),
+        "database": vendor,
+        "database_version": ".".join(str(v) for v in connection.Database.sqlite_version_info)
+        if vendor == "sqlite" else str(connection.pg_version),
+        "cpus": os.cpu_count(),
+        "goal_seconds": 5 if vendor == "sqlite" else 8,
+    }))
+
+
+if __name__ == "__main__":
+    main()
