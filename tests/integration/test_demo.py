@@ -178,3 +178,15 @@ def test_demo_refuses_a_malformed_address():
     with pytest.raises(CommandError, match="not an address and port"):
         call_command("demo", addrport="localhost:http", no_serve=True, stdout=io.StringIO())
     assert not Territory.objects.exists()
+
+
+def test_demo_phases_tell_where_the_territory_stands():
+    from cospiral.territories.models import Phase
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    statuses = {
+        (p.cycle.number, p.number): p.status
+        for p in Phase.objects.of(tilleuls).select_related("cycle").exclude(status="not_started")
+    }
+    assert statuses == {(2, 1): "done", (2, 2): "in_progress"}

@@ -24,7 +24,7 @@ from django.db import transaction
 from cospiral.criteria.models import Card, Question
 from cospiral.groups.models import Group, Session
 from cospiral.territories import services as territory_services
-from cospiral.territories.models import Cycle, Membership, Territory
+from cospiral.territories.models import Cycle, Membership, Phase, Territory
 
 DEMO_FILE = "demo/demo_fr.json"
 DEMO_PASSWORD = "cospiral-demo"
@@ -126,6 +126,13 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
         )
 
     cycle = Cycle.objects.of(territory).get(number=data["cycle"])
+    for spec in data.get("phases", []):
+        phase = Phase.objects.of(territory).get(cycle__number=spec["cycle"], number=spec["number"])
+        territory_services.update_phase(
+            phase, coordinator, status=spec["status"],
+            starts_on=dt.date.fromisoformat(spec["starts_on"]),
+            ends_on=dt.date.fromisoformat(spec["ends_on"]), notes=spec["notes"],
+        )
     questions = {q.code: q for q in Question.objects.of(territory)}
     groups: dict[str, Group] = {}
     for spec in data["groups"]:
