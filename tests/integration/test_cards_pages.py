@@ -248,3 +248,28 @@ def test_delete_restore_and_history(world, login):
     assert card.deleted_at is None
     html = client.get(url("history", t.territory, card.pk)).content.decode()
     assert "alpha-coordinator" in html and "deleted" in html and "restored" in html
+
+
+def test_bulk_entry_link_naming_only_the_group_opens_a_ready_batch(world, login):
+    import datetime as dt
+
+    from cospiral.groups.models import Session
+
+    alpha = world.alpha
+    Session.objects.create(territory=alpha.territory, group=alpha.group,
+                           date=dt.date(2999, 1, 1), place="Future")
+    client = login(alpha.users["facilitator"])
+    url = f"/t/alpha/cards/entry/?group={alpha.group.pk}"
+    response = client.get(url)
+    assert response.status_code == 302
+    # The session already held (not the future one) and the first question asked.
+    assert response.url.endswith(
+        f"?group={alpha.group.pk}&question={alpha.q1.pk}&session={alpha.session.pk}"
+    )
+    page = client.get(response.url)
+    assert page.status_code == 200 and page.context["ready"]
+    # Beta's group through alpha's address: no completion, no leak.
+    beta_group = world.beta.group.pk
+    response = client.get(f"/t/alpha/cards/entry/?group={beta_group}")
+    assert response.status_code == 200 and not response.context["ready"]
+    assert "Betatown" not in response.content.decode()

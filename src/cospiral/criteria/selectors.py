@@ -125,3 +125,22 @@ def online_cards(group, *, author_tag: str):
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def batch_defaults(territory, user, group_id: str, *, with_session: bool) -> dict | None:
+    """A full batch (group, session, question) for a bulk-entry link that names only the
+    group: the group's latest session that has taken place (else its next one) and the
+    first question asked in its cycle. None when the group is not writable."""
+    group = writable_groups(territory, user).filter(pk=group_id).first() if str(group_id).isdigit() else None
+    if group is None:
+        return None
+    questions = enabled_questions(territory, group)
+    if not questions:
+        return None
+    defaults = {"group": group.pk, "question": questions[0].pk, "session": ""}
+    if with_session:
+        sessions = Session.objects.of(territory).filter(group=group)
+        held = sessions.filter(date__lte=timezone.localdate()).order_by("-date", "-id").first()
+        session = held or sessions.order_by("date", "id").first()
+        defaults["session"] = session.pk if session else ""
+    return defaults

@@ -59,6 +59,13 @@ def _card_json(territory, card) -> dict:
 @require_http_methods(["GET", "POST"])
 def bulk(request):
     territory = request.territory
+    if request.method == "GET" and request.GET.get("group") and not request.GET.get("question"):
+        # A link from a group's page names only the group: complete the batch.
+        defaults = selectors.batch_defaults(territory, request.user, request.GET["group"],
+                                            with_session="session" not in request.GET)
+        if defaults:
+            url = reverse("criteria:bulk", kwargs={"territory": territory.slug})
+            return redirect(f"{url}?{urlencode(defaults)}")
     source = request.POST if request.method == "POST" else request.GET
     pick = BulkPickForm(source or None, territory=territory, user=request.user)
     ready = pick.is_bound and pick.is_valid()
