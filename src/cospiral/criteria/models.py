@@ -73,7 +73,9 @@ class Card(TerritoryOwned):
         _("reference"), max_length=64, blank=True,
         help_text=_("Your own number for this card, e.g. the number written on the paper post-it."),
     )
-    import_key = models.CharField(_("import key"), max_length=64, null=True, blank=True,
+    # NULL, not "", for cards typed in or sent online: the per-territory uniqueness of
+    # import keys must ignore them.
+    import_key = models.CharField(_("import key"), max_length=64, null=True, blank=True,  # noqa: DJ001
                                   editable=False)
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="cards", verbose_name=_("component"))
