@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import TerritoryOwned, TerritoryQuerySet
 from cospiral.grid.models import pick_language
 
 
@@ -38,12 +38,7 @@ class Question(TerritoryOwned):
         return pick_language(self.texts, language)
 
 
-class CardQuerySet(models.QuerySet):
-    def of(self, territory):
-        if territory is None:
-            raise ValueError("A territory is required to read territory-owned rows.")
-        return self.filter(territory=territory)
-
+class CardQuerySet(TerritoryQuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
 
