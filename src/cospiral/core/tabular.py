@@ -153,7 +153,7 @@ def read_table(
         raise TableRejected([TableError(filename, None, None, _("the file is empty."))])
     is_xlsx = filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
     raw = _xlsx_rows(data, filename) if is_xlsx else _csv_rows(data, filename)
-    raw = [(line, values) for line, values in raw if any(v.strip() for v in values)]
+    raw = [(line, values) for line, values in raw if "".join(values).strip()]
     if not raw:
         raise TableRejected([TableError(filename, None, None, _("the file is empty."))])
     header_line, header = raw[0]
@@ -181,31 +181,34 @@ def read_table(
     if errors:
         raise TableRejected(errors)
     rows = []
+    width = len(names)
+    # Columns kept, as (position, name); blank header cells are ignored.
+    kept = [(index, name) for index, name in enumerate(names) if name]
     for line, values in raw[1:]:
-        if len(values) > len(names) and any(v.strip() for v in values[len(names):]):
-            errors.append(
-                TableError(
-                    filename, line, None,
-                    _("this line has %(found)s cells but the header has %(expected)s columns.")
-                    % {"found": len(values), "expected": len(names)},
-                )
-            )
-            continue
-        row = Row(line=line)
-        for index, name in enumerate(names):
-            if not name:
-                continue
-            value = values[index].strip() if index < len(values) else ""
-            if len(value) > MAX_CELL_CHARS:
+        if len(values) > width:
+            if "".join(values[width:]).strip():
                 errors.append(
                     TableError(
-                        filename, line, name,
-                        _("the cell has %(length)s characters; at most %(limit)s are allowed.")
-                        % {"length": len(value), "limit": MAX_CELL_CHARS},
+                        filename, line, None,
+                        _("this line has %(found)s cells but the header has %(expected)s columns.")
+                        % {"found": len(values), "expected": width},
                     )
                 )
-            row.values[name] = value
-        rows.append(row)
+                continue
+        elif len(values) < width:
+            values = values + [""] * (width - len(values))
+        cells = {name: values[index].strip() for index, name in kept}
+        if max(map(len, cells.values()), default=0) > MAX_CELL_CHARS:
+            for name, value in cells.items():
+                if len(value) > MAX_CELL_CHARS:
+                    errors.append(
+                        TableError(
+                            filename, line, name,
+                            _("the cell has %(length)s characters; at most %(limit)s are allowed.")
+                            % {"length": len(value), "limit": MAX_CELL_CHARS},
+                        )
+                    )
+        rows.append(Row(line=line, values=cells))
     if errors:
         raise TableRejected(errors)
     return rows

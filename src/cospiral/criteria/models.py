@@ -44,14 +44,24 @@ class CardQuerySet(TerritoryQuerySet):
 
 
 class Card(TerritoryOwned):
-    """One post-it: one idea, written by one person, in answer to one question."""
+    """One post-it: one idea, written by one person, in answer to one question.
+
+    Cards are the largest table (a network holds millions), so it carries only the
+    indexes its reads use: (territory, group, question) and the import keys. Every read
+    is scoped by territory first, which makes single-column indexes on territory and
+    group redundant; who entered or deleted a card is shown per card, never searched.
+    """
+
+    territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
+                                  related_name="+", verbose_name=_("territory"),
+                                  db_index=False)
 
     class Channel(models.TextChoices):
         PAPER = "paper", _("Paper")
         ONLINE = "online", _("Online")
 
     group = models.ForeignKey("groups.Group", on_delete=models.PROTECT, related_name="cards",
-                              verbose_name=_("group"))
+                              verbose_name=_("group"), db_index=False)
     session = models.ForeignKey("groups.Session", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="cards", verbose_name=_("session"))
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="cards",
@@ -75,14 +85,14 @@ class Card(TerritoryOwned):
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="cards", verbose_name=_("component"))
     full_code = models.CharField(_("full code"), max_length=40, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
+                                   null=True, blank=True, related_name="+", db_index=False,
                                    verbose_name=_("entered by"))
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
+                                   null=True, blank=True, related_name="+", db_index=False,
                                    verbose_name=_("deleted by"))
 
     objects = CardQuerySet.as_manager()

@@ -281,7 +281,7 @@ INSERT_COLUMNS = ("territory", "group", "session", "question", "text", "language
                   "updated_at", "created_by")
 
 
-def _insert_rows(rows: list[tuple]) -> None:
+def insert_card_rows(rows: list[tuple]) -> None:
     """Insert prepared card rows (values in ``INSERT_COLUMNS`` order) fast: COPY on
     PostgreSQL, ``executemany`` elsewhere (the ORM's bulk_create is limited to 999
     parameters per statement on SQLite, i.e. 60 cards per query)."""
@@ -474,7 +474,7 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
     if errors:
         raise TableRejected(errors)
     with transaction.atomic():
-        _insert_rows(prepared)
+        insert_card_rows(prepared)
         if any(r[10] for r in prepared):
             # Cards are now coded against this grid version: it becomes read-only.
             grid_services.freeze(territory.grid_version, user if user_id else None)
