@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "cospiral.territories",
     "cospiral.groups",
     "cospiral.criteria",
+    "cospiral.coding",
+    "cospiral.syntheses",
+    "cospiral.stats",
 ]
 
 MIDDLEWARE = [

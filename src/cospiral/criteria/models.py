@@ -42,6 +42,11 @@ class CardQuerySet(TerritoryQuerySet):
     def alive(self):
         return self.filter(deleted_at__isnull=True)
 
+    def counted(self):
+        """The cards that count in statistics: alive, not split into parts, not merged
+        into another card (the rule of ``cospiral.domain.coding.is_counted``)."""
+        return self.filter(deleted_at__isnull=True, is_split=False, merged_into__isnull=True)
+
 
 class Card(TerritoryOwned):
     """One post-it: one idea, written by one person, in answer to one question.
@@ -85,6 +90,24 @@ class Card(TerritoryOwned):
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="cards", verbose_name=_("component"))
     full_code = models.CharField(_("full code"), max_length=40, blank=True)
+    # Coding (issue 3). The card's component is the agreed coding; who confirmed it and
+    # when. A suggestion never sets these: only a person does.
+    coded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+", db_index=False,
+                                 verbose_name=_("coded by"))
+    coded_at = models.DateTimeField(_("coded"), null=True, blank=True)
+    not_codable_reason = models.CharField(
+        _("not codable because"), max_length=300, blank=True,
+        help_text=_("Filled when the card cannot be coded on the grid, with the reason."),
+    )
+    # Splitting a post-it into several ideas: each new card points to the original, which
+    # stays (never deleted) but is no longer counted. Merging duplicates: the duplicate
+    # points to the card it was merged into and is no longer counted.
+    split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="split_parts", verbose_name=_("split from"))
+    is_split = models.BooleanField(_("split into several ideas"), default=False)
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="merged_cards", verbose_name=_("merged into"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -1,0 +1,86 @@
+"""Syntheses of a group or of the territory, and the rainbow group's shared criteria."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned
+
+
+class Synthesis(TerritoryOwned):
+    """The written synthesis of one group (``group`` set) or of the territory (``group``
+    empty): sentences per component, each traced to the cards it sums up."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        VALIDATED = "validated", _("Validated")
+
+    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, null=True, blank=True,
+                              related_name="syntheses", verbose_name=_("group"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT)
+    validated_on = models.DateField(_("validated on"), null=True, blank=True)
+    validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("validation recorded by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("synthesis")
+        verbose_name_plural = _("syntheses")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "group"], name="one_synthesis_per_group"),
+            models.UniqueConstraint(fields=["territory"], condition=models.Q(group=None),
+                                    name="one_territory_synthesis"),
+        ]
+
+
+class SynthesisSentence(TerritoryOwned):
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="sentences",
+                                  verbose_name=_("synthesis"))
+    component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("component"))
+    text = models.TextField(_("sentence"))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    cards = models.ManyToManyField("criteria.Card", blank=True, related_name="synthesis_sentences",
+                                   verbose_name=_("cards it sums up"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("written by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("synthesis sentence")
+        verbose_name_plural = _("synthesis sentences")
+        ordering = ["synthesis", "component__position", "position", "id"]
+
+
+class SharedCriterion(TerritoryOwned):
+    """A criterion of the territory's shared definition of well-being, written by a mixed
+    (rainbow) group, traced to its source cards (and through them, their groups)."""
+
+    mixed_group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
+                                    related_name="shared_criteria",
+                                    verbose_name=_("mixed group"))
+    component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("component"))
+    text = models.TextField(_("shared criterion"))
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    cards = models.ManyToManyField("criteria.Card", blank=True, related_name="shared_criteria",
+                                   verbose_name=_("source cards"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("written by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("shared criterion")
+        verbose_name_plural = _("shared criteria")
+        ordering = ["mixed_group", "component__position", "position", "id"]
