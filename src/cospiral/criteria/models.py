@@ -97,7 +97,7 @@ class Card(TerritoryOwned):
                                  verbose_name=_("coded by"))
     coded_at = models.DateTimeField(_("coded"), null=True, blank=True)
     not_codable_reason = models.CharField(
-        _("not codable because"), max_length=300, blank=True,
+        _("not codable because"), max_length=300, blank=True, default="", db_default="",
         help_text=_("Filled when the card cannot be coded on the grid, with the reason."),
     )
     # Splitting a post-it into several ideas: each new card points to the original, which
@@ -105,7 +105,10 @@ class Card(TerritoryOwned):
     # points to the card it was merged into and is no longer counted.
     split_from = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="split_parts", verbose_name=_("split from"))
-    is_split = models.BooleanField(_("split into several ideas"), default=False)
+    # db_default here and above: the fast insert path of imports writes raw rows
+    # without these columns.
+    is_split = models.BooleanField(_("split into several ideas"), default=False,
+                                   db_default=False)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="merged_cards", verbose_name=_("merged into"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
