@@ -22,6 +22,9 @@ class Synthesis(TerritoryOwned):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.DRAFT)
     validated_on = models.DateField(_("validated on"), null=True, blank=True)
+    # When the validation was recorded: changes after this moment are listed as
+    # "changed after validation" (from the audit trail).
+    validated_at = models.DateTimeField(_("validation recorded"), null=True, blank=True)
     validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("validation recorded by"))
