@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -129,6 +130,9 @@ class CardWriter:
         self.batch = batch
         self.rows: list[tuple] = []
         self.count = 0
+        # Exact coding counts of the cards written (every generated card is counted):
+        # (territory, group, question, component) -> cards, written by ``flush_counts``.
+        self.cells: Counter[tuple[int, int, int, int]] = Counter()
 
     def add(self, territory_id, group_id, session_id, question_id, text, author_tag,
             component_id, full_code) -> None:
@@ -136,6 +140,8 @@ class CardWriter:
         self.rows.append((territory_id, group_id, session_id, question_id, text, "fr",
                           self.paper, author_tag, "", None, component_id, full_code,
                           self.now, self.now, None))
+        if component_id is not None:
+            self.cells[(territory_id, group_id, question_id, component_id)] += 1
         if len(self.rows) >= self.batch:
             self.flush()
 
@@ -144,6 +150,19 @@ class CardWriter:
             insert_card_rows(self.rows)
             self.count += len(self.rows)
             self.rows = []
+
+    def flush_counts(self) -> None:
+        """Write the coding counts of the cards written so far (the same cells
+        ``cospiral.coding.counts.recompute`` would build), then forget them."""
+        from cospiral.coding.models import CodingCount
+
+        self.flush()
+        CodingCount.objects.bulk_create(
+            [CodingCount(territory_id=t, group_id=g, question_id=q, component_id=c, count=n)
+             for (t, g, q, c), n in self.cells.items()],
+            batch_size=BATCH,
+        )
+        self.cells.clear()
 
 
 def existing_generated(seed: int) -> int:
@@ -242,7 +261,7 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
                     writer.add(g.territory_id, g.pk, s.pk,
                                question_ids[(g.territory_id, c.question)], c.text, c.author_tag,
                                component_id, code)
-            writer.flush()
+            writer.flush_counts()
             summary.cards = writer.count
             tick("cards", t0)
         if summary.coded_cards and version.frozen_at is None:

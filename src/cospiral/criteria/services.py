@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cospiral.coding import counts
 from cospiral.core import audit
 from cospiral.core.access import role_in
 from cospiral.core.models import AuditEntry
@@ -193,6 +194,7 @@ def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | N
     if seen_updated_at is None or current.updated_at != seen_updated_at:
         raise EditConflict(current)
     before = _snapshot(current)
+    before_cell = counts.cell(current)
     if text is not None:
         current.text = _clean_texts([text])[0]
     if question is not None:
@@ -207,6 +209,7 @@ def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | N
     if not changes:
         return current
     current.save()
+    counts.apply(territory, [(before_cell, counts.cell(current))])
     audit.record(territory, user, AuditEntry.Action.UPDATE, current, current.text[:80], changes)
     return current
 
@@ -218,9 +221,11 @@ def delete_card(card: Card, *, user) -> Card:
     _check_write(card.territory, user, current.group)
     if current.deleted_at is not None:
         return current
+    before_cell = counts.cell(current)
     current.deleted_at = timezone.now()
     current.deleted_by = user
     current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    counts.apply(card.territory, [(before_cell, counts.cell(current))])
     audit.record(card.territory, user, AuditEntry.Action.DELETE, current, current.text[:80],
                  {"deleted_at": ["", current.deleted_at.isoformat()]})
     return current
@@ -233,9 +238,11 @@ def restore_card(card: Card, *, user) -> Card:
     if current.deleted_at is None:
         return current
     was = current.deleted_at.isoformat()
+    before_cell = counts.cell(current)
     current.deleted_at = None
     current.deleted_by = None
     current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    counts.apply(card.territory, [(before_cell, counts.cell(current))])
     audit.record(card.territory, user, AuditEntry.Action.RESTORE, current, current.text[:80],
                  {"deleted_at": [was, ""]})
     return current
@@ -475,6 +482,8 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         raise TableRejected(errors)
     with transaction.atomic():
         insert_card_rows(prepared)
+        # Exact coding counts: one move per coded row, summed per cell by counts.apply.
+        counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared if r[10]])
         if any(r[10] for r in prepared):
             # Cards are now coded against this grid version: it becomes read-only.
             grid_services.freeze(territory.grid_version, user if user_id else None)
