@@ -1,0 +1,370 @@
+"""Synthesis pages (a group's and the territory's), their PDF and CSV, the rainbow
+crossing, the shared definition of well-being. Thin: forms validate, services write
+(and check who may), selectors read."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
+from cospiral.criteria.selectors import default_language
+from cospiral.groups.models import Group
+from cospiral.syntheses import forms, selectors, services
+
+
+def _page(request, template, **context):
+    context.setdefault("territory", request.territory)
+    context.setdefault("can_manage", can_manage(request))
+    context.setdefault("minority_max_cards", selectors.MINORITY_MAX_CARDS)
+    context.setdefault("minority_max_percent", selectors.MINORITY_MAX_PERCENT)
+    return render(request, template, context, status=context.pop("status", 200))
+
+
+def _apply_errors(form, error: ValidationError) -> list[str]:
+    """Put a service's errors on the form; return those about the chosen cards."""
+    card_errors: list[str] = []
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            if name == "cards":
+                card_errors += [m for e in errors for m in e.messages]
+            else:
+                form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+    return card_errors
+
+
+def _language(request) -> str:
+    return (translation.get_language() or default_language(request.territory)).split("-")[0]
+
+
+def _group(request, pk) -> Group:
+    return get_object_or_404(Group.objects.of(request.territory), pk=pk)
+
+
+def _scope_url(territory, group) -> str:
+    if group is not None:
+        return reverse("syntheses:group", kwargs={"territory": territory.slug, "pk": group.pk})
+    return reverse("syntheses:territory", kwargs={"territory": territory.slug})
+
+
+@territory_view(READ)
+def index(request):
+    return _page(request, "syntheses/index.html", **selectors.overview(request.territory))
+
+
+# --- a synthesis ---------------------------------------------------------------------------
+
+def _synthesis_page(request, group):
+    territory = request.territory
+    minority_only = request.GET.get("show") == "minority"
+    return _page(
+        request, "syntheses/synthesis.html", group=group,
+        board=selectors.board(territory, group, minority_only=minority_only),
+        minority_only=minority_only,
+        can_write=selectors.can_write_synthesis(territory, request.user, group),
+        can_validate=selectors.can_validate(territory, request.user),
+    )
+
+
+@territory_view(READ)
+def group_synthesis(request, pk):
+    return _synthesis_page(request, _group(request, pk))
+
+
+@territory_view(READ)
+def territory_synthesis(request):
+    return _synthesis_page(request, None)
+
+
+def _pdf(request, group):
+    from weasyprint import HTML
+
+    territory = request.territory
+    html = render_to_string("syntheses/synthesis_pdf.html", {
+        "territory": territory, "group": group, "board": selectors.board(territory, group),
+        "printed": timezone.localdate(), "minority_max_cards": selectors.MINORITY_MAX_CARDS,
+        "minority_max_percent": selectors.MINORITY_MAX_PERCENT,
+    }, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"group-{group.pk}" if group is not None else "territory"
+    response["Content-Disposition"] = f'attachment; filename="cospiral-synthesis-{territory.slug}-{name}.pdf"'
+    return response
+
+
+@territory_view(READ)
+def group_pdf(request, pk):
+    return _pdf(request, _group(request, pk))
+
+
+@territory_view(READ)
+def territory_pdf(request):
+    return _pdf(request, None)
+
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv(request, group):
+    territory = request.territory
+    rows = selectors.csv_rows(selectors.board(territory, group))
+    buffer = io.StringIO()
+    buffer.write("\ufeff")  # spreadsheets then read the file as UTF-8
+    csv.writer(buffer).writerows([[_cell(v) for v in row] for row in rows])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    name = f"group-{group.pk}" if group is not None else "territory"
+    response["Content-Disposition"] = f'attachment; filename="cospiral-synthesis-{territory.slug}-{name}.csv"'
+    return response
+
+
+@territory_view(READ)
+def group_csv(request, pk):
+    return _csv(request, _group(request, pk))
+
+
+@territory_view(READ)
+def territory_csv(request):
+    return _csv(request, None)
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+def _sentence_form(request, *, group, component, sentence=None):
+    territory = request.territory
+    if not selectors.can_write_synthesis(territory, request.user, group):
+        raise PermissionDenied
+    initial = ({"text": sentence.text, "language": sentence.language} if sentence
+               else {"language": _language(request)})
+    form = forms.SentenceForm(request.POST or None, territory=territory, initial=initial)
+    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
+              if request.method == "POST" else
+              list(sentence.cards.values_list("pk", flat=True)) if sentence else [])
+    card_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if sentence is None:
+                services.add_sentence(territory, request.user, group=group, component=component,
+                                      text=data["text"], language=data["language"],
+                                      cards=request.POST.getlist("cards"))
+            else:
+                services.update_sentence(sentence, request.user, text=data["text"],
+                                         language=data["language"], cards=request.POST.getlist("cards"))
+        except ValidationError as error:
+            card_errors = _apply_errors(form, error)
+        else:
+            messages.success(request, _("Sentence saved."))
+            return redirect(_scope_url(territory, group) + f"#component-{component.pk}")
+    choices = selectors.component_cards(territory, group, component)
+    if sentence is not None:
+        present = {c.pk for c in choices}
+        choices += [c for c in sentence.cards.select_related("question", "group").order_by("id")
+                    if c.pk not in present]
+    failed = request.method == "POST" and (form.errors or card_errors)
+    return _page(request, "syntheses/sentence_form.html", form=form, group=group,
+                 component=component, sentence=sentence, choices=choices, chosen=set(chosen),
+                 card_errors=card_errors, back=_scope_url(territory, group),
+                 status=400 if failed else 200)
+
+
+@territory_view(ENTER_CARDS)
+def group_sentence_add(request, pk, component):
+    group = _group(request, pk)
+    entry = _component(request, component)
+    return _sentence_form(request, group=group, component=entry)
+
+
+@territory_view(MANAGE)
+def territory_sentence_add(request, component):
+    return _sentence_form(request, group=None, component=_component(request, component))
+
+
+def _component(request, pk):
+    try:
+        return selectors.component_in_territory(request.territory, pk)
+    except ValidationError:
+        raise Http404("No such component.") from None
+
+
+def _sentence(request, pk):
+    sentence = selectors.sentence(request.territory, pk)
+    if sentence is None:
+        raise Http404("No such sentence.")
+    return sentence
+
+
+@territory_view(ENTER_CARDS)
+def sentence_edit(request, pk):
+    sentence = _sentence(request, pk)
+    return _sentence_form(request, group=sentence.synthesis.group, component=sentence.component,
+                          sentence=sentence)
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def sentence_delete(request, pk):
+    territory = request.territory
+    sentence = _sentence(request, pk)
+    group = sentence.synthesis.group
+    if not selectors.can_write_synthesis(territory, request.user, group):
+        raise PermissionDenied
+    if request.method == "POST":
+        services.delete_sentence(sentence, request.user)
+        messages.success(request, _("Sentence deleted."))
+        return redirect(_scope_url(territory, group))
+    return _page(request, "syntheses/confirm_delete.html", obj=sentence, group=group,
+                 back=_scope_url(territory, group), what=_("Delete the sentence"))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+def _validate(request, group):
+    territory = request.territory
+    form = forms.ValidationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.validate_synthesis(territory, request.user, group=group,
+                                        validated_on=form.cleaned_data["validated_on"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("The validation of the synthesis is recorded."))
+            return redirect(_scope_url(territory, group))
+    return _page(request, "syntheses/validate.html", form=form, group=group,
+                 synthesis=selectors.synthesis_of(territory, group), back=_scope_url(territory, group),
+                 status=400 if form.errors else 200)
+
+
+@territory_view(MANAGE)
+def group_validate(request, pk):
+    return _validate(request, _group(request, pk))
+
+
+@territory_view(MANAGE)
+def territory_validate(request):
+    return _validate(request, None)
+
+
+# --- rainbow crossing and shared definition ----------------------------------------------------
+
+def _mixed_group(request, pk) -> Group:
+    group = selectors.mixed_group(request.territory, pk)
+    if group is None:
+        raise Http404("No such mixed group.")
+    return group
+
+
+@territory_view(READ)
+def crossing(request, pk):
+    territory = request.territory
+    group = _mixed_group(request, pk)
+    return _page(request, "syntheses/crossing.html", group=group,
+                 crossing=selectors.crossing(territory, group),
+                 can_write=selectors.can_write_synthesis(territory, request.user, group))
+
+
+def _criterion_form(request, group, component, criterion=None):
+    territory = request.territory
+    if not selectors.can_write_synthesis(territory, request.user, group):
+        raise PermissionDenied
+    initial = ({"component": str(criterion.component_id), "text": criterion.text,
+                "language": criterion.language} if criterion
+               else {"component": str(component.pk), "language": _language(request)})
+    form = forms.CriterionForm(request.POST or None, territory=territory, initial=initial)
+    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
+              if request.method == "POST" else
+              list(criterion.cards.values_list("pk", flat=True)) if criterion else [])
+    card_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_shared_criterion(
+                territory, request.user, mixed_group=group, criterion=criterion,
+                component=data["component"], text=data["text"], language=data["language"],
+                cards=request.POST.getlist("cards"))
+        except ValidationError as error:
+            card_errors = _apply_errors(form, error)
+        else:
+            messages.success(request, _("Shared criterion saved."))
+            return redirect(reverse("syntheses:crossing", kwargs={"territory": territory.slug, "pk": group.pk})
+                            + f"#component-{component.pk}")
+    keep = list(criterion.cards.all()) if criterion else []
+    failed = request.method == "POST" and (form.errors or card_errors)
+    return _page(request, "syntheses/criterion_form.html", form=form, group=group,
+                 component=component, criterion=criterion, card_errors=card_errors,
+                 choices=selectors.criterion_choices(territory, group, component, keep=keep),
+                 chosen=set(chosen), status=400 if failed else 200)
+
+
+@territory_view(ENTER_CARDS)
+def criterion_add(request, pk, component):
+    return _criterion_form(request, _mixed_group(request, pk), _component(request, component))
+
+
+def _criterion(request, pk):
+    criterion = selectors.criterion(request.territory, pk)
+    if criterion is None:
+        raise Http404("No such shared criterion.")
+    return criterion
+
+
+@territory_view(ENTER_CARDS)
+def criterion_edit(request, pk):
+    criterion = _criterion(request, pk)
+    return _criterion_form(request, criterion.mixed_group, criterion.component, criterion)
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def criterion_delete(request, pk):
+    territory = request.territory
+    criterion = _criterion(request, pk)
+    group = criterion.mixed_group
+    if not selectors.can_write_synthesis(territory, request.user, group):
+        raise PermissionDenied
+    back = reverse("syntheses:crossing", kwargs={"territory": territory.slug, "pk": group.pk})
+    if request.method == "POST":
+        services.delete_shared_criterion(criterion, request.user)
+        messages.success(request, _("Shared criterion deleted."))
+        return redirect(back)
+    return _page(request, "syntheses/confirm_delete.html", obj=criterion, group=group, back=back,
+                 what=_("Delete the shared criterion"))
+
+
+@territory_view(READ)
+def definition(request):
+    return _page(request, "syntheses/definition.html", criteria=selectors.definition(request.territory))
+
+
+@territory_view(READ)
+def definition_pdf(request):
+    from weasyprint import HTML
+
+    territory = request.territory
+    html = render_to_string("syntheses/definition_pdf.html", {
+        "territory": territory, "criteria": selectors.definition(territory),
+        "printed": timezone.localdate(),
+    }, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="cospiral-definition-{territory.slug}.pdf"'
+    return response
