@@ -19,6 +19,7 @@ from django.db.models import Count, F
 from cospiral.coding.models import CodingCount
 from cospiral.criteria.models import Card
 from cospiral.domain.coding import is_counted
+from cospiral.stats import services as stamps
 
 Cell = tuple[int, int, int]  # (group_id, question_id, component_id)
 
@@ -60,6 +61,7 @@ def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None
                                        question_id=question_id, component_id=component_id,
                                        count=change)
     CodingCount.objects.of(territory).filter(count=0).delete()
+    stamps.bump(territory.pk)  # statistics' cached summaries of these counts are now stale
 
 
 def _from_cards(territory) -> dict[Cell, int]:
@@ -87,6 +89,7 @@ def recompute(territory) -> int:
          for (g, q, c), n in cells.items()],
         batch_size=5000,
     )
+    stamps.bump(territory.pk)
     return len(cells)
 
 
