@@ -9,8 +9,9 @@ card: a person confirms them through the coding services.
 Only codes the territory may use are suggested: the components of its grid version and
 its own local components, never another territory's.
 
-Trained models are cached in process memory, keyed by (territory, grid version, number
-of confirmed codings, latest coding time), so a new confirmation retrains on the next
+The grid's own words (labels and descriptions of the territory's components) are added as
+short examples. Trained models are cached in process memory, keyed by (territory, grid
+version, number of confirmed codings, latest coding time, number of local components), so a new confirmation retrains on the next
 request and nothing else does. They are also kept on disk with joblib under
 ``DATA_DIR/models`` so that a restart does not retrain.
 """
@@ -66,7 +67,10 @@ def confirmed_codings(territory):
 def cache_key(territory) -> tuple:
     stats = confirmed_codings(territory).aggregate(n=Count("id"), latest=Max("coded_at"))
     latest = stats["latest"].isoformat() if stats["latest"] else ""
-    return (territory.pk, territory.grid_version_id, stats["n"], latest)
+    local = GridEntry.objects.of(territory).filter(territory=territory).aggregate(
+        n=Count("id"), last=Max("id"))
+    return (territory.pk, territory.grid_version_id, stats["n"], latest,
+            local["n"], local["last"] or 0)
 
 
 def _disk_path(key: tuple):
@@ -74,9 +78,26 @@ def _disk_path(key: tuple):
     return settings.DATA_DIR / "models" / f"suggest-t{key[0]}-v{key[1]}-{digest}.joblib"
 
 
+def grid_training(territory) -> tuple[list[str], list[str]]:
+    """Phrases of the labels and descriptions (every language) of the components the
+    territory may use, its local ones included: a new local component is suggested for
+    cards that use its words before anyone has coded a card with it."""
+    texts, codes = [], []
+    for entry in GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT):
+        for language in sorted(set(entry.labels) | set(entry.descriptions or {})):
+            for phrase in domain.grid_phrases(entry.labels.get(language, ""),
+                                              (entry.descriptions or {}).get(language, "")):
+                texts.append(phrase)
+                codes.append(entry.code)
+    return texts, codes
+
+
 def _train_for(territory) -> domain.Model:
     texts = [e.text for e in base_examples()]
     codes = [e.code for e in base_examples()]
+    grid_texts, grid_codes = grid_training(territory)
+    texts += grid_texts
+    codes += grid_codes
     for text, code in confirmed_codings(territory).values_list("text", "component__code").iterator():
         texts.append(text)
         codes.append(code)

@@ -78,7 +78,7 @@ def _features():
 def _classifier(seed: int):
     from sklearn.linear_model import SGDClassifier
 
-    return SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=30, tol=1e-4,
+    return SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=50, tol=1e-4,
                          random_state=seed, n_jobs=2)
 
 
@@ -191,3 +191,83 @@ def load_demo_examples(path: Path | None = None) -> list[Example]:
 
 def shipped_examples() -> list[Example]:
     return load_examples() + load_demo_examples()
+
+
+# --- the grid's own words ------------------------------------------------------------
+
+_SPLIT = re.compile(r"[,:;()]|\s(?:et|ou|and|or)\s")
+DEFAULT_GRID = EXAMPLES_DIR.parent / "grid" / "spiral-default-2026.csv"
+
+
+def grid_phrases(label: str, description: str = "") -> list[str]:
+    """Short training texts drawn from a component's label and description: the label,
+    and each phrase of the description before any "goes to ..." note. Adding them to the
+    examples raised cross-validated top-3 accuracy by about 15 points, and they let a
+    territory's new local component be suggested before any card is coded with it."""
+    phrases = [label.strip()] if label and label.strip() else []
+    head = (description or "").split(";")[0]
+    phrases += [p.strip(" .'") for p in _SPLIT.split(head) if len(p.strip(" .'")) > 3]
+    return phrases
+
+
+def default_grid_phrases(path: Path = DEFAULT_GRID) -> tuple[list[str], list[str]]:
+    """(texts, codes) of :func:`grid_phrases` for every component of the default grid."""
+    texts, codes = [], []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            code = row["code"].strip()
+            if len(code) < 3 or "-" in code:  # families and sub-objects
+                continue
+            for language in LANGUAGES:
+                for phrase in grid_phrases(row.get(f"label_{language}", ""),
+                                           row.get(f"description_{language}", "")):
+                    texts.append(phrase)
+                    codes.append(code)
+    return texts, codes
+
+
+# --- evaluation ----------------------------------------------------------------------
+
+
+def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequence[str] | None = None,
+                   folds: int = 5, seed: int = 0,
+                   extra: tuple[Sequence[str], Sequence[str]] = ((), ())) -> dict:
+    """Stratified k-fold cross-validation (by family) of ``train`` + ``top_k``.
+
+    ``extra`` (texts, codes) is added to every training fold, never tested (the grid's
+    phrases). Returns overall and, with ``groups`` (e.g. the language of each text),
+    per-group figures: ``n``, ``top1_family`` (the first suggestion is in the right family)
+    and ``top3_component`` (the right component is among the three suggestions)."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    texts = list(texts)
+    codes = list(codes)
+    n = len(texts)
+    groups = list(groups) if groups is not None else ["all"] * n
+    families = [family_of(c) for c in codes]
+    folds = max(2, min(folds, n))
+    smallest = min((families.count(f) for f in set(families)), default=0)
+    if smallest >= folds:
+        splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, families)
+    else:
+        splits = KFold(folds, shuffle=True, random_state=seed).split(texts)
+    hits: dict[str, list[int]] = {}
+    extra_texts, extra_codes = list(extra[0]), list(extra[1])
+    for train_idx, test_idx in splits:
+        model = train([texts[i] for i in train_idx] + extra_texts,
+                      [codes[i] for i in train_idx] + extra_codes, seed=seed)
+        ranked = top_k(model, [texts[i] for i in test_idx], 3)
+        for i, row in zip(test_idx, ranked, strict=True):
+            suggested = [c for c, _ in row]
+            family_hit = bool(suggested) and family_of(suggested[0]) == families[i]
+            component_hit = codes[i] in suggested
+            for key in ("all", groups[i]):
+                counts = hits.setdefault(key, [0, 0, 0])
+                counts[0] += 1
+                counts[1] += family_hit
+                counts[2] += component_hit
+    return {
+        key: {"n": c[0], "top1_family": round(c[1] / c[0], 4),
+              "top3_component": round(c[2] / c[0], 4)}
+        for key, c in sorted(hits.items(), key=lambda kv: (kv[0] != "all", kv[0]))
+    }
