@@ -20,5 +20,6 @@ urlpatterns = [
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
     path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),
     path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
+    path("t/<slug:territory>/coding/", include("cospiral.coding.urls")),
     path("t/<slug:territory>/syntheses/", include("cospiral.syntheses.urls")),
 ]
