@@ -64,11 +64,11 @@ def _check_cards(territory, ids: list[int], *, allowed, scope_label: str, compon
         elif card.deleted_at or card.is_split or card.merged_into_id:
             errors.append(_("Card #%(id)s no longer counts (deleted, split into ideas or merged "
                             "into another card).") % {"id": pk})
+        elif card.component_id is None:
+            errors.append(_("Card #%(id)s is not coded yet: code it on the grid first.") % {"id": pk})
         elif pk not in allowed_ids:
             errors.append(_("Card #%(id)s belongs to the group “%(group)s”, which is not in %(scope)s.")
                           % {"id": pk, "group": card.group.name, "scope": scope_label})
-        elif card.component_id is None:
-            errors.append(_("Card #%(id)s is not coded yet.") % {"id": pk})
         elif component is not None and card.component_id != component.pk:
             errors.append(_("Card #%(id)s is coded %(code)s, not %(expected)s: choose cards of "
                             "this component.") % {"id": pk, "code": card.component.code,
