@@ -22,4 +22,5 @@ urlpatterns = [
     path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
     path("t/<slug:territory>/coding/", include("cospiral.coding.urls")),
     path("t/<slug:territory>/syntheses/", include("cospiral.syntheses.urls")),
+    path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
 ]

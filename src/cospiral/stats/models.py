@@ -25,3 +25,6 @@ class CountsStamp(models.Model):
     class Meta:
         verbose_name = _("coding counts version")
         verbose_name_plural = _("coding counts versions")
+
+    def __str__(self) -> str:
+        return f"{self.territory_id}: {self.token}"

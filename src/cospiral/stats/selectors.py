@@ -1,0 +1,675 @@
+"""Reads for statistics: the exact coded counts of ``coding.CodingCount``, never a
+GROUP BY over cards for coded counts.
+
+A territory's counts are loaded once into small NumPy arrays (one row per
+group × question × component cell) and kept in this process under the territory's
+version token (``stats.models.CountsStamp``), which changes in the same transaction as
+every change of the counts: a summary is reused only while it is exact. A page then
+aggregates in NumPy whatever its filters (question, group, profile) and scope (a group,
+a territory with or without the territories inside it, a set of territories).
+
+Codes are the join keys (components of different grid versions or territories meet on
+their code); labels are in the reader's language.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from django.db.models import Count, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cospiral.coding.models import CodingCount
+from cospiral.criteria.models import Card, Question
+from cospiral.domain import stats as numbers
+from cospiral.grid.models import GridEntry
+from cospiral.groups.models import Group
+from cospiral.stats.models import CountsStamp
+from cospiral.territories.models import Membership, Territory
+
+# --- the counts of territories, as arrays, cached by version token ---------------------
+
+_QUESTION_CODES: dict[str, int] = {}  # process-wide index of question codes
+_QUESTION_LOCK = threading.Lock()
+
+
+def _question_index(code: str) -> int:
+    with _QUESTION_LOCK:
+        return _QUESTION_CODES.setdefault(code, len(_QUESTION_CODES))
+
+
+def _question_code(index: int) -> str:
+    for code, i in _QUESTION_CODES.items():
+        if i == index:
+            return code
+    raise KeyError(index)
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Coded-card counts, one row per territory × group × question × component."""
+
+    territory: np.ndarray
+    group: np.ndarray
+    question: np.ndarray  # index of the question code (``_question_index``)
+    component: np.ndarray  # GridEntry id
+    count: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Cells:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z)
+
+    def __len__(self) -> int:
+        return len(self.count)
+
+    def where(self, mask: np.ndarray) -> Cells:
+        return Cells(self.territory[mask], self.group[mask], self.question[mask],
+                     self.component[mask], self.count[mask])
+
+    @classmethod
+    def concatenate(cls, parts: list[Cells]) -> Cells:
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls(*(np.concatenate([getattr(p, f) for p in parts])
+                     for f in ("territory", "group", "question", "component", "count")))
+
+
+class _CellCache:
+    """Territory id -> (key, Cells); least recently used dropped beyond ``max_rows``."""
+
+    def __init__(self, max_rows: int = 20_000_000) -> None:
+        self.max_rows = max_rows
+        self.rows = 0
+        self.items: OrderedDict[int, tuple[tuple, Cells]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, territory_id: int, key: tuple) -> Cells | None:
+        with self.lock:
+            item = self.items.get(territory_id)
+            if item is None or item[0] != key:
+                return None
+            self.items.move_to_end(territory_id)
+            return item[1]
+
+    def put(self, territory_id: int, key: tuple, cells: Cells) -> None:
+        with self.lock:
+            old = self.items.pop(territory_id, None)
+            if old is not None:
+                self.rows -= len(old[1])
+            self.items[territory_id] = (key, cells)
+            self.rows += len(cells)
+            while self.rows > self.max_rows and len(self.items) > 1:
+                _, (_, dropped) = self.items.popitem(last=False)
+                self.rows -= len(dropped)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.rows = 0
+
+
+CACHE = _CellCache()
+
+
+def _keys(territory_ids: list[int]) -> dict[int, tuple]:
+    """The cache key of each territory: its id's creation time (ids can be reused after a
+    rolled-back transaction) and its counts' version token."""
+    tokens = dict(CountsStamp.objects.filter(territory_id__in=territory_ids)
+                  .values_list("territory_id", "token"))
+    created = dict(Territory.objects.filter(pk__in=territory_ids)
+                   .values_list("pk", "created_at"))
+    return {t: (created.get(t), tokens.get(t)) for t in territory_ids}
+
+
+def _load(territory_ids: list[int]) -> dict[int, Cells]:
+    columns: dict[int, list[list[int]]] = {t: [[], [], [], []] for t in territory_ids}
+    codes: dict[str, int] = {}
+    for start in range(0, len(territory_ids), 500):
+        rows = (CodingCount.objects.filter(territory_id__in=territory_ids[start:start + 500],
+                                           count__gt=0)
+                .values_list("territory_id", "group_id", "question__code", "component_id",
+                             "count").order_by())
+        for t, g, q, c, n in rows.iterator(chunk_size=20_000):
+            col = columns[t]
+            col[0].append(g)
+            qi = codes.get(q)
+            if qi is None:
+                qi = codes[q] = _question_index(q)
+            col[1].append(qi)
+            col[2].append(c)
+            col[3].append(n)
+    result = {}
+    for t, (g, q, c, n) in columns.items():
+        size = len(n)
+        result[t] = Cells(np.full(size, t, dtype=np.int64), np.array(g, dtype=np.int64),
+                          np.array(q, dtype=np.int64), np.array(c, dtype=np.int64),
+                          np.array(n, dtype=np.int64))
+    return result
+
+
+def cells_of(territory_ids: list[int]) -> Cells:
+    """The coded counts of these territories: from the cache while each territory's
+    version token is unchanged, else read again from ``CodingCount``."""
+    territory_ids = sorted(set(territory_ids))
+    keys = _keys(territory_ids)
+    parts, stale = {}, []
+    for t in territory_ids:
+        found = CACHE.get(t, keys[t])
+        if found is None:
+            stale.append(t)
+        else:
+            parts[t] = found
+    if stale:
+        for t, cells in _load(stale).items():
+            CACHE.put(t, keys[t], cells)
+            parts[t] = cells
+    return Cells.concatenate([parts[t] for t in territory_ids])
+
+
+def _bincount(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
+
+
+# --- the grid, as codes and labels -----------------------------------------------------
+
+@dataclass
+class Catalogue:
+    """Families and components of the territories' grids, keyed by code."""
+
+    families: list[str]  # family codes in grid order
+    components: list[str]  # component codes in grid order
+    labels: dict[str, str]  # code -> label in the reader's language
+    family_of: dict[str, str]  # component code -> family code
+    entry_code: dict[int, str]  # GridEntry id -> component code (sub-objects -> component)
+
+    def component_index(self, entry_ids: np.ndarray) -> np.ndarray:
+        """Position in ``components`` of each GridEntry id (unknown ids: -1)."""
+        lookup = getattr(self, "_lookup", None)
+        if lookup is None:
+            position = {code: i for i, code in enumerate(self.components)}
+            ids = np.array(sorted(self.entry_code), dtype=np.int64)
+            pos = np.array([position[self.entry_code[i]] for i in ids], dtype=np.int64)
+            lookup = self._lookup = (ids, pos)
+        ids, pos = lookup
+        if len(ids) == 0 or len(entry_ids) == 0:
+            return np.full(len(entry_ids), -1, dtype=np.int64)
+        at = np.clip(np.searchsorted(ids, entry_ids), 0, len(ids) - 1)
+        return np.where(ids[at] == entry_ids, pos[at], -1)
+
+    def family_index(self) -> np.ndarray:
+        """For each component position, the position of its family."""
+        position = {code: i for i, code in enumerate(self.families)}
+        return np.array([position[self.family_of[c]] for c in self.components], dtype=np.int64)
+
+
+def catalogue(territories: list[Territory], language: str | None = None) -> Catalogue:
+    language = language or translation.get_language()
+    versions = {t.grid_version_id for t in territories}
+    ids = [t.pk for t in territories]
+    entries = list(
+        GridEntry.objects.filter(version_id__in=versions)
+        .filter(Q(territory__isnull=True) | Q(territory_id__in=ids))
+        .order_by("position", "code")
+        .values("pk", "code", "kind", "parent_id", "labels")
+    )
+    by_id = {e["pk"]: e for e in entries}
+    families: list[str] = []
+    components: list[str] = []
+    labels: dict[str, str] = {}
+    family_of: dict[str, str] = {}
+    entry_code: dict[int, str] = {}
+    from cospiral.grid.models import pick_language
+
+    def add(codes: list[str], entry) -> None:
+        if entry["code"] not in labels:
+            codes.append(entry["code"])
+            labels[entry["code"]] = pick_language(entry["labels"], language)
+
+    for e in entries:
+        if e["kind"] == GridEntry.Kind.FAMILY:
+            add(families, e)
+    for e in entries:
+        if e["kind"] == GridEntry.Kind.COMPONENT:
+            add(components, e)
+            parent = by_id.get(e["parent_id"])
+            family_of.setdefault(e["code"], parent["code"] if parent else e["code"][:1])
+            entry_code[e["pk"]] = e["code"]
+    for e in entries:
+        if e["kind"] == GridEntry.Kind.SUB_OBJECT:
+            parent = by_id.get(e["parent_id"])
+            if parent is not None and parent["code"] in family_of:
+                entry_code[e["pk"]] = parent["code"]
+    for code in list(family_of.values()):
+        if code not in labels:  # a component whose family is missing from the grid
+            families.append(code)
+            labels[code] = code
+    return Catalogue(families, components, labels, family_of, entry_code)
+
+
+# --- tables ----------------------------------------------------------------------------
+
+@dataclass
+class Column:
+    key: str
+    label: str
+    kind: str  # "code", "text", "count" or "share"
+    group: str = ""  # the heading a count and its share share (e.g. the question)
+
+
+@dataclass
+class Table:
+    """One table of a statistics page: the same columns on the page, in CSV and XLSX."""
+
+    name: str
+    caption: str
+    columns: list[Column]
+    rows: list[list]
+    summary: str = ""
+    chart: dict | None = None  # Vega-Lite spec (see ``charts``)
+    svg: str = ""
+    sentences: list[str] = field(default_factory=list)
+
+    @cached_property
+    def html_heads(self) -> list[dict]:
+        return self.html()[0]
+
+    @cached_property
+    def html_rows(self) -> list[list[dict]]:
+        return self.html()[1]
+
+    def html(self) -> tuple[list[dict], list[list[dict]]]:
+        """Headings and cells for the page: a count and the share that follows it in
+        the same group are shown in one cell, e.g. "12 (34%)"."""
+        heads, plan = [], []
+        i = 0
+        cols = self.columns
+        while i < len(cols):
+            c = cols[i]
+            paired = (c.kind == "count" and i + 1 < len(cols) and cols[i + 1].kind == "share"
+                      and cols[i + 1].group == c.group)
+            heads.append({"label": c.group if paired and c.group else c.label,
+                          "numeric": c.kind in ("count", "share")})
+            plan.append((i, paired))
+            i += 2 if paired else 1
+        body = []
+        for row in self.rows:
+            cells = []
+            for n, (i, paired) in enumerate(plan):
+                value, kind = row[i], cols[i].kind
+                if paired:
+                    text = f"{value} ({numbers.percent(row[i + 1])})"
+                elif kind == "share":
+                    text = numbers.percent(value)
+                else:
+                    text = "" if value is None else str(value)
+                cells.append({"text": text, "numeric": kind in ("count", "share"),
+                              "header": n == 0})
+            body.append(cells)
+        return heads, body
+
+
+@dataclass
+class Report:
+    title: str
+    subject: str
+    tables: list[Table]
+    coded: int
+    questions: list[str]  # question codes present, in order
+    totals: dict | None = None  # cards entered / counted when cheap (one territory)
+
+    def table(self, name: str) -> Table | None:
+        return next((t for t in self.tables if t.name == name), None)
+
+
+def _question_order(territories: list[Territory], present: list[str]) -> list[str]:
+    order = {}
+    for code, position in (Question.objects.filter(territory__in=territories)
+                           .values_list("code", "position").order_by("position", "code")):
+        order.setdefault(code, position)
+    return sorted(present, key=lambda c: (order.get(c, 10_000), c))
+
+
+def question_labels(territories: list[Territory], language: str | None = None) -> dict[str, str]:
+    """Question code -> text in the reader's language (from the first territory that has
+    the question)."""
+    result: dict[str, str] = {}
+    for q in Question.objects.filter(territory__in=territories[:1] or territories).order_by("position"):
+        result.setdefault(q.code, q.text(language))
+    return result
+
+
+@dataclass
+class Filters:
+    question: str | None = None  # a question code
+    groups: list[int] | None = None  # group ids (of the page's territory)
+    profile: str | None = None
+
+
+def _filtered(cells: Cells, filters: Filters, profile_of: dict[int, str]) -> Cells:
+    mask = np.ones(len(cells), dtype=bool)
+    if filters.question:
+        index = _QUESTION_CODES.get(filters.question)
+        mask &= cells.question == (index if index is not None else -1)
+    if filters.groups is not None:
+        mask &= np.isin(cells.group, np.array(filters.groups, dtype=np.int64))
+    if filters.profile is not None:
+        ids = [g for g, p in profile_of.items() if p == filters.profile]
+        mask &= np.isin(cells.group, np.array(ids, dtype=np.int64))
+    return cells if mask.all() else cells.where(mask)
+
+
+def _crosstab(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int,
+              weights: np.ndarray) -> np.ndarray:
+    """Counts in an ``n_rows × n_cols`` matrix (rows or columns < 0 are left out)."""
+    keep = (rows >= 0) & (cols >= 0)
+    flat = rows[keep] * n_cols + cols[keep]
+    return _bincount(flat, weights[keep], n_rows * n_cols).reshape(n_rows, n_cols)
+
+
+def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels, *,
+                       with_family=None, skip_empty=False, subject="") -> Table:
+    """Rows ``codes`` × columns ``questions``: count and share of each question's cards,
+    then the total."""
+    columns = [Column("code", _("Code"), "code"), Column("label", _("Label"), "text")]
+    if with_family is not None:
+        columns.append(Column("family", _("Family"), "code"))
+    for q in questions:
+        heading = f"{q} · {qlabels.get(q, '')}".rstrip(" ·")
+        columns += [Column(f"{q}_count", _("%(question)s cards") % {"question": q}, "count", heading),
+                    Column(f"{q}_share", _("%(question)s share") % {"question": q}, "share", heading)]
+    columns += [Column("total_count", _("Cards"), "count", _("All questions")),
+                Column("total_share", _("Share"), "share", _("All questions"))]
+    col_totals = matrix.sum(axis=0).tolist()
+    row_totals = matrix.sum(axis=1).tolist()
+    whole = int(sum(row_totals))
+    rows = []
+    for i, code in enumerate(codes):
+        if skip_empty and row_totals[i] == 0:
+            continue
+        row = [code, labels.get(code, code)]
+        if with_family is not None:
+            row.append(with_family[code])
+        for j in range(len(questions)):
+            n = int(matrix[i, j])
+            row += [n, round(n / col_totals[j], 4) if col_totals[j] else 0.0]
+        n = int(row_totals[i])
+        row += [n, round(n / whole, 4) if whole else 0.0]
+        rows.append(row)
+    summary = numbers.summary_sentence(
+        {code: int(row_totals[i]) for i, code in enumerate(codes)}, labels, subject,
+        gettext=_)
+    return Table(name, caption, columns, rows, summary=summary)
+
+
+def _by_unit_table(name, caption, unit_keys, unit_labels, first_columns, families, labels,
+                   matrix, *, extra=None, subject="") -> Table:
+    """Rows units (groups, profiles, territories) × columns families: count and share of
+    the unit's coded cards; then the unit's total."""
+    columns = list(first_columns)
+    for f in families:
+        heading = f"{f} · {labels.get(f, f)}"
+        columns += [Column(f"{f}_count", _("%(family)s cards") % {"family": f}, "count", heading),
+                    Column(f"{f}_share", _("%(family)s share") % {"family": f}, "share", heading)]
+    columns.append(Column("coded", _("Coded cards"), "count"))
+    if extra:
+        columns += extra[0]
+    rows = []
+    totals = matrix.sum(axis=1).tolist()
+    for i, key in enumerate(unit_keys):
+        row = list(unit_labels[i])
+        whole = int(totals[i])
+        for j in range(len(families)):
+            n = int(matrix[i, j])
+            row += [n, round(n / whole, 4) if whole else 0.0]
+        row.append(whole)
+        if extra:
+            row += extra[1](key, whole)
+        rows.append(row)
+    family_totals = matrix.sum(axis=0).tolist()
+    summary = numbers.summary_sentence(
+        {f: int(family_totals[j]) for j, f in enumerate(families)}, labels, subject, gettext=_)
+    return Table(name, caption, columns, rows, summary=summary)
+
+
+def _profiles_of(territory_ids: list[int]) -> tuple[dict[int, str], dict[int, tuple]]:
+    groups = Group.objects.filter(territory_id__in=territory_ids).values_list(
+        "pk", "name", "profile", "territory_id").order_by("kind", "name")
+    info = {pk: (name, profile, t) for pk, name, profile, t in groups}
+    return {pk: v[1] for pk, v in info.items()}, info
+
+
+def group_totals(territory: Territory, group_ids: list[int] | None = None) -> dict[int, dict]:
+    """Cards entered (alive) and counted per group of one territory: one indexed query."""
+    qs = Card.objects.of(territory).alive()
+    if group_ids is not None:
+        qs = qs.filter(group_id__in=group_ids)
+    rows = qs.order_by().values("group_id").annotate(
+        entered=Count("id"), counted=Count("id", filter=Q(is_split=False, merged_into__isnull=True)))
+    return {r["group_id"]: {"entered": r["entered"], "counted": r["counted"]} for r in rows}
+
+
+def report(territories: list[Territory], *, subject: str, title: str, filters: Filters | None = None,
+           by_group: bool = True, by_territory: bool = False, language: str | None = None,
+           totals_of: Territory | None = None) -> Report:
+    """Counts and shares of the coded cards of ``territories`` (filtered): by family and
+    by component, split by question; by group and profile (``by_group``); by territory
+    (``by_territory``). ``totals_of``: also count the cards entered and counted per
+    group of that one territory (a cheap indexed query at a territory's scale)."""
+    filters = filters or Filters()
+    ids = [t.pk for t in territories]
+    cat = catalogue(territories, language)
+    profile_of, group_info = _profiles_of(ids) if (by_group or filters.profile is not None) else ({}, {})
+    cells = _filtered(cells_of(ids), filters, profile_of)
+    comp = cat.component_index(cells.component)
+    known = comp >= 0
+    present_q = sorted({int(q) for q in np.unique(cells.question)})
+    questions = _question_order(territories, [_question_code(q) for q in present_q])
+    q_pos = {(_QUESTION_CODES[c]): i for i, c in enumerate(questions)}
+    q_index = _map(cells.question, q_pos)
+    qlabels = question_labels(territories, language)
+    fam_of_comp = cat.family_index()
+    fam = np.where(known, fam_of_comp[np.where(known, comp, 0)], -1) if len(fam_of_comp) else comp
+    n_c, n_f, n_q = len(cat.components), len(cat.families), len(questions)
+
+    comp_matrix = _crosstab(comp, n_c, q_index, n_q, cells.count)
+    fam_matrix = _crosstab(fam, n_f, q_index, n_q, cells.count)
+    coded = int(comp_matrix.sum())
+    tables = [
+        _by_question_table("families", _("Coded cards by family and question"), cat.families,
+                           cat.labels, fam_matrix, questions, qlabels, subject=subject),
+        _by_question_table("components", _("Coded cards by component and question"),
+                           cat.components, cat.labels, comp_matrix, questions, qlabels,
+                           with_family=cat.family_of, skip_empty=True, subject=subject),
+    ]
+    totals = None
+    if by_group and group_info:
+        group_ids = sorted(group_info, key=lambda g: (group_info[g][0].lower(), g))
+        if filters.groups is not None:
+            group_ids = [g for g in group_ids if g in set(filters.groups)]
+        if filters.profile is not None:
+            group_ids = [g for g in group_ids if profile_of[g] == filters.profile]
+        g_pos = {g: i for i, g in enumerate(group_ids)}
+        g_matrix = _crosstab(_map(cells.group, g_pos), len(group_ids), fam, n_f, cells.count)
+        extra = None
+        if totals_of is not None:
+            counted = group_totals(totals_of, group_ids)
+            totals = {
+                "entered": sum(v["entered"] for v in counted.values()),
+                "counted": sum(v["counted"] for v in counted.values()),
+                "coded": coded,
+            }
+            extra = (
+                [Column("counted", _("Counted cards"), "count"),
+                 Column("coded_share", _("Share coded"), "share")],
+                lambda g, whole: [counted.get(g, {}).get("counted", 0),
+                                  round(whole / counted[g]["counted"], 4)
+                                  if counted.get(g, {}).get("counted") else 0.0],
+            )
+        tables.append(_by_unit_table(
+            "groups", _("Coded cards of each group by family"), group_ids,
+            [(group_info[g][0], group_info[g][1]) for g in group_ids],
+            [Column("group", _("Group"), "text"), Column("profile", _("Profile"), "text")],
+            cat.families, cat.labels, g_matrix, extra=extra, subject=subject))
+        profiles = sorted({profile_of[g] for g in group_ids}, key=str.lower)
+        p_pos = {p: i for i, p in enumerate(profiles)}
+        group_profile = {g: p_pos[profile_of[g]] for g in group_ids}
+        p_matrix = _crosstab(_map(cells.group, group_profile), len(profiles), fam, n_f, cells.count)
+        tables.append(_by_unit_table(
+            "profiles", _("Coded cards of each group profile by family"), profiles,
+            [(p or _("(no profile)"),) for p in profiles],
+            [Column("profile", _("Profile"), "text")], cat.families, cat.labels, p_matrix,
+            subject=subject))
+    if by_territory:
+        names = {t.pk: t for t in territories}
+        order = sorted(ids, key=lambda t: (names[t].name.lower(), t))
+        t_pos = {t: i for i, t in enumerate(order)}
+        t_matrix = _crosstab(_map(cells.territory, t_pos), len(order), fam, n_f, cells.count)
+        tables.append(_by_unit_table(
+            "territories", _("Coded cards of each territory by family"), order,
+            [(names[t].slug, names[t].name) for t in order],
+            [Column("territory", _("Identifier"), "code"), Column("name", _("Territory"), "text")],
+            cat.families, cat.labels, t_matrix, subject=subject))
+    return Report(title=title, subject=subject, tables=tables, coded=coded,
+                  questions=questions, totals=totals)
+
+
+def _map(values: np.ndarray, positions: dict[int, int]) -> np.ndarray:
+    """Replace each value by its position in ``positions`` (-1 when absent), vectorised."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if not positions:
+        return np.full(len(values), -1, dtype=np.int64)
+    keys = np.array(sorted(positions), dtype=np.int64)
+    pos = np.array([positions[k] for k in keys], dtype=np.int64)
+    at = np.clip(np.searchsorted(keys, values), 0, len(keys) - 1)
+    return np.where(keys[at] == values, pos[at], -1)
+
+
+# --- groups side by side --------------------------------------------------------------
+
+def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile: bool,
+               question: str | None = None, language: str | None = None, top: int = 3) -> Report:
+    """Groups (or group profiles) side by side: the share of each family and component
+    in each, and the components most over-represented in each compared with the others."""
+    cat = catalogue([territory], language)
+    profile_of, info = _profiles_of([territory.pk])
+    chosen = sorted(info, key=lambda g: (info[g][0].lower(), g)) if group_ids is None \
+        else [g for g in sorted(info, key=lambda g: (info[g][0].lower(), g)) if g in set(group_ids)]
+    cells = _filtered(cells_of([territory.pk]),
+                      Filters(question=question, groups=chosen), profile_of)
+    if by_profile:
+        units = sorted({profile_of[g] for g in chosen}, key=str.lower)
+        unit_label = {u: (u or _("(no profile)")) for u in units}
+        u_pos = {u: i for i, u in enumerate(units)}
+        unit_index = _map(cells.group, {g: u_pos[profile_of[g]] for g in chosen})
+    else:
+        units = chosen
+        unit_label = {g: info[g][0] for g in chosen}
+        unit_index = _map(cells.group, {g: i for i, g in enumerate(units)})
+    comp = cat.component_index(cells.component)
+    fam_of_comp = cat.family_index()
+    fam = np.where(comp >= 0, fam_of_comp[np.where(comp >= 0, comp, 0)], -1) \
+        if len(fam_of_comp) else comp
+    f_matrix = _crosstab(fam, len(cat.families), unit_index, len(units), cells.count)
+    c_matrix = _crosstab(comp, len(cat.components), unit_index, len(units), cells.count)
+    subject = territory.name
+    unit_heading = _("Profile") if by_profile else _("Group")
+
+    def side_by_side(name, caption, codes, matrix, with_family=False):
+        columns = [Column("code", _("Code"), "code"), Column("label", _("Label"), "text")]
+        if with_family:
+            columns.append(Column("family", _("Family"), "code"))
+        for u in units:
+            columns += [Column(f"u{len(columns)}_count", _("%(unit)s cards") % {"unit": unit_label[u]},
+                               "count", unit_label[u]),
+                        Column(f"u{len(columns)}_share", _("%(unit)s share") % {"unit": unit_label[u]},
+                               "share", unit_label[u])]
+        unit_totals = matrix.sum(axis=0).tolist()
+        rows = []
+        for i, code in enumerate(codes):
+            if with_family and matrix[i].sum() == 0:
+                continue
+            row = [code, cat.labels.get(code, code)] + ([cat.family_of[code]] if with_family else [])
+            for j in range(len(units)):
+                n = int(matrix[i, j])
+                row += [n, round(n / unit_totals[j], 4) if unit_totals[j] else 0.0]
+            rows.append(row)
+        return Table(name, caption, columns, rows)
+
+    families = side_by_side("compare_families", _("Share of each family in each group")
+                            if not by_profile else _("Share of each family in each profile"),
+                            cat.families, f_matrix)
+    components = side_by_side("compare_components", _("Coded cards of each component, side by side"),
+                              cat.components, c_matrix, with_family=True)
+    per_unit = {u: {cat.components[i]: int(c_matrix[i, j]) for i in range(len(cat.components))
+                    if c_matrix[i, j]} for j, u in enumerate(units)}
+    over = numbers.overrepresented(per_unit, top=top)
+    over_rows, sentences = [], []
+    for u in units:
+        for o in over[u]:
+            over_rows.append([unit_label[u], o.key, cat.labels.get(o.key, o.key), o.count,
+                              round(o.share, 4), round(o.others_share, 4),
+                              round(o.difference * 100, 1)])
+        sentences.append(numbers.comparison_sentence(unit_label[u], over[u], cat.labels, gettext=_))
+    over_table = Table(
+        "overrepresented", _("Components most over-represented in each, compared with the others"),
+        [Column("unit", unit_heading, "text"), Column("code", _("Code"), "code"),
+         Column("label", _("Component"), "text"), Column("count", _("Cards"), "count"),
+         Column("share", _("Share in it"), "share"),
+         Column("others_share", _("Share in the others"), "share"),
+         Column("points", _("Difference (points)"), "text")],
+        over_rows, sentences=sentences)
+    family_totals = f_matrix.sum(axis=1).tolist()
+    families.summary = numbers.summary_sentence(
+        {f: int(family_totals[i]) for i, f in enumerate(cat.families)}, cat.labels, subject,
+        gettext=_)
+    families.sentences = sentences
+    return Report(title=_("Groups side by side"), subject=subject,
+                  tables=[families, over_table, components], coded=int(f_matrix.sum()),
+                  questions=[question] if question else [], totals=None)
+
+
+# --- whom may read what ---------------------------------------------------------------
+
+def readable_territories(user) -> list[Territory]:
+    """The territories where ``user`` has a role (every territory for a superuser)."""
+    qs = Territory.objects.all() if user.is_superuser else Territory.objects.filter(
+        pk__in=Membership.objects.filter(user=user).values("territory_id"))
+    return list(qs.order_by("name", "pk"))
+
+
+def inside(territory: Territory, readable: list[Territory]) -> list[Territory]:
+    """The readable territories inside ``territory`` (children, their children...)."""
+    by_parent: dict[int | None, list[Territory]] = {}
+    for t in readable:
+        by_parent.setdefault(t.parent_id, []).append(t)
+    found, seen, todo = [], {territory.pk}, [territory.pk]
+    while todo:
+        for child in by_parent.get(todo.pop(), []):
+            if child.pk not in seen:
+                seen.add(child.pk)
+                found.append(child)
+                todo.append(child.pk)
+    return found
+
+
+def profiles(territory: Territory) -> list[str]:
+    return sorted(set(Group.objects.of(territory).values_list("profile", flat=True)), key=str.lower)
+
+
+def groups(territory: Territory) -> list[Group]:
+    return list(Group.objects.of(territory).order_by("kind", "name"))
+
+
+def questions(territory: Territory) -> list[Question]:
+    return list(Question.objects.of(territory).order_by("position", "code"))

@@ -1,0 +1,200 @@
+"""Statistics pages and their exports. Thin: forms read the filters, selectors count,
+charts draw; every page is a territory page readable by every role."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from cospiral.core.access import READ, can_manage, territory_view
+from cospiral.stats import charts, forms, selectors
+from cospiral.stats.selectors import Filters
+
+SCOPES = ("territory", "group", "compare", "network")
+
+
+def _territory_report(request, form):
+    territory = request.territory
+    data = form.cleaned_data
+    filters = Filters(question=data.get("question") or None,
+                      groups=[data["group"].pk] if data.get("group") else None,
+                      profile=data.get("profile") or None)
+    territories = [territory]
+    if data.get("inside"):
+        territories += selectors.inside(territory, selectors.readable_territories(request.user))
+    subject = territory.name
+    if data.get("group"):
+        subject = data["group"].name
+    elif filters.profile:
+        subject = _("the groups “%(profile)s”") % {"profile": filters.profile}
+    return selectors.report(
+        territories, subject=subject, title=_("Statistics of %(territory)s") % {"territory": territory.name},
+        filters=filters, by_territory=len(territories) > 1,
+        totals_of=territory if len(territories) == 1 else None)
+
+
+def _group_report(request, group, form):
+    question = form.cleaned_data.get("question") or None
+    return selectors.report(
+        [request.territory], subject=group.name,
+        title=_("Statistics of the group %(group)s") % {"group": group.name},
+        filters=Filters(question=question, groups=[group.pk]), by_group=False,
+        totals_of=request.territory)
+
+
+def _compare_report(request, form):
+    data = form.cleaned_data
+    chosen = [g.pk for g in data.get("group") or []] or None
+    return selectors.comparison(request.territory, group_ids=chosen,
+                                by_profile=(data.get("by") or "profile") == "profile",
+                                question=data.get("question") or None)
+
+
+def _network_form(request, data):
+    readable = selectors.readable_territories(request.user)
+    codes = [q.code for q in selectors.questions(request.territory)]
+    form = forms.NetworkForm(data, readable=readable, questions=codes)
+    return form, readable
+
+
+def _network_report(request, form, readable):
+    chosen = set(form.cleaned_data.get("territory") or [])
+    if chosen:
+        territories = [t for t in readable if t.slug in chosen]
+    else:
+        territories = [request.territory] + selectors.inside(request.territory, readable)
+    return selectors.report(
+        territories, subject=_("the %(count)s territories chosen") % {"count": len(territories)}
+        if len(territories) > 1 else territories[0].name,
+        title=_("Statistics of several territories"),
+        filters=Filters(question=form.cleaned_data.get("question") or None),
+        by_group=False, by_territory=True), territories
+
+
+def _page(request, template, status=200, **context):
+    context.setdefault("territory", request.territory)
+    context.setdefault("can_manage", can_manage(request))
+    context.setdefault("query", request.GET.urlencode())
+    return render(request, template, context, status=status)
+
+
+@territory_view(READ)
+def territory(request):
+    form = forms.TerritoryFilterForm(request.GET, territory=request.territory)
+    if not form.is_valid():
+        return _page(request, "stats/territory.html", status=400, form=form, report=None)
+    report = charts.attach(_territory_report(request, form))
+    return _page(request, "stats/territory.html", form=form, report=report, scope="territory")
+
+
+@territory_view(READ)
+def group(request, pk: int):
+    group = get_object_or_404(selectors.Group.objects.of(request.territory), pk=pk)
+    form = forms.QuestionForm(request.GET, territory=request.territory)
+    if not form.is_valid():
+        return _page(request, "stats/group.html", status=400, form=form, report=None, group=group)
+    report = charts.attach(_group_report(request, group, form))
+    return _page(request, "stats/group.html", form=form, report=report, group=group,
+                 scope="group")
+
+
+@territory_view(READ)
+def compare(request):
+    form = forms.CompareForm(request.GET, territory=request.territory)
+    if not form.is_valid():
+        return _page(request, "stats/compare.html", status=400, form=form, report=None)
+    report = charts.attach(_compare_report(request, form))
+    return _page(request, "stats/compare.html", form=form, report=report, scope="compare")
+
+
+@territory_view(READ)
+def network(request):
+    form, readable = _network_form(request, request.GET)
+    if not form.is_valid():
+        return _page(request, "stats/network.html", status=400, form=form, report=None,
+                     selected=set(request.GET.getlist("territory")))
+    report, chosen = _network_report(request, form, readable)
+    charts.attach(report)
+    return _page(request, "stats/network.html", form=form, report=report, scope="network",
+                 selected={t.slug for t in chosen})
+
+
+@territory_view(READ)
+def export(request, format: str):
+    """One table of a statistics page as CSV or XLSX: ``?scope=&table=`` plus the page's
+    own filters (``pk`` for a group's page)."""
+    if format not in ("csv", "xlsx"):
+        raise Http404
+    scope = request.GET.get("scope", "territory")
+    if scope not in SCOPES:
+        raise Http404
+    data = request.GET.copy()
+    name_parts = [request.territory.slug]
+    if scope == "territory":
+        form = forms.TerritoryFilterForm(data, territory=request.territory)
+        valid = form.is_valid()
+        report = _territory_report(request, form) if valid else None
+    elif scope == "group":
+        try:
+            pk = int(data.get("pk", ""))
+        except ValueError:
+            raise Http404 from None
+        group = get_object_or_404(selectors.Group.objects.of(request.territory), pk=pk)
+        form = forms.QuestionForm(data, territory=request.territory)
+        valid = form.is_valid()
+        report = _group_report(request, group, form) if valid else None
+        name_parts.append(f"group-{group.pk}")
+    elif scope == "compare":
+        form = forms.CompareForm(data, territory=request.territory)
+        valid = form.is_valid()
+        report = _compare_report(request, form) if valid else None
+    else:
+        form, readable = _network_form(request, data)
+        valid = form.is_valid()
+        report = _network_report(request, form, readable)[0] if valid else None
+        name_parts = ["network"]
+    if not valid:
+        errors = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
+                           for f, e in form.errors.items())
+        return HttpResponse(_("The filters of this export are not valid: %(errors)s")
+                            % {"errors": errors}, status=400, content_type="text/plain; charset=utf-8")
+    table = report.table(request.GET.get("table", ""))
+    if table is None:
+        raise Http404(_("No such table on this page."))
+    header = [c.key for c in table.columns]
+    labels = [c.label for c in table.columns]
+    name = "-".join(["cospiral-statistics", *name_parts, table.name])
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(table.rows)
+        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.name[:31]
+    sheet.append(header)
+    for row in table.rows:
+        sheet.append(row)
+    notes = workbook.create_sheet("about")
+    notes.append([_("Table"), table.caption])
+    notes.append([_("Summary"), table.summary])
+    for key, label in zip(header, labels, strict=True):
+        notes.append([key, label])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
