@@ -146,7 +146,7 @@ def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: 
                     cards: Iterable) -> SynthesisSentence:
     """Change a sentence's text, language or cards (its component stays: write a new
     sentence under another component instead)."""
-    sentence = SynthesisSentence.objects.select_for_update().select_related(
+    sentence = SynthesisSentence.objects.select_for_update(of=("self",)).select_related(
         "synthesis__group", "component", "territory").get(pk=sentence.pk)
     territory, synthesis = sentence.territory, sentence.synthesis
     group = synthesis.group
@@ -178,7 +178,7 @@ def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: 
 
 @transaction.atomic
 def delete_sentence(sentence: SynthesisSentence, actor) -> None:
-    sentence = SynthesisSentence.objects.select_for_update().select_related(
+    sentence = SynthesisSentence.objects.select_for_update(of=("self",)).select_related(
         "synthesis__group", "component", "territory").get(pk=sentence.pk)
     territory, synthesis = sentence.territory, sentence.synthesis
     _check_writer(territory, actor, synthesis.group)
@@ -285,7 +285,7 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
 
 @transaction.atomic
 def delete_shared_criterion(criterion: SharedCriterion, actor) -> None:
-    criterion = SharedCriterion.objects.select_for_update().select_related(
+    criterion = SharedCriterion.objects.select_for_update(of=("self",)).select_related(
         "mixed_group", "component", "territory").get(pk=criterion.pk)
     territory = criterion.territory
     _check_criterion_writer(territory, actor, criterion.mixed_group)
