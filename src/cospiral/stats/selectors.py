@@ -590,9 +590,10 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
         if with_family:
             columns.append(Column("family", _("Family"), "code"))
         for u in units:
-            columns += [Column(f"u{len(columns)}_count", _("%(unit)s cards") % {"unit": unit_label[u]},
+            # Keys name the unit (a profile or a group's name): headers readers recognise.
+            columns += [Column(f"{unit_label[u]} cards", _("%(unit)s cards") % {"unit": unit_label[u]},
                                "count", unit_label[u]),
-                        Column(f"u{len(columns)}_share", _("%(unit)s share") % {"unit": unit_label[u]},
+                        Column(f"{unit_label[u]} share", _("%(unit)s share") % {"unit": unit_label[u]},
                                "share", unit_label[u])]
         unit_totals = matrix.sum(axis=0).tolist()
         rows = []
