@@ -404,6 +404,16 @@ def test_raking_meets_every_margin():
     result = sc.score(levels, weights=w)
     assert result.n_eff == pytest.approx(weighting.n_eff)
     assert result.figures(0).n_eff <= 500
+    # Passing the Weighting itself (its classes known, no sort) gives the same figures.
+    direct = sc.score(levels, weights=weighting)
+    for name in ("mean", "n_eff", "low_low", "median"):
+        assert np.allclose(np.ma.getdata(getattr(direct.overall, name)), np.ma.getdata(getattr(result.overall, name)))
+    assert direct.n_eff == pytest.approx(weighting.n_eff)
+    post = sc.poststratify(age, {0: 20, 1: 30, 2: 50})
+    assert np.allclose(
+        np.ma.getdata(sc.score(levels, weights=post).overall.mean),
+        np.ma.getdata(sc.score(levels, weights=post.weights).overall.mean),
+    )
 
 
 # --- bootstrap ---------------------------------------------------------------------------------

@@ -246,6 +246,11 @@ class Weighting:
     converged: bool = True
     max_weight: float = 1.0
     min_weight: float = 1.0
+    #: Optional class of each respondent (int32) and the weight of each class, when the
+    #: weights are constant on known cells (raking, post-stratification): ``tally``
+    #: then needs no sort to find the distinct weights.
+    classes: np.ndarray | None = None
+    class_weights: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -321,7 +326,7 @@ class Comparison:
 # --- Validation and counting ----------------------------------------------------------
 
 
-def _as_levels(levels) -> np.ndarray:
+def _as_levels(levels, check: bool = True) -> np.ndarray:
     array = np.asarray(levels)
     if array.ndim != 2:
         raise ValueError(
@@ -334,7 +339,7 @@ def _as_levels(levels) -> np.ndarray:
         if low < LOWEST_CODE or high > HIGHEST_CODE:
             _raise_bad_code(array)
         array = array.astype(np.int8)
-    elif array.size:
+    elif check and array.size:
         if int(array.min()) < LOWEST_CODE or int(array.max()) > HIGHEST_CODE:
             _raise_bad_code(array)
     return np.ascontiguousarray(array)
@@ -384,6 +389,19 @@ class _Tally:
 
 
 def _weight_classes(weights, respondents: int):
+    if isinstance(weights, Weighting) and weights.classes is not None:
+        if weights.weights.shape != (respondents,):
+            raise ValueError(
+                f"Weights have shape {weights.weights.shape}; expected one per respondent ({respondents},)."
+            )
+        # Drop classes nobody is in, and merge classes of equal weight.
+        used = np.bincount(weights.classes, minlength=len(weights.class_weights)) > 0
+        values, remap = np.unique(weights.class_weights[used], return_inverse=True)
+        full = np.zeros(len(weights.class_weights), dtype=np.int32)
+        full[used] = remap
+        return weights.weights, values, full[weights.classes]
+    if isinstance(weights, Weighting):
+        weights = weights.weights
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (respondents,):
         raise ValueError(f"Weights have shape {w.shape}; expected one per respondent ({respondents},).")
@@ -395,7 +413,8 @@ def _weight_classes(weights, respondents: int):
 
 def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
     """Counts per group × indicator × code in one blocked pass (see module docstring)."""
-    levels = _as_levels(levels)
+    # int8 matrices are checked block by block below, while each block is in cache.
+    levels = _as_levels(levels, check=False)
     rows, J = levels.shape
     G = n_groups if group_index is not None else 1
     values = None
@@ -433,6 +452,8 @@ def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
         shift = -LOWEST_CODE
         for start in range(0, rows, block):
             chunk = levels[start : start + block]
+            if int(chunk.min()) < LOWEST_CODE or int(chunk.max()) > HIGHEST_CODE:
+                _raise_bad_code(levels)
             key = chunk.astype(key_type)
             if cell is None:
                 key += column_offset + shift
@@ -737,11 +758,12 @@ def score(
 
     ``profile``: one integer code per respondent (0..K-1, ``PROFILE_NOT_STATED`` for
     not stated; K = ``len(profile_labels)`` if given). ``weights``: one non-negative
-    weight per respondent (see ``poststratify`` and ``rake``). ``families``: one key per
+    weight per respondent, or the ``Weighting`` made by ``poststratify`` or ``rake``
+    (faster: its classes are known). ``families``: one key per
     indicator; ``indicator_weights`` (J,), ``family_weights`` (mapping or sequence in
     the order families first appear) default to 1. ``threshold``: smallest published n
     of a cell (and of an indicator overall)."""
-    levels = _as_levels(levels)
+    levels = _as_levels(levels, check=False)  # checked during the counting pass
     rows, J = levels.shape
     if indicators is None:
         indicators = tuple(range(J))
@@ -779,11 +801,12 @@ def score(
             threshold=threshold,
             all_suppressed=bool(np.all(hidden | empty)),
         )
-    if weights is not None:
+    if isinstance(weights, Weighting):
+        w_total, n_eff = weights.total, weights.n_eff
+    elif weights is not None:
         w = np.asarray(weights, dtype=np.float64)
         w_total = float(w.sum())
-        w2 = float(np.dot(w, w))
-        n_eff = w_total * w_total / w2 if w2 > 0 else 0.0
+        n_eff = effective_sample_size(w)
     else:
         w_total, n_eff = float(rows), float(rows)
     return Scores(
@@ -991,17 +1014,31 @@ def _margin_array(margin, k: int, name: str) -> np.ndarray:
     return array / array.sum()
 
 
-def _weighting(weights: np.ndarray, method: str, iterations=0, converged=True) -> Weighting:
-    positive = weights[weights > 0]
+def _weighting(weights: np.ndarray, method: str, iterations=0, converged=True, classes=None, class_weights=None) -> Weighting:
+    if class_weights is not None:
+        members = np.bincount(classes, minlength=len(class_weights))
+        used = members > 0
+        positive = class_weights[used & (class_weights > 0)]
+        present = class_weights[used]
+        total = float(members @ class_weights)
+        squares = float(members @ (class_weights * class_weights))
+        n_eff = total * total / squares if squares > 0 else 0.0
+    else:
+        positive = weights[weights > 0]
+        present = weights
+        total = float(weights.sum())
+        n_eff = effective_sample_size(weights)
     return Weighting(
         weights=weights,
         method=method,
-        n_eff=effective_sample_size(weights),
-        total=float(weights.sum()),
+        n_eff=n_eff,
+        total=total,
         iterations=iterations,
         converged=converged,
-        max_weight=float(weights.max()) if weights.size else 1.0,
+        max_weight=float(present.max()) if present.size else 1.0,
         min_weight=float(positive.min()) if positive.size else 0.0,
+        classes=classes,
+        class_weights=class_weights,
     )
 
 
@@ -1027,9 +1064,10 @@ def poststratify(profile, margin, *, name: str = "profile") -> Weighting:
     n_stated = sample.sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(sample > 0, target * n_stated / np.where(sample > 0, sample, 1), 0.0)
-    weights = np.ones(codes.shape[0])
-    weights[stated] = factor[codes[stated]]
-    return _weighting(weights, "post-stratification")
+    # Class k = profile code k; class K = not stated (weight 1).
+    classes = np.where(stated, codes, k).astype(np.int32)
+    class_weights = np.append(factor, 1.0)
+    return _weighting(class_weights[classes], "post-stratification", classes=classes, class_weights=class_weights)
 
 
 def rake(
@@ -1059,9 +1097,15 @@ def rake(
     for c, k, name in zip(codes, ks, names, strict=True):
         if c.size and (c.max() >= k or c.min() < PROFILE_NOT_STATED):
             raise ValueError(f"{name}: profile codes must be in 0..{k - 1} or {PROFILE_NOT_STATED}.")
-    stated = np.all([c >= 0 for c in codes], axis=0)
-    cells = np.ravel_multi_index([c[stated] for c in codes], ks)
-    table = np.bincount(cells, minlength=math.prod(ks)).astype(np.float64).reshape(ks)
+    stated = np.minimum.reduce(codes) >= 0 if len(codes) > 1 else codes[0] >= 0
+    # Cross-cell of each respondent (row-major over the variables); not stated -> last.
+    cells = np.zeros(size, dtype=np.int32)
+    for c, k in zip(codes, ks, strict=True):  # one step per variable, vectorised over respondents
+        cells *= k
+        cells += c.astype(np.int32)
+    total_cells = math.prod(ks)
+    cells[~stated] = total_cells
+    table = np.bincount(cells, minlength=total_cells + 1)[:total_cells].astype(np.float64).reshape(ks)
     n_stated = table.sum()
     for axis, (target, name) in enumerate(zip(targets, names, strict=True)):
         present = table.sum(axis=tuple(i for i in range(len(ks)) if i != axis))
@@ -1091,9 +1135,10 @@ def rake(
             break
     with np.errstate(divide="ignore", invalid="ignore"):
         cell_weight = np.where(table > 0, fitted / np.where(table > 0, table, 1), 0.0).reshape(-1)
-    weights = np.ones(size)
-    weights[stated] = cell_weight[cells]
-    return _weighting(weights, "raking", iterations, converged)
+    class_weights = np.append(cell_weight, 1.0)  # the last class: not stated, weight 1
+    return _weighting(
+        class_weights[cells], "raking", iterations, converged, classes=cells, class_weights=class_weights
+    )
 
 
 __all__ = [
