@@ -245,6 +245,19 @@ def test_edit_and_delete_sentence(coded, login):
     sentence.refresh_from_db()
     assert sentence.text == "Healthy food"
     assert set(sentence.cards.values_list("pk", flat=True)) == {a.cards[0].pk, a.cards[2].pk}
+    # Two editors: the second one, who opened the sentence before the first saved, gets a
+    # conflict and nothing is overwritten.
+    page = client.get(url("sentence_edit", "alpha", sentence.pk)).content.decode()
+    seen = sentence.updated_at.isoformat()
+    assert f'value="{seen}"' in page
+    services.update_sentence(sentence, a.users["coordinator"], text="Healthy food for all",
+                             language="fr", cards=[a.cards[0]])
+    response = client.post(url("sentence_edit", "alpha", sentence.pk),
+                           {"text": "Stale edit", "language": "fr", "seen": seen,
+                            "cards": [a.cards[0].pk]})
+    assert response.status_code == 400 and "Someone else changed this sentence" in response.content.decode()
+    sentence.refresh_from_db()
+    assert sentence.text == "Healthy food for all"
     # A partner cannot delete it; the facilitator can.
     assert login(a.users["partner"]).post(url("sentence_delete", "alpha", sentence.pk)).status_code == 403
     assert login(a.users["facilitator"]).post(url("sentence_delete", "alpha", sentence.pk)).status_code == 302

@@ -22,6 +22,9 @@ class SentenceForm(forms.Form):
                            widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("One idea of the group, in its own words where possible."))
 
+    # When the editor opened the sentence: a change by someone else since is a conflict.
+    seen = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"] = _language_field(territory, _("Language of the sentence"))

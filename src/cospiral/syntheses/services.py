@@ -143,14 +143,20 @@ def _touch(synthesis) -> None:
 
 @transaction.atomic
 def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: str,
-                    cards: Iterable) -> SynthesisSentence:
+                    cards: Iterable, seen_updated_at: dt.datetime | None = None) -> SynthesisSentence:
     """Change a sentence's text, language or cards (its component stays: write a new
-    sentence under another component instead)."""
+    sentence under another component instead). With ``seen_updated_at`` (when the
+    editor opened it), a sentence changed since by someone else is never overwritten."""
     sentence = SynthesisSentence.objects.select_for_update(of=("self",)).select_related(
         "synthesis__group", "component", "territory").get(pk=sentence.pk)
     territory, synthesis = sentence.territory, sentence.synthesis
     group = synthesis.group
     _check_writer(territory, actor, group)
+    if seen_updated_at is not None and sentence.updated_at != seen_updated_at:
+        raise ValidationError(_(
+            "Someone else changed this sentence at %(time)s, after you opened it. Nothing was "
+            "overwritten: read the current version and make your change again."
+        ) % {"time": timezone.localtime(sentence.updated_at).strftime("%Y-%m-%d %H:%M:%S")})
     text = _clean_text(text, _("sentence"))
     ids = _ids(cards)
     already = set(sentence.cards.values_list("pk", flat=True))

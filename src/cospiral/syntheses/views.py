@@ -152,7 +152,8 @@ def _sentence_form(request, *, group, component, sentence=None):
     territory = request.territory
     if not selectors.can_write_synthesis(territory, request.user, group):
         raise PermissionDenied
-    initial = ({"text": sentence.text, "language": sentence.language} if sentence
+    initial = ({"text": sentence.text, "language": sentence.language,
+                "seen": sentence.updated_at.isoformat()} if sentence
                else {"language": _language(request)})
     form = forms.SentenceForm(request.POST or None, territory=territory, initial=initial)
     chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
@@ -168,7 +169,8 @@ def _sentence_form(request, *, group, component, sentence=None):
                                       cards=request.POST.getlist("cards"))
             else:
                 services.update_sentence(sentence, request.user, text=data["text"],
-                                         language=data["language"], cards=request.POST.getlist("cards"))
+                                         language=data["language"], cards=request.POST.getlist("cards"),
+                                         seen_updated_at=data.get("seen"))
         except ValidationError as error:
             card_errors = _apply_errors(form, error)
         else:
