@@ -161,10 +161,11 @@ class CardVectorizer:
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
         matrix.data *= self.idf_[matrix.indices]
-        norms = np.sqrt(np.add.reduceat(matrix.data ** 2, matrix.indptr[:-1])
-                        if matrix.nnz else np.zeros(len(texts)))
-        norms[np.diff(matrix.indptr) == 0] = 1
-        matrix.data /= np.repeat(norms, np.diff(matrix.indptr)).astype(np.float32)
+        row_of = np.repeat(np.arange(len(texts)), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=matrix.data.astype(np.float64) ** 2,
+                                    minlength=len(texts)))
+        norms[norms == 0] = 1
+        matrix.data /= norms[row_of].astype(np.float32)
         return matrix
 
     def fit_transform(self, texts: Sequence[str], y=None):
