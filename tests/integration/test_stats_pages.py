@@ -336,7 +336,17 @@ def test_links_from_the_territory_nav_and_group_page(coded, login):
 def test_readable_territories_and_cache_keys(coded):
     a, b = coded.alpha, coded.beta
     assert [t.slug for t in selectors.readable_territories(a.users["partner"])] == ["alpha"]
-    cells = selectors.cells_of([a.territory.pk])
+    cells = selectors.cells_of([a.territory])
     assert int(cells.count.sum()) == len(YOUNG) + len(ELDERLY)
     assert set(cells.territory.tolist()) == {a.territory.pk}
-    assert int(selectors.cells_of([b.territory.pk]).count.sum()) == 5
+    assert int(selectors.cells_of([b.territory]).count.sum()) == 5
+    # Summed over groups: one row per question × component, same totals.
+    summed = selectors.cells_of([a.territory], by_group=False)
+    assert set(summed.group.tolist()) == {-1}
+    pairs = list(zip(summed.question.tolist(), summed.component.tolist(), strict=True))
+    assert len(pairs) == len(set(pairs))
+    full = Counter()
+    for q, c, n in zip(cells.question.tolist(), cells.component.tolist(), cells.count.tolist(),
+                       strict=True):
+        full[(q, c)] += n
+    assert dict(zip(pairs, summed.count.tolist(), strict=True)) == dict(full)

@@ -62,8 +62,19 @@ class CompareForm(QuestionForm):
             "Choose groups of this territory.")
 
 
+class SlugsField(forms.MultipleChoiceField):
+    """Checkboxes checked against a set: a network lists up to thousands of territories
+    (Django's own check scans every choice for every value)."""
+
+    def valid_value(self, value):
+        allowed = getattr(self, "_allowed", None)
+        if allowed is None or len(allowed) != len(self.choices):
+            allowed = self._allowed = {str(k) for k, _label in self.choices}
+        return str(value) in allowed
+
+
 class NetworkForm(forms.Form):
-    territory = forms.MultipleChoiceField(
+    territory = SlugsField(
         label=_("Territories"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Only the territories where you have a role are listed."),
         error_messages={"invalid_choice": _("Choose territories where you have a role.")})

@@ -88,10 +88,10 @@ class _CellCache:
     def __init__(self, max_rows: int = 20_000_000) -> None:
         self.max_rows = max_rows
         self.rows = 0
-        self.items: OrderedDict[int, tuple[tuple, Cells]] = OrderedDict()
+        self.items: OrderedDict[int, tuple[tuple, tuple[Cells, Cells]]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, territory_id: int, key: tuple) -> Cells | None:
+    def get(self, territory_id: int, key: tuple) -> tuple[Cells, Cells] | None:
         with self.lock:
             item = self.items.get(territory_id)
             if item is None or item[0] != key:
@@ -99,16 +99,16 @@ class _CellCache:
             self.items.move_to_end(territory_id)
             return item[1]
 
-    def put(self, territory_id: int, key: tuple, cells: Cells) -> None:
+    def put(self, territory_id: int, key: tuple, cells: tuple[Cells, Cells]) -> None:
         with self.lock:
             old = self.items.pop(territory_id, None)
             if old is not None:
-                self.rows -= len(old[1])
+                self.rows -= len(old[1][0]) + len(old[1][1])
             self.items[territory_id] = (key, cells)
-            self.rows += len(cells)
+            self.rows += len(cells[0]) + len(cells[1])
             while self.rows > self.max_rows and len(self.items) > 1:
                 _, (_, dropped) = self.items.popitem(last=False)
-                self.rows -= len(dropped)
+                self.rows -= len(dropped[0]) + len(dropped[1])
 
     def clear(self) -> None:
         with self.lock:
@@ -119,17 +119,15 @@ class _CellCache:
 CACHE = _CellCache()
 
 
-def _keys(territory_ids: list[int]) -> dict[int, tuple]:
+def _keys(territories: list[Territory]) -> dict[int, tuple]:
     """The cache key of each territory: its id's creation time (ids can be reused after a
     rolled-back transaction) and its counts' version token."""
-    tokens = dict(CountsStamp.objects.filter(territory_id__in=territory_ids)
+    tokens = dict(CountsStamp.objects.filter(territory_id__in=[t.pk for t in territories])
                   .values_list("territory_id", "token"))
-    created = dict(Territory.objects.filter(pk__in=territory_ids)
-                   .values_list("pk", "created_at"))
-    return {t: (created.get(t), tokens.get(t)) for t in territory_ids}
+    return {t.pk: (t.created_at, tokens.get(t.pk)) for t in territories}
 
 
-def _load(territory_ids: list[int]) -> dict[int, Cells]:
+def _load(territory_ids: list[int]) -> dict[int, tuple[Cells, Cells]]:
     columns: dict[int, list[list[int]]] = {t: [[], [], [], []] for t in territory_ids}
     codes: dict[str, int] = {}
     for start in range(0, len(territory_ids), 500):
@@ -149,17 +147,34 @@ def _load(territory_ids: list[int]) -> dict[int, Cells]:
     result = {}
     for t, (g, q, c, n) in columns.items():
         size = len(n)
-        result[t] = Cells(np.full(size, t, dtype=np.int64), np.array(g, dtype=np.int64),
-                          np.array(q, dtype=np.int64), np.array(c, dtype=np.int64),
-                          np.array(n, dtype=np.int64))
+        full = Cells(np.full(size, t, dtype=np.int64), np.array(g, dtype=np.int64),
+                     np.array(q, dtype=np.int64), np.array(c, dtype=np.int64),
+                     np.array(n, dtype=np.int64))
+        result[t] = (full, _without_groups(full))
     return result
 
 
-def cells_of(territory_ids: list[int]) -> Cells:
+def _without_groups(cells: Cells) -> Cells:
+    """The same counts summed over groups (group -1): fewer rows for pages that do not
+    split by group, such as a network of territories."""
+    if len(cells) == 0:
+        return cells
+    key = cells.question * (int(cells.component.max()) + 1) + cells.component
+    unique, inverse = np.unique(key, return_inverse=True)
+    first = np.zeros(len(unique), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(key))[::-1]
+    return Cells(cells.territory[first], np.full(len(unique), -1, dtype=np.int64),
+                 cells.question[first], cells.component[first],
+                 np.bincount(inverse, weights=cells.count).astype(np.int64))
+
+
+def cells_of(territories: list[Territory], *, by_group: bool = True) -> Cells:
     """The coded counts of these territories: from the cache while each territory's
-    version token is unchanged, else read again from ``CodingCount``."""
-    territory_ids = sorted(set(territory_ids))
-    keys = _keys(territory_ids)
+    version token is unchanged, else read again from ``CodingCount``. Without
+    ``by_group``, the counts are summed over groups (group -1)."""
+    territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
+    territory_ids = [t.pk for t in territories]
+    keys = _keys(territories)
     parts, stale = {}, []
     for t in territory_ids:
         found = CACHE.get(t, keys[t])
@@ -171,7 +186,7 @@ def cells_of(territory_ids: list[int]) -> Cells:
         for t, cells in _load(stale).items():
             CACHE.put(t, keys[t], cells)
             parts[t] = cells
-    return Cells.concatenate([parts[t] for t in territory_ids])
+    return Cells.concatenate([parts[t][0 if by_group else 1] for t in territory_ids])
 
 
 def _bincount(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -201,10 +216,7 @@ class Catalogue:
             pos = np.array([position[self.entry_code[i]] for i in ids], dtype=np.int64)
             lookup = self._lookup = (ids, pos)
         ids, pos = lookup
-        if len(ids) == 0 or len(entry_ids) == 0:
-            return np.full(len(entry_ids), -1, dtype=np.int64)
-        at = np.clip(np.searchsorted(ids, entry_ids), 0, len(ids) - 1)
-        return np.where(ids[at] == entry_ids, pos[at], -1)
+        return _lookup(ids, pos, entry_ids)
 
     def family_index(self) -> np.ndarray:
         """For each component position, the position of its family."""
@@ -333,7 +345,8 @@ class Report:
 
 def _question_order(territories: list[Territory], present: list[str]) -> list[str]:
     order = {}
-    for code, position in (Question.objects.filter(territory__in=territories)
+    # The first territories give the order (Q1–Q4 everywhere; custom codes after them).
+    for code, position in (Question.objects.filter(territory__in=territories[:20])
                            .values_list("code", "position").order_by("position", "code")):
         order.setdefault(code, position)
     return sorted(present, key=lambda c: (order.get(c, 10_000), c))
@@ -376,6 +389,22 @@ def _crosstab(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int,
     return _bincount(flat, weights[keep], n_rows * n_cols).reshape(n_rows, n_cols)
 
 
+def _count_share_pairs(matrix: np.ndarray, denominators: np.ndarray,
+                       row_totals: np.ndarray | None = None, whole: int = 0) -> list[list]:
+    """Each row of ``matrix`` as [count, share, count, share, ...] (shares rounded to 4
+    places, 0 where the denominator is 0), then [total, share of whole] if ``row_totals``
+    is given: computed for every cell at once."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.where(denominators > 0, matrix / np.where(denominators > 0, denominators, 1), 0.0)
+    blocks = [matrix, np.round(shares, 4)]
+    if row_totals is not None:
+        total_share = np.round(row_totals / whole, 4) if whole else np.zeros(len(row_totals))
+        matrix = np.column_stack([matrix, row_totals])
+        blocks = [matrix, np.column_stack([np.round(shares, 4), total_share])]
+    counts, rounded = blocks[0].tolist(), blocks[1].tolist()
+    return [[v for pair in zip(c, r, strict=True) for v in pair] for c, r in zip(counts, rounded, strict=True)]
+
+
 def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels, *,
                        with_family=None, skip_empty=False, subject="") -> Table:
     """Rows ``codes`` × columns ``questions``: count and share of each question's cards,
@@ -389,9 +418,10 @@ def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels,
                     Column(f"{q}_share", _("%(question)s share") % {"question": q}, "share", heading)]
     columns += [Column("total_count", _("Cards"), "count", _("All questions")),
                 Column("total_share", _("Share"), "share", _("All questions"))]
-    col_totals = matrix.sum(axis=0).tolist()
     row_totals = matrix.sum(axis=1).tolist()
     whole = int(sum(row_totals))
+    pairs = _count_share_pairs(matrix, matrix.sum(axis=0)[np.newaxis, :],
+                               matrix.sum(axis=1), whole)
     rows = []
     for i, code in enumerate(codes):
         if skip_empty and row_totals[i] == 0:
@@ -399,12 +429,7 @@ def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels,
         row = [code, labels.get(code, code)]
         if with_family is not None:
             row.append(with_family[code])
-        for j in range(len(questions)):
-            n = int(matrix[i, j])
-            row += [n, round(n / col_totals[j], 4) if col_totals[j] else 0.0]
-        n = int(row_totals[i])
-        row += [n, round(n / whole, 4) if whole else 0.0]
-        rows.append(row)
+        rows.append(row + pairs[i])
     summary = numbers.summary_sentence(
         {code: int(row_totals[i]) for i, code in enumerate(codes)}, labels, subject,
         gettext=_)
@@ -424,16 +449,14 @@ def _by_unit_table(name, caption, unit_keys, unit_labels, first_columns, familie
     if extra:
         columns += extra[0]
     rows = []
-    totals = matrix.sum(axis=1).tolist()
+    totals = matrix.sum(axis=1)
+    pairs = _count_share_pairs(matrix, totals[:, np.newaxis])
+    totals = totals.tolist()
     for i, key in enumerate(unit_keys):
-        row = list(unit_labels[i])
-        whole = int(totals[i])
-        for j in range(len(families)):
-            n = int(matrix[i, j])
-            row += [n, round(n / whole, 4) if whole else 0.0]
-        row.append(whole)
+        row = list(unit_labels[i]) + pairs[i]
+        row.append(totals[i])
         if extra:
-            row += extra[1](key, whole)
+            row += extra[1](key, totals[i])
         rows.append(row)
     family_totals = matrix.sum(axis=0).tolist()
     summary = numbers.summary_sentence(
@@ -469,10 +492,11 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
     ids = [t.pk for t in territories]
     cat = catalogue(territories, language)
     profile_of, group_info = _profiles_of(ids) if (by_group or filters.profile is not None) else ({}, {})
-    cells = _filtered(cells_of(ids), filters, profile_of)
+    grouped = by_group or filters.groups is not None or filters.profile is not None
+    cells = _filtered(cells_of(territories, by_group=grouped), filters, profile_of)
     comp = cat.component_index(cells.component)
     known = comp >= 0
-    present_q = sorted({int(q) for q in np.unique(cells.question)})
+    present_q = np.flatnonzero(np.bincount(cells.question)).tolist() if len(cells) else []
     questions = _question_order(territories, [_question_code(q) for q in present_q])
     q_pos = {(_QUESTION_CODES[c]): i for i, c in enumerate(questions)}
     q_index = _map(cells.question, q_pos)
@@ -545,14 +569,27 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
 
 def _map(values: np.ndarray, positions: dict[int, int]) -> np.ndarray:
     """Replace each value by its position in ``positions`` (-1 when absent), vectorised."""
+    keys = np.fromiter(positions.keys(), dtype=np.int64, count=len(positions))
+    pos = np.fromiter(positions.values(), dtype=np.int64, count=len(positions))
+    return _lookup(keys, pos, values)
+
+
+def _lookup(keys: np.ndarray, positions: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``positions[i]`` where ``values == keys[i]``, else -1: a dense table indexed by
+    value (ids are small non-negative integers), one gather per value."""
     if len(values) == 0:
         return np.zeros(0, dtype=np.int64)
-    if not positions:
+    if len(keys) == 0:
         return np.full(len(values), -1, dtype=np.int64)
-    keys = np.array(sorted(positions), dtype=np.int64)
-    pos = np.array([positions[k] for k in keys], dtype=np.int64)
-    at = np.clip(np.searchsorted(keys, values), 0, len(keys) - 1)
-    return np.where(keys[at] == values, pos[at], -1)
+    top = int(max(keys.max(), values.max()))
+    if keys.min() < 0 or values.min() < 0 or top > 50_000_000:
+        order = np.argsort(keys)
+        keys, positions = keys[order], positions[order]
+        at = np.clip(np.searchsorted(keys, values), 0, len(keys) - 1)
+        return np.where(keys[at] == values, positions[at], -1)
+    table = np.full(top + 1, -1, dtype=np.int64)
+    table[keys] = positions
+    return table[values]
 
 
 # --- groups side by side --------------------------------------------------------------
@@ -565,7 +602,7 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
     profile_of, info = _profiles_of([territory.pk])
     chosen = sorted(info, key=lambda g: (info[g][0].lower(), g)) if group_ids is None \
         else [g for g in sorted(info, key=lambda g: (info[g][0].lower(), g)) if g in set(group_ids)]
-    cells = _filtered(cells_of([territory.pk]),
+    cells = _filtered(cells_of([territory]),
                       Filters(question=question, groups=chosen), profile_of)
     if by_profile:
         units = sorted({profile_of[g] for g in chosen}, key=str.lower)
