@@ -252,10 +252,16 @@ def top_k(model: Model, texts: Sequence[str], k: int = 3, *,
         proba = np.where(mask[np.newaxis, :], proba, -1.0)
     # Codes are sorted (LabelEncoder order), so a stable sort on -proba breaks ties by code.
     order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    top = np.take_along_axis(proba, order, axis=1)
+    names = codes[order].tolist()
+    values = np.clip(top, 0.0, 1.0).tolist()
+    keep = (top >= 0).tolist()
     result = []
-    for row, idx in zip(proba, order, strict=True):
-        result.append([(str(codes[j]), float(min(1.0, max(0.0, row[j]))))
-                       for j in idx if row[j] >= 0])
+    for row_names, row_values, row_keep in zip(names, values, keep, strict=True):
+        if all(row_keep):
+            result.append(list(zip(row_names, row_values, strict=True)))
+        else:
+            result.append([(c, v) for c, v, ok in zip(row_names, row_values, row_keep, strict=True) if ok])
     return result
 
 
