@@ -67,7 +67,7 @@ def test_demo_builds_the_fictional_territory():
     assert all(s.role for s in seats)
 
 
-def test_demo_cards_are_uncoded_paper_cards_across_q1_to_q3():
+def test_demo_cards_are_paper_cards_across_q1_to_q3():
     run_demo()
     tilleuls = Territory.objects.get(slug="montclair-tilleuls")
     cards = Card.objects.of(tilleuls)
@@ -75,8 +75,6 @@ def test_demo_cards_are_uncoded_paper_cards_across_q1_to_q3():
     by_question = {q: cards.filter(question__code=q).count() for q in ("Q1", "Q2", "Q3")}
     assert all(n >= 60 for n in by_question.values()), by_question
     assert sum(by_question.values()) == cards.count()
-    assert not cards.filter(component__isnull=False).exists()
-    assert not cards.exclude(full_code="").exists()
     assert set(cards.values_list("channel", flat=True)) == {"paper"}
     assert set(cards.values_list("language", flat=True)) == {"fr"}
     assert not cards.filter(created_by=None).exists()
@@ -140,7 +138,7 @@ def test_demo_login_works_and_lists_the_territories(client):
     assert "Quartier des Tilleuls" in response.content.decode()
 
 
-def test_suggested_codes_exist_in_the_default_grid_and_are_not_loaded():
+def test_suggested_codes_exist_in_the_default_grid():
     from cospiral.grid.services import default_version
 
     version = default_version()
@@ -190,3 +188,29 @@ def test_demo_phases_tell_where_the_territory_stands():
         for p in Phase.objects.of(tilleuls).select_related("cycle").exclude(status="not_started")
     }
     assert statuses == {(2, 1): "done", (2, 2): "in_progress"}
+
+
+def test_demo_codes_cards_validates_and_writes_a_synthesis():
+    from cospiral.coding import counts
+    from cospiral.coding.models import CodingValidation
+    from cospiral.syntheses.models import Synthesis
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    expected = {c["text"]: c["suggested_code"] for g in demo_data()["groups"] for c in g["cards"]}
+    coded = Card.objects.of(tilleuls).filter(component__isnull=False).select_related("component")
+    by_group = {g.name: (coded.filter(group=g).count(), Card.objects.of(tilleuls).filter(group=g).count())
+                for g in Group.objects.of(tilleuls).filter(kind="homogeneous")}
+    assert by_group["Jeunes 15–25 ans"][0] == by_group["Jeunes 15–25 ans"][1]
+    done, total = by_group["Personnes en recherche d'emploi"]
+    assert done == round(total / 2)
+    # Coded by a person (the coder is recorded) with the data file's code.
+    assert all(card.component.code == expected[card.text] and card.coded_by_id for card in coded)
+    assert counts.differences(tilleuls) == {}
+    assert CodingValidation.objects.of(tilleuls).get().group.name == "Jeunes 15–25 ans"
+    synthesis = Synthesis.objects.of(tilleuls).get(group__name="Jeunes 15–25 ans")
+    assert synthesis.status == "validated"
+    sentences = list(synthesis.sentences.all())
+    assert len(sentences) == 5
+    assert all(s.cards.count() >= 3 and all(c.component_id == s.component_id for c in s.cards.all())
+               for s in sentences)

@@ -6,8 +6,10 @@ coordination group, groups, sessions and cards are written through the apps' ser
 the same audit trail as a coordinator typing it. Loading is idempotent: when the demo
 territory already exists it is kept as it is (only missing demo accounts and memberships
 are added).
-Each card of the data file carries a ``suggested_code``; the demo does not load it as a
-coding (cards stay uncoded): it is kept in the file as a labelled example.
+Each card of the data file carries a ``suggested_code``: the demo's facilitators code
+with it (three groups fully, one half-way, per the file's ``coding`` section), the young
+people's group validates its coding and its synthesis (``syntheses``). The same codes are
+labelled examples for the suggestion model.
 """
 
 from __future__ import annotations
@@ -166,4 +168,51 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
                 territory, group=group, session=session, question=questions[question],
                 texts=[c["text"] for c in run], user=typist, channel=channel,
                 language=language, author_tag=author,
+            )
+    _load_coding(territory, data, groups, users, coordinator)
+
+
+def _typist(spec: dict, users: dict, coordinator):
+    return users[spec["facilitators"][0]] if spec.get("facilitators") else coordinator
+
+
+def _load_coding(territory: Territory, data: dict, groups: dict, users: dict,
+                 coordinator) -> None:
+    """The facilitators' coding (each card's ``suggested_code``, for the share of each
+    group's cards the data file gives), the group validations and the syntheses, all
+    through the coding and syntheses services."""
+    from cospiral.coding import services as coding_services
+    from cospiral.grid.models import GridEntry
+    from cospiral.syntheses import services as synthesis_services
+
+    coding = data.get("coding", {})
+    specs = {spec["key"]: spec for spec in data["groups"]}
+    for key, share in coding.get("groups", {}).items():
+        spec, group = specs[key], groups[key]
+        codes = {c["text"]: c["suggested_code"] for c in spec["cards"]}
+        cards = list(Card.objects.of(territory).filter(group=group).order_by("id"))
+        for card in cards[: round(len(cards) * share)]:
+            coding_services.code_card(territory, card, code=codes[card.text],
+                                      user=_typist(spec, users, coordinator),
+                                      seen_updated_at=None)
+    for key, day in coding.get("validated", {}).items():
+        coding_services.validate_group_coding(territory, groups[key],
+                                              validated_on=dt.date.fromisoformat(day),
+                                              user=coordinator)
+    for synthesis in data.get("syntheses", []):
+        group = groups[synthesis["group"]]
+        writer = _typist(specs[synthesis["group"]], users, coordinator)
+        for sentence in synthesis["sentences"]:
+            component = GridEntry.objects.get(version=territory.grid_version,
+                                              territory__isnull=True, code=sentence["code"])
+            synthesis_services.add_sentence(
+                territory, writer, group=group, component=component, text=sentence["text"],
+                language="fr",
+                cards=Card.objects.of(territory).counted().filter(group=group,
+                                                                  component=component),
+            )
+        if synthesis.get("validated_on"):
+            synthesis_services.validate_synthesis(
+                territory, coordinator, group=group,
+                validated_on=dt.date.fromisoformat(synthesis["validated_on"]),
             )
