@@ -72,6 +72,9 @@ def _make_territory(slug, name, grid_version):
                             text=f"{name} secret card {i}", language="fr")
         for i in range(3)
     ]
+    from cospiral.coding import counts
+
+    counts.recompute(territory)  # the cards were written directly: count them
     return SimpleNamespace(territory=territory, users=users, group=group, session=session,
                            q1=q1, cards=cards)
 

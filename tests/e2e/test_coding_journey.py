@@ -39,6 +39,9 @@ def coding_world(transactional_db, grid_version):
                             text=f"{TEXTS[i % 5][0]} ({i + 1})")
         for i in range(30)
     ]
+    from cospiral.coding import counts
+
+    counts.recompute(territory)  # written directly: count them as the services would
     return territory, group, cards, user
 
 
@@ -128,3 +131,38 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     assert not axe_violations(page), axe_violations(page)
     shot(page, "coding-board-validated")
     assert counts.differences(territory) == {}
+
+    # Read the group's statistics: chart, one-sentence summary and data table agree.
+    page.goto(f"/t/{territory.slug}/statistics/groups/{group.pk}/")
+    main = page.locator("main")
+    assert main.locator("svg[role=img]").count() >= 1
+    body = main.inner_text()
+    assert "Access to means of living" in body
+    tables = main.locator("table")
+    assert tables.count() >= 1
+    family_a = page.locator("table tr", has=page.locator("td", has_text="Access to means of living")).first
+    # 31 coded cards: A00, A01 and A03 codes come from 19 of them (6+7+6 by TEXTS, split
+    # and suggestion aside), so the family row holds the biggest count.
+    assert family_a.count() == 1
+    assert not axe_violations(page), axe_violations(page)
+    shot(page, "statistics-group")
+
+    # Write the group's synthesis: one sentence for B01 tracing its six cards.
+    page.goto(f"/t/{territory.slug}/syntheses/group/{group.pk}/")
+    page.get_by_role("link", name="Write a sentence for B01").click()
+    page.wait_for_load_state()
+    page.locator("textarea[name=text]").fill("Le calme la nuit dans les rues du quartier.")
+    boxes = page.locator("input[name=cards]")
+    assert boxes.count() == 6
+    for i in range(boxes.count()):
+        boxes.nth(i).check()
+    page.get_by_role("button", name="Save the sentence").click()
+    page.wait_for_load_state()
+    text = page.locator("main").inner_text()
+    assert "Le calme la nuit dans les rues du quartier." in text
+    from cospiral.syntheses.models import SynthesisSentence
+
+    sentence = SynthesisSentence.objects.get(synthesis__group=group)
+    assert sentence.component.code == "B01" and sentence.cards.count() == 6
+    assert not axe_violations(page), axe_violations(page)
+    shot(page, "synthesis-group")

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria.models import Card
@@ -58,6 +59,7 @@ def test_import_creates_cards_and_one_audit_entry(world):
     assert entry.changes["created"] == 3 and entry.changes["file"] == "cards.csv"
     world.alpha.territory.grid_version.refresh_from_db()
     assert world.alpha.territory.grid_version.is_frozen  # cards are coded against it
+    assert counts.differences(world.alpha.territory) == {}  # coded and uncoded rows counted
 
 
 def test_reimport_creates_no_duplicates_and_ref_keeps_identity(world):
@@ -70,6 +72,7 @@ def test_reimport_creates_no_duplicates_and_ref_keeps_identity(world):
                               good(world, "Un  PARC")))
     assert (again.created, again.skipped_existing) == (0, 2)
     assert Card.objects.of(world.alpha.territory).count() == 5
+    assert counts.differences(world.alpha.territory) == {}
 
 
 def test_duplicate_rows_in_the_file_are_reported_with_both_lines(world):
@@ -159,6 +162,7 @@ def test_xlsx_import(world):
     card = Card.objects.get(text="le bruit")
     assert card.question.code == "Q2" and card.ref == "12" and card.session == world.alpha.session
     assert Card.objects.get(text="la fête").session == world.alpha.session
+    assert counts.differences(world.alpha.territory) == {}
 
 
 def test_facilitator_imports_only_for_their_groups_and_readers_not_at_all(world):

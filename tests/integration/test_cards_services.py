@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
 from cospiral.criteria import services
 from cospiral.criteria.models import Card, Question
@@ -28,6 +29,7 @@ def test_create_cards_in_bulk_writes_one_audit_entry_per_card(world):
     assert entry.changes["text"] == ["", "la santé"]
     assert entry.changes["question"] == ["", "Q1"]
     assert entry.actor_label == "alpha-facilitator"
+    assert counts.differences(world.alpha.territory) == {}
 
 
 @pytest.mark.parametrize("texts, fragment", [
@@ -119,6 +121,7 @@ def test_update_with_conflict_detection_and_audit_diff(world):
     card.refresh_from_db()
     assert card.text == "une idée"
     assert AuditEntry.objects.filter(action="update", object_id=str(card.pk)).count() == 1
+    assert counts.differences(world.alpha.territory) == {}  # the card moved to Q2's cell
 
 
 def test_partner_cannot_update_delete_or_restore(world):
@@ -137,11 +140,13 @@ def test_soft_delete_restore_and_undo(world):
     first, second = make(world, texts=["first", "second"])
     card = services.delete_card(first, user=user)
     assert card.deleted_at and card.deleted_by == user
+    assert counts.differences(world.alpha.territory) == {}
     assert Card.objects.filter(pk=first.pk).exists()
     assert not Card.objects.alive().filter(pk=first.pk).exists()
     services.restore_card(first, user=user)
     first.refresh_from_db()
     assert first.deleted_at is None and first.deleted_by is None
+    assert counts.differences(world.alpha.territory) == {}
     actions = list(AuditEntry.objects.filter(object_id=str(first.pk), model="card")
                    .order_by("id").values_list("action", flat=True))
     assert actions == ["create", "delete", "restore"]
@@ -152,6 +157,7 @@ def test_soft_delete_restore_and_undo(world):
     # The fixture's cards have no creator: nothing of this user is left to undo.
     assert services.undo_last_card(t.territory, user, t.group, t.session, t.q1) is None
     assert Card.objects.of(t.territory).alive().count() == 3
+    assert counts.differences(t.territory) == {}
 
 
 def test_deleted_card_cannot_be_edited(world):
@@ -160,3 +166,15 @@ def test_deleted_card_cannot_be_edited(world):
     card = services.delete_card(card, user=user)
     with pytest.raises(ValidationError):
         services.update_card(card, user=user, seen_updated_at=card.updated_at, text="x")
+
+
+def test_online_entry_counts_its_cards(world):
+    t = world.alpha
+    t.group.entry_token, t.group.entry_open = "tok", True
+    t.group.save()
+    q2 = Question.objects.of(t.territory).get(code="Q2")
+    made = services.submit_online_cards(t.group, answers=[(t.q1, ["a", "b"]), (q2, ["c"])],
+                                        language="fr", author_tag="x1")
+    assert len(made) == 3
+    assert counts.differences(t.territory) == {}
+    assert counts.differences(world.beta.territory) == {}

@@ -1,7 +1,7 @@
 """The exact counts table against a recomputation from the cards."""
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from cospiral.coding import counts
 from cospiral.coding.models import CodingCount
@@ -26,8 +26,10 @@ def test_apply_follows_codings_and_equals_recompute(world):
     code(beta.cards[0], b01)
     assert counts.differences(alpha.territory) == {}
     assert counts.differences(beta.territory) == {}
-    table = {(c.component.code, c.count) for c in CodingCount.objects.of(alpha.territory)}
-    assert table == {("A01", 1), ("B01", 1)}
+    table = {(c.component.code if c.component else None, c.counted, c.count)
+             for c in CodingCount.objects.of(alpha.territory)}
+    # the third card is counted, not coded: a cell without a component
+    assert table == {("A01", True, 1), ("B01", True, 1), (None, True, 1)}
     # Deleting a coded card takes it out.
     with transaction.atomic():
         card = alpha.cards[0]
@@ -44,7 +46,56 @@ def test_recompute_repairs_and_apply_refuses_negative_counts(world):
     a01 = GridEntry.objects.get(version=alpha.territory.grid_version, code="A01")
     type(alpha.cards[0]).objects.filter(pk=alpha.cards[0].pk).update(component=a01)
     assert counts.differences(alpha.territory)
-    assert counts.recompute(alpha.territory) == 1
+    assert counts.recompute(alpha.territory) == 2  # A01, and the two uncoded cards
+    assert counts.differences(alpha.territory) == {}
+    # A split or merged card is entered, not counted: it has its own cell.
+    type(alpha.cards[1]).objects.filter(pk=alpha.cards[1].pk).update(is_split=True)
+    assert counts.differences(alpha.territory) == {
+        (alpha.group.pk, alpha.q1.pk, None): (2, 1),
+        (alpha.group.pk, alpha.q1.pk, counts.NOT_COUNTED): (0, 1)}
+    assert counts.recompute(alpha.territory) == 3
     assert counts.differences(alpha.territory) == {}
     with pytest.raises(ValueError), transaction.atomic():
         counts.apply(alpha.territory, [((alpha.group.pk, alpha.q1.pk, 999999), None)])
+
+
+def test_cells_without_component_are_unique_on_every_database(world):
+    """NULLs are distinct in unique constraints: a partial constraint keeps one uncoded
+    cell (and one not-counted cell) per group × question."""
+    alpha = world.alpha
+    existing = CodingCount.objects.of(alpha.territory).get(component__isnull=True)
+    assert existing.counted and existing.count == 3
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CodingCount.objects.create(territory=alpha.territory, group=alpha.group,
+                                   question=alpha.q1, component=None, counted=True, count=1)
+    CodingCount.objects.create(territory=alpha.territory, group=alpha.group,
+                               question=alpha.q1, component=None, counted=False, count=1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CodingCount.objects.create(territory=alpha.territory, group=alpha.group,
+                                   question=alpha.q1, component=None, counted=False, count=1)
+    a01 = GridEntry.objects.get(version=alpha.territory.grid_version, code="A01")
+    with pytest.raises(IntegrityError), transaction.atomic():  # a coded cell is counted
+        CodingCount.objects.create(territory=alpha.territory, group=alpha.group,
+                                   question=alpha.q1, component=a01, counted=False, count=1)
+
+
+def test_apply_moves_cards_between_uncoded_and_not_counted_cells(world):
+    alpha = world.alpha
+    card = alpha.cards[0]
+    with transaction.atomic():
+        before = counts.cell(card)
+        assert before == (alpha.group.pk, alpha.q1.pk, None)
+        card.merged_into = alpha.cards[1]
+        card.save()
+        assert counts.cell(card) == (alpha.group.pk, alpha.q1.pk, counts.NOT_COUNTED)
+        counts.apply(alpha.territory, [(before, counts.cell(card))])
+    assert counts.differences(alpha.territory) == {}
+    with transaction.atomic():
+        before = counts.cell(card)
+        card.deleted_at = card.created_at
+        card.save()
+        assert counts.cell(card) is None
+        counts.apply(alpha.territory, [(before, None)])
+    assert counts.differences(alpha.territory) == {}
+    # the emptied not-counted cell is gone, not left at 0
+    assert not CodingCount.objects.of(alpha.territory).filter(counted=False).exists()

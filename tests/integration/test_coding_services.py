@@ -32,7 +32,16 @@ def exact(*ts):
 
 
 def cells(t):
-    return {(c.component.code, c.count) for c in CodingCount.objects.of(t.territory)}
+    """The coded cells: (component, cards)."""
+    return {(c.component.code, c.count)
+            for c in CodingCount.objects.of(t.territory).filter(component__isnull=False)}
+
+
+def uncoded(t):
+    """The cells without a component: (question, counted) -> cards (counted = not
+    coded; not counted = split or merged away)."""
+    return {(c.question.code, c.counted): c.count
+            for c in CodingCount.objects.of(t.territory).filter(component__isnull=True)}
 
 
 def test_code_card_sets_fields_counts_and_audit(world):
@@ -40,13 +49,14 @@ def test_code_card_sets_fields_counts_and_audit(world):
     card = code(alpha, alpha.cards[0], "a01")
     assert card.component.code == "A01" and card.full_code == "A01"
     assert card.coded_by == alpha.users["facilitator"] and card.coded_at is not None
-    assert cells(alpha) == {("A01", 1)}
+    assert cells(alpha) == {("A01", 1)} and uncoded(alpha) == {("Q1", True): 2}
     entry = AuditEntry.objects.of(alpha.territory).filter(model="card", object_id=str(card.pk)).first()
     assert entry.changes["code"] == ["", "A01"]
     card = code(alpha, card, "B01/P15/k")
     assert card.full_code == "B01/P15/k" and cells(alpha) == {("B01", 1)}
     card = services.uncode_card(alpha.territory, card, user=alpha.users["coordinator"])
     assert card.component is None and cells(alpha) == set()
+    assert uncoded(alpha) == {("Q1", True): 3}
     exact(alpha, world.beta)
 
 
@@ -117,7 +127,8 @@ def test_not_codable_needs_a_reason_and_leaves_counts(world):
     card = services.mark_not_codable(alpha.territory, card, reason="Illegible",
                                      user=alpha.users["facilitator"])
     assert card.not_codable_reason == "Illegible" and card.component is None
-    assert cells(alpha) == set()
+    assert cells(alpha) == set() and uncoded(alpha) == {("Q1", True): 3}
+    exact(alpha)
     card = code(alpha, card, "A03")
     assert card.not_codable_reason == "" and cells(alpha) == {("A03", 1)}
     exact(alpha)
@@ -136,7 +147,9 @@ def test_split_keeps_original_and_moves_it_out_of_counts(world):
     for part in parts:
         assert part.split_from == original and part.group == original.group
         assert part.question == original.question and part.session == original.session
-    assert cells(alpha) == set()
+    # The original is entered but no longer counted; its two parts are counted, uncoded.
+    assert cells(alpha) == set() and uncoded(alpha) == {("Q1", False): 1, ("Q1", True): 4}
+    exact(alpha)
     with pytest.raises(services.CodingError):
         code(alpha, original, "A03")
     code(alpha, parts[0], "A01")
@@ -157,9 +170,11 @@ def test_merge_and_undo(world):
         services.merge_cards(alpha.territory, keep, [beta.cards[0]], user=alpha.users["facilitator"])
     services.merge_cards(alpha.territory, keep, [dup, alpha.cards[2]], user=alpha.users["facilitator"])
     assert fresh(dup).merged_into == keep and cells(alpha) == {("A01", 1)}
+    assert uncoded(alpha) == {("Q1", False): 2}
     exact(alpha)
     services.unmerge_card(alpha.territory, dup, user=alpha.users["facilitator"])
     assert fresh(dup).merged_into is None and cells(alpha) == {("A01", 2)}
+    assert uncoded(alpha) == {("Q1", False): 1}
     exact(alpha, beta)
 
 
@@ -168,22 +183,39 @@ def test_card_writers_keep_counts_exact(world):
     user = alpha.users["facilitator"]
     card = code(alpha, alpha.cards[0], "A01")
     card_services.delete_card(fresh(card), user=user)
-    assert cells(alpha) == set()
+    assert cells(alpha) == set() and uncoded(alpha) == {("Q1", True): 2}
     exact(alpha)
+    # Deleting and restoring an uncoded card moves it out of and back into its cell.
+    card_services.delete_card(fresh(alpha.cards[1]), user=user)
+    assert uncoded(alpha) == {("Q1", True): 1}
+    exact(alpha)
+    card_services.restore_card(fresh(alpha.cards[1]), user=user)
+    assert uncoded(alpha) == {("Q1", True): 2}
     card_services.restore_card(fresh(card), user=user)
     assert cells(alpha) == {("A01", 1)}
     exact(alpha)
     q2 = type(alpha.q1).objects.of(alpha.territory).get(code="Q2")
     current = fresh(card)
     card_services.update_card(current, user=user, seen_updated_at=current.updated_at, question=q2)
-    assert CodingCount.objects.of(alpha.territory).get().question == q2
+    assert CodingCount.objects.of(alpha.territory).get(component__isnull=False).question == q2
+    exact(alpha)
+    # An uncoded card changing question moves between uncoded cells.
+    other = fresh(alpha.cards[2])
+    card_services.update_card(other, user=user, seen_updated_at=other.updated_at, question=q2)
+    assert uncoded(alpha) == {("Q1", True): 1, ("Q2", True): 1}
     exact(alpha)
     current = fresh(card)
     card_services.update_card(current, user=user, seen_updated_at=current.updated_at, text="New text")
     exact(alpha)
     # Undo of the last typed card of a batch.
+    more = card_services.create_cards(alpha.territory, group=alpha.group, session=alpha.session,
+                                      question=alpha.q1, texts=["one", "two"], user=user)
+    assert len(more) == 2 and uncoded(alpha) == {("Q1", True): 3, ("Q2", True): 1}
+    exact(alpha)
     made = card_services.create_cards(alpha.territory, group=alpha.group, session=alpha.session,
                                       question=alpha.q1, texts=["typed"], user=user)
+    assert uncoded(alpha) == {("Q1", True): 4, ("Q2", True): 1}
+    exact(alpha)
     code(alpha, made[0], "B01")
     card_services.undo_last_card(alpha.territory, user, alpha.group, alpha.session, alpha.q1)
     assert fresh(made[0]).deleted_at is not None
@@ -201,6 +233,7 @@ def test_import_with_codes_adds_per_cell_counts(world):
                                         user=alpha.users["coordinator"])
     assert result.created == 5
     assert cells(alpha) == {("A01", 3), ("B01", 1), ("A03", 1)}
+    assert uncoded(alpha) == {("Q1", True): 3}  # the fixture's two + the row without code
     exact(alpha, world.beta)
 
 
@@ -211,11 +244,14 @@ def test_generator_writes_exact_counts(db, grid_version):
     summary = generate(territories=2, groups_per_territory=2, cards_per_group=15, seed=7,
                        grid_version=grid_version)
     assert summary.coded_cards > 0
-    total = 0
+    coded = entered = 0
     for territory in Territory.objects.filter(slug__startswith="gen-7-"):
         assert counts.differences(territory) == {}
-        total += sum(CodingCount.objects.of(territory).values_list("count", flat=True))
-    assert total == summary.coded_cards
+        rows = CodingCount.objects.of(territory)
+        coded += sum(rows.filter(component__isnull=False).values_list("count", flat=True))
+        entered += sum(rows.values_list("count", flat=True))
+        assert not rows.filter(counted=False).exists()  # the generator splits or merges nothing
+    assert coded == summary.coded_cards and entered == summary.cards
 
 
 def test_blind_coding_never_touches_the_card(world):

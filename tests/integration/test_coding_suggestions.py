@@ -34,8 +34,10 @@ def _fresh_models(settings, tmp_path):
 
 
 def _cards(t, texts):
-    return [Card.objects.create(territory=t.territory, group=t.group, session=t.session,
-                                question=t.q1, text=text, language="fr") for text in texts]
+    cards = [Card.objects.create(territory=t.territory, group=t.group, session=t.session,
+                                 question=t.q1, text=text, language="fr") for text in texts]
+    counts.recompute(t.territory)  # written directly: count them as the services would
+    return cards
 
 
 def _confirm(t, cards, component, user):

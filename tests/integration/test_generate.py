@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from cospiral.coding import counts
 from cospiral.core.generate import create_territories_bulk, generate
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card, Question
@@ -94,6 +95,9 @@ def test_counts_are_exact_and_the_coded_share_is_respected(grid_version):
     assert not cards.exclude(group__territory=models_f("territory")).exists()
     assert not cards.exclude(session__territory=models_f("territory")).exists()
     assert Membership.objects.filter(territory__in=territories).count() == 0
+    # The exact counts (coded and uncoded cells) equal a recomputation from the cards.
+    for territory in territories:
+        assert counts.differences(territory) == {}
 
 
 def models_f(name):
@@ -110,6 +114,8 @@ def test_no_coding_leaves_the_grid_unfrozen(grid_version):
     assert grid_version.frozen_at is None
     assert Card.objects.filter(component__isnull=False).count() == 0
     assert Card.objects.count() == 20
+    for territory in Territory.objects.filter(slug__startswith="gen-4-"):
+        assert counts.differences(territory) == {}
 
 
 @pytest.mark.django_db

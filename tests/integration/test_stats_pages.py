@@ -8,6 +8,7 @@ import io
 from collections import Counter
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from cospiral.coding import counts
@@ -24,6 +25,12 @@ YOUNG = [("Q1", "A01")] * 2 + [("Q1", "B01")] * 3 + [("Q2", "B01")] * 2 + [("Q3"
 ELDERLY = [("Q1", "A03")] * 4 + [("Q2", "A00")] * 2 + [("Q1", "B01")]
 
 
+def _count_new(territory, card):
+    """Cards written directly here enter the exact counts as the services' cards do."""
+    with transaction.atomic():
+        counts.apply(territory, [(None, counts.cell(card))])
+
+
 def _coded(t, group, pairs, text):
     user = t.users["coordinator"]
     made = []
@@ -32,6 +39,7 @@ def _coded(t, group, pairs, text):
             territory=t.territory, group=group, session=t.session if group == t.group else None,
             question=Question.objects.of(t.territory).get(code=q), text=f"{text} {i}",
             language="en")
+        _count_new(t.territory, card)
         made.append(code_card(t.territory, card, code=code, user=user, seen_updated_at=None))
     return made
 
@@ -163,6 +171,27 @@ def test_groups_table_has_cheap_totals(coded, login):
     assert float(young["coded_share"]) == pytest.approx(len(YOUNG) / (3 + len(YOUNG)), abs=1e-4)
     body = client.get(reverse("stats:territory", args=[a.territory.slug])).content.decode()
     assert f"{3 + len(YOUNG) + len(ELDERLY)} cards entered" in body
+    # Split one card (entered, no longer counted; its 2 parts counted), merge another,
+    # delete a third: the totals, read from the counts table, follow the cards.
+    from cospiral.coding.services import merge_cards
+    from cospiral.criteria.services import delete_card
+
+    user = a.users["coordinator"]
+    split_card(a.territory, Card.objects.get(pk=a.cards[0].pk), texts=["one part", "another part"],
+               user=user)
+    merge_cards(a.territory, Card.objects.get(pk=a.cards[1].pk),
+                [Card.objects.get(pk=a.cards[2].pk)], user=user)
+    delete_card(Card.objects.of(a.territory).filter(group=coded.elderly).first(), user=user)
+    assert counts.differences(a.territory) == {}
+    alive = Card.objects.of(a.territory).alive()
+    body = client.get(reverse("stats:territory", args=[a.territory.slug])).content.decode()
+    assert (f"{alive.count()} cards entered, {alive.filter(is_split=False, merged_into__isnull=True).count()}"
+            f" counted") in body
+    rows = _csv(_export(client, a.territory, "groups", scope="territory"))
+    for row in rows:
+        group = Group.objects.of(a.territory).get(name=row["group"])
+        assert int(row["counted"]) == alive.filter(group=group, is_split=False,
+                                                   merged_into__isnull=True).count()
 
 
 def test_page_has_chart_summary_and_table(coded, login):
@@ -286,6 +315,7 @@ def test_territories_inside_are_included_only_where_the_reader_has_a_role(coded,
                                  question=Question.objects.of(child).get(code="Q1"))
              for i in range(2)]
     for card in cards:
+        _count_new(child, card)
         code_card(child, card, code="B00", user=user, seen_updated_at=None)
     client = login(user)
     rows = _csv(_export(client, a.territory, "territories", scope="territory", inside="on"))

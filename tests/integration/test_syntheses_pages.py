@@ -39,6 +39,8 @@ def code(t, card, component_code):
 def add_card(t, text, *, group=None, component_code=None, author_tag=""):
     card = Card.objects.create(territory=t.territory, group=group or t.group, session=None,
                                question=t.q1, text=text, language="fr", author_tag=author_tag)
+    with transaction.atomic():
+        counts.apply(t.territory, [(None, counts.cell(card))])  # as the services count it
     if component_code:
         code(t, card, component_code)
     return card

@@ -1,11 +1,13 @@
 """Keeping ``CodingCount`` exact.
 
-Every service that moves a card in or out of a (group, question, component) cell calls
-``apply`` inside its own transaction with the cells the card left and entered; ``cell``
-builds the key of a card's current cell (None when the card is not counted or not
-coded). ``recompute`` rebuilds a territory's counts from the cards (after bulk writes
-such as the generator) and ``differences`` lists where the table and a recomputation
-disagree (tests assert it is empty).
+Every service that creates a card or moves it between cells calls ``apply`` inside its
+own transaction with the cells the card left and entered; ``cell`` builds the key of a
+card's current cell: ``(group, question, component)`` for a counted coded card,
+``(group, question, None)`` for a counted card without a code, ``(group, question,
+NOT_COUNTED)`` for a card entered but not counted (split into parts, or merged into
+another card), and None for a deleted card. ``recompute`` rebuilds a territory's
+counts from the cards (after bulk writes such as the generator) and ``differences``
+lists where the table and a recomputation disagree (tests assert it is empty).
 """
 
 from __future__ import annotations
@@ -14,29 +16,46 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 
 from cospiral.coding.models import CodingCount
 from cospiral.criteria.models import Card
 from cospiral.domain.coding import is_counted
 from cospiral.stats import services as stamps
 
-Cell = tuple[int, int, int]  # (group_id, question_id, component_id)
+NOT_COUNTED = -1  # the "component" of the cell of cards entered but not counted
+
+Cell = tuple[int, int, int | None]  # (group_id, question_id, component_id | None | NOT_COUNTED)
 
 
 def cell(card: Card) -> Cell | None:
-    """The cell a card counts in now, or None."""
-    if card.component_id is None:
+    """The cell a card is in now, or None (a deleted card)."""
+    if card.deleted_at is not None:
         return None
-    if not is_counted(deleted=card.deleted_at is not None, is_split=card.is_split,
+    if not is_counted(deleted=False, is_split=card.is_split,
                       merged=card.merged_into_id is not None):
-        return None
+        return (card.group_id, card.question_id, NOT_COUNTED)
     return (card.group_id, card.question_id, card.component_id)
 
 
+def _lookup(component):
+    """The columns of a cell's component part."""
+    if component == NOT_COUNTED:
+        return {"component__isnull": True, "counted": False}
+    if component is None:
+        return {"component__isnull": True, "counted": True}
+    return {"component_id": component}
+
+
+def _row(component) -> dict:
+    if component == NOT_COUNTED:
+        return {"component_id": None, "counted": False}
+    return {"component_id": component, "counted": True}
+
+
 def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None:
-    """Apply moves ``(before, after)`` of cards between cells. Must run inside the
-    transaction that changed the cards."""
+    """Apply moves ``(before, after)`` of cards between cells (``(None, cell)`` for a new
+    card). Must run inside the transaction that changed the cards."""
     delta: Counter[Cell] = Counter()
     for before, after in changes:
         if before == after:
@@ -48,35 +67,49 @@ def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None
     if not delta:
         return
     assert transaction.get_connection().in_atomic_block, "apply() belongs in a transaction"
-    for (group_id, question_id, component_id), change in sorted(delta.items()):
+    emptied: list[Q] = []
+    # Sorted (components None first) so concurrent writers lock rows in the same order.
+    for key, change in sorted(delta.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
         if change == 0:
             continue
-        updated = CodingCount.objects.of(territory).filter(
-            group_id=group_id, question_id=question_id, component_id=component_id,
-        ).update(count=F("count") + change)
+        group_id, question_id, component = key
+        where = {"group_id": group_id, "question_id": question_id, **_lookup(component)}
+        updated = CodingCount.objects.of(territory).filter(**where).update(count=F("count") + change)
         if not updated:
             if change < 0:
-                raise ValueError(f"count of cell {(group_id, question_id, component_id)} would go below 0")
+                raise ValueError(f"count of cell {key} would go below 0")
             CodingCount.objects.create(territory=territory, group_id=group_id,
-                                       question_id=question_id, component_id=component_id,
-                                       count=change)
-    CodingCount.objects.of(territory).filter(count=0).delete()
+                                       question_id=question_id, count=change, **_row(component))
+        elif change < 0:
+            emptied.append(Q(**where))
+    if emptied:
+        any_of = emptied[0]
+        for q in emptied[1:]:
+            any_of |= q
+        CodingCount.objects.of(territory).filter(any_of, count=0).delete()
     stamps.bump(territory.pk)  # statistics' cached summaries of these counts are now stale
 
 
 def _from_cards(territory) -> dict[Cell, int]:
-    rows = (
-        Card.objects.of(territory).counted().filter(component__isnull=False)
-        .values("group_id", "question_id", "component_id").annotate(n=Count("id"))
-    )
-    return {(r["group_id"], r["question_id"], r["component_id"]): r["n"] for r in rows}
+    alive = Card.objects.of(territory).alive().order_by()
+    counted = Q(is_split=False, merged_into__isnull=True)
+    result = {}
+    for r in (alive.filter(counted).values("group_id", "question_id", "component_id")
+              .annotate(n=Count("id"))):
+        result[(r["group_id"], r["question_id"], r["component_id"])] = r["n"]
+    for r in alive.exclude(counted).values("group_id", "question_id").annotate(n=Count("id")):
+        result[(r["group_id"], r["question_id"], NOT_COUNTED)] = r["n"]
+    return result
+
+
+def _key(row: CodingCount) -> Cell:
+    if row.component_id is None and not row.counted:
+        return (row.group_id, row.question_id, NOT_COUNTED)
+    return (row.group_id, row.question_id, row.component_id)
 
 
 def _from_table(territory) -> dict[Cell, int]:
-    return {
-        (r.group_id, r.question_id, r.component_id): r.count
-        for r in CodingCount.objects.of(territory).filter(count__gt=0)
-    }
+    return {_key(r): r.count for r in CodingCount.objects.of(territory).filter(count__gt=0)}
 
 
 @transaction.atomic
@@ -85,7 +118,7 @@ def recompute(territory) -> int:
     CodingCount.objects.of(territory).delete()
     cells = _from_cards(territory)
     CodingCount.objects.bulk_create(
-        [CodingCount(territory=territory, group_id=g, question_id=q, component_id=c, count=n)
+        [CodingCount(territory=territory, group_id=g, question_id=q, count=n, **_row(c))
          for (g, q, c), n in cells.items()],
         batch_size=5000,
     )
@@ -94,10 +127,14 @@ def recompute(territory) -> int:
 
 
 def differences(territory) -> dict[Cell, tuple[int, int]]:
-    """Cells where the table (first) and a recomputation from the cards (second) differ."""
+    """Cells where the table (first) and a recomputation from the cards (second) differ.
+    Rows with a count of 0 are differences too (``apply`` deletes emptied cells)."""
     table, cards = _from_table(territory), _from_cards(territory)
-    return {
+    result = {
         key: (table.get(key, 0), cards.get(key, 0))
         for key in table.keys() | cards.keys()
         if table.get(key, 0) != cards.get(key, 0)
     }
+    for row in CodingCount.objects.of(territory).filter(count=0):
+        result.setdefault(_key(row), (0, cards.get(_key(row), 0)))
+    return result

@@ -10,11 +10,21 @@ from cospiral.core.models import TerritoryOwned
 
 
 class CodingCount(TerritoryOwned):
-    """Exact number of counted, coded cards per territory × group × question × component.
+    """Exact number of cards per territory × group × question × component.
 
-    Maintained in the same transaction as every change that moves a card in or out of a
-    cell (coding, recoding, uncoding, deleting, restoring, splitting, merging, importing,
-    changing a card's question). Statistics read this table, never a GROUP BY over cards.
+    Three kinds of cell:
+
+    - ``component`` set: the counted cards coded on that component;
+    - ``component`` NULL, ``counted`` true: the counted cards not coded (uncoded or not
+      codable);
+    - ``component`` NULL, ``counted`` false: the cards entered but not counted (alive,
+      split into parts or merged into another card).
+
+    So the cards entered, counted and coded of each group and question are sums over
+    this small table (deleted cards are in no cell). Maintained in the same transaction
+    as every change that moves a card between cells (creating, coding, recoding,
+    uncoding, deleting, restoring, splitting, merging, importing, changing a card's
+    question). Statistics read this table, never a GROUP BY over cards.
     ``cospiral.coding.counts.recompute`` rebuilds it from the cards; tests prove the two
     always agree.
     """
@@ -24,15 +34,24 @@ class CodingCount(TerritoryOwned):
     question = models.ForeignKey("criteria.Question", on_delete=models.CASCADE,
                                  related_name="+", verbose_name=_("question"))
     component = models.ForeignKey("grid.GridEntry", on_delete=models.CASCADE, related_name="+",
-                                  verbose_name=_("component"))
+                                  null=True, blank=True, verbose_name=_("component"))
+    counted = models.BooleanField(_("counted"), default=True)
     count = models.PositiveIntegerField(_("cards"), default=0)
 
     class Meta:
         verbose_name = _("coding count")
         verbose_name_plural = _("coding counts")
         constraints = [
+            # NULLs are distinct in unique constraints (SQLite and PostgreSQL alike): the
+            # cells without a component get their own partial constraint.
             models.UniqueConstraint(fields=["territory", "group", "question", "component"],
+                                    condition=models.Q(component__isnull=False),
                                     name="one_count_per_cell"),
+            models.UniqueConstraint(fields=["territory", "group", "question", "counted"],
+                                    condition=models.Q(component__isnull=True),
+                                    name="one_uncoded_count_per_cell"),
+            models.CheckConstraint(condition=models.Q(component__isnull=True) | models.Q(counted=True),
+                                   name="coded_count_is_counted"),
         ]
 
 

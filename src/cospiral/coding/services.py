@@ -238,6 +238,7 @@ def split_card(territory, card: Card, *, texts: list[str], user,
                      _("Part of split card: %(text)s") % {"text": text[:60]},
                      {"text": ["", text], "split_from": ["", str(current.pk)]})
         created.append(part)
+    counts.apply(territory, [(None, counts.cell(part)) for part in created])
     return created
 
 

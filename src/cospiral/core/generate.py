@@ -130,9 +130,10 @@ class CardWriter:
         self.batch = batch
         self.rows: list[tuple] = []
         self.count = 0
-        # Exact coding counts of the cards written (every generated card is counted):
-        # (territory, group, question, component) -> cards, written by ``flush_counts``.
-        self.cells: Counter[tuple[int, int, int, int]] = Counter()
+        # Exact counts of the cards written (every generated card is counted; component
+        # None when uncoded): (territory, group, question, component) -> cards, written by
+        # ``flush_counts``.
+        self.cells: Counter[tuple[int, int, int, int | None]] = Counter()
 
     def add(self, territory_id, group_id, session_id, question_id, text, author_tag,
             component_id, full_code) -> None:
@@ -140,8 +141,7 @@ class CardWriter:
         self.rows.append((territory_id, group_id, session_id, question_id, text, "fr",
                           self.paper, author_tag, "", None, component_id, full_code,
                           self.now, self.now, None))
-        if component_id is not None:
-            self.cells[(territory_id, group_id, question_id, component_id)] += 1
+        self.cells[(territory_id, group_id, question_id, component_id)] += 1
         if len(self.rows) >= self.batch:
             self.flush()
 

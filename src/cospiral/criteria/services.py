@@ -127,6 +127,7 @@ def _insert(territory, *, group, session, question, texts, user, channel, langua
         cards[0].save()
     else:
         Card.objects.bulk_create(cards)
+    counts.apply(territory, [(None, counts.cell(card)) for card in cards])
     for card in cards:
         audit.record(territory, user, AuditEntry.Action.CREATE, card, card.text[:80],
                      audit.diff({}, _snapshot(card)))
@@ -482,8 +483,9 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
         raise TableRejected(errors)
     with transaction.atomic():
         insert_card_rows(prepared)
-        # Exact coding counts: one move per coded row, summed per cell by counts.apply.
-        counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared if r[10]])
+        # Exact counts: one move per new card into its cell (group, question, component or
+        # None when uncoded), summed per cell by counts.apply.
+        counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared])
         if any(r[10] for r in prepared):
             # Cards are now coded against this grid version: it becomes read-only.
             grid_services.freeze(territory.grid_version, user if user_id else None)

@@ -1,8 +1,8 @@
-"""Reads for statistics: the exact coded counts of ``coding.CodingCount``, never a
-GROUP BY over cards for coded counts.
+"""Reads for statistics: the exact counts of ``coding.CodingCount`` (coded cards per
+component; cards entered and counted per group), never a GROUP BY over cards.
 
 A territory's counts are loaded once into small NumPy arrays (one row per
-group × question × component cell) and kept in this process under the territory's
+group × question × component cell, plus per-group totals) and kept in this process under the territory's
 version token (``stats.models.CountsStamp``), which changes in the same transaction as
 every change of the counts: a summary is reused only while it is exact. A page then
 aggregates in NumPy whatever its filters (question, group, profile) and scope (a group,
@@ -84,16 +84,33 @@ class Cells:
                      for f in ("territory", "group", "question", "component", "count")))
 
 
+@dataclass(frozen=True)
+class Summary:
+    """One territory's counts as arrays: the coded cells (``full``), the same summed
+    over groups (``summed``), and per group the cards entered and counted (``groups``,
+    ``entered``, ``counted``, from the cells without a component)."""
+
+    full: Cells
+    summed: Cells
+    groups: np.ndarray
+    entered: np.ndarray
+    counted: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        return len(self.full) + len(self.summed) + len(self.groups)
+
+
 class _CellCache:
-    """Territory id -> (key, Cells); least recently used dropped beyond ``max_rows``."""
+    """Territory id -> (key, Summary); least recently used dropped beyond ``max_rows``."""
 
     def __init__(self, max_rows: int = 20_000_000) -> None:
         self.max_rows = max_rows
         self.rows = 0
-        self.items: OrderedDict[int, tuple[tuple, tuple[Cells, Cells]]] = OrderedDict()
+        self.items: OrderedDict[int, tuple[tuple, Summary]] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, territory_id: int, key: tuple) -> tuple[Cells, Cells] | None:
+    def get(self, territory_id: int, key: tuple) -> Summary | None:
         with self.lock:
             item = self.items.get(territory_id)
             if item is None or item[0] != key:
@@ -101,16 +118,16 @@ class _CellCache:
             self.items.move_to_end(territory_id)
             return item[1]
 
-    def put(self, territory_id: int, key: tuple, cells: tuple[Cells, Cells]) -> None:
+    def put(self, territory_id: int, key: tuple, summary: Summary) -> None:
         with self.lock:
             old = self.items.pop(territory_id, None)
             if old is not None:
-                self.rows -= len(old[1][0]) + len(old[1][1])
-            self.items[territory_id] = (key, cells)
-            self.rows += len(cells[0]) + len(cells[1])
+                self.rows -= old[1].rows
+            self.items[territory_id] = (key, summary)
+            self.rows += summary.rows
             while self.rows > self.max_rows and len(self.items) > 1:
                 _, (_, dropped) = self.items.popitem(last=False)
-                self.rows -= len(dropped[0]) + len(dropped[1])
+                self.rows -= dropped.rows
 
     def clear(self) -> None:
         with self.lock:
@@ -129,15 +146,24 @@ def _keys(territories: list[Territory]) -> dict[int, tuple]:
     return {t.pk: (t.created_at, tokens.get(t.pk)) for t in territories}
 
 
-def _load(territory_ids: list[int]) -> dict[int, tuple[Cells, Cells]]:
+def _load(territory_ids: list[int]) -> dict[int, Summary]:
     columns: dict[int, list[list[int]]] = {t: [[], [], [], []] for t in territory_ids}
+    totals: dict[int, dict[int, list[int]]] = {t: {} for t in territory_ids}
     codes: dict[str, int] = {}
     for start in range(0, len(territory_ids), 500):
         rows = (CodingCount.objects.filter(territory_id__in=territory_ids[start:start + 500],
                                            count__gt=0)
                 .values_list("territory_id", "group_id", "question__code", "component_id",
-                             "count").order_by())
-        for t, g, q, c, n in rows.iterator(chunk_size=20_000):
+                             "counted", "count").order_by())
+        for t, g, q, c, counted, n in rows.iterator(chunk_size=20_000):
+            entered_counted = totals[t].get(g)
+            if entered_counted is None:
+                entered_counted = totals[t][g] = [0, 0]
+            entered_counted[0] += n
+            if counted:
+                entered_counted[1] += n
+            if c is None:
+                continue  # counted but not coded, or not counted: only in the totals
             col = columns[t]
             col[0].append(g)
             qi = codes.get(q)
@@ -152,7 +178,10 @@ def _load(territory_ids: list[int]) -> dict[int, tuple[Cells, Cells]]:
         full = Cells(np.full(size, t, dtype=np.int64), np.array(g, dtype=np.int64),
                      np.array(q, dtype=np.int64), np.array(c, dtype=np.int64),
                      np.array(n, dtype=np.int64))
-        result[t] = (full, _without_groups(full))
+        groups = sorted(totals[t])
+        result[t] = Summary(full, _without_groups(full), np.array(groups, dtype=np.int64),
+                            np.array([totals[t][x][0] for x in groups], dtype=np.int64),
+                            np.array([totals[t][x][1] for x in groups], dtype=np.int64))
     return result
 
 
@@ -170,25 +199,31 @@ def _without_groups(cells: Cells) -> Cells:
                  np.bincount(inverse, weights=cells.count).astype(np.int64))
 
 
-def cells_of(territories: list[Territory], *, by_group: bool = True) -> Cells:
-    """The coded counts of these territories: from the cache while each territory's
-    version token is unchanged, else read again from ``CodingCount``. Without
-    ``by_group``, the counts are summed over groups (group -1)."""
+def summaries(territories: list[Territory]) -> dict[int, Summary]:
+    """Each territory's ``Summary``: from the cache while its version token is
+    unchanged, else read again from ``CodingCount``."""
     territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
-    territory_ids = [t.pk for t in territories]
     keys = _keys(territories)
     parts, stale = {}, []
-    for t in territory_ids:
-        found = CACHE.get(t, keys[t])
+    for t in territories:
+        found = CACHE.get(t.pk, keys[t.pk])
         if found is None:
-            stale.append(t)
+            stale.append(t.pk)
         else:
-            parts[t] = found
+            parts[t.pk] = found
     if stale:
-        for t, cells in _load(stale).items():
-            CACHE.put(t, keys[t], cells)
-            parts[t] = cells
-    return Cells.concatenate([parts[t][0 if by_group else 1] for t in territory_ids])
+        for t, summary in _load(stale).items():
+            CACHE.put(t, keys[t], summary)
+            parts[t] = summary
+    return parts
+
+
+def cells_of(territories: list[Territory], *, by_group: bool = True) -> Cells:
+    """The coded counts of these territories (see ``summaries``). Without ``by_group``,
+    the counts are summed over groups (group -1)."""
+    parts = summaries(territories)
+    return Cells.concatenate([parts[t].full if by_group else parts[t].summed
+                              for t in sorted(parts)])
 
 
 def _bincount(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -351,7 +386,7 @@ class Report:
     tables: list[Table]
     coded: int
     questions: list[str]  # question codes present, in order
-    totals: dict | None = None  # cards entered / counted when cheap (one territory)
+    totals: dict | None = None  # cards entered / counted / coded (one territory)
 
     def table(self, name: str) -> Table | None:
         return next((t for t in self.tables if t.name == name), None)
@@ -486,13 +521,14 @@ def _profiles_of(territory_ids: list[int]) -> tuple[dict[int, str], dict[int, tu
 
 
 def group_totals(territory: Territory, group_ids: list[int] | None = None) -> dict[int, dict]:
-    """Cards entered (alive) and counted per group of one territory: one indexed query."""
-    qs = Card.objects.of(territory).alive()
-    if group_ids is not None:
-        qs = qs.filter(group_id__in=group_ids)
-    rows = qs.order_by().values("group_id").annotate(
-        entered=Count("id"), counted=Count("id", filter=Q(is_split=False, merged_into__isnull=True)))
-    return {r["group_id"]: {"entered": r["entered"], "counted": r["counted"]} for r in rows}
+    """Cards entered (alive) and counted per group of one territory, from the counts
+    table (its cells without a component), never from the cards."""
+    summary = summaries([territory])[territory.pk]
+    wanted = None if group_ids is None else set(group_ids)
+    return {g: {"entered": e, "counted": c}
+            for g, e, c in zip(summary.groups.tolist(), summary.entered.tolist(),
+                               summary.counted.tolist(), strict=True)
+            if wanted is None or g in wanted}
 
 
 def report(territories: list[Territory], *, subject: str, title: str, filters: Filters | None = None,
@@ -500,8 +536,8 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
            totals_of: Territory | None = None) -> Report:
     """Counts and shares of the coded cards of ``territories`` (filtered): by family and
     by component, split by question; by group and profile (``by_group``); by territory
-    (``by_territory``). ``totals_of``: also count the cards entered and counted per
-    group of that one territory (a cheap indexed query at a territory's scale)."""
+    (``by_territory``). ``totals_of``: also the cards entered and counted per group of
+    that one territory (``group_totals``, from the same cached counts)."""
     filters = filters or Filters()
     ids = [t.pk for t in territories]
     cat = catalogue(territories, language)
