@@ -380,3 +380,63 @@ def test_readable_territories_and_cache_keys(coded):
                        strict=True):
         full[(q, c)] += n
     assert dict(zip(pairs, summed.count.tolist(), strict=True)) == dict(full)
+
+
+def test_network_lists_territories_in_one_labelled_select(coded, login):
+    a, b = coded.alpha, coded.beta
+    Membership.objects.create(territory=b.territory, user=a.users["observer"], role="observer")
+    client = login(a.users["observer"])
+    url = reverse("stats:network", args=[a.territory.slug])
+    body = client.get(url, {"territory": [b.territory.slug]}).content.decode()
+    assert '<label for="id_territory">' in body
+    assert ('<select name="territory" id="id_territory" multiple size="12" '
+            'aria-describedby="territory-help">') in body
+    assert f'<option value="{b.territory.slug}" selected>Betatown (beta)</option>' in body
+    assert f'<option value="{a.territory.slug}">Alphaville (alpha)</option>' in body
+    assert 'type="checkbox"' not in body  # thousands of territories: one list, not boxes
+    # Unknown slugs are refused with the reason, next to the list.
+    response = client.get(url, {"territory": ["nowhere"]})
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert "Choose territories where you have a role." in response.content.decode()
+
+
+def test_long_tables_show_rows_by_pages_and_exports_hold_every_row(coded, login, monkeypatch):
+    a = coded.alpha
+    monkeypatch.setattr(selectors, "PAGE_ROWS", 1)
+    client = login(a.users["partner"])
+    url = reverse("stats:territory", args=[a.territory.slug])
+    body = client.get(url, {"question": "Q1"}).content.decode()
+    # groups are sorted by name: "Alphaville elderly people" first, then the young people
+    groups = body[body.index('id="table-groups"'):body.index('id="table-profiles"')]
+    assert "Rows 1 to 1 of 2; the download holds every row." in groups
+    shown = groups[groups.index("<tbody>"):groups.index("</tbody>")]
+    assert "Alphaville elderly people" in shown and a.group.name not in shown
+    assert 'href="?question=Q1&amp;page_groups=2#table-groups" rel="next"' in groups
+    body = client.get(url, {"question": "Q1", "page_groups": "2"}).content.decode()
+    groups = body[body.index('id="table-groups"'):body.index('id="table-profiles"')]
+    shown = groups[groups.index("<tbody>"):groups.index("</tbody>")]
+    assert "Rows 2 to 2 of 2" in groups and a.group.name in shown
+    assert "Alphaville elderly people" not in shown
+    assert 'href="?question=Q1&amp;page_groups=1#table-groups" rel="prev"' in groups
+    # Page numbers out of range or not numbers show the nearest page; exports ignore them.
+    assert "Rows 2 to 2 of 2" in client.get(url, {"page_groups": "99"}).content.decode()
+    assert "Rows 1 to 1 of 2" in client.get(url, {"page_groups": "x"}).content.decode()
+    assert "page_groups" not in body[body.index("Download this table:"):][:400]
+    rows = _csv(_export(client, a.territory, "groups", scope="territory", page_groups="2"))
+    assert [r["group"] for r in rows] == ["Alphaville elderly people", a.group.name]
+
+
+def test_network_counts_follow_a_change_in_one_territory(coded):
+    a, b = coded.alpha, coded.beta
+    both = [a.territory, b.territory]
+    first = selectors.cells_of(both, by_group=False)
+    assert selectors.cells_of(both, by_group=False) is first  # reused while nothing changed
+    card = Card.objects.of(b.territory).filter(component__isnull=True).first()
+    code_card(b.territory, card, code="A01", user=b.users["coordinator"], seen_updated_at=None)
+    again = selectors.cells_of(both, by_group=False)
+    assert again is not first
+    assert int(again.count.sum()) == int(first.count.sum()) + 1
+    report = selectors.report(both, subject="", title="", by_group=False, by_territory=True)
+    rows = {r[0]: r[-1] for r in report.table("territories").rows}
+    assert rows == {"alpha": len(YOUNG) + len(ELDERLY), "beta": 6}

@@ -222,7 +222,9 @@ def attach(report: Report) -> Report:
                         if c.kind == "count" and c.key.endswith("_count")
                         and c.key not in ("coded", "counted")]
             unit_columns = {"groups": 2, "profiles": 1, "territories": 1}[table.name]
-            if table.name == "territories":
+            if len(table.rows) > MAX_UNITS:
+                spec = None  # the table alone is clearer (see heatmap)
+            elif table.name == "territories":
                 table_view = Table(table.name, table.caption, table.columns,
                                    [r[1:] for r in table.rows])
                 table_view.columns = table.columns[1:]

@@ -4,6 +4,7 @@ territory, or to the territories the reader has a role in."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.stats import selectors
@@ -62,27 +63,46 @@ class CompareForm(QuestionForm):
             "Choose groups of this territory.")
 
 
-class SlugsField(forms.MultipleChoiceField):
-    """Checkboxes checked against a set: a network lists up to thousands of territories
-    (Django's own check scans every choice for every value)."""
+class SlugsField(forms.Field):
+    """Territory slugs (a ``<select multiple>``), checked against the set of slugs the
+    reader may choose: a network lists up to thousands of territories, which Django's
+    choice fields would normalise and scan for every value on every request."""
 
-    def valid_value(self, value):
-        allowed = getattr(self, "_allowed", None)
-        if allowed is None or len(allowed) != len(self.choices):
-            allowed = self._allowed = {str(k) for k, _label in self.choices}
-        return str(value) in allowed
+    widget = forms.SelectMultiple
+    default_error_messages = {
+        "invalid_choice": _("Choose territories where you have a role."),
+        "invalid_list": _("Choose territories from the list."),
+    }
+
+    def __init__(self, *, allowed=frozenset(), **kwargs):
+        super().__init__(**kwargs)
+        self.allowed = set(allowed)
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, (list, tuple)):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        return [str(v) for v in value]
+
+    def validate(self, value):
+        super().validate(value)
+        if any(v not in self.allowed for v in value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
 class NetworkForm(forms.Form):
     territory = SlugsField(
-        label=_("Territories"), required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Only the territories where you have a role are listed."),
-        error_messages={"invalid_choice": _("Choose territories where you have a role.")})
+        label=_("Territories"), required=False,
+        help_text=_("Only the territories where you have a role are listed. Choose several "
+                    "with Ctrl (⌘ on a Mac) or Shift and the arrow keys; none chosen: this "
+                    "territory and the territories inside it."))
     question = forms.ChoiceField(label=_("Question"), required=False)
 
     def __init__(self, *args, readable, questions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["territory"].choices = [(t.slug, t.name) for t in readable]
+        self.readable = readable
+        self.fields["territory"].allowed = {t.slug for t in readable}
         self.fields["question"].choices = [("", _("All questions"))] + [
             (code, code) for code in questions]
         self.fields["question"].error_messages["invalid_choice"] = _(

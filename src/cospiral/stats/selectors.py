@@ -21,13 +21,13 @@ from functools import cached_property
 from html import escape
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cospiral.coding.models import CodingCount
-from cospiral.criteria.models import Card, Question
+from cospiral.criteria.models import Question
 from cospiral.domain import stats as numbers
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
@@ -133,16 +133,25 @@ class _CellCache:
         with self.lock:
             self.items.clear()
             self.rows = 0
+        JOINED.clear()  # built from these
 
 
 CACHE = _CellCache()
 
 
+# Beyond this many territories, a read by territory id reads every row of the table
+# instead and keeps the wanted ones in Python: a network page asks for nearly all of
+# them, and building and planning an IN list of a thousand ids costs more than the rows.
+MANY = 200
+
+
 def _keys(territories: list[Territory]) -> dict[int, tuple]:
     """The cache key of each territory: its id's creation time (ids can be reused after a
     rolled-back transaction) and its counts' version token."""
-    tokens = dict(CountsStamp.objects.filter(territory_id__in=[t.pk for t in territories])
-                  .values_list("territory_id", "token"))
+    stamps = CountsStamp.objects.values_list("territory_id", "token")
+    if len(territories) <= MANY:
+        stamps = stamps.filter(territory_id__in=[t.pk for t in territories])
+    tokens = dict(stamps)
     return {t.pk: (t.created_at, tokens.get(t.pk)) for t in territories}
 
 
@@ -199,11 +208,12 @@ def _without_groups(cells: Cells) -> Cells:
                  np.bincount(inverse, weights=cells.count).astype(np.int64))
 
 
-def summaries(territories: list[Territory]) -> dict[int, Summary]:
+def summaries(territories: list[Territory], *, keys: dict[int, tuple] | None = None
+              ) -> dict[int, Summary]:
     """Each territory's ``Summary``: from the cache while its version token is
     unchanged, else read again from ``CodingCount``."""
     territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
-    keys = _keys(territories)
+    keys = keys or _keys(territories)
     parts, stale = {}, []
     for t in territories:
         found = CACHE.get(t.pk, keys[t.pk])
@@ -218,12 +228,55 @@ def summaries(territories: list[Territory]) -> dict[int, Summary]:
     return parts
 
 
+class _Joined:
+    """The last few concatenations of many territories' cells, each under the cache keys
+    of all its territories: reused only while none of them changed (a change rebuilds it
+    from the per-territory summaries, only the changed territory being read again)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, Cells] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Cells | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, cells: Cells) -> None:
+        with self.lock:
+            self.items[key] = cells
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+JOINED = _Joined()
+
+
 def cells_of(territories: list[Territory], *, by_group: bool = True) -> Cells:
     """The coded counts of these territories (see ``summaries``). Without ``by_group``,
     the counts are summed over groups (group -1)."""
-    parts = summaries(territories)
-    return Cells.concatenate([parts[t].full if by_group else parts[t].summed
-                              for t in sorted(parts)])
+    territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
+    if len(territories) == 1:
+        summary = summaries(territories)[territories[0].pk]
+        return summary.full if by_group else summary.summed
+    keys = _keys(territories)
+    joined_key = (by_group, tuple((t.pk, keys[t.pk]) for t in territories))
+    found = JOINED.get(joined_key)
+    if found is not None:
+        return found
+    parts = summaries(territories, keys=keys)
+    cells = Cells.concatenate([parts[t.pk].full if by_group else parts[t.pk].summed
+                               for t in territories])
+    JOINED.put(joined_key, cells)
+    return cells
 
 
 def _bincount(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
@@ -264,13 +317,15 @@ class Catalogue:
 def catalogue(territories: list[Territory], language: str | None = None) -> Catalogue:
     language = language or translation.get_language()
     versions = {t.grid_version_id for t in territories}
-    ids = [t.pk for t in territories]
-    entries = list(
-        GridEntry.objects.filter(version_id__in=versions)
-        .filter(Q(territory__isnull=True) | Q(territory_id__in=ids))
-        .order_by("position", "code")
-        .values("pk", "code", "kind", "parent_id", "labels")
-    )
+    ids = {t.pk for t in territories}
+    entries = GridEntry.objects.filter(version_id__in=versions)
+    if len(ids) <= MANY:
+        entries = entries.filter(Q(territory__isnull=True) | Q(territory_id__in=ids))
+    entries = [
+        e for e in entries.order_by("position", "code")
+        .values("pk", "code", "kind", "parent_id", "labels", "territory_id")
+        if e["territory_id"] is None or e["territory_id"] in ids
+    ]
     by_id = {e["pk"]: e for e in entries}
     families: list[str] = []
     components: list[str] = []
@@ -307,6 +362,9 @@ def catalogue(territories: list[Territory], language: str | None = None) -> Cata
 
 # --- tables ----------------------------------------------------------------------------
 
+PAGE_ROWS = 100  # table rows shown at once on a page (a network has a row per territory)
+
+
 @dataclass
 class Column:
     key: str
@@ -327,10 +385,25 @@ class Table:
     chart: dict | None = None  # Vega-Lite spec (see ``charts``)
     svg: str = ""
     sentences: list[str] = field(default_factory=list)
+    page: int = 1  # the rows shown on the page, PAGE_ROWS at a time (exports hold all)
+    page_links: dict = field(default_factory=dict)  # "previous"/"next" -> URL (views)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-len(self.rows) // PAGE_ROWS))
+
+    @property
+    def first_row(self) -> int:
+        """1-based number of the first row shown on the page."""
+        return (self.page - 1) * PAGE_ROWS + 1
+
+    @property
+    def last_row(self) -> int:
+        return min(len(self.rows), self.page * PAGE_ROWS)
 
     @cached_property
     def _html(self) -> tuple[list[dict], list[str]]:
-        return self.html()
+        return self.html(self.rows[self.first_row - 1:self.last_row])
 
     @property
     def html_heads(self) -> list[dict]:
@@ -340,9 +413,10 @@ class Table:
     def html_rows(self) -> list[str]:
         return self._html[1]
 
-    def html(self) -> tuple[list[dict], list[str]]:
-        """Headings and cells for the page: a count and the share that follows it in
-        the same group are shown in one cell, e.g. "12 (34%)"."""
+    def html(self, rows: list[list] | None = None) -> tuple[list[dict], list[str]]:
+        """Headings and cells for the page (of ``rows``, by default every row): a count
+        and the share that follows it in the same group are shown in one cell, e.g.
+        "12 (34%)"."""
         heads, plan = [], []
         i = 0
         cols = self.columns
@@ -357,7 +431,7 @@ class Table:
         # Rows are built as escaped HTML here: a network's table has thousands of cells,
         # which the template engine would take ~0.1 s to loop over.
         body = []
-        for row in self.rows:
+        for row in self.rows if rows is None else rows:
             parts = []
             for n, (i, paired) in enumerate(plan):
                 value, kind = row[i], cols[i].kind
@@ -395,7 +469,7 @@ class Report:
 def _question_order(territories: list[Territory], present: list[str]) -> list[str]:
     order = {}
     # The first territories give the order (Q1–Q4 everywhere; custom codes after them).
-    for code, position in (Question.objects.filter(territory__in=territories[:20])
+    for code, position in (Question.objects.filter(territory_id__in=[t.pk for t in territories[:20]])
                            .values_list("code", "position").order_by("position", "code")):
         order.setdefault(code, position)
     return sorted(present, key=lambda c: (order.get(c, 10_000), c))
@@ -405,7 +479,7 @@ def question_labels(territories: list[Territory], language: str | None = None) -
     """Question code -> text in the reader's language (from the first territory that has
     the question)."""
     result: dict[str, str] = {}
-    for q in Question.objects.filter(territory__in=territories[:1] or territories).order_by("position"):
+    for q in Question.objects.filter(territory_id__in=[t.pk for t in territories[:1]]).order_by("position"):
         result.setdefault(q.code, q.text(language))
     return result
 
@@ -729,12 +803,26 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
 
 # --- whom may read what ---------------------------------------------------------------
 
-def readable_territories(user) -> list[Territory]:
+@dataclass(frozen=True, slots=True)
+class TerritoryRef:
+    """The fields of a territory that statistics read (cheaper than model instances
+    for the thousands of territories of a network)."""
+
+    pk: int
+    slug: str
+    name: str
+    parent_id: int | None
+    grid_version_id: int
+    created_at: object
+
+
+def readable_territories(user) -> list[TerritoryRef]:
     """The territories where ``user`` has a role (every territory for a superuser)."""
     qs = Territory.objects.all() if user.is_superuser else Territory.objects.filter(
         pk__in=Membership.objects.filter(user=user).values("territory_id"))
-    return list(qs.only("pk", "slug", "name", "parent_id", "grid_version_id", "created_at")
-                .order_by("name", "pk"))
+    return [TerritoryRef(*row) for row in
+            qs.order_by("name", "pk").values_list("pk", "slug", "name", "parent_id",
+                                                  "grid_version_id", "created_at")]
 
 
 def inside(territory: Territory, readable: list[Territory]) -> list[Territory]:

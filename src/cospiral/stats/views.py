@@ -77,21 +77,45 @@ def _network_report(request, form, readable):
         by_group=False, by_territory=True), territories
 
 
-def _checkboxes(form, selected: set[str]) -> str:
-    """The territory checkboxes, built here rather than looped over in the template: a
-    network page lists up to thousands of them."""
+def _options(form, selected: set[str]) -> str:
+    """The options of the territory list, built here rather than looped over in the
+    template: a network page lists up to thousands of territories."""
     parts = []
-    for slug, name in form.fields["territory"].choices:
-        checked = " checked" if slug in selected else ""
-        parts.append(f'<label><input type="checkbox" name="territory" value="{escape(slug)}" '
-                     f'aria-describedby="territory-help"{checked}> {escape(name)}</label>')
-    return mark_safe("\n".join(parts))  # noqa: S308 (every value escaped above)
+    for t in form.readable:
+        chosen = " selected" if t.slug in selected else ""
+        parts.append(f'<option value="{escape(t.slug)}"{chosen}>{escape(t.name)} '
+                     f'({escape(t.slug)})</option>')
+    return mark_safe("".join(parts))  # noqa: S308 (every value escaped above)
+
+
+def _paginate(request, report, base_query: str) -> None:
+    """Show each long table PAGE_ROWS rows at a time (``?page_<table>=N``), with links to
+    the previous and next rows; exports keep every row."""
+    if report is None:
+        return
+    for table in report.tables:
+        try:
+            page = int(request.GET.get(f"page_{table.name}", "1"))
+        except ValueError:
+            page = 1
+        table.page = min(max(page, 1), table.pages)
+        links = {}
+        for key, number in (("previous", table.page - 1), ("next", table.page + 1)):
+            if 1 <= number <= table.pages:
+                links[key] = (f"?{base_query}&page_{table.name}={number}" if base_query
+                              else f"?page_{table.name}={number}") + f"#table-{table.name}"
+        table.page_links = links
 
 
 def _page(request, template, status=200, **context):
     context.setdefault("territory", request.territory)
     context.setdefault("can_manage", can_manage(request))
-    context.setdefault("query", request.GET.urlencode())
+    # The page's filters, without the table page numbers: for exports and page links.
+    query = request.GET.copy()
+    for key in [k for k in query if k.startswith("page_")]:
+        del query[key]
+    context.setdefault("query", query.urlencode())
+    _paginate(request, context.get("report"), context["query"])
     return render(request, template, context, status=status)
 
 
@@ -129,11 +153,11 @@ def network(request):
     form, readable = _network_form(request, request.GET)
     if not form.is_valid():
         return _page(request, "stats/network.html", status=400, form=form, report=None,
-                     checkboxes=_checkboxes(form, set(request.GET.getlist("territory"))))
+                     options=_options(form, set(request.GET.getlist("territory"))))
     report, chosen = _network_report(request, form, readable)
     charts.attach(report)
     return _page(request, "stats/network.html", form=form, report=report, scope="network",
-                 checkboxes=_checkboxes(form, {t.slug for t in chosen}))
+                 options=_options(form, {t.slug for t in chosen}))
 
 
 @territory_view(READ)
