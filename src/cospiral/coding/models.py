@@ -53,6 +53,12 @@ class CodingCount(TerritoryOwned):
             models.CheckConstraint(condition=models.Q(component__isnull=True) | models.Q(counted=True),
                                    name="coded_count_is_counted"),
         ]
+        indexes = [
+            # Covering: statistics read every column of a territory's rows from the index
+            # alone (a network of 1,000 territories is ~700,000 rows).
+            models.Index(fields=["territory", "group", "question", "component", "counted", "count"],
+                         name="coding_count_covering"),
+        ]
 
 
 class IndependentCoding(TerritoryOwned):
