@@ -440,3 +440,19 @@ def test_network_counts_follow_a_change_in_one_territory(coded):
     report = selectors.report(both, subject="", title="", by_group=False, by_territory=True)
     rows = {r[0]: r[-1] for r in report.table("territories").rows}
     assert rows == {"alpha": len(YOUNG) + len(ELDERLY), "beta": 6}
+
+
+def test_compare_group_checkboxes_keep_their_labels_and_choice(coded, login):
+    a = coded.alpha
+    client = login(a.users["observer"])
+    url = reverse("stats:compare", args=[a.territory.slug])
+    body = client.get(url, {"by": "group", "group": [coded.elderly.pk]}).content.decode()
+    boxes = body[body.index('<div id="id_group">'):]
+    assert (f'<input type="checkbox" name="group" value="{coded.elderly.pk}" id="id_group_0" '
+            f'checked> Alphaville elderly people (elderly people)</label>') in boxes
+    assert (f'<input type="checkbox" name="group" value="{a.group.pk}" id="id_group_1"> '
+            f'{a.group.name} (young people 15-25)</label>') in boxes
+    # Only the chosen group is compared.
+    rows = _csv(_export(client, a.territory, "compare_families", scope="compare", by="group",
+                        group=[coded.elderly.pk]))
+    assert all(not key.startswith(a.group.name) for key in rows[0])
