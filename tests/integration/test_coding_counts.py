@@ -99,3 +99,28 @@ def test_apply_moves_cards_between_uncoded_and_not_counted_cells(world):
     assert counts.differences(alpha.territory) == {}
     # the emptied not-counted cell is gone, not left at 0
     assert not CodingCount.objects.of(alpha.territory).filter(counted=False).exists()
+
+
+def test_apply_adds_to_a_cell_another_writer_created_first(world, monkeypatch):
+    """Two first cards of a cell at once: the second insert meets the unique constraint
+    and adds to the row the first writer created, in its savepoint."""
+    alpha = world.alpha
+    q2 = type(alpha.q1).objects.of(alpha.territory).get(code="Q2")
+    cell = (alpha.group.pk, q2.pk, None)
+    real_filter = type(CodingCount.objects.of(alpha.territory)).filter
+    calls = {"n": 0}
+
+    def filter_missing_once(self, *args, **kwargs):
+        # The first look-up of the cell misses, as if the other writer had not committed.
+        if kwargs.get("question_id") == q2.pk and calls["n"] == 0:
+            calls["n"] += 1
+            CodingCount.objects.create(territory=alpha.territory, group=alpha.group,
+                                       question=q2, component=None, counted=True, count=1)
+            return real_filter(self, pk__in=[])
+        return real_filter(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(CodingCount.objects.of(alpha.territory)), "filter", filter_missing_once)
+    with transaction.atomic():
+        counts.apply(alpha.territory, [(None, cell)])
+    monkeypatch.undo()
+    assert CodingCount.objects.of(alpha.territory).get(question=q2, component=None).count == 2

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
 from cospiral.coding.models import CodingCount
@@ -78,8 +78,13 @@ def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None
         if not updated:
             if change < 0:
                 raise ValueError(f"count of cell {key} would go below 0")
-            CodingCount.objects.create(territory=territory, group_id=group_id,
-                                       question_id=question_id, count=change, **_row(component))
+            try:
+                with transaction.atomic():  # a savepoint: another writer may create it first
+                    CodingCount.objects.create(territory=territory, group_id=group_id,
+                                               question_id=question_id, count=change,
+                                               **_row(component))
+            except IntegrityError:
+                CodingCount.objects.of(territory).filter(**where).update(count=F("count") + change)
         elif change < 0:
             emptied.append(Q(**where))
     if emptied:

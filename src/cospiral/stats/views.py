@@ -111,9 +111,11 @@ def _page(request, template, status=200, **context):
     context.setdefault("territory", request.territory)
     context.setdefault("can_manage", can_manage(request))
     # The page's filters, without the table page numbers: for exports and page links.
-    query = request.GET.copy()
-    for key in [k for k in query if k.startswith("page_")]:
-        del query[key]
+    query = request.GET
+    if any(key.startswith("page_") for key in query):
+        query = query.copy()
+        for key in [k for k in query if k.startswith("page_")]:
+            del query[key]
     context.setdefault("query", query.urlencode())
     _paginate(request, context.get("report"), context["query"])
     return render(request, template, context, status=status)
