@@ -118,8 +118,10 @@ def bars_by_question(table: Table, questions: list[str], *, top: int | None = No
                            "count": r[_index(table, f"{q}_count")], "order": n, "qorder": qn})
     if not values or not any(v["count"] for v in values):
         return None
-    return _with_data(_bars_skeleton(_language(), len(questions) > 1,
-                                     _("Share of the question's coded cards")), values)
+    faceted = len(questions) > 1
+    # Side by side panels have no room for a long axis title: each panel says "Share".
+    title = _("Share") if faceted else _("Share of the question's coded cards")
+    return _with_data(_bars_skeleton(_language(), faceted, title), values)
 
 
 def _heat_values(values: list[dict]) -> list[dict]:
