@@ -6,8 +6,8 @@ Goals (issue 3): the statistics query <= 50 ms and the whole page <= 150 ms serv
 family × question over the network's 1,000,000 cards) in DuckDB, fed from the database
 through NumPy, and reports the ratio.
 
-    COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/statistics.py [--reuse]
-    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/statistics.py [--reuse]
+    COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/statistics_pages.py [--reuse]
+    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/statistics_pages.py [--reuse]
 
 Database: on SQLite the file ``<data dir>/bench-statistics.sqlite3``; on PostgreSQL a
 database ``cospiral_bench_stats`` on the server of COSPIRAL_DATABASE_URL. Without
@@ -18,20 +18,14 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import statistics as pystats
 import sys
+import time
 from pathlib import Path
-
-# This file is named like the standard library's ``statistics``: take its folder off the
-# import path before anything (Django's SQLite backend among others) imports that module.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import statistics as pystats  # noqa: E402
-import time  # noqa: E402
-from urllib.parse import urlsplit, urlunsplit  # noqa: E402
+from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DB = "cospiral_bench_stats"
 SEED_TERRITORY = 9101  # (a) one territory: 200 groups × 500 cards
