@@ -124,3 +124,49 @@ def test_apply_adds_to_a_cell_another_writer_created_first(world, monkeypatch):
         counts.apply(alpha.territory, [(None, cell)])
     monkeypatch.undo()
     assert CodingCount.objects.of(alpha.territory).get(question=q2, component=None).count == 2
+
+
+def test_many_cells_at_once_take_the_bulk_path_and_stay_exact(world):
+    """An import moves cards into dozens of cells: the bulk path (more than
+    ``BULK_CELLS`` cells) creates, increments, empties and refuses like the cell path."""
+    from cospiral.criteria.models import Card, Question
+    from cospiral.groups.models import Group
+
+    alpha = world.alpha
+    entries = list(GridEntry.objects.filter(version=alpha.territory.grid_version,
+                                            kind="component"))
+    questions = list(Question.objects.of(alpha.territory))
+    other = Group.objects.create(territory=alpha.territory, name="Elderly people")
+    cards, moves = [], []
+    with transaction.atomic():
+        for group in (alpha.group, other):
+            for question in questions:
+                for entry in entries:
+                    card = Card.objects.create(territory=alpha.territory, group=group,
+                                               question=question, component=entry,
+                                               text=f"{question.code} {entry.code}")
+                    cards.append(card)
+                    moves.append((None, counts.cell(card)))
+        assert len({after for _, after in moves}) > counts.BULK_CELLS
+        counts.apply(alpha.territory, moves)
+    assert counts.differences(alpha.territory) == {}
+    # Take every other card out again (some cells empty, some go down) in bulk.
+    with transaction.atomic():
+        out = []
+        for card in cards[::2]:
+            before = counts.cell(card)
+            card.deleted_at = card.created_at
+            card.save()
+            out.append((before, counts.cell(card)))
+        counts.apply(alpha.territory, out)
+    assert counts.differences(alpha.territory) == {}
+    assert not CodingCount.objects.of(alpha.territory).filter(count=0).exists()
+    # A bulk move that would make a cell negative is refused whole.
+    before = CodingCount.objects.of(alpha.territory).count()
+    with pytest.raises(ValueError), transaction.atomic():
+        too_many = [(counts.cell(card), None) for card in cards[1::2]] * 2
+        new_cells = [(None, (other.pk, q.pk, None)) for q in questions]
+        assert len({before for before, _ in too_many} | {a for _, a in new_cells}) > counts.BULK_CELLS
+        counts.apply(alpha.territory, too_many + new_cells)
+    assert CodingCount.objects.of(alpha.territory).count() == before
+    assert counts.differences(alpha.territory) == {}

@@ -67,6 +67,10 @@ def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None
     if not delta:
         return
     assert transaction.get_connection().in_atomic_block, "apply() belongs in a transaction"
+    if len(delta) > BULK_CELLS:
+        _apply_many(territory, delta)
+        stamps.bump(territory.pk)
+        return
     emptied: list[Q] = []
     # Sorted (components None first) so concurrent writers lock rows in the same order.
     for key, change in sorted(delta.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2] or 0)):
@@ -93,6 +97,51 @@ def apply(territory, changes: Iterable[tuple[Cell | None, Cell | None]]) -> None
             any_of |= q
         CodingCount.objects.of(territory).filter(any_of, count=0).delete()
     stamps.bump(territory.pk)  # statistics' cached summaries of these counts are now stale
+
+
+BULK_CELLS = 20  # above this many cells, read, lock and write them in a few statements
+
+
+def _apply_many(territory, delta: Counter[Cell]) -> None:
+    """``apply`` for many cells at once (an import): the affected groups' rows are read
+    and locked in one query, then updated, created and deleted in bulk. On SQLite the
+    IMMEDIATE transaction already serialises writers; on PostgreSQL the row locks do."""
+    groups = sorted({group_id for group_id, _, _ in delta})
+    rows = {
+        _key(row): row
+        for row in CodingCount.objects.of(territory).filter(group_id__in=groups)
+        .order_by("pk").select_for_update()
+    }
+    to_update, to_create, emptied = [], [], []
+    for key, change in delta.items():
+        if change == 0:
+            continue
+        row = rows.get(key)
+        if row is None:
+            if change < 0:
+                raise ValueError(f"count of cell {key} would go below 0")
+            group_id, question_id, component = key
+            to_create.append(CodingCount(territory=territory, group_id=group_id,
+                                         question_id=question_id, count=change,
+                                         **_row(component)))
+            continue
+        row.count += change
+        if row.count < 0:
+            raise ValueError(f"count of cell {key} would go below 0")
+        (emptied if row.count == 0 else to_update).append(row)
+    if to_update:
+        CodingCount.objects.bulk_update(to_update, ["count"], batch_size=500)
+    if emptied:
+        CodingCount.objects.filter(pk__in=[row.pk for row in emptied]).delete()
+    if to_create:
+        try:
+            with transaction.atomic():  # a savepoint: another writer may create a cell first
+                CodingCount.objects.bulk_create(to_create, batch_size=1000)
+        except IntegrityError:
+            for row in to_create:  # rare: fall back to the cell-by-cell path for these
+                component = NOT_COUNTED if not row.counted else row.component_id
+                apply(territory, [(None, (row.group_id, row.question_id, component))]
+                      * row.count)
 
 
 def _from_cards(territory) -> dict[Cell, int]:
