@@ -102,11 +102,15 @@ class CardVectorizer:
     def fit(self, texts: Sequence[str], y=None):
         vocabulary: dict[str, int] = {}
         df: list[int] = []
+        grams_of: dict[str, list[str]] = {}  # words repeat: build each word's grams once
         for text in texts:
             words = self._words(text)
             features = set()
             for word in set(words):
-                features.update(self._word_grams(word))
+                grams = grams_of.get(word)
+                if grams is None:
+                    grams = grams_of[word] = self._word_grams(word)
+                features.update(grams)
             features.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
             for feature in features:
                 index = vocabulary.setdefault(feature, len(vocabulary))
@@ -161,11 +165,16 @@ class CardVectorizer:
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
         matrix.data *= self.idf_[matrix.indices]
-        row_of = np.repeat(np.arange(len(texts)), np.diff(matrix.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=matrix.data.astype(np.float64) ** 2,
-                                    minlength=len(texts)))
-        norms[norms == 0] = 1
-        matrix.data /= norms[row_of].astype(np.float32)
+        counts = np.diff(matrix.indptr)
+        norms = np.ones(len(texts), dtype=np.float32)
+        filled = counts > 0
+        if filled.any():
+            # Sum of squares per row in float32, over the rows that have entries only
+            # (reduceat would misread an empty row).
+            squares = matrix.data * matrix.data
+            norms[filled] = np.sqrt(np.add.reduceat(squares, matrix.indptr[:-1][filled]))
+            norms[norms == 0] = 1
+        matrix.data /= np.repeat(norms, counts)
         return matrix
 
     def fit_transform(self, texts: Sequence[str], y=None):
