@@ -41,16 +41,14 @@ class Synthesis(TerritoryOwned):
         ]
 
 
-class SynthesisSentence(TerritoryOwned):
-    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="sentences",
-                                  verbose_name=_("synthesis"))
+class TracedText(TerritoryOwned):
+    """A text written about one component and traced to the cards it stands for: a
+    synthesis sentence or a shared criterion. Each subclass names its text and cards."""
+
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("component"))
-    text = models.TextField(_("sentence"))
     language = models.CharField(_("language"), max_length=8, default="fr")
     position = models.PositiveIntegerField(_("position"), default=0)
-    cards = models.ManyToManyField("criteria.Card", blank=True, related_name="synthesis_sentences",
-                                   verbose_name=_("cards it sums up"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("written by"))
@@ -58,30 +56,32 @@ class SynthesisSentence(TerritoryOwned):
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
+        abstract = True
+
+
+class SynthesisSentence(TracedText):
+    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="sentences",
+                                  verbose_name=_("synthesis"))
+    text = models.TextField(_("sentence"))
+    cards = models.ManyToManyField("criteria.Card", blank=True, related_name="synthesis_sentences",
+                                   verbose_name=_("cards it sums up"))
+
+    class Meta:
         verbose_name = _("synthesis sentence")
         verbose_name_plural = _("synthesis sentences")
         ordering = ["synthesis", "component__position", "position", "id"]
 
 
-class SharedCriterion(TerritoryOwned):
+class SharedCriterion(TracedText):
     """A criterion of the territory's shared definition of well-being, written by a mixed
     (rainbow) group, traced to its source cards (and through them, their groups)."""
 
     mixed_group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
                                     related_name="shared_criteria",
                                     verbose_name=_("mixed group"))
-    component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("component"))
     text = models.TextField(_("shared criterion"))
-    language = models.CharField(_("language"), max_length=8, default="fr")
-    position = models.PositiveIntegerField(_("position"), default=0)
     cards = models.ManyToManyField("criteria.Card", blank=True, related_name="shared_criteria",
                                    verbose_name=_("source cards"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("written by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("shared criterion")
