@@ -222,32 +222,30 @@ def edit(request, pk):
     })
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
-def delete(request, pk):
+def _confirm_then(request, pk, action: str, write, done: str):
+    """Delete or restore a card: a confirmation page, then the service on POST."""
     territory = request.territory
     card = _card_for_write(request, pk)
     if request.method == "POST":
-        services.delete_card(card, user=request.user)
-        messages.success(request, _("Card deleted. It can be restored from its history."))
+        write(card, user=request.user)
+        messages.success(request, done)
         return redirect(_list_url(territory, card))
     return render(request, "criteria/confirm.html", {
-        "territory": territory, "card": card, "action": "delete",
+        "territory": territory, "card": card, "action": action,
     })
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def delete(request, pk):
+    return _confirm_then(request, pk, "delete", services.delete_card,
+                         _("Card deleted. It can be restored from its history."))
 
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
 def restore(request, pk):
-    territory = request.territory
-    card = _card_for_write(request, pk)
-    if request.method == "POST":
-        services.restore_card(card, user=request.user)
-        messages.success(request, _("Card restored."))
-        return redirect(_list_url(territory, card))
-    return render(request, "criteria/confirm.html", {
-        "territory": territory, "card": card, "action": "restore",
-    })
+    return _confirm_then(request, pk, "restore", services.restore_card, _("Card restored."))
 
 
 @territory_view(READ)
