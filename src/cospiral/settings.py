@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "cospiral.coding",
     "cospiral.syntheses",
     "cospiral.stats",
+    "cospiral.indicators",
+    "cospiral.surveys",
 ]
 
 MIDDLEWARE = [
