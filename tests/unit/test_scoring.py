@@ -537,3 +537,58 @@ def test_extremes_rank_low_shares_and_skip_suppressed_cells():
     # "young") are hidden; "young" is not listed although its share is 1.0.
     assert [result.cell(g, 0).suppressed for g in range(3)] == [True, True, False]
     assert all(e.group != "young" for e in top)
+
+
+# --- from cells (the database's exact tallies) --------------------------------------------
+
+
+def _cells_of(levels, cell_of_row, cells):
+    """Counts per cell × indicator × code, made the slow, obvious way."""
+    rows, J = levels.shape
+    counts = np.zeros((cells, J, sc.N_CODES), dtype=np.int64)
+    for r in range(rows):
+        for j in range(J):
+            counts[cell_of_row[r], j, int(levels[r, j]) - sc.LOWEST_CODE] += 1
+    sizes = np.bincount(cell_of_row, minlength=cells)
+    return counts, sizes
+
+
+def _assert_same(a, b):
+    for name in ("n", "dont_know", "not_applicable", "missing", "shares", "median", "mean",
+                 "score", "low_share", "low_low", "low_high", "high_share", "high_high", "n_eff"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert np.array_equal(np.ma.getmaskarray(x), np.ma.getmaskarray(y)), name
+        assert np.allclose(np.ma.getdata(x), np.ma.getdata(y)), name
+    assert np.array_equal(a.suppressed, b.suppressed)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(waves(), st.integers(1, 6), st.booleans())
+def test_score_cells_equals_score_on_the_respondents(wave, threshold, weighted):
+    levels, profile = wave
+    # Cells: the profile crossed with a second variable (as combinations of answers).
+    other = (np.arange(len(profile)) % 3).astype(np.int64)
+    cell_of_row = (profile + 1) * 3 + other
+    counts, sizes = _cells_of(levels, cell_of_row, 5 * 3)
+    cell_profile = np.arange(15) // 3 - 1
+    cell_weights = (1.0 + (np.arange(15) % 4) * 0.5) if weighted else None
+    row_weights = cell_weights[cell_of_row] if weighted else None
+    by_rows = sc.score(levels, profile=profile, profile_labels=list(range(4)), threshold=threshold,
+                       weights=row_weights, families=["f"] * levels.shape[1])
+    by_cells = sc.score_cells(counts, sizes, cell_profile=cell_profile, profile_labels=list(range(4)),
+                              threshold=threshold, cell_weights=cell_weights,
+                              families=["f"] * levels.shape[1])
+    _assert_same(by_rows.overall, by_cells.overall)
+    _assert_same(by_rows.breakdown.distribution, by_cells.breakdown.distribution)
+    assert by_rows.respondents == by_cells.respondents
+    assert math.isclose(by_rows.n_eff, by_cells.n_eff, rel_tol=1e-9, abs_tol=1e-9)
+    assert by_rows.extremes == by_cells.extremes
+
+
+def test_score_cells_rejects_bad_counts():
+    with pytest.raises(ValueError, match="shape"):
+        sc.score_cells(np.zeros((2, 3), dtype=np.int64), [0, 0])
+    with pytest.raises(ValueError, match="non-negative"):
+        sc.score_cells(-np.ones((1, 1, sc.N_CODES), dtype=np.int64), [1])
+    empty = sc.score_cells(np.zeros((0, 2, sc.N_CODES), dtype=np.int64), np.zeros(0))
+    assert empty.respondents == 0 and empty.figures(0).n is None

@@ -765,6 +765,109 @@ def score(
     of a cell (and of an indicator overall)."""
     levels = _as_levels(levels, check=False)  # checked during the counting pass
     rows, J = levels.shape
+    indicators, plan = _prepare(J, indicators, threshold, confidence, families,
+                                indicator_weights, family_weights)
+    labels = None
+    if profile is not None:
+        k = len(profile_labels) if profile_labels is not None else None
+        group_index, G, not_stated = _as_groups(profile, rows, k)
+        labels = _labels(profile_labels, G, not_stated, not_stated_label)
+        t = tally(levels, group_index, G, weights)
+    else:
+        t = tally(levels, None, 1, weights)
+    if isinstance(weights, Weighting):
+        w_total, n_eff = weights.total, weights.n_eff
+    elif weights is not None:
+        w = np.asarray(weights, dtype=np.float64)
+        w_total = float(w.sum())
+        n_eff = effective_sample_size(w)
+    else:
+        w_total, n_eff = float(rows), float(rows)
+    return _scores(t, labels, rows=rows, indicators=indicators, plan=plan, threshold=threshold,
+                   confidence=confidence, extremes=extremes, weighted=weights is not None,
+                   w_total=w_total, n_eff=n_eff)
+
+
+def score_cells(
+    cell_counts,
+    cell_respondents,
+    *,
+    indicators: Sequence[Hashable] | None = None,
+    cell_profile=None,
+    profile_labels: Sequence[Hashable] | None = None,
+    not_stated_label: Hashable = "not stated",
+    cell_weights=None,
+    families: Sequence[Hashable] | None = None,
+    indicator_weights=None,
+    family_weights=None,
+    threshold: int = DEFAULT_THRESHOLD,
+    confidence: float = DEFAULT_CONFIDENCE,
+    extremes: int = DEFAULT_EXTREMES,
+) -> Scores:
+    """The same figures as ``score``, from counts already made per *cell* of respondents
+    (for example the exact tallies a database keeps per combination of profile answers).
+
+    ``cell_counts``: integer array (C, J, 8), respondents per cell × indicator × code, the
+    code axis ordered from ``NOT_APPLICABLE`` (−2) to 5. ``cell_respondents``: (C,)
+    respondents per cell. ``cell_profile``: optional (C,) profile code of each cell
+    (0..K-1 or ``PROFILE_NOT_STATED``) for a breakdown. ``cell_weights``: optional (C,)
+    weight of every respondent of the cell (weights constant on cells, as those of
+    ``poststratify`` and ``rake`` on the cell's variables). Equal to ``score`` on the
+    respondents the cells hold (tested)."""
+    counts = np.asarray(cell_counts)
+    if counts.ndim != 3 or counts.shape[2] != N_CODES:
+        raise ValueError(f"Cell counts have shape {counts.shape}; expected (cells, indicators, {N_CODES}).")
+    if not np.issubdtype(counts.dtype, np.integer) or (counts.size and counts.min() < 0):
+        raise ValueError("Cell counts must be non-negative integers.")
+    C, J, _ = counts.shape
+    sizes = np.asarray(cell_respondents, dtype=np.int64)
+    if sizes.shape != (C,) or (C and sizes.min() < 0):
+        raise ValueError(f"Expected {C} non-negative respondent counts, one per cell.")
+    indicators, plan = _prepare(J, indicators, threshold, confidence, families,
+                                indicator_weights, family_weights)
+    # Cells nobody is in change nothing (and must not add an empty "not stated" group).
+    kept = sizes > 0
+    counts, sizes = counts[kept].astype(np.int64, copy=False), sizes[kept]
+    if cell_profile is not None:
+        cell_profile = np.asarray(cell_profile)
+        if cell_profile.shape != (C,):
+            raise ValueError(f"Expected {C} profile codes, one per cell.")
+        cell_profile = cell_profile[kept]
+    if cell_weights is not None:
+        cell_weights = np.asarray(cell_weights, dtype=np.float64)
+        if cell_weights.shape != (C,):
+            raise ValueError(f"Expected {C} weights, one per cell.")
+        cell_weights = cell_weights[kept]
+    C = len(sizes)
+    labels = None
+    if cell_profile is not None:
+        k = len(profile_labels) if profile_labels is not None else None
+        group_index, G, not_stated = _as_groups(cell_profile, C, k)
+        labels = _labels(profile_labels, G, not_stated, not_stated_label)
+    else:
+        group_index, G = np.zeros(C, dtype=np.int32), 1
+    to_group = np.zeros((G, C))
+    to_group[group_index, np.arange(C)] = 1.0
+    raw = np.einsum("gc,cjk->gjk", to_group.astype(np.int64), counts)
+    if cell_weights is None:
+        as_float = raw.astype(np.float64)
+        t = _Tally(raw, as_float, as_float)
+        w_total, n_eff = float(sizes.sum()), float(sizes.sum())
+    else:
+        w = np.asarray(cell_weights, dtype=np.float64)
+        if w.shape != (C,) or not np.all(np.isfinite(w)) or (C and w.min() < 0):
+            raise ValueError(f"Expected {C} finite, non-negative weights, one per cell.")
+        t = _Tally(raw, np.einsum("gc,cjk->gjk", to_group * w, counts),
+                   np.einsum("gc,cjk->gjk", to_group * (w * w), counts))
+        w_total = float(sizes @ w)
+        squares = float(sizes @ (w * w))
+        n_eff = w_total * w_total / squares if squares > 0 else 0.0
+    return _scores(t, labels, rows=int(sizes.sum()), indicators=indicators, plan=plan,
+                   threshold=threshold, confidence=confidence, extremes=extremes,
+                   weighted=cell_weights is not None, w_total=w_total, n_eff=n_eff)
+
+
+def _prepare(J, indicators, threshold, confidence, families, indicator_weights, family_weights):
     if indicators is None:
         indicators = tuple(range(J))
     indicators = tuple(indicators)
@@ -773,23 +876,25 @@ def score(
     if threshold < 1:
         raise ValueError(f"The suppression threshold must be at least 1; got {threshold}.")
     _z(confidence)
-    plan = _family_plan(J, families, indicator_weights, family_weights)
-    if profile is not None:
-        k = len(profile_labels) if profile_labels is not None else None
-        group_index, G, not_stated = _as_groups(profile, rows, k)
-        labels = list(profile_labels) if profile_labels is not None else list(range(G - not_stated))
-        if not_stated:
-            labels.append(not_stated_label)
-        t = tally(levels, group_index, G, weights)
-    else:
-        t = tally(levels, None, 1, weights)
+    return indicators, _family_plan(J, families, indicator_weights, family_weights)
+
+
+def _labels(profile_labels, G, not_stated, not_stated_label):
+    labels = list(profile_labels) if profile_labels is not None else list(range(G - not_stated))
+    if not_stated:
+        labels.append(not_stated_label)
+    return labels
+
+
+def _scores(t: _Tally, labels, *, rows, indicators, plan, threshold, confidence, extremes,
+            weighted, w_total, n_eff) -> Scores:
     total = _Tally(t.raw.sum(axis=0), t.weighted.sum(axis=0), t.squared.sum(axis=0))
     n_overall = total.raw[..., LEVEL_SLOTS].sum(axis=-1)
     overall_suppressed = n_overall < threshold
     overall = _distribution(total, overall_suppressed, confidence)
     indices = _indices(overall.score, plan)
     breakdown = None
-    if profile is not None:
+    if labels is not None:
         n_cells = t.raw[..., LEVEL_SLOTS].sum(axis=-1)
         empty = t.raw.sum(axis=-1) == 0
         hidden = suppress(n_cells, threshold, empty)
@@ -801,14 +906,6 @@ def score(
             threshold=threshold,
             all_suppressed=bool(np.all(hidden | empty)),
         )
-    if isinstance(weights, Weighting):
-        w_total, n_eff = weights.total, weights.n_eff
-    elif weights is not None:
-        w = np.asarray(weights, dtype=np.float64)
-        w_total = float(w.sum())
-        n_eff = effective_sample_size(w)
-    else:
-        w_total, n_eff = float(rows), float(rows)
     return Scores(
         indicators=indicators,
         respondents=rows,
@@ -818,7 +915,7 @@ def score(
         extremes=_extremes(indicators, overall, breakdown, extremes),
         threshold=threshold,
         confidence=confidence,
-        weighted=weights is not None,
+        weighted=weighted,
         n_eff=n_eff,
         weight_total=w_total,
     )
@@ -1166,6 +1263,7 @@ __all__ = [
     "poststratify",
     "rake",
     "score",
+    "score_cells",
     "suppress",
     "tally",
     "wilson",

@@ -28,6 +28,10 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_seed() -> int:
+    return secrets.randbits(62)
+
+
 class Wave(TerritoryOwned):
     class Kind(models.TextChoices):
         EX_ANTE = "ex_ante", _("Ex-ante (before acting)")
@@ -63,7 +67,12 @@ class Wave(TerritoryOwned):
         _("suppression threshold"), default=5,
         help_text=_("Smallest number of answers shown for a cell of a breakdown."),
     )
-    bootstrap_seed = models.BigIntegerField(_("bootstrap seed"), null=True, blank=True)
+    bootstrap_seed = models.BigIntegerField(
+        _("bootstrap seed"), default=new_seed,
+        help_text=_("Seed of the bootstrap intervals, so that every result can be reproduced."),
+    )
+    #: Weights of the families in the synthetic index: {"A": 1.0, ...}; missing = 1.
+    family_weights = models.JSONField(_("family weights"), default=dict, blank=True)
     #: Known population margins for weighting: {"age_band": [counts...], ...}
     population_margins = models.JSONField(_("population margins"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

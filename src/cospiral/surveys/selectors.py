@@ -1,0 +1,209 @@
+"""Reads of survey waves. Results come from the exact tallies (one row per profile
+combination), never from a pass over the questionnaires: a wave of a million
+questionnaires reads a few thousand rows at most."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db.models import Count, Q
+
+from cospiral.domain import scoring
+from cospiral.domain import survey as rules
+from cospiral.surveys import profiles
+from cospiral.surveys.models import Questionnaire, Wave, WaveIndicator, WaveTally
+
+
+def waves(territory):
+    return (Wave.objects.of(territory).select_related("baseline", "cycle")
+            .annotate(indicator_count=Count("items", distinct=True)))
+
+
+def wave(territory, pk) -> Wave:
+    return Wave.objects.of(territory).select_related("baseline", "cycle").get(pk=pk)
+
+
+def instrument(wave: Wave) -> list[WaveIndicator]:
+    """The wave's indicators in the order of the frozen instrument."""
+    return list(WaveIndicator.objects.filter(wave=wave)
+                .select_related("indicator", "indicator__component", "indicator__component__parent")
+                .order_by("position"))
+
+
+def family_of(item: WaveIndicator) -> str:
+    component = item.indicator.component
+    parent = component.parent
+    return parent.code if parent is not None else component.code[:1]
+
+
+@dataclass
+class Cells:
+    """The wave's tallies as arrays: ``counts`` (C, J, 8), ``sizes`` (C,), ``profiles`` (C, 4)."""
+
+    counts: np.ndarray
+    sizes: np.ndarray
+    profiles: np.ndarray
+
+    @property
+    def respondents(self) -> int:
+        return int(self.sizes.sum())
+
+
+def cells(wave: Wave, J: int | None = None) -> Cells:
+    if J is None:
+        J = WaveIndicator.objects.filter(wave=wave).count()
+    rows = list(WaveTally.objects.filter(wave=wave, respondents__gt=0).values_list(
+        "age_band", "gender", "neighbourhood", "group_profile", "respondents", "counts"))
+    if not rows:
+        return Cells(np.zeros((0, J, rules.N_CODES), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                     np.zeros((0, 4), dtype=np.int64))
+    blob = b"".join(bytes(r[5]) for r in rows)
+    counts = np.frombuffer(blob, dtype="<i4").reshape(len(rows), J, rules.N_CODES).astype(np.int64)
+    sizes = np.array([r[4] for r in rows], dtype=np.int64)
+    prof = np.array([r[:4] for r in rows], dtype=np.int64)
+    return Cells(counts, sizes, prof)
+
+
+def progress(wave: Wave) -> dict:
+    """Questionnaires per channel: sent, and saved but not sent."""
+    rows = (Questionnaire.objects.filter(wave=wave).values("channel")
+            .annotate(sent=Count("id", filter=Q(submitted_at__isnull=False)),
+                      saved=Count("id", filter=Q(submitted_at__isnull=True))))
+    by_channel = {r["channel"]: r for r in rows}
+    return {
+        "channels": [{"channel": c, "label": label, "sent": by_channel.get(c, {}).get("sent", 0),
+                      "saved": by_channel.get(c, {}).get("saved", 0)}
+                     for c, label in Questionnaire.Channel.choices],
+        "sent": sum(r["sent"] for r in rows),
+        "saved": sum(r["saved"] for r in rows),
+    }
+
+
+@dataclass
+class WeightingInfo:
+    method: str  # "none", "post-stratification", "raking"
+    variables: list[str] = field(default_factory=list)
+    n_eff: float | None = None
+    converged: bool = True
+    iterations: int = 0
+    min_weight: float | None = None
+    max_weight: float | None = None
+    error: str = ""
+
+
+def _cell_weights(wave: Wave, c: Cells) -> tuple[np.ndarray | None, WeightingInfo]:
+    margins = {k: v for k, v in (wave.population_margins or {}).items()
+               if k in rules.PROFILE_KEYS and k in wave.profile_questions}
+    if not margins or c.respondents == 0:
+        return None, WeightingInfo("none")
+    keys = [k for k in rules.PROFILE_KEYS if k in margins]
+    columns = [rules.PROFILE_KEYS.index(k) for k in keys]
+    per_respondent = [np.repeat(c.profiles[:, col], c.sizes) for col in columns]
+    try:
+        if len(keys) == 1:
+            w = scoring.poststratify(per_respondent[0], margins[keys[0]], name=keys[0])
+        else:
+            w = scoring.rake(per_respondent, [margins[k] for k in keys], names=keys)
+    except ValueError as error:
+        return None, WeightingInfo("none", keys, error=str(error))
+    first = np.cumsum(c.sizes) - c.sizes
+    return w.weights[first], WeightingInfo(w.method, keys, w.n_eff, w.converged, w.iterations,
+                                           w.min_weight, w.max_weight)
+
+
+@dataclass
+class Results:
+    wave: Wave
+    items: list[WaveIndicator]
+    scores: scoring.Scores
+    intervals: scoring.BootstrapIntervals | None
+    breakdown_key: str | None
+    breakdown_labels: list[str]
+    weighting: WeightingInfo
+    families: list[str]
+
+    @property
+    def respondents(self) -> int:
+        return self.scores.respondents
+
+
+def results(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,
+            threshold: int | None = None, with_intervals: bool = True,
+            items: list[WaveIndicator] | None = None, tally: Cells | None = None) -> Results:
+    """Every figure of the wave (``cospiral.domain.scoring``) from its tallies.
+
+    ``breakdown``: a profile key the wave asks. ``weighted``: weight to the wave's
+    population margins (post-stratification for one variable, raking for several).
+    ``threshold`` defaults to the wave's. Bootstrap intervals use the wave's stored seed."""
+    items = instrument(wave) if items is None else items
+    J = len(items)
+    c = cells(wave, J) if tally is None else tally
+    threshold = threshold or wave.threshold
+    families = [family_of(item) for item in items]
+    weights, info = _cell_weights(wave, c) if weighted else (None, WeightingInfo("none"))
+    labels: list[str] = []
+    cell_profile = None
+    if breakdown:
+        if breakdown not in wave.profile_questions:
+            raise ValueError(f"The wave does not ask {breakdown!r}.")
+        labels = profiles.choices(wave, breakdown)
+        cell_profile = c.profiles[:, rules.PROFILE_KEYS.index(breakdown)]
+    result = scoring.score_cells(
+        c.counts, c.sizes, indicators=[item.indicator.code for item in items],
+        cell_profile=cell_profile, profile_labels=labels if breakdown else None,
+        not_stated_label=str(profiles.NOT_STATED_LABEL), cell_weights=weights,
+        families=families if J else None, indicator_weights=[item.weight for item in items] if J else None,
+        family_weights={k: float(v) for k, v in (wave.family_weights or {}).items() if k in set(families)} or None,
+        threshold=threshold)
+    intervals = None
+    if with_intervals and J:
+        intervals = scoring.bootstrap(result.overall, seed=int(wave.bootstrap_seed))
+    return Results(wave, items, result, intervals, breakdown, list(result.breakdown.groups) if result.breakdown else [],
+                   info, families)
+
+
+@dataclass
+class Comparison:
+    before: Wave
+    after: Wave
+    codes: list[str]
+    items: list[WaveIndicator]  # of the ex-post wave, in its order, for the common codes
+    changed_versions: list[str]  # codes whose indicator version differs between the waves
+    before_scores: scoring.Scores
+    after_scores: scoring.Scores
+    comparison: scoring.Comparison
+
+
+def comparison(after: Wave, before: Wave | None = None, *, threshold: int | None = None) -> Comparison | None:
+    """Ex-post against ex-ante for the indicators both waves share (joined on codes)."""
+    before = before or after.baseline
+    if before is None:
+        return None
+    after_items, before_items = instrument(after), instrument(before)
+    before_pos = {item.indicator.code: item for item in before_items}
+    common = [item for item in after_items if item.indicator.code in before_pos]
+    if not common:
+        return None
+    threshold = threshold or max(after.threshold, before.threshold)
+    a_cells, b_cells = cells(after, len(after_items)), cells(before, len(before_items))
+    a_cols = [item.position for item in common]
+    b_cols = [before_pos[item.indicator.code].position for item in common]
+    codes = [item.indicator.code for item in common]
+    a = scoring.score_cells(a_cells.counts[:, a_cols, :], a_cells.sizes, indicators=codes, threshold=threshold)
+    b = scoring.score_cells(b_cells.counts[:, b_cols, :], b_cells.sizes, indicators=codes, threshold=threshold)
+    changed = [item.indicator.code for item in common
+               if before_pos[item.indicator.code].indicator.version != item.indicator.version]
+    return Comparison(before, after, codes, common, changed, b, a, scoring.compare(b, a))
+
+
+def raw_matrix(wave: Wave, J: int | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """The submitted questionnaires as a level matrix (respondents × indicators), their
+    profile codes (respondents × 4) and ids, in id order: for exports."""
+    if J is None:
+        J = WaveIndicator.objects.filter(wave=wave).count()
+    rows = list(Questionnaire.objects.filter(wave=wave, submitted_at__isnull=False).order_by("id")
+                .values_list("id", "age_band", "gender", "neighbourhood", "group_profile", "levels"))
+    matrix = rules.matrix([bytes(r[5]) for r in rows], J)
+    prof = np.array([r[1:5] for r in rows], dtype=np.int64).reshape(-1, 4)
+    return matrix, prof, [r[0] for r in rows]
