@@ -99,3 +99,46 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def make_wave(world):
+    """``make_wave(world.alpha, indicators=3, ...)`` builds complete indicators on the
+    territory's components and a survey wave using them (opened unless ``open=False``);
+    returns a namespace with ``wave``, ``indicators`` and ``t`` (the territory's namespace)."""
+
+    def _make(t=None, *, indicators=3, profile_questions=("age_band", "neighbourhood"),
+              open=True, title="Neighbourhood survey", **fields):
+        from cospiral.grid.models import GridEntry
+        from cospiral.indicators.models import Indicator
+        from cospiral.surveys import services
+
+        t = t or world.alpha
+        components = list(GridEntry.objects.of(t.territory).filter(kind="component")
+                          .order_by("position"))
+        made = []
+        for i in range(indicators):
+            component = components[i % len(components)]
+            made.append(Indicator.objects.create(
+                territory=t.territory, code=f"{component.code}-{i + 1}", component=component,
+                titles={"fr": f"Indicateur {i + 1}", "en": f"Indicator {i + 1}"},
+                levels=[{"fr": f"Situation {n} ({t.territory.name})", "en": f"Situation {n}"}
+                        for n in range(1, 6)],
+            ))
+        profile_questions = list(profile_questions)
+        defaults = {
+            "neighbourhoods": ["Centre", "North", "South"] if "neighbourhood" in profile_questions else [],
+            "group_profiles": ["Young people", "Parents"] if "group_profile" in profile_questions else [],
+            "consent_text": "Optional questions, used only for anonymous statistics." if profile_questions else "",
+        }
+        defaults.update(fields)
+        coordinator = t.users["coordinator"]
+        wave = services.create_wave(t.territory, user=coordinator, title=title,
+                                    profile_questions=profile_questions, **defaults)
+        services.set_indicators(wave, made, user=coordinator)
+        if open:
+            services.open_wave(wave, user=coordinator)
+        wave.refresh_from_db()
+        return SimpleNamespace(wave=wave, indicators=made, t=t)
+
+    return _make
