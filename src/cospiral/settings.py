@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "cospiral.stats",
     "cospiral.indicators",
     "cospiral.surveys",
+    "cospiral.evaluations",
 ]
 
 MIDDLEWARE = [

@@ -23,4 +23,5 @@ urlpatterns = [
     path("t/<slug:territory>/coding/", include("cospiral.coding.urls")),
     path("t/<slug:territory>/syntheses/", include("cospiral.syntheses.urls")),
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
+    path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
 ]

@@ -1,0 +1,107 @@
+"""The ranked table as CSV or XLSX: one row per action in ranking order, columns named
+by stable keys (question keys, family codes), with an "about" sheet (XLSX) giving each
+column's label, the score formula and the ranking rule."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+
+from cospiral.domain import evaluation as ev
+from cospiral.evaluations.models import QUESTION_LABELS
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def columns() -> list[tuple[str, str]]:
+    return [
+        ("rank", _("Rank")), ("name", _("Name")), ("carried_by", _("Carried by")),
+        ("organisation", _("Organisation of the territory")), ("cycle", _("Cycle")),
+        *((q, str(QUESTION_LABELS[q])) for q in ev.QUESTIONS),
+        ("families", _("Families covered (codes)")),
+        ("families_count", _("Number of families covered")),
+        ("assessed", _("Questions assessed (of 5)")),
+        ("complete", _("Complete (all 5 questions assessed)")),
+        ("total", _("Total (0–100)")),
+    ]
+
+
+def rows(ranking) -> list[list]:
+    result = []
+    for row in ranking:
+        a = row.action
+        result.append([
+            row.rank, a.name, a.carried_by, a.organisation.name if a.organisation else "",
+            a.cycle.number if a.cycle else None, *row.scores,
+            " ".join(a.families), row.families_count, row.assessed,
+            "yes" if row.complete else "no", row.total,
+        ])
+    return result
+
+
+def response(territory, ranking, format: str) -> HttpResponse:
+    header = [key for key, _label in columns()]
+    body = [[_cell(v) for v in r] for r in rows(ranking)]
+    name = f"cospiral-existing-actions-{territory.slug}"
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(body)
+        result = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
+                              content_type="text/csv; charset=utf-8")
+        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return result
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "existing_actions"
+    sheet.append(header)
+    for r in body:
+        sheet.append(r)
+    notes = workbook.create_sheet("about")
+    notes.append([_("Table"), _("Existing actions of %(territory)s, ranked") % {"territory": territory.name}])
+    notes.append([_("Score"), score_rule()])
+    notes.append([_("Ranking"), ranking_rule()])
+    notes.append([_("Scale"), scale_text()])
+    for key, label in columns():
+        notes.append([key, label])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return result
+
+
+def score_rule() -> str:
+    return _("Total = mean of the scores of the questions assessed (0 to 4) ÷ 4 × 100, "
+             "from 0 to 100, to one decimal. Questions not assessed are left out, never "
+             "counted as 0; with no question assessed there is no total. The number of "
+             "families covered is shown apart and does not enter the total.")
+
+
+def ranking_rule() -> str:
+    return _("Actions with all five questions assessed are ranked first, by total from "
+             "highest to lowest; then the incomplete ones (fewer than five questions "
+             "assessed), likewise. Equal totals share a rank (1, 2, 2, 4). Actions with no "
+             "question assessed are listed last, without a rank.")
+
+
+def scale_text() -> str:
+    from cospiral.evaluations.models import SCALE_LABELS
+
+    return "; ".join(f"{v} = {SCALE_LABELS[v]}" for v in ev.SCALE) + "; " + _(
+        "empty = not assessed")

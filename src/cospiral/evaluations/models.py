@@ -1,0 +1,134 @@
+"""Existing actions and programmes of a territory, judged ex ante on the five questions
+of METHOD.md §8 (phase 3). The score rule and the ranking are in
+``cospiral.domain.evaluation``; this module only stores what people wrote.
+
+Each question has a score (0 not at all … 4 fully; empty = not assessed, never 0) and
+an optional note saying why. Families covered are grid family codes (codes, never texts,
+are the join key). Actions are soft-deleted: ``deleted_at`` hides them, a restore brings
+them back, nothing is erased.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned, TerritoryQuerySet
+from cospiral.domain.evaluation import QUESTIONS, SCALE_MAX, SCALE_MIN
+
+#: The question of each key, for people (the keys are the stable identifiers).
+QUESTION_LABELS = {
+    "coverage": _("Dimensions of well-being covered"),
+    "priority_to_disadvantaged": _("Priority to the most disadvantaged"),
+    "sober_resources": _("Sober use of resources"),
+    "multiplier_effect": _("Multiplier effect"),
+    "co_responsibility": _("Co-responsibility created"),
+}
+QUESTION_HELP = {
+    "coverage": _("Which dimensions of well-being (families of the grid) does it cover, and how fully?"),
+    "priority_to_disadvantaged": _("Does it give priority to the most disadvantaged, people in "
+                                   "exclusion or ill-being?"),
+    "sober_resources": _("Does it use resources (money, energy, materials, people's time) "
+                         "soberly, without waste?"),
+    "multiplier_effect": _("Does it spread beyond its first beneficiaries: others take it up, "
+                           "it frees or creates other resources?"),
+    "co_responsibility": _("How much co-responsibility does it create between citizens, "
+                           "organisations and public services?"),
+}
+#: The published scale.
+SCALE_LABELS = {
+    0: _("not at all"),
+    1: _("a little"),
+    2: _("partly"),
+    3: _("largely"),
+    4: _("fully"),
+}
+
+
+class ExistingActionQuerySet(TerritoryQuerySet):
+    def alive(self) -> ExistingActionQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self) -> ExistingActionQuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+
+def _score_field(question: str):
+    return models.PositiveSmallIntegerField(
+        QUESTION_LABELS[question], null=True, blank=True, help_text=QUESTION_HELP[question])
+
+
+def _note_field(question: str):
+    return models.TextField(_("justification"), blank=True,
+                            help_text=_("Why this score: facts, sources, who said so."))
+
+
+class ExistingAction(TerritoryOwned):
+    """An action or programme already running in the territory, and its evaluation."""
+
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    carried_by = models.CharField(
+        _("carried by"), max_length=300, blank=True,
+        help_text=_("The organisation(s) running it, as people name them."))
+    organisation = models.ForeignKey(
+        "territories.Organisation", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="existing_actions", verbose_name=_("organisation of the territory"))
+    cycle = models.ForeignKey(
+        "territories.Cycle", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="existing_actions", verbose_name=_("cycle"))
+    #: Grid family codes of the territory's grid version, in the grid's order.
+    families = models.JSONField(_("families covered"), default=list, blank=True)
+
+    coverage_score = _score_field("coverage")
+    coverage_note = _note_field("coverage")
+    priority_to_disadvantaged_score = _score_field("priority_to_disadvantaged")
+    priority_to_disadvantaged_note = _note_field("priority_to_disadvantaged")
+    sober_resources_score = _score_field("sober_resources")
+    sober_resources_note = _note_field("sober_resources")
+    multiplier_effect_score = _score_field("multiplier_effect")
+    multiplier_effect_note = _note_field("multiplier_effect")
+    co_responsibility_score = _score_field("co_responsibility")
+    co_responsibility_note = _note_field("co_responsibility")
+
+    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("evaluated by"))
+    evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("deleted by"))
+
+    objects = ExistingActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("existing action")
+        verbose_name_plural = _("existing actions")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{q}_score__isnull": True})
+                | models.Q(**{f"{q}_score__gte": SCALE_MIN, f"{q}_score__lte": SCALE_MAX}),
+                name=f"existing_action_{q}_score_0_4",
+            )
+            for q in QUESTIONS
+        ]
+        indexes = [models.Index(fields=["territory", "deleted_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def scores(self) -> dict[str, int | None]:
+        return {q: getattr(self, f"{q}_score") for q in QUESTIONS}
+
+    @property
+    def notes(self) -> dict[str, str]:
+        return {q: getattr(self, f"{q}_note") for q in QUESTIONS}
