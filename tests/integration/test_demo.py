@@ -214,3 +214,24 @@ def test_demo_codes_cards_validates_and_writes_a_synthesis():
     assert len(sentences) == 5
     assert all(s.cards.count() >= 3 and all(c.component_id == s.component_id for c in s.cards.all())
                for s in sentences)
+
+
+def test_demo_evaluates_existing_actions():
+    from cospiral.evaluations import selectors as evaluation_selectors
+    from cospiral.evaluations.models import ExistingAction
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    specs = demo_data()["existing_actions"]
+    actions = ExistingAction.objects.of(tilleuls)
+    assert 3 <= actions.count() == len(specs) <= 4
+    assert all(a.organisation and a.organisation.territory_id == tilleuls.pk and a.cycle.number == 2
+               and a.families and a.evaluated_by for a in actions)
+    rows = evaluation_selectors.ranking(tilleuls)
+    # Two actions tie at 75 and share rank 1 (standard competition ranking).
+    assert [(r.rank, r.total) for r in rows[:3]] == [(1, 75.0), (1, 75.0), (3, 70.0)]
+    assert {r.action.name for r in rows[:2]} == {"Fête des voisins et jardins partagés",
+                                                 "Soutien scolaire du mercredi"}
+    # One evaluation is still in progress: ranked last, flagged incomplete.
+    assert not rows[-1].complete and rows[-1].assessed == 3
+    assert AuditEntry.objects.of(tilleuls).filter(model="existingaction", action="create").count() == len(specs)

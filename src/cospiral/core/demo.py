@@ -170,6 +170,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
                 language=language, author_tag=author,
             )
     _load_coding(territory, data, groups, users, coordinator)
+    _load_existing_actions(territory, data, users, organisations, cycle)
 
 
 def _typist(spec: dict, users: dict, coordinator):
@@ -216,3 +217,19 @@ def _load_coding(territory: Territory, data: dict, groups: dict, users: dict,
                 territory, coordinator, group=group,
                 validated_on=dt.date.fromisoformat(synthesis["validated_on"]),
             )
+
+
+def _load_existing_actions(territory: Territory, data: dict, users: dict, organisations: dict,
+                           cycle: Cycle) -> None:
+    """The actions already running in the neighbourhood and their ex-ante evaluation
+    (phase 3), through the evaluations service, by the person the data file names."""
+    from cospiral.evaluations import services as evaluation_services
+
+    for spec in data.get("existing_actions", []):
+        evaluation_services.save_action(
+            territory, users[spec["evaluated_by"]], name=spec["name"],
+            description=spec.get("description", ""), carried_by=spec.get("carried_by", ""),
+            organisation=organisations[spec["organisation"]] if spec.get("organisation") else None,
+            cycle=cycle, families=spec.get("families", []), scores=spec.get("scores", {}),
+            notes=spec.get("notes", {}),
+        )
