@@ -110,21 +110,24 @@ def make_wave(world):
     def _make(t=None, *, indicators=3, profile_questions=("age_band", "neighbourhood"),
               open=True, title="Neighbourhood survey", **fields):
         from cospiral.grid.models import GridEntry
-        from cospiral.indicators.models import Indicator
+        from cospiral.indicators.models import Indicator, IndicatorCriterion
         from cospiral.surveys import services
 
         t = t or world.alpha
         components = list(GridEntry.objects.of(t.territory).filter(kind="component")
                           .order_by("position"))
         made = []
+        first = Indicator.objects.of(t.territory).count() + 1  # codes unique per territory
         for i in range(indicators):
             component = components[i % len(components)]
             made.append(Indicator.objects.create(
-                territory=t.territory, code=f"{component.code}-{i + 1}", component=component,
+                territory=t.territory, code=f"{component.code}-{first + i}", component=component,
                 titles={"fr": f"Indicateur {i + 1}", "en": f"Indicator {i + 1}"},
                 levels=[{"fr": f"Situation {n} ({t.territory.name})", "en": f"Situation {n}"}
                         for n in range(1, 6)],
             ))
+            IndicatorCriterion.objects.create(territory=t.territory, indicator=made[-1],
+                                              category="possibility", text="Having access")
         profile_questions = list(profile_questions)
         defaults = {
             "neighbourhoods": ["Centre", "North", "South"] if "neighbourhood" in profile_questions else [],
