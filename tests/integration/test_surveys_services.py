@@ -184,3 +184,37 @@ def test_waves_and_indicators_stay_in_their_territory(make_wave, world):
     save(alpha.wave, "t:1", {0: 5})
     assert selectors.cells(beta.wave).respondents == 0
     assert list(selectors.waves(world.beta.territory)) == [beta.wave]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_keep_tallies_exact(make_wave):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+    wave = make_wave(profile_questions=("age_band",)).wave
+    errors = []
+    barrier = threading.Barrier(4)
+
+    def answer(thread):
+        try:
+            barrier.wait()
+            for i in range(8):
+                save(wave, f"t:{thread}-{i}", {0: 1 + (i % 5), 1: rules.DONT_KNOW},
+                     profile={"age_band": i % 2}, consent=True)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Questionnaire.objects.filter(wave=wave).count() == 32
+    assert selectors.cells(wave).respondents == 32
+    assert_tallies_exact(wave)
