@@ -22,6 +22,7 @@ urlpatterns = [
     path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
     path("t/<slug:territory>/coding/", include("cospiral.coding.urls")),
     path("t/<slug:territory>/syntheses/", include("cospiral.syntheses.urls")),
+    path("t/<slug:territory>/indicators/", include("cospiral.indicators.urls")),
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
 ]
