@@ -27,12 +27,20 @@ def _skeleton(language: str) -> str:
         color=alt.Color("state:N", title=_("Assessment"),
                         scale=alt.Scale(domain=[complete, incomplete], range=[BAR, INCOMPLETE])),
         tooltip=["name:N", "total:Q", "state:N"],
-    ).properties(width=420)
-    chart = (chart.configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
-                                  titleFontSize=12, labelLimit=260)
+    ).properties(width=420, padding={"left": 48, "right": 8, "top": 8, "bottom": 8})
+    # Labels are measured with Liberation Sans metrics; Arial and Helvetica share them. A
+    # browser that draws them in a wider font (DejaVu Sans on many Linux desktops) spills
+    # into the left padding instead of being cut off.
+    chart = (chart.configure(font="Liberation Sans, Arial, Helvetica, sans-serif")
+             .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
+                                  titleFontSize=12, labelLimit=360)
              .configure_legend(labelColor=TEXT, titleColor=TEXT)
              .configure_view(stroke=None))
     return json.dumps(chart.to_dict())
+
+
+def _short(name: str, limit: int = 36) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
 def totals_spec(rows) -> dict | None:
@@ -40,7 +48,7 @@ def totals_spec(rows) -> dict | None:
     values = []
     for n, row in enumerate(r for r in rows if r.total is not None):
         state = _("complete") if row.complete else _("incomplete")
-        name = f"{row.rank}. {row.action.name}"
+        name = f"{row.rank}. {_short(row.action.name)}"
         if not row.complete:
             name += f" ({_('incomplete')})"
         values.append({"name": name, "total": row.total, "state": state, "order": n})

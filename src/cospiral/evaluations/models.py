@@ -25,6 +25,14 @@ QUESTION_LABELS = {
     "multiplier_effect": _("Multiplier effect"),
     "co_responsibility": _("Co-responsibility created"),
 }
+#: Short headings of the ranked table's columns.
+QUESTION_SHORT = {
+    "coverage": _("Dimensions covered"),
+    "priority_to_disadvantaged": _("Priority to the disadvantaged"),
+    "sober_resources": _("Sober resources"),
+    "multiplier_effect": _("Multiplier effect"),
+    "co_responsibility": _("Co-responsibility"),
+}
 QUESTION_HELP = {
     "coverage": _("Which dimensions of well-being (families of the grid) does it cover, and how fully?"),
     "priority_to_disadvantaged": _("Does it give priority to the most disadvantaged, people in "

@@ -34,6 +34,14 @@ class Row:
     def families_count(self) -> int:
         return len(self.families)
 
+    @property
+    def organisation_apart(self) -> str:
+        """The organisation's name when ``carried_by`` does not already say it."""
+        organisation = self.action.organisation
+        if organisation is None or organisation.name.casefold() in self.action.carried_by.casefold():
+            return ""
+        return organisation.name
+
 
 def families(territory) -> list[Family]:
     """The families of the territory's grid version, in the grid's order, labelled in

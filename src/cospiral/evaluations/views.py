@@ -18,7 +18,7 @@ from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage,
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations import charts, exports, selectors, services
 from cospiral.evaluations.forms import ActionForm
-from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, SCALE_LABELS
+from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
 
 
 def _page(request, template, **context):
@@ -40,7 +40,7 @@ def _action(request, pk, *, allow_deleted: bool = False):
 
 
 def _questions():
-    return [(q, QUESTION_LABELS[q], QUESTION_HELP[q]) for q in ev.QUESTIONS]
+    return [(q, QUESTION_LABELS[q], QUESTION_HELP[q], QUESTION_SHORT[q]) for q in ev.QUESTIONS]
 
 
 def _summary(rows) -> str:
