@@ -235,3 +235,26 @@ def test_demo_evaluates_existing_actions():
     # One evaluation is still in progress: ranked last, flagged incomplete.
     assert not rows[-1].complete and rows[-1].assessed == 3
     assert AuditEntry.objects.of(tilleuls).filter(model="existingaction", action="create").count() == len(specs)
+
+
+def test_demo_indicators_start_from_the_library_with_sorted_coded_cards():
+    from cospiral.indicators import selectors as indicator_selectors
+    from cospiral.indicators.models import Indicator
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    indicators = {i.code: i for i in Indicator.objects.of(tilleuls).select_related("component")}
+    assert set(indicators) == {"A03-1", "A01-1", "D00-1"}
+    assert {i.library_key for i in indicators.values()} == {"housing", "food", "social-relations"}
+    for indicator in indicators.values():
+        assert indicator.status == "draft" and indicator.version == 1
+        assert indicator_selectors.ready(indicator), indicator.code
+        assert indicator.created_by.username == "animation"
+        cards = [c for c in indicator.criteria.select_related("card__component") if c.card_id]
+        assert len(cards) >= 3
+        # Each card criterion is a coded card of the indicator's component, sorted, its text copied.
+        assert all(c.card.component_id == indicator.component_id and c.category and c.text == c.card.text
+                   for c in cards)
+    housing = indicators["A03-1"]
+    assert housing.title("fr") == "Avoir un logement digne et stable"
+    assert housing.criteria.filter(card__text="Vivre à 6 dans un F3", category="obtaining").exists()

@@ -10,6 +10,8 @@ Each card of the data file carries a ``suggested_code``: the demo's facilitators
 with it (three groups fully, one half-way, per the file's ``coding`` section), the young
 people's group validates its coding and its synthesis (``syntheses``). The same codes are
 labelled examples for the suggestion model.
+Three indicators of progress (``indicators``: A03-1 housing, A01-1 food, D00-1 social
+relations) start from the library's examples, with coded cards added and sorted.
 """
 
 from __future__ import annotations
@@ -171,6 +173,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
             )
     _load_coding(territory, data, groups, users, coordinator)
     _load_existing_actions(territory, data, users, organisations, cycle)
+    _load_indicators(territory, data, users)
 
 
 def _typist(spec: dict, users: dict, coordinator):
@@ -233,3 +236,23 @@ def _load_existing_actions(territory: Territory, data: dict, users: dict, organi
             cycle=cycle, families=spec.get("families", []), scores=spec.get("scores", {}),
             notes=spec.get("notes", {}),
         )
+
+
+def _load_indicators(territory: Territory, data: dict, users: dict) -> None:
+    """Indicators of progress (``indicators``): each started from an example of the
+    library, then the named coded cards added as criteria and sorted, all through the
+    indicators services, by the person the data file names."""
+    from cospiral.indicators import services as indicator_services
+
+    section = data.get("indicators") or {}
+    author = users[section["author"]] if section.get("author") else None
+    for spec in section.get("items", []):
+        indicator = indicator_services.start_from_library(territory, spec["library"], author)
+        texts = [c["text"] for c in spec.get("cards", [])]
+        cards = {card.text: card for card in Card.objects.of(territory).filter(text__in=texts)}
+        added = indicator_services.add_criteria(indicator, cards=[cards[t] for t in texts],
+                                                user=author)
+        categories = {c["text"]: c["category"] for c in spec.get("cards", [])}
+        indicator_services.sort_criteria(
+            indicator, {criterion.pk: categories[criterion.text] for criterion in added},
+            user=author)
