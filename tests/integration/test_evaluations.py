@@ -126,6 +126,8 @@ def test_facilitator_creates_and_edits_with_audit(world, login):
     assert response.status_code == 302
     action = ExistingAction.objects.of(world.alpha.territory).get(name="Repair café")
     assert action.families == ["A", "B"] and action.organisation == organisation
+    # "Carried by" already names the organisation: it is not repeated beside it.
+    assert action.carried_by == "Centre social" and action.organisation_apart == ""
     assert action.scores == {"coverage": 3, "priority_to_disadvantaged": 3, "sober_resources": None,
                              "multiplier_effect": 3, "co_responsibility": 3}
     assert action.coverage_note == "Covers food and the street."

@@ -134,6 +134,13 @@ class ExistingAction(TerritoryOwned):
         return self.name
 
     @property
+    def organisation_apart(self) -> str:
+        """The organisation's name when ``carried_by`` does not already say it."""
+        if self.organisation is None or self.organisation.name.casefold() in self.carried_by.casefold():
+            return ""
+        return self.organisation.name
+
+    @property
     def scores(self) -> dict[str, int | None]:
         return {q: getattr(self, f"{q}_score") for q in QUESTIONS}
 

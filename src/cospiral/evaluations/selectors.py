@@ -37,10 +37,7 @@ class Row:
     @property
     def organisation_apart(self) -> str:
         """The organisation's name when ``carried_by`` does not already say it."""
-        organisation = self.action.organisation
-        if organisation is None or organisation.name.casefold() in self.action.carried_by.casefold():
-            return ""
-        return organisation.name
+        return self.action.organisation_apart
 
 
 def families(territory) -> list[Family]:
