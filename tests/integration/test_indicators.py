@@ -321,7 +321,7 @@ def test_facilitator_builds_an_indicator_through_the_pages(housing, login):
     fresh = indicator.criteria.get(text="Des produits frais")
     page = client.get(url("detail", "alpha", indicator.pk)).content.decode()
     assert "Not ready for a survey yet" in page and "Not sorted yet" in page
-    assert "Level 1 — very unsatisfactory (French)" in page
+    assert "<legend>Level 1 — very unsatisfactory</legend>" in page and "Level 5 — ideal" in page
     assert client.post(url("criteria_sort", "alpha", indicator.pk),
                        {f"category-{fresh.pk}": "quality"}).status_code == 302
     fresh.refresh_from_db()

@@ -14,8 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 LANGUAGES = ("fr", "en")
 CATEGORIES = ("possibility", "obtaining", "quality", "sustainability")
 LEVEL_COUNT = 5
-#: Level number -> stable key of its name (the pages translate the names).
-LEVEL_KEYS = {1: "very_unsatisfactory", 2: "unsatisfactory", 3: "average", 4: "good", 5: "ideal"}
 
 MAX_TITLE_CHARS = 200
 MAX_LEVEL_CHARS = 1000

@@ -59,9 +59,14 @@ class LevelsForm(forms.Form):
         for n in range(1, rules.LEVEL_COUNT + 1):
             for lang in rules.LANGUAGES:
                 self.fields[f"level_{n}_{lang}"] = forms.CharField(
-                    label=f"{LEVEL_LABELS[n]} ({LANGUAGE_LABELS[lang]})", required=False,
+                    label=LANGUAGE_LABELS[lang], required=False,
                     max_length=rules.MAX_LEVEL_CHARS,
                     widget=forms.Textarea(attrs={"rows": 2, "lang": lang}))
+
+    def by_level(self) -> list[tuple[str, list]]:
+        """``(legend, [French field, English field])`` per level, for one fieldset each."""
+        return [(LEVEL_LABELS[n], [self[f"level_{n}_{lang}"] for lang in rules.LANGUAGES])
+                for n in range(1, rules.LEVEL_COUNT + 1)]
 
     @staticmethod
     def initial_from(levels) -> dict:

@@ -36,10 +36,6 @@ def ready(indicator) -> bool:
     return not problems(indicator)
 
 
-def language_name(code: str) -> str:
-    return {"fr": _("French"), "en": _("English")}.get(code, code)
-
-
 def level_name(number: int) -> str:
     return {1: _("very unsatisfactory"), 2: _("unsatisfactory"), 3: _("average"), 4: _("good"),
             5: _("ideal")}[number]
@@ -49,10 +45,12 @@ def problem_message(field: str, key: str) -> str:
     """A translated sentence for one ``(field, key)`` of ``problems``."""
     parts = field.split(".")
     if key == rules.TITLE_MISSING:
-        return _("Write the title in %(language)s.") % {"language": language_name(parts[1])}
+        return _("Write the title in French.") if parts[1] == "fr" else _("Write the title in English.")
     if key == rules.LEVEL_MISSING:
-        return _("Describe level %(n)s — %(name)s — in %(language)s.") % {
-            "n": parts[1], "name": level_name(int(parts[1])), "language": language_name(parts[2])}
+        values = {"n": parts[1], "name": level_name(int(parts[1]))}
+        if parts[2] == "fr":
+            return _("Describe level %(n)s — %(name)s — in French.") % values
+        return _("Describe level %(n)s — %(name)s — in English.") % values
     if key == rules.LEVELS_COUNT:
         return _("An indicator has exactly five level descriptors.")
     if key == rules.NO_CRITERIA:
@@ -75,16 +73,17 @@ def checklist(indicator, found: list[tuple[str, str]] | None = None) -> list[Che
     found = problems(indicator) if found is None else found
     missing = {field for field, _key in found}
     keys = {key for _field, key in found}
-    items = [Check(_("Title in %(language)s") % {"language": language_name(lang)},
-                   f"titles.{lang}" not in missing) for lang in rules.LANGUAGES]
+    items = [Check(_("Title in French"), "titles.fr" not in missing),
+             Check(_("Title in English"), "titles.en" not in missing)]
     items.append(Check(_("At least one criterion"), rules.NO_CRITERIA not in keys))
     items.append(Check(_("Every criterion sorted into a category"),
                        not keys & {rules.NO_CRITERIA, rules.CRITERIA_UNSORTED, rules.CATEGORY_UNKNOWN}))
     for n in range(1, rules.LEVEL_COUNT + 1):
-        for lang in rules.LANGUAGES:
-            items.append(Check(_("Level %(n)s — %(name)s — in %(language)s")
-                               % {"n": n, "name": level_name(n), "language": language_name(lang)},
-                               f"levels.{n}.{lang}" not in missing))
+        values = {"n": n, "name": level_name(n)}
+        items.append(Check(_("Level %(n)s — %(name)s — in French") % values,
+                           f"levels.{n}.fr" not in missing))
+        items.append(Check(_("Level %(n)s — %(name)s — in English") % values,
+                           f"levels.{n}.en" not in missing))
     return items
 
 
