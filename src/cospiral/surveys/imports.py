@@ -1,0 +1,249 @@
+"""Import of survey questionnaires from a CSV or XLSX file (the ``import`` channel).
+
+One line per respondent: ``respondent_id``, one column per profile question the wave
+asks (its choice keys, ``cospiral.surveys.profiles.choice_keys``), ``consent``, then one
+column per indicator code of the wave's instrument, each cell a level as
+``cospiral.domain.survey.parse_level`` reads it. The file is accepted whole or refused
+whole with every error by file, line and column; each respondent is stored under the
+key ``i:<respondent_id>``, so importing the same file again creates nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from cospiral.core.tabular import TableError, TableRejected, read_table
+from cospiral.domain import survey as rules
+from cospiral.indicators.models import Indicator
+from cospiral.surveys import profiles, services
+from cospiral.surveys.models import Questionnaire, Wave
+
+RESPONDENT = "respondent_id"
+CONSENT = "consent"
+MAX_RESPONDENT_ID = 70
+YES = frozenset({"yes", "y", "oui", "o", "1", "true", "vrai", "x"})
+NO = frozenset({"", "no", "n", "non", "0", "false", "faux", "-"})
+
+
+@dataclass
+class ImportResult:
+    file: str
+    created: int
+    skipped: int
+
+
+def columns(wave: Wave, items=None) -> tuple[list[str], list[str], list[str]]:
+    """The file's columns: ``(profile keys, indicator codes, full header)``."""
+    items = services.positions(wave) if items is None else items
+    asked = [key for key in rules.PROFILE_KEYS if key in (wave.profile_questions or [])]
+    codes = [item.indicator.code for item in items]
+    header = [RESPONDENT, *asked, *([CONSENT] if asked else []), *codes]
+    return asked, codes, header
+
+
+def _choice_lookup(wave: Wave, key: str) -> dict[str, int]:
+    """Accepted spellings (case-insensitive) of each choice: its key and its label."""
+    lookup: dict[str, int] = {}
+    for index, label in enumerate(profiles.choices(wave, key)):
+        lookup.setdefault(str(label).strip().casefold(), index)
+    for index, choice in enumerate(profiles.choice_keys(wave, key)):
+        lookup[str(choice).strip().casefold()] = index
+    return lookup
+
+
+def _header_errors(wave: Wave, filename: str, rejected: TableRejected, codes: list[str]) -> list[TableError]:
+    """Rewrite "unknown column" for a column that is one of the territory's indicator
+    codes but not in this wave, which is the likely mistake."""
+    known = {c.casefold() for c in Indicator.objects.of(wave.territory).values_list("code", flat=True)}
+    wave_codes = {c.casefold() for c in codes}
+    errors = []
+    for error in rejected.errors:
+        column = (error.column or "").casefold()
+        if column and column in known and column not in wave_codes and error.line is not None:
+            errors.append(TableError(filename, error.line, error.column, _(
+                "indicator %(code)s is not in this wave's questionnaire: remove the column "
+                "(the wave's indicators are %(codes)s).") % {"code": error.column.upper(),
+                                                            "codes": ", ".join(codes)}))
+        else:
+            errors.append(error)
+    return errors
+
+
+def import_responses(wave: Wave, data: bytes, filename: str, *, user) -> ImportResult:
+    """Read, check and store every questionnaire of the file, or none.
+
+    Raises ``TableRejected`` with every problem found (file, line, column, reason),
+    including a wave that is not open. Lines already imported with the same answers are
+    skipped; a respondent already imported with different answers is an error of its
+    line (correct it by typing the questionnaire, not by a second import)."""
+    try:
+        services._check_open(wave, timezone.now())
+    except ValidationError as error:
+        raise TableRejected([TableError(filename, None, None, " ".join(error.messages))]) from error
+    items = services.positions(wave)
+    if not items:
+        raise TableRejected([TableError(filename, None, None, _("This wave has no indicators."))])
+    asked, codes, _header = columns(wave, items)
+    required = [RESPONDENT, *codes]
+    optional = [*asked, *([CONSENT] if asked else [])]
+    try:
+        rows = read_table(data, filename, required=required, optional=optional)
+    except TableRejected as rejected:
+        raise TableRejected(_header_errors(wave, filename, rejected, codes)) from rejected
+    lower_codes = [code.lower() for code in codes]
+    lookups = {key: _choice_lookup(wave, key) for key in asked}
+    choice_lists = {key: ", ".join(profiles.choice_keys(wave, key)) for key in asked}
+    counts = rules.choice_counts({"neighbourhood": wave.neighbourhoods,
+                                  "group_profile": wave.group_profiles})
+    has_profile_columns = bool(rows) and any(key in rows[0].values for key in asked)
+    if has_profile_columns and CONSENT not in rows[0].values:
+        raise TableRejected([TableError(filename, None, CONSENT, _(
+            "this column is required with the profile columns: write yes when the respondent "
+            "agreed to answer the profile questions, no otherwise."))])
+
+    errors: list[TableError] = []
+
+    def err(line, column, message):
+        errors.append(TableError(filename, line, column, message))
+
+    seen: dict[str, int] = {}
+    prepared: list[tuple[int, str, rules.Sheet, int | None]] = []
+    for row in rows:
+        values, line = row.values, row.line
+        ok = True
+        respondent = values.get(RESPONDENT, "")
+        if not respondent:
+            err(line, RESPONDENT, _("the respondent id is empty: give each line its own id "
+                                    "(the number written on the paper questionnaire, for example)."))
+            ok = False
+        elif len(respondent) > MAX_RESPONDENT_ID:
+            err(line, RESPONDENT, _("the respondent id has %(n)s characters; at most %(max)s.")
+                % {"n": len(respondent), "max": MAX_RESPONDENT_ID})
+            ok = False
+        elif respondent.casefold() in seen:
+            err(line, RESPONDENT, _("respondent “%(id)s” already appears on line %(line)s of this file.")
+                % {"id": respondent, "line": seen[respondent.casefold()]})
+            ok = False
+        else:
+            seen[respondent.casefold()] = line
+        answers: dict[int, int] = {}
+        for position, column in enumerate(lower_codes):
+            try:
+                answers[position] = rules.parse_level(values.get(column, ""))
+            except rules.AnswerError as error:
+                ok = False
+                if error.code == "level_out_of_range":
+                    err(line, codes[position], _("“%(value)s” is not a level; levels go from 1 to 5 "
+                                                 "(or d for don't know, n for not applicable).")
+                        % {"value": values.get(column)})
+                else:
+                    err(line, codes[position], _("“%(value)s” is not a level; write 1 to 5, d for "
+                                                 "don't know, n for not applicable, or leave empty.")
+                        % {"value": values.get(column)})
+        if ok and all(code == rules.MISSING for code in answers.values()):
+            err(line, None, _("this line answers no indicator."))
+            ok = False
+        profile: dict[str, int] = {}
+        for key in asked:
+            raw = values.get(key, "")
+            if not raw:
+                continue
+            index = lookups[key].get(raw.casefold())
+            if index is None or index >= counts.get(key, 0):
+                err(line, key, _("“%(value)s” is not one of the choices: %(choices)s (or leave empty).")
+                    % {"value": raw, "choices": choice_lists[key]})
+                ok = False
+            else:
+                profile[key] = index
+        consent = False
+        if asked and CONSENT in values:
+            raw = values[CONSENT].casefold()
+            if raw in YES:
+                consent = True
+            elif raw not in NO:
+                err(line, CONSENT, _("“%(value)s”: write yes or no.") % {"value": values[CONSENT]})
+                ok = False
+            elif profile:
+                err(line, CONSENT, _("profile answers are given but consent is not: without the "
+                                     "respondent's consent, leave the profile columns empty."))
+                ok = False
+        if not ok:
+            continue
+        try:
+            sheet = services.sheet_for(wave, items, answers, profile, consent)
+        except ValidationError as error:  # pragma: no cover - every rule was checked above
+            err(line, None, " ".join(error.messages))
+            continue
+        number = int(respondent) if respondent.isdigit() and len(respondent) < 10 else None
+        prepared.append((line, f"i:{respondent}", sheet, number))
+    if not rows:
+        err(None, None, _("the file has a header but no questionnaire."))
+
+    # A respondent already stored with other answers: name its line.
+    existing = {}
+    keys = [key for _line, key, _sheet, _number in prepared]
+    for start in range(0, len(keys), 900):
+        existing.update((q.key, q) for q in Questionnaire.objects.filter(
+            wave=wave, key__in=keys[start:start + 900]).only("key", "levels", "age_band", "gender",
+                                                                "neighbourhood", "group_profile",
+                                                                "submitted_at"))
+    for line, key, sheet, _number in prepared:
+        old = existing.get(key)
+        if old is not None and not (old.submitted_at is not None and bytes(old.levels) == sheet.levels
+                                    and old.profile == sheet.profile):
+            err(line, RESPONDENT, _("respondent “%(id)s” was already imported with other answers; "
+                                    "the file cannot change them (correct the questionnaire "
+                                    "instead).") % {"id": key[2:]})
+    if errors:
+        errors.sort(key=lambda e: (e.line or 0))
+        raise TableRejected(errors)
+    try:
+        result = services.submit_many(
+            wave, [(key, Questionnaire.Channel.IMPORT, sheet, number)
+                   for _line, key, sheet, number in prepared], user=user)
+    except ValidationError as error:
+        raise TableRejected([TableError(filename, None, None, " ".join(error.messages))]) from error
+    return ImportResult(filename, result.created, result.skipped)
+
+
+def template_rows(wave: Wave) -> list[list[str]]:
+    """Header and two example lines of an import file for this wave."""
+    asked, codes, header = columns(wave)
+    examples = []
+    for n, pattern in ((1, "34d2n5"), (2, "2 3 45")):
+        row = [str(n)]
+        for key in asked:
+            keys = profiles.choice_keys(wave, key)
+            row.append(keys[(n - 1) % len(keys)] if keys and n == 1 else "")
+        if asked:
+            row.append("yes" if n == 1 else "no")
+        for position in range(len(codes)):
+            char = pattern[position % len(pattern)]
+            row.append("" if char == " " else char)
+        examples.append(row)
+    return [header, *examples]
+
+
+def help_rows(wave: Wave) -> list[list[str]]:
+    """What to write in each column (the second sheet of the Excel template)."""
+    asked, codes, _header = columns(wave)
+    rows = [[_("Column"), _("What to write")],
+            [RESPONDENT, _("the respondent's own id, unique in the wave: the number written on "
+                           "the paper questionnaire, for example. Importing a file again skips "
+                           "the ids already imported.")]]
+    for key in asked:
+        rows.append([key, _("%(question)s, optional: one of %(choices)s") % {
+            "question": profiles.QUESTION_LABELS[key],
+            "choices": ", ".join(f"{k} ({label})" if k != label else k for k, label in zip(
+                profiles.choice_keys(wave, key), profiles.choices(wave, key), strict=True))}])
+    if asked:
+        rows.append([CONSENT, _("yes if the respondent agreed to answer the profile questions, "
+                                "no otherwise (then leave the profile columns empty)")])
+    for item in services.positions(wave):
+        rows.append([item.indicator.code, _("%(title)s: 1 to 5, d (don't know), n (not applicable), "
+                                            "or empty (no answer)") % {
+            "title": item.indicator.title(translation.get_language() or "fr")}])
+    return rows
