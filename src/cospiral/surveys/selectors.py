@@ -207,3 +207,85 @@ def raw_matrix(wave: Wave, J: int | None = None) -> tuple[np.ndarray, np.ndarray
     matrix = rules.matrix([bytes(r[5]) for r in rows], J)
     prof = np.array([r[1:5] for r in rows], dtype=np.int64).reshape(-1, 4)
     return matrix, prof, [r[0] for r in rows]
+
+
+# --- wave pages and the web channel -------------------------------------------------------
+
+
+def wave_list(territory):
+    """The territory's waves, newest first, with ``indicator_count`` and ``sent`` (submitted
+    questionnaires, every channel)."""
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    sent = (Questionnaire.objects.filter(wave=OuterRef("pk"), submitted_at__isnull=False)
+            .order_by().values("wave").annotate(n=Count("id")).values("n"))
+    return waves(territory).annotate(
+        sent=Coalesce(Subquery(sent, output_field=IntegerField()), 0))
+
+
+def questionnaire(wave: Wave, key: str) -> Questionnaire | None:
+    """The questionnaire stored under ``key`` in ``wave`` (saved or sent), or None."""
+    return Questionnaire.objects.filter(wave=wave, key=key).first()
+
+
+def answers_of(q: Questionnaire | None, J: int) -> dict[int, int]:
+    """The stored answers of a questionnaire as ``{position: code}`` (missing left out)."""
+    if q is None:
+        return {}
+    codes = rules.unpack(bytes(q.levels), J)
+    return {position: int(code) for position, code in enumerate(codes) if code != rules.MISSING}
+
+
+def profile_of(q: Questionnaire | None) -> dict[str, int]:
+    """The stored profile answers as ``{key: choice index}`` (not stated left out)."""
+    if q is None:
+        return {}
+    return {key: code for key, code in zip(rules.PROFILE_KEYS, q.profile, strict=True)
+            if code != rules.NOT_STATED}
+
+
+def tokens(wave: Wave):
+    """The wave's respondent links, each with ``sent`` and ``saved`` (a questionnaire under
+    its key, sent or only saved)."""
+    from django.db.models import Exists, OuterRef, Value
+    from django.db.models.functions import Concat
+
+    from cospiral.surveys.models import RespondentToken
+
+    key = Concat(Value("t:"), OuterRef("token"))
+    mine = Questionnaire.objects.filter(wave=OuterRef("wave"), key=key)
+    return (RespondentToken.objects.filter(wave=wave)
+            .annotate(sent=Exists(mine.filter(submitted_at__isnull=False)),
+                      saved=Exists(mine.filter(submitted_at__isnull=True)))
+            .order_by("id"))
+
+
+def token_counts(wave: Wave) -> dict:
+    rows = list(tokens(wave).values_list("sent", "saved", "revoked_at"))
+    return {
+        "total": len(rows),
+        "sent": sum(1 for s, _v, _r in rows if s),
+        "saved": sum(1 for s, v, _r in rows if v and not s),
+        "revoked": sum(1 for _s, _v, r in rows if r is not None),
+    }
+
+
+def candidate_indicators(wave: Wave) -> list:
+    """Indicators that may be chosen for the wave: the latest version of each ready
+    indicator of the territory, and the versions already in the wave (a newer version of
+    one of these is listed beside it: a wave takes one version per code)."""
+    from cospiral.indicators import selectors as indicator_selectors
+
+    current = {item.indicator_id: item.indicator for item in instrument(wave)}
+    result = [i for i in indicator_selectors.latest_versions(wave.territory)
+              if i.is_ready and i.pk not in current]
+    return sorted(list(current.values()) + result, key=lambda i: (i.code, i.version))
+
+
+def families_of_territory(territory) -> list[tuple[str, str]]:
+    """``(code, label)`` of the families of the territory's grid, in the grid's order."""
+    from cospiral.grid.models import GridEntry
+
+    return [(e.code, e.label()) for e in GridEntry.objects.of(territory)
+            .filter(kind=GridEntry.Kind.FAMILY).order_by("position", "code")]
