@@ -1,0 +1,294 @@
+"""Exports of a survey wave as CSV or XLSX (the XLSX files carry the codebook as a second
+sheet): the results (one row per indicator with every figure, then the family and
+synthetic indices), the breakdowns by profile with small-cell suppression applied, the
+anonymised raw responses, and the codebook.
+
+The raw responses hold profile codes and level codes only, in a random row order seeded
+by the wave's bootstrap seed: no key, token, respondent number, person who typed it in,
+channel or time, nothing that links a row to a person or to the order of arrival."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cospiral.domain import scoring
+from cospiral.domain import survey as rules
+from cospiral.surveys import profiles, selectors
+
+XLSX_MAX_ROWS = 1_048_575
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CODEBOOK_HEADER = ["column", "meaning", "code", "label_en", "label_fr"]
+
+
+@dataclass
+class Sheet:
+    name: str
+    header: list[str]
+    rows: Iterable[list]
+
+
+def _cell(value):
+    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _both(make) -> tuple[str, str]:
+    """``make()`` translated in English and in French."""
+    with translation.override("en"):
+        en = str(make())
+    with translation.override("fr"):
+        fr = str(make())
+    return en, fr
+
+
+def _round(value, digits=6):
+    return None if value is None else round(float(value), digits)
+
+
+# --- results ------------------------------------------------------------------------------
+
+RESULT_COLUMNS = [
+    ("kind", "indicator, family or synthetic"),
+    ("code", "indicator code, family code, or 'synthetic'"),
+    ("version", "version of the indicator in this wave"),
+    ("family", "family (grid) of the indicator"),
+    ("weight", "weight of the indicator in its family index, or of the family in the synthetic index"),
+    ("title", "title of the indicator, in the language of the export"),
+    ("suppressed", "1 when fewer valid answers than the threshold: figures left empty"),
+    ("n", "valid answers (levels 1–5)"),
+    ("dont_know", "answers 'don't know' (never a level)"),
+    ("not_applicable", "answers 'not applicable' (never a level)"),
+    ("no_answer", "questionnaires without an answer to this indicator"),
+    *((f"share_{level}", f"share of the valid answers at level {level}") for level in scoring.LEVELS),
+    ("median", "median level"), ("median_low", "bootstrap interval of the median, low"),
+    ("median_high", "bootstrap interval of the median, high"),
+    ("low_share", "share at levels 1–2"), ("low_share_low", "Wilson interval, low"),
+    ("low_share_high", "Wilson interval, high"),
+    ("high_share", "share at levels 4–5"), ("high_share_low", "Wilson interval, low"),
+    ("high_share_high", "Wilson interval, high"),
+    ("mean", "mean level"), ("mean_low", "bootstrap interval of the mean, low"),
+    ("mean_high", "bootstrap interval of the mean, high"),
+    ("score", "score 0–100 (see score_formula); for kind family/synthetic: the index"),
+    ("score_low", "bootstrap interval, low"), ("score_high", "bootstrap interval, high"),
+    ("n_eff", "effective sample size (weighted results only)"),
+    ("complete", "family/synthetic: 1 when every indicator entered the index"),
+]
+
+
+def results_table(c, rows: list[dict], indices: list[dict]) -> tuple[list[str], list[list]]:
+    """``c``: ``results.Computed``; ``rows``/``indices``: its formatted rows (for the
+    titles and family weights); figures are written unformatted."""
+    header = [key for key, _m in RESULT_COLUMNS]
+    ci = c.intervals
+    body = []
+    for j, row in enumerate(rows):
+        f = row["figures"]
+
+        def b(array, j=j):
+            if ci is None:
+                return None
+            value = array[j]
+            return None if np.ma.getmaskarray(value).all() else round(float(value), 6)
+
+        shares = list(f.shares) if f.shares else [None] * 5
+        body.append([
+            "indicator", row["code"], row["version"], row["family"], row["weight"], _cell(row["title"]),
+            int(f.suppressed), f.n, f.dont_know, f.not_applicable, f.missing,
+            *(_round(v) for v in shares), _round(f.median),
+            b(ci.median_low) if ci else None, b(ci.median_high) if ci else None,
+            _round(f.low_share), *(_round(v) for v in (f.low_interval or (None, None))),
+            _round(f.high_share), *(_round(v) for v in (f.high_interval or (None, None))),
+            _round(f.mean), b(ci.mean_low) if ci else None, b(ci.mean_high) if ci else None,
+            _round(f.score), b(ci.score_low) if ci else None, b(ci.score_high) if ci else None,
+            _round(f.n_eff) if c.scores.weighted else None, None,
+        ])
+    for r in indices:
+        empty = [None] * (len(header) - 10)
+        body.append([r["kind"], r["code"], None, r["code"] if r["kind"] == "family" else None,
+                     r["weight_value"], _cell(r["name"]), None, None, None, None] + empty)
+        body[-1][header.index("score")] = _round(r["value"])
+        body[-1][header.index("score_low")] = _round(r["low"])
+        body[-1][header.index("score_high")] = _round(r["high"])
+        body[-1][header.index("complete")] = int(r["complete"])
+    return header, body
+
+
+# --- breakdowns ---------------------------------------------------------------------------
+
+BREAKDOWN_COLUMNS = [
+    ("profile_question", "profile question of the breakdown"),
+    ("profile_code", "code of the answer (-1 not stated)"),
+    ("profile_label", "label of the answer"),
+    ("indicator", "indicator code"),
+    ("suppressed", "1 when the cell is hidden (fewer answers than the threshold here, or to protect such a cell): every figure empty"),
+    ("n", "valid answers (levels 1–5) of the cell"),
+    *((f"share_{level}", f"share at level {level}") for level in scoring.LEVELS),
+    ("low_share", "share at levels 1–2"), ("low_share_low", "Wilson interval, low"),
+    ("low_share_high", "Wilson interval, high"),
+    ("high_share", "share at levels 4–5"), ("high_share_low", "Wilson interval, low"),
+    ("high_share_high", "Wilson interval, high"),
+    ("median", "median level"), ("mean", "mean level"), ("score", "score 0–100"),
+]
+
+
+def breakdown_table(parts) -> tuple[list[str], list[list]]:
+    """``parts``: one ``results.Computed`` per profile question (with its breakdown)."""
+    header = [key for key, _m in BREAKDOWN_COLUMNS]
+    body = []
+    for c in parts:
+        b = c.scores.breakdown
+        if b is None:
+            continue
+        key = c.res.breakdown_key
+        n_choices = len(profiles.choices(c.wave, key))
+        for g, label in enumerate(b.groups):
+            code = g if g < n_choices else rules.NOT_STATED
+            for j, item in enumerate(c.res.items):
+                f = b.distribution.figures((g, j))
+                if f.empty:
+                    continue  # nobody of this group: no row
+                if f.suppressed:
+                    body.append([key, code, _cell(str(label)), item.indicator.code, 1]
+                                + [None] * (len(header) - 5))
+                    continue
+                shares = list(f.shares) if f.shares else [None] * 5
+                body.append([
+                    key, code, _cell(str(label)), item.indicator.code, 0, f.n,
+                    *(_round(v) for v in shares),
+                    _round(f.low_share), *(_round(v) for v in (f.low_interval or (None, None))),
+                    _round(f.high_share), *(_round(v) for v in (f.high_interval or (None, None))),
+                    _round(f.median), _round(f.mean), _round(f.score),
+                ])
+    return header, body
+
+
+# --- raw responses ------------------------------------------------------------------------
+
+
+def raw_columns(wave, items) -> list[str]:
+    return [k for k in rules.PROFILE_KEYS if k in wave.profile_questions] + [
+        item.indicator.code for item in items]
+
+
+def raw_rows(wave, items) -> np.ndarray:
+    """The submitted questionnaires as an int matrix (profile codes of the questions
+    asked, then one level code per indicator), rows shuffled with the wave's seed."""
+    J = len(items)
+    matrix, prof, _ids = selectors.raw_matrix(wave, J)
+    asked = [rules.PROFILE_KEYS.index(k) for k in rules.PROFILE_KEYS if k in wave.profile_questions]
+    table = np.concatenate([prof[:, asked].astype(np.int16), matrix.astype(np.int16)], axis=1)
+    order = np.random.default_rng(int(wave.bootstrap_seed)).permutation(len(table))
+    return table[order]
+
+
+def raw_sheet(wave, items) -> Sheet:
+    return Sheet("responses", raw_columns(wave, items), raw_rows(wave, items))
+
+
+# --- codebook -----------------------------------------------------------------------------
+
+
+def codebook(wave, items) -> tuple[list[str], list[list]]:
+    """Every column of the exports, its meaning, its codes and their labels (en, fr)."""
+    rows: list[list] = []
+    for key in rules.PROFILE_KEYS:
+        if key not in wave.profile_questions:
+            continue
+        en, fr = _both(lambda key=key: profiles.QUESTION_LABELS[key])
+        rows.append([key, _("profile question (raw responses)") + f": {en} / {fr}", None, None, None])
+        if key in ("age_band", "gender"):
+            with translation.override("en"):
+                labels_en = profiles.choices(wave, key)
+            with translation.override("fr"):
+                labels_fr = profiles.choices(wave, key)
+        else:
+            labels_en = labels_fr = profiles.choices(wave, key)
+        for code, (le, lf) in enumerate(zip(labels_en, labels_fr, strict=True)):
+            rows.append([key, None, code, _cell(le), _cell(lf)])
+        ne, nf = _both(lambda: profiles.NOT_STATED_LABEL)
+        rows.append([key, None, rules.NOT_STATED, ne, nf])
+    dk = _both(lambda: _("don't know (never counted as a level)"))
+    na = _both(lambda: _("not applicable (never counted as a level)"))
+    missing = _both(lambda: _("no answer"))
+    for item in items:
+        ind = item.indicator
+        rows.append([ind.code, _("indicator (raw responses: level code; results: one row)")
+                     + f": {ind.title('en')} / {ind.title('fr')} (v{ind.version}, "
+                     + _("family") + f" {selectors.family_of(item)})", None, None, None])
+        for level in scoring.LEVELS:
+            rows.append([ind.code, None, level, _cell(ind.level_text(level, "en")),
+                         _cell(ind.level_text(level, "fr"))])
+        rows.append([ind.code, None, scoring.DONT_KNOW, *dk])
+        rows.append([ind.code, None, scoring.NOT_APPLICABLE, *na])
+        rows.append([ind.code, None, scoring.MISSING, *missing])
+    for key, meaning in RESULT_COLUMNS:
+        rows.append([f"results.{key}", meaning, None, None, None])
+    for key, meaning in BREAKDOWN_COLUMNS:
+        rows.append([f"breakdown.{key}", meaning, None, None, None])
+    rows.append(["score_formula", scoring.SCORE_FORMULA, None, None, None])
+    rows.append(["suppression_threshold", str(wave.threshold), None, None, None])
+    rows.append(["bootstrap_seed", str(wave.bootstrap_seed), None, None, None])
+    rows.append(["bootstrap_replicates", str(scoring.DEFAULT_REPLICATES), None, None, None])
+    rows.append(["raw_row_order", "random permutation seeded by bootstrap_seed (numpy default_rng)",
+                 None, None, None])
+    return CODEBOOK_HEADER, rows
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def _csv_chunks(sheet: Sheet) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(sheet.header)
+    if isinstance(sheet.rows, np.ndarray):
+        yield buffer.getvalue().encode("utf-8")
+        for start in range(0, len(sheet.rows), 50_000):
+            chunk = io.StringIO()
+            np.savetxt(chunk, sheet.rows[start:start + 50_000], fmt="%d", delimiter=",")
+            yield chunk.getvalue().encode("utf-8")
+        return
+    writer.writerows(sheet.rows)
+    yield buffer.getvalue().encode("utf-8")
+
+
+def response(name: str, sheets: list[Sheet], format: str) -> HttpResponse:
+    """The first sheet as CSV, or every sheet as one XLSX workbook."""
+    if format == "csv":
+        sheet = sheets[0]
+        if isinstance(sheet.rows, np.ndarray):
+            result = StreamingHttpResponse(_csv_chunks(sheet), content_type="text/csv; charset=utf-8")
+        else:
+            result = HttpResponse(b"".join(_csv_chunks(sheet)), content_type="text/csv; charset=utf-8")
+        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return result
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        ws = workbook.create_sheet(sheet.name[:31])
+        ws.append(sheet.header)
+        if isinstance(sheet.rows, np.ndarray):
+            for row in sheet.rows.tolist():
+                ws.append(row)
+        else:
+            for row in sheet.rows:
+                ws.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return result

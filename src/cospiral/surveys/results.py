@@ -1,0 +1,570 @@
+"""Results pages of a survey wave (METHOD.md §8): the results of a wave for everyone in
+the territory, the ex-post against ex-ante comparison, the exports, and the public
+results page of a published wave (no login; reached by the wave's public token).
+
+Thin: ``selectors.results`` reads the figures from the wave's exact tallies,
+``cospiral.domain.scoring`` computes them (and the seeded bootstrap of the indicators
+and of the indices, from the same replicates), ``results_charts`` draws, ``exports``
+writes files. Small cells are suppressed by the engine (threshold of the wave): a
+suppressed cell is shown as "fewer than N answers", never with its count."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cospiral.core.access import READ, can_manage, territory_view
+from cospiral.domain import scoring
+from cospiral.domain import survey as rules
+from cospiral.surveys import exports, profiles, results_charts, selectors
+from cospiral.surveys.models import Wave
+
+# --- formatting -------------------------------------------------------------------------
+
+
+def num(value, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return formats.number_format(round(float(value), decimals), decimals, use_l10n=True)
+
+
+def pct(value, decimals: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return _("%(value)s%%") % {"value": num(float(value) * 100, decimals)}
+
+
+def interval(low, high, formatter=num) -> str:
+    if low is None or high is None:
+        return ""
+    return f"{formatter(low)} – {formatter(high)}"
+
+
+def pct_interval(pair) -> str:
+    return interval(pair[0], pair[1], pct) if pair else ""
+
+
+def points(value) -> str:
+    """A difference of shares, in percentage points with its sign."""
+    if value is None:
+        return ""
+    text = num(float(value) * 100, 1)
+    return ("+" + text) if value > 0 else text
+
+
+def fewer_than(threshold: int) -> str:
+    return ngettext("fewer than %(n)s answer", "fewer than %(n)s answers", threshold) % {"n": threshold}
+
+
+def _scalar(array, index=()):
+    value = array[index]
+    return None if np.ma.getmaskarray(value).all() else float(value)
+
+
+def _language() -> str:
+    return (translation.get_language() or "fr")[:2]
+
+
+# --- the figures of a wave ----------------------------------------------------------------
+
+
+@dataclass
+class Computed:
+    """Every figure of a wave: ``selectors.Results`` and the bootstrap intervals of the
+    indicators (``intervals``) and of the indices (``index_intervals``), from one seeded
+    draw (the wave's ``bootstrap_seed``)."""
+
+    res: selectors.Results
+    intervals: scoring.BootstrapIntervals | None
+    index_intervals: scoring.IndexIntervals | None
+    titles: list[str] = field(default_factory=list)
+
+    @property
+    def scores(self) -> scoring.Scores:
+        return self.res.scores
+
+    @property
+    def wave(self) -> Wave:
+        return self.res.wave
+
+
+def compute(wave: Wave, *, breakdown: str | None = None, weighted: bool = False) -> Computed:
+    res = selectors.results(wave, breakdown=breakdown, weighted=weighted, with_intervals=False)
+    intervals = index_intervals = None
+    if res.items and res.scores.indices is not None:
+        intervals, index_intervals = scoring.bootstrap_with_indices(
+            res.scores.overall, res.scores.indices, seed=int(wave.bootstrap_seed))
+    language = _language()
+    titles = [item.indicator.title(language) for item in res.items]
+    return Computed(res, intervals, index_intervals, titles)
+
+
+def weighting_available(wave: Wave) -> bool:
+    return any(k in wave.profile_questions for k in (wave.population_margins or {}))
+
+
+def breakdown_choices(wave: Wave) -> list[tuple[str, str]]:
+    return [(key, str(profiles.QUESTION_LABELS[key])) for key in rules.PROFILE_KEYS
+            if key in wave.profile_questions]
+
+
+def score_rule() -> str:
+    return _("Score of an indicator = (mean level − 1) ÷ 4 × 100, from 0 (everyone at level 1) "
+             "to 100 (everyone at level 5). The mean is over the valid answers (levels 1 to 5).")
+
+
+def rules_text(threshold: int) -> list[str]:
+    return [
+        _("“Don't know” and “not applicable” are never counted as a level: they are listed "
+          "apart, and shares, medians, means and scores are of the valid answers (levels 1 to 5) only."),
+        _("Shares at levels 1–2 and at 4–5 come with a Wilson interval; the median, the mean and "
+          "the score with a percentile bootstrap interval (2,000 replicates, seeded: the seed is "
+          "stored with the wave so every figure can be reproduced)."),
+        _("A family index is the weighted mean of the scores of its indicators; the synthetic "
+          "index is the weighted mean of the family indices. Their intervals come from the same "
+          "bootstrap replicates, with the same weights."),
+        ngettext(
+            "Small-cell suppression: a figure based on fewer than %(n)s answer is not shown, "
+            "and a few more cells of a breakdown are hidden so that no small count can be "
+            "worked out from the totals.",
+            "Small-cell suppression: a figure based on fewer than %(n)s answers is not shown, "
+            "and a few more cells of a breakdown are hidden so that no small count can be "
+            "worked out from the totals.", threshold) % {"n": threshold},
+    ]
+
+
+def indicator_rows(c: Computed, *, public: bool = False) -> list[dict]:
+    """One row per indicator, every figure formatted (blank when undefined)."""
+    s = c.scores
+    threshold = s.threshold
+    ci = c.intervals
+    rows = []
+    for j, item in enumerate(c.res.items):
+        f = s.figures(j)
+
+        def small(count):
+            # The public page never shows a count under the threshold, even of
+            # "don't know" answers of the whole wave.
+            if count is None:
+                return fewer_than(threshold)
+            if public and 0 < count < threshold:
+                return fewer_than(threshold)
+            return formats.number_format(count, use_l10n=True, force_grouping=True)
+
+        def boot(low, high, formatter=num, j=j):
+            if ci is None:
+                return ""
+            return interval(_scalar(low, j), _scalar(high, j), formatter)
+
+        rows.append({
+            "code": item.indicator.code,
+            "version": item.indicator.version,
+            "title": c.titles[j],
+            "family": c.res.families[j],
+            "weight": item.weight,
+            "name": f"{item.indicator.code} · {c.titles[j]}",
+            "suppressed": f.suppressed,
+            "defined": f.mean is not None,
+            "n": small(f.n) if not f.suppressed else fewer_than(threshold),
+            "n_value": f.n,
+            "dont_know": small(f.dont_know) if not f.suppressed else "",
+            "not_applicable": small(f.not_applicable) if not f.suppressed else "",
+            "shares": [pct(v) for v in f.shares] if f.shares else ["" for _i in range(5)],
+            "share_values": f.shares,
+            "median": num(f.median),
+            "median_ci": boot(ci.median_low, ci.median_high) if ci else "",
+            "low": pct(f.low_share),
+            "low_ci": pct_interval(f.low_interval),
+            "high": pct(f.high_share),
+            "high_ci": pct_interval(f.high_interval),
+            "mean": num(f.mean, 2),
+            "mean_ci": interval(_scalar(ci.mean_low, j), _scalar(ci.mean_high, j),
+                                lambda v: num(v, 2)) if ci else "",
+            "score": num(f.score),
+            "score_ci": boot(ci.score_low, ci.score_high) if ci else "",
+            "n_eff": num(f.n_eff, 0) if s.weighted and f.n_eff is not None else "",
+            "figures": f,
+        })
+    return rows
+
+
+def index_rows(c: Computed) -> list[dict]:
+    """The family indices, then the synthetic index, with intervals and weights."""
+    idx = c.scores.indices
+    if idx is None:
+        return []
+    ii = c.index_intervals
+    language = _language()
+    labels = _family_labels(c.wave, language)
+    rows = []
+    for k, family in enumerate(idx.families):
+        members = [c.res.items[j].indicator.code for j, f in enumerate(idx.family_of) if f == k]
+        value = _scalar(idx.family, k)
+        rows.append({
+            "kind": "family", "kind_label": _("family"), "code": family,
+            "name": f"{family} · {labels.get(family, '')}".rstrip(" ·"),
+            "value": value, "text": num(value),
+            "low": _scalar(ii.family_low, k) if ii else None,
+            "high": _scalar(ii.family_high, k) if ii else None,
+            "weight": num(float(idx.family_weights[k]), 2),
+            "weight_value": float(idx.family_weights[k]),
+            "complete": bool(idx.family_complete[k]),
+            "members": ", ".join(members),
+        })
+    value = _scalar(idx.synthetic)
+    rows.append({
+        "kind": "synthetic", "kind_label": _("synthetic"), "code": "synthetic",
+        "name": _("Synthetic index"), "value": value, "text": num(value),
+        "low": _scalar(ii.synthetic_low) if ii else None,
+        "high": _scalar(ii.synthetic_high) if ii else None,
+        "weight": "", "weight_value": None, "complete": bool(np.all(idx.synthetic_complete)),
+        "members": ", ".join(str(f) for f in idx.families),
+    })
+    for row in rows:
+        row["interval"] = interval(row["low"], row["high"])
+    return rows
+
+
+def _family_labels(wave: Wave, language: str) -> dict[str, str]:
+    from cospiral.grid.models import GridEntry
+
+    entries = GridEntry.objects.of(wave.territory).filter(kind="family").only("code", "labels")
+    result = {}
+    for e in entries:
+        labels = e.labels if isinstance(e.labels, dict) else {}
+        result[e.code] = labels.get(language) or labels.get("fr") or labels.get("en") or ""
+    return result
+
+
+def levels_summary(rows: list[dict], respondents: int) -> str:
+    defined = [r for r in rows if r["figures"].low_share is not None]
+    if not defined:
+        return _("No indicator has enough valid answers to be shown.")
+    worst = max(defined, key=lambda r: r["figures"].low_share)
+    best = max(defined, key=lambda r: r["figures"].high_share)
+    return _("Of %(n)s indicators answered by %(respondents)s respondents, %(worst)s has the "
+             "largest share at levels 1–2 (%(low)s) and %(best)s the largest share at levels "
+             "4–5 (%(high)s).") % {
+        "n": len(defined), "respondents": formats.number_format(respondents, force_grouping=True),
+        "worst": worst["code"], "low": worst["low"], "best": best["code"], "high": best["high"]}
+
+
+def indices_summary(rows: list[dict]) -> str:
+    synthetic = next((r for r in rows if r["kind"] == "synthetic"), None)
+    families = [r for r in rows if r["kind"] == "family" and r["value"] is not None]
+    if synthetic is None or synthetic["value"] is None:
+        return _("The indices cannot be computed: no indicator has enough valid answers.")
+    text = _("The synthetic index is %(value)s out of 100 (interval %(interval)s).") % {
+        "value": synthetic["text"], "interval": synthetic["interval"]}
+    if len(families) > 1:
+        low = min(families, key=lambda r: r["value"])
+        high = max(families, key=lambda r: r["value"])
+        text += " " + _("The lowest family index is %(low)s (%(low_value)s), the highest %(high)s "
+                        "(%(high_value)s).") % {"low": low["code"], "low_value": low["text"],
+                                                 "high": high["code"], "high_value": high["text"]}
+    return text
+
+
+def breakdown_table(c: Computed, rows: list[dict]) -> dict | None:
+    """Indicators × profile groups: share at levels 1–2 and score, suppressed cells as
+    "fewer than N answers" (never the count); then the indices of each group."""
+    b = c.scores.breakdown
+    if b is None:
+        return None
+    d = b.distribution
+    threshold = b.threshold
+    low = np.ma.filled(d.low_share, np.nan)
+    score = np.ma.filled(d.score, np.nan)
+    n = np.ma.filled(d.n, 0)
+    hidden = fewer_than(threshold)
+    nobody = _("nobody")
+    body = []
+    for j, row in enumerate(rows):
+        cells = []
+        for g in range(len(b.groups)):
+            if d.empty[g, j]:
+                cells.append({"text": nobody, "muted": True})
+            elif d.suppressed[g, j]:
+                cells.append({"text": hidden, "muted": True})
+            elif math.isnan(low[g, j]):
+                cells.append({"text": _("no valid answer"), "muted": True})
+            else:
+                cells.append({"text": _("%(low)s at 1–2 · score %(score)s") % {
+                    "low": pct(low[g, j]), "score": num(score[g, j])}, "muted": False,
+                    "n": int(n[g, j])})
+        body.append({"code": row["code"], "title": row["title"], "cells": cells})
+    indices = []
+    if b.indices is not None:
+        fam = np.ma.filled(b.indices.family, np.nan)
+        for k, family in enumerate(b.indices.families):
+            indices.append({"code": family, "cells": [num(v) if not math.isnan(v) else "—" for v in fam[:, k]]})
+        syn = np.ma.filled(b.indices.synthetic, np.nan)
+        indices.append({"code": _("Synthetic index"),
+                        "cells": [num(v) if not math.isnan(v) else "—" for v in np.atleast_1d(syn)]})
+    return {"key": c.res.breakdown_key, "label": str(profiles.QUESTION_LABELS[c.res.breakdown_key]),
+            "groups": [str(g) for g in b.groups], "rows": body, "indices": indices,
+            "all_suppressed": b.all_suppressed, "threshold": threshold}
+
+
+def extreme_rows(c: Computed) -> list[dict]:
+    codes = {item.indicator.code: c.titles[j] for j, item in enumerate(c.res.items)}
+    return [{"code": e.indicator, "title": codes.get(e.indicator, ""),
+             "group": str(e.group) if e.group is not None else "",
+             "low": pct(e.low_share), "interval": pct_interval(e.low_interval),
+             "n": formats.number_format(e.n, force_grouping=True)} for e in c.scores.extremes]
+
+
+def weighting_info(c: Computed) -> dict | None:
+    w = c.res.weighting
+    if not w.variables and w.method == "none":
+        return None
+    methods = {"post-stratification": _("post-stratification"), "raking": _("raking"),
+               "none": _("none")}
+    return {
+        "method": methods.get(w.method, w.method),
+        "variables": ", ".join(str(profiles.QUESTION_LABELS.get(v, v)) for v in w.variables),
+        "n_eff": num(w.n_eff, 0) if w.n_eff is not None else "",
+        "min_weight": num(w.min_weight, 3) if w.min_weight is not None else "",
+        "max_weight": num(w.max_weight, 3) if w.max_weight is not None else "",
+        "converged": w.converged, "iterations": w.iterations,
+        "error": _("The weights could not be made, so the figures are not weighted: %(error)s")
+        % {"error": w.error} if w.error else "",
+    }
+
+
+def page_context(wave: Wave, *, breakdown: str | None, weighted: bool, public: bool) -> dict:
+    """Everything the results page shows (the private and the public page alike)."""
+    c = compute(wave, breakdown=breakdown, weighted=weighted)
+    s = c.scores
+    context = {
+        "wave": wave, "computed": c, "threshold": s.threshold, "seed": wave.bootstrap_seed,
+        "replicates": c.intervals.replicates if c.intervals else scoring.DEFAULT_REPLICATES,
+        "confidence": pct(s.confidence), "respondents": s.respondents,
+        "respondents_text": (fewer_than(s.threshold) if public and 0 < s.respondents < s.threshold
+                             else formats.number_format(s.respondents, force_grouping=True)),
+        "score_formula": scoring.SCORE_FORMULA, "score_rule": score_rule(),
+        "rules": rules_text(s.threshold), "level_names": results_charts.level_names(),
+        "no_indicators": not c.res.items, "no_answers": s.respondents == 0,
+        "weighted": s.weighted, "n_eff": num(s.n_eff, 0) if s.weighted else "",
+        "weighting": weighting_info(c) if weighted else None,
+        "can_weight": weighting_available(wave),
+        "breakdown_choices": breakdown_choices(wave), "breakdown_key": breakdown or "",
+        "public": public,
+    }
+    if not c.res.items or s.respondents == 0:
+        return context
+    rows = indicator_rows(c, public=public)
+    summary = levels_summary(rows, s.respondents)
+    indices = index_rows(c)
+    index_summary = indices_summary(indices)
+    context.update({
+        "rows": rows, "levels_summary": summary,
+        "levels_chart": results_charts.render(
+            results_charts.levels_spec([{"name": r["name"], "shares": r["share_values"]} for r in rows]),
+            summary),
+        "indices": indices, "indices_summary": index_summary,
+        "indices_chart": results_charts.render(
+            results_charts.indices_spec([{"name": r["name"], "kind": r["kind_label"],
+                                          "value": r["value"], "low": r["low"], "high": r["high"]}
+                                         for r in indices]), index_summary),
+        "extremes": extreme_rows(c),
+        "breakdown": breakdown_table(c, rows),
+    })
+    return context
+
+
+def _options(request, wave: Wave):
+    """The breakdown and weighting chosen in the query (``None`` error when valid)."""
+    breakdown = request.GET.get("breakdown") or None
+    weighted = request.GET.get("weighted") in ("1", "on", "true")
+    error = ""
+    if breakdown is not None and breakdown not in wave.profile_questions:
+        error = _("“%(key)s” is not a profile question of this wave: choose one from the list.") % {
+            "key": breakdown}
+        breakdown = None
+    if weighted and not weighting_available(wave):
+        error = _("This wave has no population figures to weight to.")
+        weighted = False
+    return breakdown, weighted, error
+
+
+def _wave(request, pk) -> Wave:
+    try:
+        return selectors.wave(request.territory, pk)
+    except Wave.DoesNotExist:
+        raise Http404("No such survey wave.") from None
+
+
+def _maybe_url(name: str, **kwargs) -> str:
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return ""
+
+
+# --- views ------------------------------------------------------------------------------
+
+
+@territory_view(READ)
+def wave_results(request, pk: int):
+    wave = _wave(request, pk)
+    breakdown, weighted, error = _options(request, wave)
+    context = page_context(wave, breakdown=breakdown, weighted=weighted, public=False)
+    context.update({
+        "territory": request.territory, "can_manage": can_manage(request), "option_error": error,
+        "query": request.GET.urlencode(),
+        "public_url": _maybe_url("survey_public:results", public_token=wave.public_token)
+        if wave.published_at else "",
+        "has_comparison": wave.baseline_id is not None,
+    })
+    return render(request, "surveys/results_wave.html", context, status=400 if error else 200)
+
+
+@territory_view(READ)
+def comparison(request, pk: int):
+    wave = _wave(request, pk)
+    context = {"territory": request.territory, "wave": wave, "can_manage": can_manage(request)}
+    context.update(comparison_context(wave))
+    return render(request, "surveys/results_comparison.html", context)
+
+
+def reading(p_value, superiority, confidence: float) -> str:
+    if superiority is None:
+        return _("not enough answers to compare")
+    if p_value is None:
+        if superiority >= 1:
+            return _("every answer after is at a higher level than every answer before")
+        if superiority <= 0:
+            return _("every answer after is at a lower level than every answer before")
+        return _("the test cannot be computed: the levels do not vary within the waves")
+    if p_value < 1 - confidence:
+        if superiority > 0.5:
+            return _("situations tend to be better after (levels higher)")
+        return _("situations tend to be worse after (levels lower)")
+    return _("no clear change: the difference may be chance")
+
+
+def comparison_context(wave: Wave) -> dict:
+    result = selectors.comparison(wave)
+    if result is None:
+        return {"comparison": None,
+                "reason": _("This wave has no ex-ante wave to compare with.") if wave.baseline_id is None
+                else _("The two waves have no indicator code in common.")}
+    cmp = result.comparison
+    b, a = result.before_scores, result.after_scores
+    language = _language()
+    changed = set(result.changed_versions)
+    rows = []
+    for j, item in enumerate(result.items):
+        fb, fa = b.figures(j), a.figures(j)
+
+        def val(array, j=j):
+            return _scalar(array, j)
+
+        p_value, superiority = val(cmp.p_value), val(cmp.superiority)
+        rows.append({
+            "code": item.indicator.code, "title": item.indicator.title(language),
+            "changed_version": item.indicator.code in changed,
+            "n_before": fb.n, "n_after": fa.n,
+            "n_before_text": fewer_than(b.threshold) if fb.suppressed else formats.number_format(fb.n or 0, force_grouping=True),
+            "n_after_text": fewer_than(a.threshold) if fa.suppressed else formats.number_format(fa.n or 0, force_grouping=True),
+            "low_before": pct(fb.low_share), "low_after": pct(fa.low_share),
+            "low_diff_value": val(cmp.low_difference),
+            "low_diff": points(val(cmp.low_difference)),
+            "low_diff_ci": interval(val(cmp.low_diff_low), val(cmp.low_diff_high), points),
+            "high_before": pct(fb.high_share), "high_after": pct(fa.high_share),
+            "high_before_value": fb.high_share, "high_after_value": fa.high_share,
+            "high_diff_value": val(cmp.high_difference),
+            "high_diff": points(val(cmp.high_difference)),
+            "high_diff_ci": interval(val(cmp.high_diff_low), val(cmp.high_diff_high), points),
+            "p_value_value": p_value, "superiority_value": superiority,
+            "p_value": num(p_value, 3) if p_value is not None else "",
+            "superiority": num(superiority, 2) if superiority is not None else "",
+            "reading": reading(p_value, superiority, cmp.confidence),
+        })
+    summary = comparison_summary(rows, result.before.title, result.after.title)
+    names = {"before": result.before.title, "after": result.after.title}
+    spec = results_charts.comparison_spec(
+        [{"name": f"{r['code']} · {r['title']}", "before": r["high_before_value"],
+          "after": r["high_after_value"]} for r in rows],
+        _("Ex-ante: %(title)s") % {"title": names["before"]},
+        _("Ex-post: %(title)s") % {"title": names["after"]})
+    return {"comparison": result, "rows": rows, "summary": summary,
+            "chart": results_charts.render(spec, summary), "confidence": pct(cmp.confidence),
+            "interval_method": cmp.interval_method, "test_method": cmp.test_method,
+            "changed_versions": sorted(changed), "threshold": max(a.threshold, b.threshold)}
+
+
+def comparison_summary(rows: list[dict], before: str, after: str) -> str:
+    defined = [r for r in rows if r["high_diff_value"] is not None]
+    if not defined:
+        return _("No indicator has enough answers in both waves to be compared.")
+    up = sum(1 for r in defined if r["high_diff_value"] > 0)
+    down = sum(1 for r in defined if r["high_diff_value"] < 0)
+    largest = max(defined, key=lambda r: abs(r["high_diff_value"]))
+    return _("From “%(before)s” to “%(after)s”, the share at levels 4–5 rose for %(up)s of "
+             "%(n)s indicators and fell for %(down)s; the largest change is on %(code)s "
+             "(%(diff)s points).") % {"before": before, "after": after, "up": up, "down": down,
+                                      "n": len(defined), "code": largest["code"],
+                                      "diff": largest["high_diff"]}
+
+
+EXPORTS = ("results", "breakdown", "raw", "codebook")
+
+
+@territory_view(READ)
+def export(request, pk: int, what: str, format: str):
+    if what not in EXPORTS or format not in ("csv", "xlsx"):
+        raise Http404
+    wave = _wave(request, pk)
+    if what == "raw" and not can_manage(request):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied
+    weighted = request.GET.get("weighted") in ("1", "on", "true") and weighting_available(wave)
+    items = selectors.instrument(wave)
+    if not items:
+        return HttpResponse(_("This wave has no indicators yet: there is nothing to export."),
+                            status=400, content_type="text/plain; charset=utf-8")
+    codebook = exports.codebook(wave, items)
+    name = f"cospiral-survey-{request.territory.slug}-{wave.pk}-{what}"
+    if what == "codebook":
+        return exports.response(name, [exports.Sheet("codebook", *codebook)], format)
+    if what == "results":
+        c = compute(wave, weighted=weighted)
+        sheet = exports.Sheet("results", *exports.results_table(c, indicator_rows(c), index_rows(c)))
+    elif what == "breakdown":
+        parts = [compute(wave, breakdown=key, weighted=weighted) for key in wave.profile_questions
+                 if key in rules.PROFILE_KEYS]
+        sheet = exports.Sheet("breakdown", *exports.breakdown_table(parts))
+    else:
+        if format == "xlsx" and selectors.progress(wave)["sent"] > exports.XLSX_MAX_ROWS:
+            return HttpResponse(_("Too many questionnaires for one XLSX sheet: download the CSV."),
+                                status=400, content_type="text/plain; charset=utf-8")
+        sheet = exports.raw_sheet(wave, items)
+    return exports.response(name, [sheet, exports.Sheet("codebook", *codebook)], format)
+
+
+# --- the public page ----------------------------------------------------------------------
+
+
+def public_results(request, public_token: str):
+    """Results of a published wave, without login: the same figures, small cells
+    suppressed, never a raw response. 404 while the results are not published."""
+    wave = get_object_or_404(Wave.objects.select_related("territory", "baseline"),
+                             public_token=public_token, published_at__isnull=False)
+    breakdown, weighted, error = _options(request, wave)
+    context = page_context(wave, breakdown=breakdown, weighted=weighted, public=True)
+    context.update({"option_error": error, "territory_name": wave.territory.name})
+    return render(request, "surveys/public_results.html", context, status=400 if error else 200)
+
+
+__all__ = ["comparison", "export", "public_results", "wave_results"]
