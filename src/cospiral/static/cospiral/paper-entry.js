@@ -1,7 +1,8 @@
 /* Typed-in paper questionnaires: a live echo of the answers string (indicator code →
    level text, one table row per character, wrong characters marked), a short status
    line for screen readers, the number field selected on load so the next number can be
-   accepted or typed over, and Enter in a select saves like in a text field. Without
+   accepted or typed over, and Enter in a select or on a checkbox saves like in a text
+   field. Without
    this script the same form posts normally and the server reads the string. */
 (function () {
   "use strict";
@@ -55,7 +56,8 @@
 
   box.addEventListener("input", echo);
   form.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && event.target.tagName === "SELECT") {
+    var target = event.target;
+    if (event.key === "Enter" && (target.tagName === "SELECT" || target.type === "checkbox")) {
       event.preventDefault();
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
