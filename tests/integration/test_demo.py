@@ -247,7 +247,8 @@ def test_demo_indicators_start_from_the_library_with_sorted_coded_cards():
     assert set(indicators) == {"A03-1", "A01-1", "D00-1"}
     assert {i.library_key for i in indicators.values()} == {"housing", "food", "social-relations"}
     for indicator in indicators.values():
-        assert indicator.status == "draft" and indicator.version == 1
+        # Version 1, frozen by the demo's survey waves, which use it.
+        assert indicator.status == "frozen" and indicator.version == 1
         assert indicator_selectors.ready(indicator), indicator.code
         assert indicator.created_by.username == "animation"
         cards = [c for c in indicator.criteria.select_related("card__component") if c.card_id]
@@ -258,3 +259,28 @@ def test_demo_indicators_start_from_the_library_with_sorted_coded_cards():
     housing = indicators["A03-1"]
     assert housing.title("fr") == "Avoir un logement digne et stable"
     assert housing.criteria.filter(card__text="Vivre à 6 dans un F3", category="obtaining").exists()
+
+
+def test_demo_surveys_before_and_after_with_exact_tallies():
+    from cospiral.surveys import selectors as survey_selectors
+    from cospiral.surveys import services as survey_services
+    from cospiral.surveys.models import Questionnaire, Wave
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    waves = {w.kind: w for w in Wave.objects.of(tilleuls)}
+    before, after = waves["ex_ante"], waves["ex_post"]
+    # The seed's 150 inhabitants, typed in from paper or answered on the web.
+    assert Questionnaire.objects.filter(wave=before, submitted_at__isnull=False).count() == 150
+    assert survey_services.wave_status(before) == "closed" and before.published_at is not None
+    assert survey_services.wave_status(after) == "open" and after.published_at is None
+    assert after.baseline_id == before.pk
+    for wave in (before, after):
+        recount = survey_services.recount(wave)
+        assert survey_selectors.cells(wave).respondents == sum(n for _c, n in recount.values())
+        assert [i.indicator.code for i in survey_selectors.instrument(wave)] == ["A03-1", "A01-1", "D00-1"]
+    results = survey_selectors.results(before, breakdown="age_band", weighted=True)
+    assert results.respondents == 150 and results.weighting.method == "post-stratification"
+    assert all(results.scores.figures(j).n >= 100 for j in range(3))
+    comparison = survey_selectors.comparison(after)
+    assert comparison.codes == ["A03-1", "A01-1", "D00-1"]

@@ -174,6 +174,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     _load_coding(territory, data, groups, users, coordinator)
     _load_existing_actions(territory, data, users, organisations, cycle)
     _load_indicators(territory, data, users)
+    _load_surveys(territory, data, users)
 
 
 def _typist(spec: dict, users: dict, coordinator):
@@ -256,3 +257,66 @@ def _load_indicators(territory: Territory, data: dict, users: dict) -> None:
         indicator_services.sort_criteria(
             indicator, {criterion.pk: categories[criterion.text] for criterion in added},
             user=author)
+
+
+def _load_surveys(territory: Territory, data: dict, users: dict) -> None:
+    """Survey waves (``surveys``) on the demo indicators, with answers drawn at random
+    (fixed seed) from the data file's distributions, stored through the survey services
+    as typed-in paper questionnaires and web answers; then the dates and publication."""
+    import numpy as np
+
+    from cospiral.domain import survey as rules
+    from cospiral.indicators.models import Indicator
+    from cospiral.surveys import services as survey_services
+
+    section = data.get("surveys") or {}
+    if not section:
+        return
+    author = users[section["author"]]
+    rng = np.random.default_rng(section["seed"])
+    waves = {}
+    for spec in section["waves"]:
+        indicators = [Indicator.objects.of(territory).get(code=code, version=1)
+                      for code in spec["indicators"]]
+        wave = survey_services.create_wave(
+            territory, user=author, title=spec["title"], kind=spec["kind"],
+            description=spec.get("description", ""),
+            baseline=waves.get(spec.get("baseline")),
+            profile_questions=spec["profile_questions"], neighbourhoods=spec.get("neighbourhoods", []),
+            consent_text=spec.get("consent_text", ""),
+            population_margins=spec.get("population_margins", {}),
+        )
+        survey_services.set_indicators(wave, indicators, user=author)
+        survey_services.open_wave(wave, user=author)
+        items = survey_services.positions(wave)
+        sheets, number = [], 0
+        for channel, count in spec["respondents"].items():
+            for i in range(count):
+                answers = {}
+                for position, indicator in enumerate(indicators):
+                    draw = rng.random()
+                    if draw < spec["missing"]:
+                        continue
+                    if draw < spec["missing"] + spec["dont_know"]:
+                        answers[position] = rules.DONT_KNOW
+                    elif draw < spec["missing"] + spec["dont_know"] + spec["not_applicable"]:
+                        answers[position] = rules.NOT_APPLICABLE
+                    else:
+                        answers[position] = int(rng.choice(5, p=spec["levels"][indicator.code])) + 1
+                consent = bool(rng.random() < spec["consent"])
+                profile = {key: int(rng.choice(len(spec[key]), p=spec[key]))
+                           for key in ("age_band", "neighbourhood") if key in spec}
+                sheet = survey_services.sheet_for(wave, items, answers, profile, consent)
+                if channel == "paper":
+                    number += 1
+                    sheets.append((f"p:{number}", "paper", sheet, number))
+                else:
+                    sheets.append((f"w:demo-{spec['key']}-{i + 1}", "web", sheet, None))
+        survey_services.submit_many(wave, sheets, user=author)
+        opens = dt.datetime.fromisoformat(spec["opens_on"] + "T09:00:00+01:00")
+        closes = (dt.datetime.fromisoformat(spec["closes_on"] + "T20:00:00+01:00")
+                  if spec.get("closes_on") else None)
+        survey_services.update_wave(wave, user=author, opens_at=opens, closes_at=closes)
+        if spec.get("published"):
+            survey_services.publish_results(wave, user=author)
+        waves[spec["key"]] = wave
