@@ -128,12 +128,16 @@ class WaveForm(forms.Form):
         self.margin_names = []
         for key in rules.PROFILE_KEYS:
             name = f"margin_{key}"
+            help_text = _("Optional, for weighting: the number of inhabitants for each choice, "
+                          "one number per line in the order of the choices.")
+            if key in ("age_band", "gender"):
+                help_text = gettext("Optional, for weighting: the number of inhabitants for each "
+                                    "choice, one number per line in this order: %(choices)s.") % {
+                    "choices": ", ".join(profiles.choices(None, key))}
             self.fields[name] = forms.CharField(
                 label=gettext("Population by %(question)s") % {
                     "question": str(profiles.QUESTION_LABELS[key]).lower()},
-                required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                help_text=_("Optional, for weighting: the number of inhabitants for each choice, "
-                            "one number per line in the order of the choices."))
+                required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=help_text)
             self.margin_names.append((key, name))
         if wave is not None and wave.is_frozen:
             for name in ("profile_questions", "neighbourhoods", "group_profiles"):

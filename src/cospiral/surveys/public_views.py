@@ -209,7 +209,7 @@ def _base_context(request, access: Access, state: _State, **context):
 
 def _intro_context(wave: Wave) -> dict:
     return {
-        "wave": wave, "total": services.positions(wave).__len__(),
+        "wave": wave, "total": len(services.positions(wave)),
         "profile_labels": [profiles.QUESTION_LABELS[k] for k in wave.profile_questions],
     }
 
@@ -469,6 +469,7 @@ def review(request, access: Access, state: _State):
                    previous_url=previous)
 
 
+@require_http_methods(["GET"])
 def thanks(request, **kwargs):
     """After sending: thanks, and the published results if there are any."""
     access, refused = _access(request, kwargs)
