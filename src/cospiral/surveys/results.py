@@ -33,7 +33,8 @@ from cospiral.surveys.models import Wave
 def num(value, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    return formats.number_format(round(float(value), decimals), decimals, use_l10n=True)
+    return formats.number_format(round(float(value), decimals), decimals, use_l10n=True,
+                                 force_grouping=True)
 
 
 def pct(value, decimals: int = 0) -> str:
@@ -305,9 +306,10 @@ def breakdown_table(c: Computed, rows: list[dict]) -> dict | None:
     if b.indices is not None:
         fam = np.ma.filled(b.indices.family, np.nan)
         for k, family in enumerate(b.indices.families):
-            indices.append({"code": family, "cells": [num(v) if not math.isnan(v) else "—" for v in fam[:, k]]})
+            indices.append({"label": _("Family index %(code)s") % {"code": family},
+                            "cells": [num(v) if not math.isnan(v) else "—" for v in fam[:, k]]})
         syn = np.ma.filled(b.indices.synthetic, np.nan)
-        indices.append({"code": _("Synthetic index"),
+        indices.append({"label": _("Synthetic index"),
                         "cells": [num(v) if not math.isnan(v) else "—" for v in np.atleast_1d(syn)]})
     return {"key": c.res.breakdown_key, "label": str(profiles.QUESTION_LABELS[c.res.breakdown_key]),
             "groups": [str(g) for g in b.groups], "rows": body, "indices": indices,
