@@ -215,3 +215,20 @@ def test_entry_refused_before_opening(world, make_wave, login):
     assert response.status_code == 400
     assert "not open yet" in response.content.decode()
     assert not Questionnaire.objects.exists()
+
+
+def test_three_hundred_numbered_copies_repeat_one_layout(world, make_wave, login):
+    from pypdf import PdfReader
+
+    made = make_wave(world.alpha, indicators=20)
+    client = login(world.alpha.users["coordinator"])
+    pdf_url = url("paper_pdf", world.alpha, made.wave)
+    blank = PdfReader(io.BytesIO(client.get(pdf_url + "?language=fr").content))
+    response = client.get(pdf_url + "?language=fr&copies=300&first=1")
+    assert response.status_code == 200
+    numbered = PdfReader(io.BytesIO(response.content))
+    per_copy = len(blank.pages)
+    assert len(numbered.pages) == 300 * per_copy
+    for copy in (0, 149, 299):
+        for page in numbered.pages[copy * per_copy:(copy + 1) * per_copy]:
+            assert "".join(page.extract_text().split()).endswith(str(copy + 1).zfill(4))

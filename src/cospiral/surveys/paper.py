@@ -24,6 +24,7 @@ from cospiral.core.tabular import TableRejected
 from cospiral.domain import survey as rules
 from cospiral.indicators.selectors import level_name
 from cospiral.surveys import imports, paper_selectors, profiles, services
+from cospiral.surveys import paper_pdf as pdf_render
 from cospiral.surveys.models import Questionnaire, Wave
 from cospiral.surveys.paper_forms import EntryForm, ImportForm, PrintForm
 
@@ -89,8 +90,6 @@ def _digits(number: int | None, boxes: int) -> list[str]:
 
 @territory_view(ENTER_CARDS)
 def paper_pdf(request, pk):
-    from weasyprint import HTML
-
     wave = _wave(request, pk)
     form = PrintForm(request.GET or None)
     items = services.positions(wave)
@@ -117,10 +116,11 @@ def paper_pdf(request, pk):
         html = render_to_string("surveys/paper_questionnaire.html", {
             "territory": request.territory, "wave": wave, "indicators": indicators,
             "questions": questions, "language": language,
-            "copies": [{"number": n, "digits": _digits(n, boxes)} for n in numbers],
+            "copies": [{"number": None, "digits": _digits(None, boxes)}],
             "boxes": range(boxes), "printed": timezone.localdate(),
         })
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Laid out once; numbered copies get their digits stamped into the boxes.
+    pdf = pdf_render.render(html, request.build_absolute_uri("/"), numbers if copies else None, boxes)
     response = HttpResponse(pdf, content_type="application/pdf")
     suffix = f"-{numbers[0]}-{numbers[-1]}" if copies else "-blank"
     response["Content-Disposition"] = (
