@@ -29,3 +29,8 @@ urlpatterns = [
 from cospiral.surveys.public_results_urls import urlpatterns as results_urlpatterns  # noqa: E402
 
 urlpatterns = results_urlpatterns + urlpatterns
+
+# The public results page of a published wave (surveys/results.py): s/results/<public token>/.
+from cospiral.surveys.public_results_urls import urlpatterns as results_urlpatterns  # noqa: E402
+
+urlpatterns += results_urlpatterns
