@@ -183,6 +183,10 @@ def test_import_page_shows_every_error_and_stores_nothing(world, make_wave, logi
 
 def test_import_access(world, make_wave, login):
     made = make_wave(world.alpha, indicators=2, profile_questions=())
+    page = login(world.alpha.users["coordinator"]).get(url("import", world.alpha, made.wave))
+    assert page.status_code == 200
+    for indicator in made.indicators:
+        assert f"<code>{indicator.code}</code>" in page.content.decode()
     for role in ("facilitator", "partner", "observer"):
         client = login(world.alpha.users[role])
         assert client.get(url("import", world.alpha, made.wave)).status_code == 403
