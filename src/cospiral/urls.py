@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("grid/", include("cospiral.grid.urls")),
     path("p/", include("cospiral.criteria.public_urls")),
+    path("s/", include("cospiral.surveys.public_urls")),
     path("territories/", include("cospiral.territories.site_urls")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
@@ -24,5 +25,6 @@ urlpatterns = [
     path("t/<slug:territory>/syntheses/", include("cospiral.syntheses.urls")),
     path("t/<slug:territory>/indicators/", include("cospiral.indicators.urls")),
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
+    path("t/<slug:territory>/surveys/", include("cospiral.surveys.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
 ]
