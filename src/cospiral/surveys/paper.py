@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -37,14 +37,8 @@ def _wave(request, pk) -> Wave:
     return get_object_or_404(Wave.objects.of(request.territory), pk=pk)
 
 
-def _wave_url(territory, wave) -> str | None:
-    """The wave's own page, when the wave pages are installed."""
-    for name in ("surveys:wave", "surveys:detail"):
-        try:
-            return reverse(name, kwargs={"territory": territory.slug, "pk": wave.pk})
-        except NoReverseMatch:
-            continue
-    return None
+def _wave_url(territory, wave) -> str:
+    return reverse("surveys:detail", kwargs={"territory": territory.slug, "pk": wave.pk})
 
 
 def _context(request, wave, **extra) -> dict:

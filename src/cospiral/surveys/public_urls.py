@@ -2,11 +2,12 @@
 (``s/<public token>/``) starts a questionnaire under a personal resume key
 (``s/w/<wave>/<resume key>/``); a personal link (``s/r/<token>/``) answers once. Both
 share the same screens; each screen's name is the same for both, and the URL's keyword
-arguments choose which."""
+arguments choose which. A published wave's results: ``s/results/<public token>/``."""
 
 from django.urls import path
 
 from cospiral.surveys import public_views as views
+from cospiral.surveys import results
 
 app_name = "survey_public"
 
@@ -18,19 +19,10 @@ SCREENS = [
 ]
 
 urlpatterns = [
+    path("results/<str:public_token>/", results.public_results, name="results"),
     path("r/<str:token>/", views.personal, name="personal"),
     *[path(f"r/<str:token>/{route}", view, name=name) for route, view, name in SCREENS],
     path("w/<int:wave>/<str:resume>/", views.resume, name="resume"),
     *[path(f"w/<int:wave>/<str:resume>/{route}", view, name=name) for route, view, name in SCREENS],
     path("<str:public_token>/", views.start, name="start"),
 ]
-
-# The public results page of a published wave: s/results/<public token>/ (surveys/results.py).
-from cospiral.surveys.public_results_urls import urlpatterns as results_urlpatterns  # noqa: E402
-
-urlpatterns = results_urlpatterns + urlpatterns
-
-# The public results page of a published wave (surveys/results.py): s/results/<public token>/.
-from cospiral.surveys.public_results_urls import urlpatterns as results_urlpatterns  # noqa: E402
-
-urlpatterns += results_urlpatterns

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -405,13 +405,6 @@ def _wave(request, pk) -> Wave:
         raise Http404("No such survey wave.") from None
 
 
-def _maybe_url(name: str, **kwargs) -> str:
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
 # --- views ------------------------------------------------------------------------------
 
 
@@ -423,7 +416,7 @@ def wave_results(request, pk: int):
     context.update({
         "territory": request.territory, "can_manage": can_manage(request), "option_error": error,
         "query": request.GET.urlencode(),
-        "public_url": _maybe_url("survey_public:results", public_token=wave.public_token)
+        "public_url": reverse("survey_public:results", kwargs={"public_token": wave.public_token})
         if wave.published_at else "",
         "has_comparison": wave.baseline_id is not None,
     })

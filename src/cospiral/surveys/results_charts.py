@@ -69,7 +69,8 @@ def _levels_skeleton(language: str) -> str:
         tooltip=[alt.Tooltip("name:N", title=_("Indicator")), alt.Tooltip("level:N", title=_("Level")),
                  alt.Tooltip("share:Q", title=_("Share"), format=".0%")],
     )
-    zero = alt.Chart().mark_rule(color=TEXT).encode(x=alt.datum(0))
+    # The zero line is decoration: no ARIA role (an unnamed graphics-symbol fails axe).
+    zero = alt.Chart().mark_rule(color=TEXT, aria=False).encode(x=alt.datum(0))
     chart = alt.layer(bars, zero, data=alt.Data(values=[])).properties(width=440)
     return json.dumps(_config(chart).to_dict())
 

@@ -1,17 +1,14 @@
-"""Survey pages of a territory (``t/<territory>/surveys/``). Each part of the survey
-pages (waves, paper channels, results) keeps its own view module; their routes are
-listed here."""
+"""Survey pages of a territory (``t/<territory>/surveys/``): waves (views.py), paper
+channels (paper.py) and results (results.py)."""
 
 from django.urls import path
 
-from cospiral.surveys import views
+from cospiral.surveys import paper, results, views
 
 app_name = "surveys"
 
-urlpatterns: list = []
-
-# Waves: list, form, instrument, status, public link, respondent links (surveys/views.py).
-urlpatterns += [
+urlpatterns = [
+    # Waves: list, form, instrument, status, public link, respondent links.
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
     path("<int:pk>/", views.detail, name="detail"),
@@ -24,19 +21,16 @@ urlpatterns += [
     path("<int:pk>/links/", views.links, name="links"),
     path("<int:pk>/links.csv", views.links_csv, name="links_csv"),
     path("<int:pk>/links/<int:link>/revoke/", views.revoke_link, name="revoke_link"),
-]
-
-# Paper channels: printable questionnaire, typed-in entry, file import (surveys/paper.py).
-from cospiral.surveys.paper_urls import urlpatterns as paper_urlpatterns  # noqa: E402
-
-urlpatterns += paper_urlpatterns
-
-# Results: the wave's results, the comparison with its ex-ante wave, exports (surveys/results.py).
-from cospiral.surveys import results as results_views  # noqa: E402
-
-urlpatterns += [
-    path("<int:pk>/results/", results_views.wave_results, name="results"),
-    path("<int:pk>/results/comparison/", results_views.comparison, name="results_comparison"),
-    path("<int:pk>/results/export/<slug:what>.<slug:format>", results_views.export,
+    # Paper channels: printable questionnaire, typed-in entry, file import.
+    path("<int:pk>/paper/", paper.paper, name="paper"),
+    path("<int:pk>/paper/questionnaire.pdf", paper.paper_pdf, name="paper_pdf"),
+    path("<int:pk>/paper/entry/", paper.entry, name="paper_entry"),
+    path("<int:pk>/paper/typed/", paper.typed_list, name="paper_typed"),
+    path("<int:pk>/import/", paper.import_view, name="import"),
+    path("<int:pk>/import/template.<str:format>", paper.import_template, name="import_template"),
+    # Results: the wave's results, the comparison with its ex-ante wave, exports.
+    path("<int:pk>/results/", results.wave_results, name="results"),
+    path("<int:pk>/results/comparison/", results.comparison, name="results_comparison"),
+    path("<int:pk>/results/export/<slug:what>.<slug:format>", results.export,
          name="results_export"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -71,30 +71,17 @@ def status_label(status: str) -> str:
 
 
 def other_parts(wave) -> list[tuple[str, str]]:
-    """``(url, label)`` of the other pages of the wave whose routes exist."""
-    found = []
-    for name, label in OTHER_PARTS:
-        if name == "surveys:results_comparison" and wave.baseline_id is None:
-            continue
-        try:
-            url = reverse(name, kwargs={"territory": wave.territory.slug, "pk": wave.pk})
-        except NoReverseMatch:
-            continue
-        found.append((url, str(label)))
-    return found
+    """``(url, label)`` of the other pages of the wave."""
+    kwargs = {"territory": wave.territory.slug, "pk": wave.pk}
+    return [(reverse(name, kwargs=kwargs), str(label)) for name, label in OTHER_PARTS
+            if name != "surveys:results_comparison" or wave.baseline_id is not None]
 
 
 def public_results_url(wave) -> str | None:
-    """The public results page of a published wave, if that page exists."""
+    """The public results page of a published wave."""
     if wave.published_at is None:
         return None
-    for name, kwargs in (("survey_public:results", {"public_token": wave.public_token}),
-                         ("survey_public:results", {"pk": wave.pk})):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return None
+    return reverse("survey_public:results", kwargs={"public_token": wave.public_token})
 
 
 # --- list and form -----------------------------------------------------------------------
