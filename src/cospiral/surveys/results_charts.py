@@ -22,7 +22,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
 
 #: A diverging palette (red → grey → blue), levels 1..5; the level is also named.
 LEVEL_COLOURS = ("#b2182b", "#ef8a62", "#bababa", "#67a9cf", "#2166ac")
@@ -37,9 +37,14 @@ def level_names() -> list[str]:
 
 
 def _config(chart):
-    return (chart.configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
-                                 titleFontSize=12, labelLimit=300)
-            .configure_legend(labelColor=TEXT, titleColor=TEXT, orient="bottom", columns=5)
+    # Text is measured with the font browsers draw first (see stats.charts.FONT); the
+    # left padding leaves room should a browser draw it a little wider.
+    return (chart.properties(padding={"left": 48, "right": 16, "top": 8, "bottom": 8})
+            .configure(font=FONT)
+            .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
+                            titleFontSize=12, labelLimit=300)
+            .configure_legend(labelColor=TEXT, titleColor=TEXT, orient="bottom", columns=5,
+                              columnPadding=24)
             .configure_view(stroke=None))
 
 
@@ -58,7 +63,8 @@ def _levels_skeleton(language: str) -> str:
     names = level_names()
     bars = alt.Chart().mark_bar().encode(
         x=alt.X("x0:Q", title=_("Share of the valid answers (levels 1–2 left, 4–5 right)"),
-                axis=alt.Axis(labelExpr="format(abs(datum.value), '.0%')"),
+                axis=alt.Axis(labelExpr="format(abs(datum.value), '.0%')",
+                              values=[-1, -0.5, 0, 0.5, 1]),
                 scale=alt.Scale(domain=[-1, 1])),
         x2="x1:Q",
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
@@ -71,7 +77,7 @@ def _levels_skeleton(language: str) -> str:
     )
     # The zero line is decoration: no ARIA role (an unnamed graphics-symbol fails axe).
     zero = alt.Chart().mark_rule(color=TEXT, aria=False).encode(x=alt.datum(0))
-    chart = alt.layer(bars, zero, data=alt.Data(values=[])).properties(width=440)
+    chart = alt.layer(bars, zero, data=alt.Data(values=[])).properties(width=520)
     return json.dumps(_config(chart).to_dict())
 
 
