@@ -12,7 +12,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
 
 INCOMPLETE = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer
@@ -28,10 +28,9 @@ def _skeleton(language: str) -> str:
                         scale=alt.Scale(domain=[complete, incomplete], range=[BAR, INCOMPLETE])),
         tooltip=["name:N", "total:Q", "state:N"],
     ).properties(width=420, padding={"left": 48, "right": 8, "top": 8, "bottom": 8})
-    # Labels are measured with Liberation Sans metrics; Arial and Helvetica share them. A
-    # browser that draws them in a wider font (DejaVu Sans on many Linux desktops) spills
-    # into the left padding instead of being cut off.
-    chart = (chart.configure(font="Liberation Sans, Arial, Helvetica, sans-serif")
+    # Text is measured with the font browsers draw first (see stats.charts.FONT); the
+    # left padding leaves room should a browser draw it a little wider.
+    chart = (chart.configure(font=FONT)
              .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
                                   titleFontSize=12, labelLimit=360)
              .configure_legend(labelColor=TEXT, titleColor=TEXT)

@@ -28,6 +28,11 @@ from cospiral.stats.selectors import Report, Table
 
 BAR = "#1f5f8b"  # 7.0:1 against white: bars and their labels stay readable
 TEXT = "#1a1a1a"
+#: Chart text is laid out on the server with this font's metrics (DejaVu Sans, installed
+#: with the project's Debian packages) and drawn by browsers with the first of these they
+#: have: DejaVu Sans is among the widest common sans-serif fonts, so labels measured with
+#: it fit in browsers that draw them with Verdana, Arial or Helvetica instead.
+FONT = "DejaVu Sans, Verdana, sans-serif"
 MAX_UNITS = 40  # above this many groups or territories, the table alone is clearer
 TOP_COMPONENTS = 15
 
@@ -36,7 +41,8 @@ _lock = threading.Lock()
 
 
 def _config(chart):
-    return (chart.configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
+    return (chart.configure(font=FONT)
+            .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
                                  titleFontSize=12, labelLimit=260)
             .configure_header(labelColor=TEXT, titleColor=TEXT, labelFontSize=12)
             .configure_legend(labelColor=TEXT, titleColor=TEXT)

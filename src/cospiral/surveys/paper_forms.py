@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cospiral.domain import survey as rules
 from cospiral.domain.typed_entry import errors_of, parse_typed
@@ -18,13 +18,13 @@ MAX_NUMBER = 99_999_999
 class PrintForm(forms.Form):
     LANGUAGES = [("fr", "Français"), ("en", "English")]
 
-    language = forms.ChoiceField(label=_lazy("Language of the questionnaire"), choices=LANGUAGES)
+    language = forms.ChoiceField(label=gettext_lazy("Language of the questionnaire"), choices=LANGUAGES)
     copies = forms.IntegerField(
-        label=_lazy("Numbered copies"), min_value=0, max_value=MAX_COPIES, required=False,
-        help_text=_lazy("0 or empty: one blank questionnaire to photocopy, respondent number "
+        label=gettext_lazy("Numbered copies"), min_value=0, max_value=MAX_COPIES, required=False,
+        help_text=gettext_lazy("0 or empty: one blank questionnaire to photocopy, respondent number "
                         "boxes left empty. Otherwise that many copies, each with its own "
                         "respondent number printed in the boxes (at most 300 at a time)."))
-    first = forms.IntegerField(label=_lazy("First number"), min_value=1, max_value=MAX_NUMBER,
+    first = forms.IntegerField(label=gettext_lazy("First number"), min_value=1, max_value=MAX_NUMBER,
                                required=False, initial=1)
 
     def clean(self):
@@ -57,8 +57,8 @@ def typed_error_message(error: rules.AnswerError, codes: list[str]) -> str:
 class EntryForm(forms.Form):
     """One paper questionnaire: its number, one character per indicator, its profile."""
 
-    number = forms.IntegerField(label=_lazy("Respondent number"), min_value=1, max_value=MAX_NUMBER)
-    answers = forms.CharField(label=_lazy("Answers, one character per indicator"), strip=False)
+    number = forms.IntegerField(label=gettext_lazy("Respondent number"), min_value=1, max_value=MAX_NUMBER)
+    answers = forms.CharField(label=gettext_lazy("Answers, one character per indicator"), strip=False)
 
     def __init__(self, *args, wave, codes: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,9 +78,9 @@ class EntryForm(forms.Form):
                 + [(str(i), label) for i, label in enumerate(profiles.choices(wave, key))])
         if self.asked:
             self.fields["consent"] = forms.BooleanField(
-                label=_lazy("The respondent ticked the consent box"), required=False)
+                label=gettext_lazy("The respondent ticked the consent box"), required=False)
         self.fields["replace"] = forms.BooleanField(
-            label=_lazy("Replace the questionnaire already typed with this number"), required=False)
+            label=gettext_lazy("Replace the questionnaire already typed with this number"), required=False)
 
     def clean_answers(self):
         text = self.cleaned_data["answers"]
@@ -101,4 +101,4 @@ class EntryForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_lazy("File (CSV or Excel .xlsx)"))
+    file = forms.FileField(label=gettext_lazy("File (CSV or Excel .xlsx)"))
