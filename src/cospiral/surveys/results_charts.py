@@ -44,7 +44,7 @@ def _config(chart):
             .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
                             titleFontSize=12, labelLimit=300)
             .configure_legend(labelColor=TEXT, titleColor=TEXT, orient="bottom", columns=5,
-                              columnPadding=24)
+                              columnPadding=24, labelLimit=420)
             .configure_view(stroke=None))
 
 
