@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "cospiral.indicators",
     "cospiral.surveys",
     "cospiral.evaluations",
+    "cospiral.actions",
 ]
 
 MIDDLEWARE = [
