@@ -55,6 +55,11 @@ class Membership(TerritoryOwned):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        "Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
+        verbose_name=_("organisation"),
+        help_text=_("The organisation this person speaks for: a partner updates its commitments."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
