@@ -1,0 +1,40 @@
+"""The phase 8 review of a cycle (METHOD.md §3): what the coordinators write about the
+cycle (lessons learnt, what comes next) and when its figures were last frozen into a
+PDF. The figures themselves are read live from the other parts (``selectors``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned
+
+
+class Review(TerritoryOwned):
+    cycle = models.ForeignKey("territories.Cycle", on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("cycle"))
+    lessons_learnt = models.TextField(
+        _("lessons learnt"), blank=True,
+        help_text=_("What worked, what did not, what the territory would do differently."))
+    what_next = models.TextField(
+        _("what comes next"), blank=True,
+        help_text=_("The plan for the next cycle: groups, indicators, actions to carry on."))
+    snapshot_at = models.DateTimeField(
+        _("figures frozen"), null=True, blank=True,
+        help_text=_("When the review's figures were last produced as a PDF."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("review of a cycle")
+        verbose_name_plural = _("reviews of cycles")
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "cycle"], name="one_review_per_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory_id} · {self.cycle_id}"
