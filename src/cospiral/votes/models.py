@@ -1,0 +1,174 @@
+"""Prioritisation rounds (METHOD.md §9, phase 4): voters prioritise candidate actions by
+dot vote, score 0–5 or ranked choice (rules and counting in ``cospiral.domain.votes``).
+
+The electorate of a round is either the coordination group — members of the territory
+with the role coordinator, facilitator or partner, voting signed in — or citizens, each
+with a personal token (a link without login). A ballot is immutable once cast: one per
+user, one per token, backed by unique constraints."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned
+from cospiral.domain import votes as rules
+from cospiral.territories.models import Role
+
+#: Roles of the members who vote when the electorate is the coordination group.
+COORDINATION_ROLES = (Role.COORDINATOR, Role.FACILITATOR, Role.PARTNER)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Round(TerritoryOwned):
+    class Method(models.TextChoices):
+        DOT = rules.DOT, _("Dot vote")
+        SCORE = rules.SCORE, _("Score from 0 to 5")
+        RANKED = rules.RANKED, _("Ranked choice")
+
+    class Electorate(models.TextChoices):
+        COORDINATION = "coordination", _("Coordination group (signed in)")
+        CITIZENS = "citizens", _("Citizens (personal links)")
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices,
+                              default=Method.DOT)
+    dots_per_voter = models.PositiveSmallIntegerField(
+        _("dots per voter"), null=True, blank=True,
+        help_text=_("Dot vote only: how many dots each voter places."))
+    cap_per_candidate = models.PositiveSmallIntegerField(
+        _("most dots on one action"), null=True, blank=True,
+        help_text=_("Dot vote only: leave empty to let a voter put all their dots on one action."))
+    electorate = models.CharField(_("who votes"), max_length=14, choices=Electorate.choices,
+                                  default=Electorate.COORDINATION)
+    candidates = models.ManyToManyField("actions.Action", related_name="vote_rounds",
+                                        verbose_name=_("actions to prioritise"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("prioritisation round")
+        verbose_name_plural = _("prioritisation rounds")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True) | models.Q(opened_at__isnull=False),
+                name="round_closed_after_opened"),
+            models.CheckConstraint(
+                condition=~models.Q(method=rules.DOT) | models.Q(dots_per_voter__gte=1),
+                name="round_dot_vote_has_dots"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def status(self) -> str:
+        if self.closed_at is not None:
+            return "closed"
+        if self.opened_at is not None:
+            return "open"
+        return "draft"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
+    def by_tokens(self) -> bool:
+        return self.electorate == self.Electorate.CITIZENS
+
+
+class VoterToken(TerritoryOwned):
+    """A citizen's personal link to vote once in a round."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tokens",
+                              verbose_name=_("round"))
+    token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
+    label = models.CharField(_("label"), max_length=100, blank=True,
+                             help_text=_("Optional note for the coordinator (never shown in results)."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("voter link")
+        verbose_name_plural = _("voter links")
+        ordering = ["round", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="voter_token_used_or_revoked"),
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.used_at is not None:
+            return "used"
+        return "unused"
+
+
+class Ballot(TerritoryOwned):
+    """One voter's ballot: by a signed-in member (``voter``) or by a token, never both."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots",
+                              verbose_name=_("round"))
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("voter"))
+    token = models.OneToOneField(VoterToken, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="ballot", verbose_name=_("voter link"))
+    created_at = models.DateTimeField(_("cast"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["round", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "voter"], name="one_ballot_per_voter"),
+            models.CheckConstraint(
+                condition=(models.Q(voter__isnull=False, token__isnull=True)
+                           | models.Q(voter__isnull=True, token__isnull=False)),
+                name="ballot_by_voter_or_token"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}#{self.pk}"
+
+
+class BallotEntry(TerritoryOwned):
+    """What a ballot gives one action: dots, a score 0–5 or a rank (1 = first)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="entries",
+                               verbose_name=_("ballot"))
+    action = models.ForeignKey("actions.Action", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("action"))
+    value = models.PositiveSmallIntegerField(_("value"))
+
+    class Meta:
+        verbose_name = _("ballot entry")
+        verbose_name_plural = _("ballot entries")
+        ordering = ["ballot", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "action"], name="one_entry_per_action"),
+        ]
