@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "cospiral.surveys",
     "cospiral.evaluations",
     "cospiral.actions",
+    "cospiral.contracts",
     "cospiral.votes",
     "cospiral.reports",
 ]

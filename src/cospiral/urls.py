@@ -27,4 +27,5 @@ urlpatterns = [
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
     path("t/<slug:territory>/surveys/", include("cospiral.surveys.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
+    path("t/<slug:territory>/contracts/", include("cospiral.contracts.urls")),
 ]

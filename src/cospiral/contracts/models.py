@@ -1,0 +1,235 @@
+"""Multipartite social contracts (METHOD.md §9): beneficiaries (only ever under
+pseudonyms), service providers and the city sign reciprocal commitments, plan collective
+and individual workshops, review the contract periodically and end it with an exit
+evaluation of each beneficiary. The statuses and the steps between them are the rules of
+``cospiral.domain.contracts``; only ``contracts.services`` changes a status."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core.models import TerritoryOwned
+from cospiral.domain import contracts as rules
+
+
+class Contract(TerritoryOwned):
+    class Status(models.TextChoices):
+        DRAFT = rules.DRAFT, _("Draft")
+        SIGNED = rules.SIGNED, _("Signed")
+        RUNNING = rules.RUNNING, _("Running")
+        REVIEWED = rules.REVIEWED, _("Reviewed")
+        CLOSED = rules.CLOSED, _("Closed")
+
+    title = models.CharField(_("title"), max_length=200)
+    purpose = models.TextField(_("purpose"), blank=True)
+    action = models.ForeignKey("actions.Action", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="contracts",
+                               verbose_name=_("action of the plan"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    signed_on = models.DateField(_("signed"), null=True, blank=True)
+    starts_on = models.DateField(_("starts"), null=True, blank=True)
+    ends_on = models.DateField(_("ends"), null=True, blank=True)
+    review_every_months = models.PositiveSmallIntegerField(
+        _("review every (months)"), default=3,
+        help_text=_("How often the parties meet to review the contract."))
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    running_since = models.DateField(_("current period since"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("multipartite social contract")
+        verbose_name_plural = _("multipartite social contracts")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(review_every_months__gte=1,
+                                                      review_every_months__lte=24),
+                                   name="contract_review_every_1_24"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContractParty(TerritoryOwned):
+    """A party to the contract. A beneficiary is known only by a pseudonym: there is no
+    field for a real name."""
+
+    class Kind(models.TextChoices):
+        BENEFICIARY = rules.BENEFICIARY, _("Beneficiary")
+        PROVIDER = rules.PROVIDER, _("Service provider")
+        CITY = rules.CITY, _("City")
+        OTHER = rules.OTHER, _("Other")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties",
+                                 verbose_name=_("contract"))
+    kind = models.CharField(_("kind of party"), max_length=12, choices=Kind.choices)
+    pseudonym = models.CharField(_("pseudonym"), max_length=60, blank=True,
+                                 help_text=_("Beneficiaries only, never their real name."))
+    organisation = models.ForeignKey("territories.Organisation", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="contract_parties",
+                                     verbose_name=_("organisation"))
+    representative = models.CharField(_("represented by"), max_length=200, blank=True,
+                                      help_text=_("The person who signs for the organisation "
+                                                  "and their function."))
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["contract", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "pseudonym"],
+                                    condition=~models.Q(pseudonym=""),
+                                    name="unique_pseudonym_in_contract"),
+            models.CheckConstraint(
+                condition=(models.Q(kind="beneficiary", organisation__isnull=True,
+                                    representative="") & ~models.Q(pseudonym=""))
+                | (~models.Q(kind="beneficiary") & models.Q(pseudonym="")),
+                name="contract_party_beneficiary_pseudonym_only"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if self.kind == self.Kind.BENEFICIARY:
+            return self.pseudonym
+        if self.organisation_id:
+            return self.organisation.name
+        return self.representative
+
+    @property
+    def is_beneficiary(self) -> bool:
+        return self.kind == self.Kind.BENEFICIARY
+
+
+class IndividualProject(TerritoryOwned):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="projects",
+                                 verbose_name=_("contract"))
+    beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
+                                       related_name="project", verbose_name=_("beneficiary"))
+    goals = models.TextField(_("goals"))
+    steps = models.TextField(_("steps"), blank=True)
+
+    class Meta:
+        verbose_name = _("individual project")
+        verbose_name_plural = _("individual projects")
+        ordering = ["beneficiary__position", "beneficiary_id"]
+
+
+class ContractCommitment(TerritoryOwned):
+    class Outcome(models.TextChoices):
+        KEPT = rules.KEPT, _("Kept")
+        PARTLY = rules.PARTLY, _("Partly kept")
+        NOT_KEPT = rules.NOT_KEPT, _("Not kept")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="commitments",
+                                 verbose_name=_("contract"))
+    party = models.ForeignKey(ContractParty, on_delete=models.CASCADE, related_name="commitments",
+                              verbose_name=_("party committing"))
+    what = models.TextField(_("what the party commits to"))
+    towards = models.ForeignKey(ContractParty, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="commitments_received",
+                                verbose_name=_("towards (reciprocal party)"))
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    evidence = models.TextField(_("evidence of the outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["party__position", "party_id", "id"]
+
+    def __str__(self) -> str:
+        return self.what[:60]
+
+
+class Workshop(TerritoryOwned):
+    class Kind(models.TextChoices):
+        COLLECTIVE = "collective", _("Collective")
+        INDIVIDUAL = "individual", _("Individual")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="workshops",
+                                 verbose_name=_("contract"))
+    kind = models.CharField(_("kind of workshop"), max_length=12, choices=Kind.choices,
+                            default=Kind.COLLECTIVE)
+    topic = models.CharField(_("topic"), max_length=200)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    facilitator = models.CharField(_("facilitated by"), max_length=200, blank=True)
+    run_by = models.ForeignKey(ContractParty, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="workshops_run",
+                               verbose_name=_("party running it"),
+                               help_text=_("Its people may record the attendance."))
+    beneficiary = models.ForeignKey(ContractParty, on_delete=models.CASCADE, null=True,
+                                    blank=True, related_name="individual_workshops",
+                                    verbose_name=_("beneficiary (individual workshop)"))
+    notes = models.TextField(_("notes"), blank=True)
+    attendance_recorded_at = models.DateTimeField(_("attendance recorded"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+
+class Attendance(TerritoryOwned):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="attendance",
+                                 verbose_name=_("workshop"))
+    party = models.ForeignKey(ContractParty, on_delete=models.CASCADE, related_name="attendance",
+                              verbose_name=_("party"))
+    present = models.BooleanField(_("present"), default=False)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["workshop", "party"],
+                                               name="one_attendance_per_party")]
+
+
+class Review(TerritoryOwned):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="reviews",
+                                 verbose_name=_("contract"))
+    date = models.DateField(_("date"))
+    notes = models.TextField(_("what was said"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["date", "id"]
+
+
+class ExitEvaluation(TerritoryOwned):
+    class Goals(models.TextChoices):
+        ALL = "all", _("All reached")
+        PARTLY = "partly", _("Partly reached")
+        NOT = "not", _("Not reached")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="exits",
+                                 verbose_name=_("contract"))
+    beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
+                                       related_name="exit_evaluation",
+                                       verbose_name=_("beneficiary"))
+    date = models.DateField(_("date"))
+    outcome = models.TextField(_("where the beneficiary stands"))
+    goals_reached = models.CharField(_("goals of the individual project"), max_length=8,
+                                     choices=Goals.choices)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("exit evaluation")
+        verbose_name_plural = _("exit evaluations")
+        ordering = ["beneficiary__position", "beneficiary_id"]

@@ -1,0 +1,591 @@
+"""Writes of multipartite social contracts. Each function checks who may write, validates
+everything before writing, owns its transaction and records the audit trail; a status
+changes only through ``change_status``, by the rules of ``cospiral.domain.contracts``.
+
+Who writes: coordinators and facilitators write everything. A partner whose membership
+names an organisation records the outcome of that organisation's commitments and the
+attendance at the workshops its party runs. Observers read.
+
+What can change when: the contract, its parties, projects and commitments are written
+while it is a draft (a signed contract is not rewritten); workshops are planned until it
+is closed; attendance and commitment outcomes are recorded once it is signed; reviews
+and exit evaluations while it runs (running or reviewed). A closed contract is final.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cospiral.contracts import selectors
+from cospiral.contracts.models import (
+    Attendance,
+    Contract,
+    ContractCommitment,
+    ContractParty,
+    ExitEvaluation,
+    IndividualProject,
+    Review,
+    Workshop,
+)
+from cospiral.core import audit
+from cospiral.core.access import ENTER_CARDS, role_in
+from cospiral.domain import contracts as rules
+from cospiral.territories.models import Membership, Role
+
+MAX_TITLE = 200
+MAX_TEXT = 5000
+MAX_PSEUDONYM = 60
+
+S = Contract.Status
+EDITABLE = {S.DRAFT}
+WORKSHOPS_OPEN = {S.DRAFT, S.SIGNED, S.RUNNING, S.REVIEWED}
+FOLLOW_UP = {S.SIGNED, S.RUNNING, S.REVIEWED}
+UNDERWAY = {S.RUNNING, S.REVIEWED}
+
+
+# --- who may write --------------------------------------------------------------------
+
+def can_write(territory, user) -> bool:
+    return role_in(user, territory) in {str(r) for r in ENTER_CARDS}
+
+
+def partner_organisation_id(territory, user) -> int | None:
+    """The organisation a partner speaks for in this territory, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (Membership.objects.of(territory).filter(user=user, role=Role.PARTNER)
+           .values_list("organisation_id", flat=True).first())
+    return row
+
+
+def can_follow_up(territory, user, party: ContractParty | None) -> bool:
+    """May ``user`` record outcomes or attendance for what ``party`` is responsible for?"""
+    if can_write(territory, user):
+        return True
+    organisation_id = partner_organisation_id(territory, user)
+    return bool(organisation_id and party is not None and party.organisation_id == organisation_id)
+
+
+def _check_write(territory, user) -> None:
+    if not can_write(territory, user):
+        raise PermissionDenied(_("Only coordinators and facilitators may change contracts."))
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def _locked(contract: Contract) -> Contract:
+    return Contract.objects.of(contract.territory).select_for_update().get(pk=contract.pk)
+
+
+def _status_label(status: str) -> str:
+    return str(S(status).label)
+
+
+def _require_status(contract: Contract, allowed: set, what: str) -> None:
+    if contract.status not in allowed:
+        raise ValidationError(_(
+            "The contract is %(status)s: %(what)s cannot be changed any more (only when it is "
+            "%(allowed)s).") % {
+            "status": _status_label(contract.status).lower(), "what": what,
+            "allowed": " / ".join(_status_label(s).lower() for s in S.values if s in allowed)})
+
+
+def _text(errors: dict, field: str, value, *, required: bool, limit: int, what: str) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        errors[field] = _("Write the %(what)s: it cannot be empty.") % {"what": what}
+    elif len(value) > limit:
+        errors[field] = _("The %(what)s has %(n)s characters; at most %(max)s are allowed.") % {
+            "what": what, "n": len(value), "max": limit}
+    return value
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
+def _fields(obj, names) -> dict:
+    return {n: getattr(obj, n) for n in names}
+
+
+def _save(territory, user, obj, names, before: dict | None, summary: str):
+    after = _fields(obj, names)
+    creating = before is None
+    changes = ({k: ["", str(v)] for k, v in after.items() if v not in (None, "")}
+               if creating else audit.diff(before, after))
+    if not creating and not changes:
+        return obj
+    obj.save()
+    audit.record(territory, user, "create" if creating else "update", obj, summary, changes)
+    return obj
+
+
+def _own(contract: Contract, obj, field: str, what: str) -> None:
+    if obj is not None and (obj.territory_id != contract.territory_id or
+                            getattr(obj, "contract_id", contract.pk) != contract.pk):
+        raise ValidationError({field: _("This %(what)s is not one of this contract.") % {
+            "what": what}})
+
+
+# --- the contract ---------------------------------------------------------------------
+
+CONTRACT_FIELDS = ("title", "purpose", "action_id", "starts_on", "ends_on",
+                   "review_every_months")
+
+
+@transaction.atomic
+def save_contract(territory, user, *, contract: Contract | None = None, title: str,
+                  purpose: str = "", action=None, starts_on: dt.date | None = None,
+                  ends_on: dt.date | None = None, review_every_months: int = 3) -> Contract:
+    _check_write(territory, user)
+    if contract is not None:
+        contract = _locked(contract)
+        _require_status(contract, EDITABLE, _("its terms"))
+    errors: dict[str, str] = {}
+    title = _text(errors, "title", title, required=True, limit=MAX_TITLE, what=_("title"))
+    purpose = _text(errors, "purpose", purpose, required=False, limit=MAX_TEXT, what=_("purpose"))
+    if action is not None and action.territory_id != territory.pk:
+        errors["action"] = _("This action is not one of this territory's plan.")
+    if starts_on and ends_on and ends_on <= starts_on:
+        errors["ends_on"] = _("The end (%(end)s) must come after the start (%(start)s).") % {
+            "end": _date(ends_on), "start": _date(starts_on)}
+    if not isinstance(review_every_months, int) or not 1 <= review_every_months <= 24:
+        errors["review_every_months"] = _("Give a number of months from 1 to 24.")
+    if errors:
+        raise ValidationError(errors)
+    before = None if contract is None else _fields(contract, CONTRACT_FIELDS)
+    if contract is None:
+        contract = Contract(territory=territory, created_by=_user(user))
+    contract.title, contract.purpose, contract.action = title, purpose, action
+    contract.starts_on, contract.ends_on = starts_on, ends_on
+    contract.review_every_months = review_every_months
+    return _save(territory, user, contract, CONTRACT_FIELDS, before, title)
+
+
+# --- parties --------------------------------------------------------------------------
+
+PARTY_FIELDS = ("kind", "pseudonym", "organisation_id", "representative", "signed_on")
+
+
+@transaction.atomic
+def save_party(contract: Contract, user, *, party: ContractParty | None = None, kind: str,
+               pseudonym: str = "", organisation=None, representative: str = "",
+               signed_on: dt.date | None = None) -> ContractParty:
+    """Add or change a party. A beneficiary has a pseudonym and nothing else that could
+    name them; a provider or the city is an organisation of the territory."""
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, EDITABLE, _("its parties"))
+    _own(contract, party, "party", _("party"))
+    errors: dict[str, str] = {}
+    if kind not in rules.PARTY_KINDS:
+        raise ValidationError({"kind": _("Choose the kind of party.")})
+    pseudonym = _text(errors, "pseudonym", pseudonym, required=kind == rules.BENEFICIARY,
+                      limit=MAX_PSEUDONYM, what=_("pseudonym"))
+    representative = _text(errors, "representative", representative, required=False,
+                           limit=MAX_TITLE, what=_("representative"))
+    if organisation is not None and organisation.territory_id != territory.pk:
+        errors["organisation"] = _(
+            "“%(name)s” is not an organisation of this territory: choose one of %(territory)s."
+        ) % {"name": organisation.name, "territory": territory.name}
+    elif kind == rules.BENEFICIARY:
+        if organisation is not None:
+            errors["organisation"] = _("A beneficiary takes part in their own name: leave the "
+                                       "organisation empty.")
+        if representative:
+            errors["representative"] = _("A beneficiary is known only by a pseudonym: leave "
+                                         "“represented by” empty.")
+        clash = contract.parties.filter(pseudonym__iexact=pseudonym)
+        if party is not None:
+            clash = clash.exclude(pk=party.pk)
+        if pseudonym and clash.exists():
+            errors["pseudonym"] = _("Another beneficiary of this contract is already called "
+                                    "“%(name)s”: choose another pseudonym.") % {"name": pseudonym}
+    else:
+        if pseudonym:
+            errors["pseudonym"] = _("Only beneficiaries have a pseudonym: leave it empty.")
+        if kind in (rules.PROVIDER, rules.CITY) and organisation is None:
+            errors["organisation"] = _("Choose the organisation of this party.")
+        if kind == rules.OTHER and organisation is None and not representative:
+            errors["representative"] = _("Choose an organisation or say who this party is.")
+    if signed_on is not None and signed_on > timezone.localdate():
+        errors["signed_on"] = _("The signature date (%(date)s) is in the future.") % {
+            "date": _date(signed_on)}
+    if errors:
+        raise ValidationError(errors)
+    before = None if party is None else _fields(party, PARTY_FIELDS)
+    if party is None:
+        party = ContractParty(territory=territory, contract=contract,
+                              position=contract.parties.count())
+    party.kind, party.pseudonym, party.organisation = kind, pseudonym, organisation
+    party.representative, party.signed_on = representative, signed_on
+    party = _save(territory, user, party, PARTY_FIELDS, before,
+                  f"{contract.title}: {party.name}")
+    return party
+
+
+@transaction.atomic
+def remove_party(party: ContractParty, user) -> None:
+    """Take a party off a draft contract (with its project and commitments)."""
+    territory = party.territory
+    _check_write(territory, user)
+    contract = _locked(party.contract)
+    _require_status(contract, EDITABLE, _("its parties"))
+    audit.record(territory, user, "delete", party, f"{contract.title}: {party.name}",
+                 {"kind": [party.kind, ""], "name": [party.name, ""]})
+    party.delete()
+
+
+# --- individual projects --------------------------------------------------------------
+
+@transaction.atomic
+def save_project(contract: Contract, user, *, beneficiary: ContractParty, goals: str,
+                 steps: str = "") -> IndividualProject:
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, EDITABLE, _("the individual projects"))
+    _own(contract, beneficiary, "beneficiary", _("party"))
+    errors: dict[str, str] = {}
+    if beneficiary.kind != rules.BENEFICIARY:
+        errors["beneficiary"] = _("Only a beneficiary has an individual project.")
+    goals = _text(errors, "goals", goals, required=True, limit=MAX_TEXT, what=_("goals"))
+    steps = _text(errors, "steps", steps, required=False, limit=MAX_TEXT, what=_("steps"))
+    if errors:
+        raise ValidationError(errors)
+    project = IndividualProject.objects.of(territory).filter(beneficiary=beneficiary).first()
+    before = None if project is None else _fields(project, ("goals", "steps"))
+    if project is None:
+        project = IndividualProject(territory=territory, contract=contract, beneficiary=beneficiary)
+    project.goals, project.steps = goals, steps
+    return _save(territory, user, project, ("goals", "steps"), before,
+                 f"{contract.title}: {beneficiary.name}")
+
+
+# --- commitments ----------------------------------------------------------------------
+
+COMMITMENT_FIELDS = ("party_id", "what", "towards_id", "due_on")
+
+
+@transaction.atomic
+def save_commitment(contract: Contract, user, *, commitment: ContractCommitment | None = None,
+                    party: ContractParty, what: str, towards: ContractParty | None = None,
+                    due_on: dt.date | None = None) -> ContractCommitment:
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, EDITABLE, _("its commitments"))
+    _own(contract, commitment, "commitment", _("commitment"))
+    _own(contract, party, "party", _("party"))
+    _own(contract, towards, "towards", _("party"))
+    errors: dict[str, str] = {}
+    what = _text(errors, "what", what, required=True, limit=MAX_TEXT, what=_("commitment"))
+    if towards is not None and towards.pk == party.pk:
+        errors["towards"] = _("A party commits towards another party, not towards itself.")
+    if errors:
+        raise ValidationError(errors)
+    before = None if commitment is None else _fields(commitment, COMMITMENT_FIELDS)
+    if commitment is None:
+        commitment = ContractCommitment(territory=territory, contract=contract)
+    commitment.party, commitment.what, commitment.towards = party, what, towards
+    commitment.due_on = due_on
+    return _save(territory, user, commitment, COMMITMENT_FIELDS, before,
+                 f"{contract.title}: {party.name}: {what}")
+
+
+@transaction.atomic
+def record_outcome(commitment: ContractCommitment, user, *, outcome: str,
+                   evidence: str = "") -> ContractCommitment:
+    """Kept, partly kept, not kept, or back to pending (empty); by a coordinator, a
+    facilitator or a partner of the committed organisation."""
+    territory = commitment.territory
+    commitment = (ContractCommitment.objects.of(territory).select_related("party", "contract")
+                  .get(pk=commitment.pk))
+    if not can_follow_up(territory, user, commitment.party):
+        raise PermissionDenied(_("Only coordinators, facilitators and the committed "
+                                 "organisation's partners may record this outcome."))
+    contract = _locked(commitment.contract)
+    _require_status(contract, FOLLOW_UP, _("the outcomes of commitments"))
+    errors: dict[str, str] = {}
+    if outcome not in ("", *ContractCommitment.Outcome.values):
+        errors["outcome"] = _("Choose kept, partly kept, not kept or not known yet.")
+    evidence = _text(errors, "evidence", evidence, required=False, limit=MAX_TEXT,
+                     what=_("evidence"))
+    if errors:
+        raise ValidationError(errors)
+    before = _fields(commitment, ("outcome", "evidence"))
+    commitment.outcome, commitment.evidence = outcome, evidence
+    return _save(territory, user, commitment, ("outcome", "evidence"), before,
+                 f"{contract.title}: {commitment.party.name}: {commitment.what}")
+
+
+# --- workshops and attendance ---------------------------------------------------------
+
+WORKSHOP_FIELDS = ("kind", "topic", "date", "place", "facilitator", "run_by_id",
+                   "beneficiary_id", "notes")
+
+
+@transaction.atomic
+def save_workshop(contract: Contract, user, *, workshop: Workshop | None = None, kind: str,
+                  topic: str, date: dt.date, place: str = "", facilitator: str = "",
+                  run_by: ContractParty | None = None,
+                  beneficiary: ContractParty | None = None, notes: str = "") -> Workshop:
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, WORKSHOPS_OPEN, _("its workshops"))
+    _own(contract, workshop, "workshop", _("workshop"))
+    _own(contract, run_by, "run_by", _("party"))
+    _own(contract, beneficiary, "beneficiary", _("party"))
+    errors: dict[str, str] = {}
+    if kind not in Workshop.Kind.values:
+        errors["kind"] = _("Choose collective or individual.")
+    topic = _text(errors, "topic", topic, required=True, limit=MAX_TITLE, what=_("topic"))
+    place = _text(errors, "place", place, required=False, limit=MAX_TITLE, what=_("place"))
+    facilitator = _text(errors, "facilitator", facilitator, required=False, limit=MAX_TITLE,
+                        what=_("facilitator"))
+    notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))
+    if date is None:
+        errors["date"] = _("Give the date of the workshop.")
+    if run_by is not None and run_by.kind == rules.BENEFICIARY:
+        errors["run_by"] = _("A workshop is run by a provider, the city or another partner, "
+                             "not by a beneficiary.")
+    if kind == Workshop.Kind.INDIVIDUAL:
+        if beneficiary is None or beneficiary.kind != rules.BENEFICIARY:
+            errors["beneficiary"] = _("An individual workshop is with one beneficiary: choose "
+                                      "them.")
+    elif beneficiary is not None:
+        errors["beneficiary"] = _("A collective workshop is for every beneficiary: leave the "
+                                  "beneficiary empty.")
+    if workshop is not None and workshop.attendance_recorded_at and (
+            kind != workshop.kind or (beneficiary and beneficiary.pk) != workshop.beneficiary_id):
+        errors["kind"] = _("The attendance of this workshop is recorded: its kind and "
+                           "beneficiary can no longer change.")
+    if errors:
+        raise ValidationError(errors)
+    before = None if workshop is None else _fields(workshop, WORKSHOP_FIELDS)
+    if workshop is None:
+        workshop = Workshop(territory=territory, contract=contract)
+    workshop.kind, workshop.topic, workshop.date, workshop.place = kind, topic, date, place
+    workshop.facilitator, workshop.run_by, workshop.beneficiary = facilitator, run_by, beneficiary
+    workshop.notes = notes
+    return _save(territory, user, workshop, WORKSHOP_FIELDS, before,
+                 f"{contract.title}: {topic} ({date})")
+
+
+@transaction.atomic
+def record_attendance(workshop: Workshop, user, *, present: Iterable[int]) -> list[Attendance]:
+    """Who came: ``present`` are the ids of the parties present; every other party
+    expected at the workshop (every beneficiary for a collective workshop, its
+    beneficiary for an individual one) is recorded absent."""
+    territory = workshop.territory
+    workshop = Workshop.objects.of(territory).select_related("run_by", "contract").get(pk=workshop.pk)
+    if not can_follow_up(territory, user, workshop.run_by):
+        raise PermissionDenied(_("Only coordinators, facilitators and the partners of the "
+                                 "organisation running the workshop may record attendance."))
+    contract = _locked(workshop.contract)
+    _require_status(contract, FOLLOW_UP, _("attendance"))
+    expected = selectors.expected_parties(workshop)
+    ids = {p.pk for p in expected}
+    present = {int(p) for p in present}
+    unknown = present - ids
+    if unknown:
+        raise ValidationError({"present": _(
+            "Only the parties expected at this workshop can be marked present.")})
+    if workshop.date > timezone.localdate():
+        raise ValidationError({"present": _(
+            "This workshop is on %(date)s: its attendance is recorded once it has taken place."
+        ) % {"date": _date(workshop.date)}})
+    existing = {a.party_id: a for a in Attendance.objects.of(territory).filter(workshop=workshop)}
+    changes, rows = {}, []
+    for party in expected:
+        row = existing.pop(party.pk, None)
+        now = party.pk in present
+        if row is None:
+            row = Attendance.objects.create(territory=territory, workshop=workshop, party=party,
+                                            present=now)
+            changes[party.name] = ["", "present" if now else "absent"]
+        elif row.present != now:
+            changes[party.name] = ["present" if row.present else "absent",
+                                   "present" if now else "absent"]
+            row.present = now
+            row.save(update_fields=["present"])
+        rows.append(row)
+    for row in existing.values():  # no longer expected (should not happen on a fixed contract)
+        row.delete()
+    first = workshop.attendance_recorded_at is None
+    workshop.attendance_recorded_at = timezone.now()
+    workshop.save(update_fields=["attendance_recorded_at"])
+    if changes or first:
+        audit.record(territory, user, "update", workshop,
+                     ngettext("%(topic)s: attendance, %(n)s present",
+                              "%(topic)s: attendance, %(n)s present", len(present))
+                     % {"topic": workshop.topic, "n": len(present)}, changes)
+    return rows
+
+
+# --- reviews and exit evaluations -----------------------------------------------------
+
+@transaction.atomic
+def add_review(contract: Contract, user, *, date: dt.date, notes: str = "",
+               decisions: str = "") -> Review:
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, UNDERWAY, _("its reviews"))
+    errors: dict[str, str] = {}
+    notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))
+    decisions = _text(errors, "decisions", decisions, required=False, limit=MAX_TEXT,
+                      what=_("decisions"))
+    if not notes and not decisions:
+        errors["notes"] = _("Write what was said or decided at the review.")
+    if date is None:
+        errors["date"] = _("Give the date of the review.")
+    elif date > timezone.localdate():
+        errors["date"] = _("The review date (%(date)s) is in the future: record a review once "
+                           "it has taken place.") % {"date": _date(date)}
+    elif contract.signed_on and date < contract.signed_on:
+        errors["date"] = _("The review date (%(date)s) is before the contract was signed "
+                           "(%(signed)s).") % {"date": _date(date), "signed": _date(contract.signed_on)}
+    if errors:
+        raise ValidationError(errors)
+    review = _save(territory, user, Review(territory=territory, contract=contract, date=date,
+                                           notes=notes, decisions=decisions),
+                   ("date", "notes", "decisions"), None, f"{contract.title}: {_date(date)}")
+    before = contract.next_review_on
+    contract.next_review_on = rules.next_review(date, contract.review_every_months,
+                                                contract.ends_on)
+    if before != contract.next_review_on:
+        contract.save(update_fields=["next_review_on", "updated_at"])
+        audit.record(territory, user, "update", contract, contract.title,
+                     {"next_review_on": [str(before or ""), str(contract.next_review_on or "")]})
+    return review
+
+
+EXIT_FIELDS = ("date", "outcome", "goals_reached", "notes")
+
+
+@transaction.atomic
+def save_exit(contract: Contract, user, *, beneficiary: ContractParty, date: dt.date,
+              outcome: str, goals_reached: str, notes: str = "") -> ExitEvaluation:
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    _require_status(contract, UNDERWAY, _("the exit evaluations"))
+    _own(contract, beneficiary, "beneficiary", _("party"))
+    errors: dict[str, str] = {}
+    if beneficiary.kind != rules.BENEFICIARY:
+        errors["beneficiary"] = _("Only a beneficiary has an exit evaluation.")
+    outcome = _text(errors, "outcome", outcome, required=True, limit=MAX_TEXT,
+                    what=_("evaluation"))
+    notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))
+    if goals_reached not in ExitEvaluation.Goals.values:
+        errors["goals_reached"] = _("Say whether the goals were reached: all, partly or not.")
+    if date is None:
+        errors["date"] = _("Give the date of the exit evaluation.")
+    elif date > timezone.localdate():
+        errors["date"] = _("The date (%(date)s) is in the future.") % {"date": _date(date)}
+    if errors:
+        raise ValidationError(errors)
+    evaluation = ExitEvaluation.objects.of(territory).filter(beneficiary=beneficiary).first()
+    before = None if evaluation is None else _fields(evaluation, EXIT_FIELDS)
+    if evaluation is None:
+        evaluation = ExitEvaluation(territory=territory, contract=contract, beneficiary=beneficiary)
+    evaluation.date, evaluation.outcome = date, outcome
+    evaluation.goals_reached, evaluation.notes = goals_reached, notes
+    return _save(territory, user, evaluation, EXIT_FIELDS, before,
+                 f"{contract.title}: {beneficiary.name}")
+
+
+# --- status ---------------------------------------------------------------------------
+
+def reason_text(reason: rules.Reason) -> str:
+    """The translated sentence of a refusal."""
+    data = reason.data
+    n = data.get("n", 1)
+    names = data.get("names", "")
+    sentences = {
+        rules.NO_BENEFICIARY: lambda: _("Add at least one beneficiary (under a pseudonym)."),
+        rules.NO_PROVIDER: lambda: _("Add at least one service provider."),
+        rules.UNSIGNED_PARTY: lambda: ngettext(
+            "This party has no signature date yet: %(names)s.",
+            "These parties have no signature date yet: %(names)s.", n) % {"names": names},
+        rules.NO_PROJECT: lambda: ngettext(
+            "This beneficiary has no individual project yet: %(names)s.",
+            "These beneficiaries have no individual project yet: %(names)s.", n) % {"names": names},
+        rules.NO_COMMITMENT: lambda: ngettext(
+            "This party commits to nothing yet: %(names)s.",
+            "These parties commit to nothing yet: %(names)s.", n) % {"names": names},
+        rules.NO_PERIOD: lambda: _("Set the start and end dates of the contract."),
+        rules.PERIOD_ORDER: lambda: _("The end (%(end)s) must come after the start "
+                                      "(%(start)s).") % {"end": _date(data.get("ends_on")),
+                                                         "start": _date(data.get("starts_on"))},
+        rules.NOT_STARTED: lambda: _("The contract starts on %(date)s: it can run from that "
+                                     "day.") % {"date": _date(data.get("starts_on"))},
+        rules.NO_REVIEW: lambda: (_("Record the review first (a review dated on or after "
+                                    "%(date)s, when this period began).")
+                                  % {"date": _date(data["since"])} if data.get("since")
+                                  else _("Record the review first.")),
+        rules.PERIOD_OVER: lambda: _("The contract ended on %(date)s: close it instead of "
+                                     "starting a new period.") % {"date": _date(data.get("ends_on"))},
+        rules.NO_EXIT: lambda: ngettext(
+            "This beneficiary has no exit evaluation yet: %(names)s.",
+            "These beneficiaries have no exit evaluation yet: %(names)s.", n) % {"names": names},
+        rules.PENDING_OUTCOME: lambda: ngettext(
+            "%(n)s commitment has no outcome yet (kept, partly kept or not kept).",
+            "%(n)s commitments have no outcome yet (kept, partly kept or not kept).", n) % {"n": n},
+    }
+    if reason.code == rules.NOT_ALLOWED:
+        target = data.get("target")
+        target_label = _status_label(target) if target in S.values else str(target)
+        return _("A contract that is %(status)s cannot become %(target)s.") % {
+            "status": _status_label(data["status"]).lower(), "target": target_label.lower()}
+    return sentences[reason.code]()
+
+
+def refusals(contract: Contract, target: str, today: dt.date | None = None) -> list[str]:
+    """The translated reasons why ``contract`` may not move to ``target`` now."""
+    today = today or timezone.localdate()
+    return [reason_text(r) for r in rules.refusals(selectors.facts(contract), target, today)]
+
+
+@transaction.atomic
+def change_status(contract: Contract, user, target: str) -> Contract:
+    """Take one step of the state machine. A step that is not allowed, or whose
+    conditions are not met, raises ValidationError with every reason; nothing changes."""
+    territory = contract.territory
+    _check_write(territory, user)
+    contract = _locked(contract)
+    today = timezone.localdate()
+    reasons = refusals(contract, target, today)
+    if reasons:
+        raise ValidationError(reasons)
+    before = _fields(contract, ("status", "signed_on", "running_since", "next_review_on"))
+    if target == S.SIGNED:
+        dates = [d for d in contract.parties.values_list("signed_on", flat=True) if d]
+        contract.signed_on = max(dates)
+    elif target == S.RUNNING:
+        if contract.status == S.SIGNED:
+            contract.running_since = max(today, contract.starts_on)
+            contract.next_review_on = rules.next_review(contract.starts_on,
+                                                        contract.review_every_months,
+                                                        contract.ends_on)
+        else:
+            contract.running_since = today
+    elif target == S.CLOSED:
+        contract.next_review_on = None
+    contract.status = target
+    contract.save()
+    audit.record(territory, user, "update", contract, f"{contract.title}: {target}",
+                 audit.diff(before, _fields(contract, before.keys())))
+    return contract

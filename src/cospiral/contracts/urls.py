@@ -1,0 +1,26 @@
+from django.urls import path
+
+from cospiral.contracts import views
+
+app_name = "contracts"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/status/", views.change_status, name="status"),
+    path("<int:pk>/pdf/", views.pdf, name="pdf"),
+    path("<int:pk>/attendance/", views.summary, name="summary"),
+    path("<int:pk>/parties/new/", views.party_form, name="party_add"),
+    path("<int:pk>/parties/<int:party>/", views.party_form, name="party_edit"),
+    path("<int:pk>/parties/<int:party>/remove/", views.party_remove, name="party_remove"),
+    path("<int:pk>/parties/<int:party>/project/", views.project, name="project"),
+    path("<int:pk>/parties/<int:party>/exit/", views.exit_evaluation, name="exit"),
+    path("<int:pk>/commitments/new/", views.commitment_form, name="commitment_add"),
+    path("<int:pk>/commitments/<int:commitment>/", views.commitment_form, name="commitment_edit"),
+    path("<int:pk>/commitments/<int:commitment>/outcome/", views.outcome, name="outcome"),
+    path("<int:pk>/workshops/new/", views.workshop_form, name="workshop_add"),
+    path("<int:pk>/workshops/<int:workshop>/", views.workshop_form, name="workshop_edit"),
+    path("<int:pk>/workshops/<int:workshop>/attendance/", views.attendance, name="attendance"),
+    path("<int:pk>/reviews/new/", views.review, name="review"),
+]

@@ -1,0 +1,343 @@
+"""Contract pages: the list, a contract with its parties, projects, commitments,
+workshops and attendance, reviews, exit evaluations and the next steps; a form per
+thing; the attendance summary; the contract as a PDF for signature. Thin: forms read,
+services write (and check who may), selectors read. Everyone in the territory reads;
+coordinators and facilitators write; a partner of an organisation records the outcomes
+of its commitments and the attendance at the workshops it runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cospiral.contracts import charts, forms, selectors, services
+from cospiral.contracts.models import Contract, ContractCommitment, Workshop
+from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
+from cospiral.domain import contracts as rules
+
+STEP_LABELS = {
+    rules.SIGNED: lambda: _("Mark as signed"),
+    rules.RUNNING: lambda: _("Start"),
+    rules.REVIEWED: lambda: _("Mark as reviewed"),
+    rules.CLOSED: lambda: _("Close the contract"),
+}
+
+
+def _page(request, template, **context):
+    context.setdefault("territory", request.territory)
+    context.setdefault("can_manage", can_manage(request))
+    context.setdefault("can_write", can_enter_cards(request))
+    return render(request, template, context, status=context.pop("status", 200))
+
+
+def _contract(request, pk) -> Contract:
+    contract = selectors.contract(request.territory, pk)
+    if contract is None:
+        raise Http404("No such contract.")
+    return contract
+
+
+def _detail_url(contract, anchor: str = "") -> str:
+    url = reverse("contracts:detail", kwargs={"territory": contract.territory.slug,
+                                              "pk": contract.pk})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _form_page(request, form, save, *, title: str, done: str, contract=None, back: str,
+               intro: str = "", then=None):
+    """Show ``form``; on a valid POST call ``save(cleaned_data)`` and go ``back`` (or to
+    ``then(saved object)``)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(then(saved) if then else back)
+    return _page(request, "contracts/form.html", form=form, title=title, contract=contract,
+                 back=back, intro=intro, status=400 if form.errors else 200)
+
+
+# --- list and contract ----------------------------------------------------------------
+
+@territory_view(READ)
+def index(request):
+    rows = list(selectors.contracts(request.territory))
+    return _page(request, "contracts/index.html", contracts=rows)
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def create(request):
+    form = forms.ContractForm(request.POST or None, territory=request.territory)
+    return _form_page(request, form, lambda d: services.save_contract(
+        request.territory, request.user, **d),
+        title=_("New contract"), done=_("Contract created as a draft."),
+        back=reverse("contracts:index", kwargs={"territory": request.territory.slug}),
+        then=_detail_url)
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def edit(request, pk):
+    contract = _contract(request, pk)
+    form = forms.ContractForm(request.POST or None, territory=request.territory,
+                              initial=forms.ContractForm.initial_of(contract))
+    return _form_page(request, form, lambda d: services.save_contract(
+        request.territory, request.user, contract=contract, **d),
+        title=_("Edit the contract"), done=_("Contract saved."), contract=contract,
+        back=_detail_url(contract))
+
+
+def _steps(contract):
+    """``(target, button label, reasons)`` for each step out of the current status."""
+    today = timezone.localdate()
+    return [(target, STEP_LABELS[target](), services.refusals(contract, target, today))
+            for target in rules.next_steps(contract.status)]
+
+
+@territory_view(READ)
+def detail(request, pk):
+    contract = _contract(request, pk)
+    overview = selectors.overview(contract)
+    user, territory = request.user, request.territory
+    partner_org = services.partner_organisation_id(territory, user)
+    return _page(request, "contracts/detail.html", contract=contract, o=overview,
+                 steps=_steps(contract), partner_org=partner_org,
+                 editable=contract.status in services.EDITABLE,
+                 workshops_open=contract.status in services.WORKSHOPS_OPEN,
+                 follow_up=contract.status in services.FOLLOW_UP,
+                 underway=contract.status in services.UNDERWAY)
+
+
+@territory_view(ENTER_CARDS)
+@require_POST
+def change_status(request, pk):
+    contract = _contract(request, pk)
+    target = request.POST.get("to", "")
+    try:
+        contract = services.change_status(contract, request.user, target)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The contract is now %(status)s.") % {
+            "status": contract.get_status_display().lower()})
+    return redirect(_detail_url(contract, "status"))
+
+
+# --- parties, projects, commitments ---------------------------------------------------
+
+def _party(request, contract, party_pk):
+    party = selectors.party(contract, party_pk)
+    if party is None:
+        raise Http404("No such party.")
+    return party
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def party_form(request, pk, party=None):
+    contract = _contract(request, pk)
+    party = _party(request, contract, party) if party else None
+    initial = forms.PartyForm.initial_of(party) if party else {}
+    form = forms.PartyForm(request.POST or None, territory=request.territory, initial=initial)
+    return _form_page(request, form, lambda d: services.save_party(
+        contract, request.user, party=party, **d),
+        title=_("Edit a party") if party else _("Add a party"), done=_("Party saved."),
+        contract=contract, back=_detail_url(contract, "parties"),
+        intro=_("A beneficiary is recorded under a pseudonym only: no real name, no "
+                "organisation, nobody signing for them."))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def party_remove(request, pk, party):
+    contract = _contract(request, pk)
+    party = _party(request, contract, party)
+    if request.method == "POST":
+        try:
+            services.remove_party(party, request.user)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Party removed."))
+        return redirect(_detail_url(contract, "parties"))
+    return _page(request, "contracts/confirm.html", contract=contract,
+                 what=_("Remove %(name)s from the contract") % {"name": party.name},
+                 explain=_("Its individual project and commitments are removed with it. The "
+                           "change is recorded in the audit trail."))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def project(request, pk, party):
+    contract = _contract(request, pk)
+    beneficiary = _party(request, contract, party)
+    if not beneficiary.is_beneficiary:
+        raise Http404("Only beneficiaries have an individual project.")
+    existing = getattr(beneficiary, "project", None)
+    initial = {"goals": existing.goals, "steps": existing.steps} if existing else {}
+    form = forms.ProjectForm(request.POST or None, initial=initial)
+    return _form_page(request, form, lambda d: services.save_project(
+        contract, request.user, beneficiary=beneficiary, **d),
+        title=_("Individual project of %(name)s") % {"name": beneficiary.name},
+        done=_("Individual project saved."), contract=contract,
+        back=_detail_url(contract, "projects"))
+
+
+def _commitment(contract, pk) -> ContractCommitment:
+    c = selectors.commitments(contract).filter(pk=pk).first()
+    if c is None:
+        raise Http404("No such commitment.")
+    return c
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def commitment_form(request, pk, commitment=None):
+    contract = _contract(request, pk)
+    commitment = _commitment(contract, commitment) if commitment else None
+    initial = forms.CommitmentForm.initial_of(commitment) if commitment else {
+        "party": request.GET.get("party")}
+    form = forms.CommitmentForm(request.POST or None, contract=contract, initial=initial)
+    return _form_page(request, form, lambda d: services.save_commitment(
+        contract, request.user, commitment=commitment, **d),
+        title=_("Edit a commitment") if commitment else _("Add a commitment"),
+        done=_("Commitment saved."), contract=contract,
+        back=_detail_url(contract, "commitments"))
+
+
+@territory_view(READ)
+@require_http_methods(["GET", "POST"])
+def outcome(request, pk, commitment):
+    contract = _contract(request, pk)
+    commitment = _commitment(contract, commitment)
+    if not services.can_follow_up(request.territory, request.user, commitment.party):
+        raise PermissionDenied
+    form = forms.OutcomeForm(request.POST or None, initial={
+        "outcome": commitment.outcome, "evidence": commitment.evidence})
+    return _form_page(request, form, lambda d: services.record_outcome(
+        commitment, request.user, **d),
+        title=_("Outcome of a commitment"), done=_("Outcome recorded."), contract=contract,
+        back=_detail_url(contract, "commitments"),
+        intro=f"{commitment.party.name}: {commitment.what}")
+
+
+# --- workshops and attendance ---------------------------------------------------------
+
+def _workshop(contract, pk) -> Workshop:
+    w = selectors.workshop(contract, pk)
+    if w is None:
+        raise Http404("No such workshop.")
+    return w
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def workshop_form(request, pk, workshop=None):
+    contract = _contract(request, pk)
+    workshop = _workshop(contract, workshop) if workshop else None
+    initial = forms.WorkshopForm.initial_of(workshop) if workshop else {}
+    form = forms.WorkshopForm(request.POST or None, contract=contract, initial=initial)
+    return _form_page(request, form, lambda d: services.save_workshop(
+        contract, request.user, workshop=workshop, **d),
+        title=_("Edit a workshop") if workshop else _("Plan a workshop"),
+        done=_("Workshop saved."), contract=contract, back=_detail_url(contract, "workshops"))
+
+
+@territory_view(READ)
+@require_http_methods(["GET", "POST"])
+def attendance(request, pk, workshop):
+    contract = _contract(request, pk)
+    workshop = _workshop(contract, workshop)
+    if not services.can_follow_up(request.territory, request.user, workshop.run_by):
+        raise PermissionDenied
+    expected = selectors.expected_parties(workshop)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.record_attendance(workshop, request.user,
+                                       present=[p for p in request.POST.getlist("present")
+                                                if p.isdigit()])
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, _("Attendance recorded."))
+            return redirect(_detail_url(contract, "workshops"))
+    marked = {a.party_id: a.present for a in workshop.attendance.all()}
+    rows = [(p, marked.get(p.pk, False)) for p in expected]
+    return _page(request, "contracts/attendance.html", contract=contract, workshop=workshop,
+                 rows=rows, errors=errors, status=400 if errors else 200)
+
+
+@territory_view(READ)
+def summary(request, pk):
+    contract = _contract(request, pk)
+    overview = selectors.overview(contract)
+    text = charts.summary(overview)
+    return _page(request, "contracts/summary.html", contract=contract, o=overview,
+                 summary=text, chart=charts.attendance_svg(overview, text))
+
+
+# --- reviews and exit evaluations -----------------------------------------------------
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def review(request, pk):
+    contract = _contract(request, pk)
+    form = forms.ReviewForm(request.POST or None, initial={"date": timezone.localdate()})
+    return _form_page(request, form, lambda d: services.add_review(contract, request.user, **d),
+                      title=_("Record a review"), done=_("Review recorded."), contract=contract,
+                      back=_detail_url(contract, "reviews"))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def exit_evaluation(request, pk, party):
+    contract = _contract(request, pk)
+    beneficiary = _party(request, contract, party)
+    if not beneficiary.is_beneficiary:
+        raise Http404("Only beneficiaries have an exit evaluation.")
+    existing = getattr(beneficiary, "exit_evaluation", None)
+    initial = forms.ExitForm.initial_of(existing) if existing else {"date": timezone.localdate()}
+    form = forms.ExitForm(request.POST or None, initial=initial)
+    return _form_page(request, form, lambda d: services.save_exit(
+        contract, request.user, beneficiary=beneficiary, **d),
+        title=_("Exit evaluation of %(name)s") % {"name": beneficiary.name},
+        done=_("Exit evaluation saved."), contract=contract, back=_detail_url(contract, "exits"))
+
+
+# --- PDF ------------------------------------------------------------------------------
+
+@territory_view(READ)
+def pdf(request, pk):
+    from weasyprint import HTML
+
+    contract = _contract(request, pk)
+    html = render_to_string("contracts/contract_pdf.html", {
+        "territory": request.territory, "contract": contract,
+        "o": selectors.overview(contract), "printed": timezone.localdate(),
+    }, request=request)
+    document = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="cospiral-contract-{request.territory.slug}-{contract.pk}.pdf"')
+    return response
