@@ -1,0 +1,11 @@
+from django.urls import path
+
+from cospiral.reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:cycle>/", views.review, name="review"),
+    path("<int:cycle>/pdf/", views.pdf, name="pdf"),
+    path("<int:cycle>/lessons/", views.edit, name="edit"),
+]
