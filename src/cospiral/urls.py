@@ -28,4 +28,5 @@ urlpatterns = [
     path("t/<slug:territory>/surveys/", include("cospiral.surveys.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
     path("t/<slug:territory>/contracts/", include("cospiral.contracts.urls")),
+    path("t/<slug:territory>/review/", include("cospiral.reports.urls")),
 ]
