@@ -187,7 +187,7 @@ def test_partner_records_only_its_organisations_follow_up(contract):
     with pytest.raises(PermissionDenied):
         services.record_outcome(amel_commitment, partner, outcome="kept")
     o = selectors.overview(reload(k.c))
-    assert o.kept.share == 0.5 and o.kept.pending == 2
+    assert o.kept.share == 50.0 and o.kept.pending == 2
 
 
 def test_pages_for_each_role(contract, world, login):

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from cospiral.domain import contracts as c
+from cospiral.domain import plan
 
 TODAY = dt.date(2026, 11, 1)
 
@@ -142,8 +143,9 @@ def test_attendance_rates_per_party_and_workshop():
 def test_commitments_kept_share_excludes_pending():
     kept = c.kept_share(["kept", "partly", "not_kept", "", None, "kept"])
     assert (kept.kept, kept.partly, kept.not_kept, kept.pending) == (2, 1, 1, 2)
-    assert kept.share == pytest.approx(2.5 / 4)
+    assert kept.share == 62.5 and kept.with_outcome == 4
     assert c.kept_share(["", None]).share is None
     assert c.kept_share(["not_kept"]).share == 0
     with pytest.raises(ValueError):
         c.kept_share(["maybe"])
+    assert c.kept_share is plan.kept  # the plan's rule, one rule for the whole product

@@ -26,9 +26,9 @@ Statuses and the steps between them (``TRANSITIONS``)::
   beneficiary who leaves a running contract gets an exit evaluation that says so.
   Nothing goes back to draft, and a closed contract is final.
 
-The share of commitments kept is defined here (no plan rule existed when this was
-written): kept counts 1, partly kept 0.5, not kept 0; commitments whose outcome is not
-recorded yet are left out (never counted as 0).
+The share of commitments kept is the plan's rule (``cospiral.domain.plan.KEPT_RULE``):
+kept counts 1, partly kept 0.5, not kept 0, over the commitments with an outcome, on
+0–100; commitments whose outcome is not recorded yet are left out (never counted as 0).
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from cospiral.domain import plan
 
 DRAFT, SIGNED, RUNNING, REVIEWED, CLOSED = "draft", "signed", "running", "reviewed", "closed"
 STATUSES = (DRAFT, SIGNED, RUNNING, REVIEWED, CLOSED)
@@ -53,7 +55,7 @@ BENEFICIARY, PROVIDER, CITY, OTHER = "beneficiary", "provider", "city", "other"
 PARTY_KINDS = (BENEFICIARY, PROVIDER, CITY, OTHER)
 
 KEPT, PARTLY, NOT_KEPT, PENDING = "kept", "partly", "not_kept", ""
-OUTCOME_VALUE = {KEPT: 1.0, PARTLY: 0.5, NOT_KEPT: 0.0}
+OUTCOME_VALUE = plan.OUTCOME_VALUES
 
 # Reason codes (the contracts app turns each into a translated sentence).
 NOT_ALLOWED = "not_allowed"
@@ -240,33 +242,8 @@ def attendance_rates(rows: Iterable[tuple[object, object, bool]]):
 
 # --- commitments kept -----------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Kept:
-    kept: int
-    partly: int
-    not_kept: int
-    pending: int
-
-    @property
-    def assessed(self) -> int:
-        return self.kept + self.partly + self.not_kept
-
-    @property
-    def share(self) -> float | None:
-        """Kept 1, partly 0.5, not kept 0, over the commitments with an outcome; None
-        when none has an outcome yet."""
-        if not self.assessed:
-            return None
-        return (self.kept + 0.5 * self.partly) / self.assessed
-
-
-def kept_share(outcomes: Iterable[str | None]) -> Kept:
-    """Count the outcomes (``kept``, ``partly``, ``not_kept``, empty or None = pending).
-    An unknown outcome raises ValueError."""
-    counts = {KEPT: 0, PARTLY: 0, NOT_KEPT: 0, PENDING: 0}
-    for outcome in outcomes:
-        outcome = outcome or PENDING
-        if outcome not in counts:
-            raise ValueError(f"Unknown commitment outcome: {outcome!r}")
-        counts[outcome] += 1
-    return Kept(counts[KEPT], counts[PARTLY], counts[NOT_KEPT], counts[PENDING])
+#: The share of commitments kept is the plan's rule (``cospiral.domain.plan.KEPT_RULE``):
+#: kept 1, partly 0.5, not kept 0, over the commitments with an outcome, 0–100; pending
+#: commitments are left out and counted apart. ``kept_share(outcomes)`` counts them.
+kept_share = plan.kept
+Kept = plan.Kept
