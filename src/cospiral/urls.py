@@ -16,6 +16,7 @@ urlpatterns = [
     path("grid/", include("cospiral.grid.urls")),
     path("p/", include("cospiral.criteria.public_urls")),
     path("s/", include("cospiral.surveys.public_urls")),
+    path("v/", include("cospiral.votes.public_urls")),
     path("territories/", include("cospiral.territories.site_urls")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
@@ -27,6 +28,7 @@ urlpatterns = [
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
     path("t/<slug:territory>/surveys/", include("cospiral.surveys.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
+    path("t/<slug:territory>/votes/", include("cospiral.votes.urls")),
     path("t/<slug:territory>/contracts/", include("cospiral.contracts.urls")),
     path("t/<slug:territory>/review/", include("cospiral.reports.urls")),
 ]

@@ -1,0 +1,71 @@
+"""The chart of a closed round's results: one horizontal bar per action, its result
+(dots, mean score or Borda points), in ranking order; built with Altair and rendered to
+SVG on the server by the statistics' renderer (cached per specification). Tied actions
+differ by colour and by the word "tie" in their bar's name, so colour is never the only
+cue."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import altair as alt
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from cospiral.domain import votes as rules
+from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
+
+TIED = "#8a5300"  # 5.9:1 against white
+MAX_BARS = 60  # above this, the table alone is clearer
+
+
+def axis_title(method: str) -> str:
+    return {rules.DOT: _("Dots received"), rules.SCORE: _("Mean score (0–5)"),
+            rules.RANKED: _("Borda points")}[method]
+
+
+@lru_cache(maxsize=16)
+def _skeleton(language: str, method: str) -> str:
+    alone, tied = _("alone at its rank"), _("tie")
+    scale = alt.Scale(domain=[0, rules.SCORE_MAX]) if method == rules.SCORE else alt.Scale(zero=True)
+    chart = alt.Chart(alt.Data(values=[])).mark_bar().encode(
+        x=alt.X("result:Q", title=axis_title(method), scale=scale),
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
+        color=alt.Color("state:N", title=_("Rank"),
+                        scale=alt.Scale(domain=[alone, tied], range=[BAR, TIED])),
+        tooltip=["name:N", "result:Q", "state:N"],
+    ).properties(width=420, padding={"left": 48, "right": 8, "top": 8, "bottom": 8})
+    chart = (chart.configure(font=FONT)
+             .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
+                             titleFontSize=12, labelLimit=360)
+             .configure_legend(labelColor=TEXT, titleColor=TEXT)
+             .configure_view(stroke=None))
+    return json.dumps(chart.to_dict())
+
+
+def _short(name: str, limit: int = 36) -> str:
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
+def spec(results) -> dict | None:
+    """The spec of the results' bars (ranked actions only), or None."""
+    values = []
+    for n, row in enumerate(r for r in results.rows if r.rank is not None):
+        name = f"{row.rank}. {_short(row.action.title)}"
+        if row.tied:
+            name += f" ({_('tie')})"
+        values.append({"name": name, "result": round(row.value, 2),
+                       "state": _("tie") if row.tied else _("alone at its rank"), "order": n})
+    if not values or len(values) > MAX_BARS:
+        return None
+    result = json.loads(_skeleton(translation.get_language() or "en", results.round.method))
+    result["data"] = {"values": values}
+    return result
+
+
+def results_svg(results, summary: str) -> str:
+    chart = spec(results)
+    if chart is None:
+        return ""
+    return accessible(svg(chart), summary)

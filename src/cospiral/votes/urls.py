@@ -1,0 +1,19 @@
+from django.urls import path
+
+from cospiral.votes import views
+
+app_name = "votes"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("new/", views.create, name="create"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/open/", views.open_round, name="open"),
+    path("<int:pk>/close/", views.close_round, name="close"),
+    path("<int:pk>/ballot/", views.ballot, name="ballot"),
+    path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/results/csv/", views.results_csv, name="results_csv"),
+    path("<int:pk>/links/", views.tokens, name="tokens"),
+    path("<int:pk>/links/csv/", views.tokens_csv, name="tokens_csv"),
+    path("<int:pk>/links/<int:link>/revoke/", views.revoke_token, name="revoke_token"),
+]
