@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
+from cospiral.contracts.models import Contract, ContractCommitment, ContractParty
 from cospiral.core.models import AuditEntry
 from cospiral.reports.models import Review
 from cospiral.surveys import services as survey_services
@@ -85,6 +86,15 @@ def plan(world, cycle2, answered):
                               person="Mrs Martin", what="Lend her tools", outcome="partly")
     Commitment.objects.create(territory=t, action=action, party_kind="group", group=world.alpha.group,
                               what="Paint the doors")
+    # A contract of the action (shown) and one of an action of cycle 1 (not shown).
+    contract = Contract.objects.create(territory=t, action=action, title="Budget contract")
+    amel = ContractParty.objects.create(territory=t, contract=contract, kind="beneficiary",
+                                        pseudonym="Amel")
+    ContractCommitment.objects.create(territory=t, contract=contract, party=amel,
+                                      what="Come to the workshops", outcome="kept")
+    old = Action.objects.create(territory=t, cycle=Cycle.objects.of(t).get(number=1), title="Old action")
+    Contract.objects.create(territory=t, action=old, title="Contract of cycle one")
+    Contract.objects.create(territory=world.beta.territory, title="Beta contract")
     return action
 
 
@@ -152,8 +162,14 @@ def test_page_shows_alphas_groups_cards_and_results_and_nothing_of_beta(world, l
     assert "Decent housing for all" in page and "Survey the cellars" in page
     landlord = re.search(r"<th scope=\"row\">Social landlord</th>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', landlord) == ["4", "2", "0", "1", "1", "67%"]
+    # The sub-action is done (100 %), the parent running at 40 %: the axis rolls up its
+    # main action, whose progress is its sub-action's (plan.ROLLUP_RULE).
+    assert "Progress of the axis: 100 %." in page and "rolled up from 1 sub-action" in page
+    # Contracts of the cycle's actions only.
+    assert "Budget contract" in page and "Contract of cycle one" not in page
+    assert "Beta contract" not in page
     martin = re.search(r"<th scope=\"row\">Mrs Martin</th>(.*?)</tr>", page, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]*)</td>', martin)[-1] == "0%"  # partly is not kept
+    assert re.findall(r'<td class="num">([^<]*)</td>', martin)[-1] == "50%"  # partly kept counts half
     youth = re.search(r"<th scope=\"row\">Alphaville young people</th><td>Group</td>(.*?)</tr>", page, re.S).group(1)
     assert re.findall(r'<td class="num">([^<]*)</td>', youth)[-1] == "—"  # no outcome yet: no share
     assert "Betatown" not in page
@@ -174,7 +190,8 @@ def test_pdf_has_sections_lessons_indicator_and_methods(world, login, plan, answ
     text = pdf_text(response.content)
     for title in ("Contents", "Groups", "Criteria statistics", "Syntheses and shared definition",
                   "Indicators of progress", "Survey results", "Existing actions",
-                  "Actions and commitments", "Lessons learnt and what comes next",
+                  "Actions and commitments", "Multipartite social contracts",
+                  "Lessons learnt and what comes next",
                   "Methods appendix"):
         assert title in text, title
     assert "Paper questionnaires reached the elderly." in text
@@ -205,7 +222,8 @@ def test_empty_territory_says_nothing_yet(world, login):
                      "No existing action is recorded for this cycle.",
                      "No card of this cycle's groups is coded yet",
                      "No lesson is written yet",
-                     "No indicator of progress is built yet."):
+                     "No indicator of progress is built yet.",
+                     "No multipartite social contract for this cycle yet."):
         assert sentence in page, sentence
     response = client.get(url("pdf", world.beta, cycle=1))
     assert response.status_code == 200

@@ -14,8 +14,9 @@ from django.utils.translation import ngettext
 
 import cospiral
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
+from cospiral.contracts import selectors as contract_selectors
+from cospiral.domain import plan, scoring
 from cospiral.domain import review as rules
-from cospiral.domain import scoring
 from cospiral.evaluations import charts as evaluation_charts
 from cospiral.evaluations import exports as evaluation_exports
 from cospiral.evaluations import selectors as evaluations
@@ -152,6 +153,7 @@ class ActionRow:
     action: Action
     depth: int
     cycle: int | None
+    rolled: plan.RollUp
     targets: list = field(default_factory=list)
     milestones: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
@@ -161,6 +163,7 @@ class ActionRow:
 class AxisBlock:
     axis: Axis | None
     actions: list[ActionRow]
+    rolled: plan.RollUp | None = None
 
     @property
     def title(self) -> str:
@@ -171,12 +174,12 @@ class AxisBlock:
 class PartyRow:
     name: str
     kind_label: str
-    tally: rules.Kept
+    tally: plan.Kept
 
     @property
     def share_text(self) -> str:
-        share = self.tally.share
-        return "" if share is None else survey_results.pct(share)
+        share = self.tally.share  # 0–100
+        return "" if share is None else survey_results.pct(share / 100)
 
 
 @dataclass
@@ -188,10 +191,32 @@ class ActionsSection:
     targets: int
     milestones: int
     summary: str
+    rolled: plan.RollUp | None = None
 
     @property
     def count(self) -> int:
         return sum(len(b.actions) for b in self.axes)
+
+
+@dataclass
+class ContractRow:
+    contract: object
+    action: str
+    beneficiaries: int
+    workshops: int
+    reviews: int
+    exits: int
+    attendance: object  # contracts' Rate (present, expected, rate 0–1 or None)
+    kept: plan.Kept
+
+    @property
+    def attendance_text(self) -> str:
+        rate = self.attendance.rate if self.attendance is not None else None
+        return "" if rate is None else survey_results.pct(rate)
+
+    @property
+    def kept_text(self) -> str:
+        return "" if self.kept.share is None else survey_results.pct(self.kept.share / 100)
 
 
 @dataclass
@@ -226,7 +251,7 @@ class CycleReview:
     existing: ExistingSection
     actions: ActionsSection
     methods: Methods
-    contracts: object = None  # no contracts app yet
+    contracts: list[ContractRow] = field(default_factory=list)
 
     @property
     def sessions(self) -> int:
@@ -413,40 +438,34 @@ def _actions(territory, cycle_obj: Cycle) -> ActionsSection:
     for c in all_commitments:
         commitments.setdefault(c.action_id, []).append(c)
 
-    # Actions in their hierarchy (a sub-action under its parent), per axis.
-    by_parent: dict[int | None, list[Action]] = {}
-    known = set(ids)
-    for a in actions:
-        by_parent.setdefault(a.parent_id if a.parent_id in known else None, []).append(a)
-    order: list[tuple[Action, int]] = []
-
-    seen: set[int] = set()
-
-    def walk(parent, depth):
-        for a in by_parent.get(parent, []):
-            if a.pk not in seen:  # a loop of parents would never end
-                seen.add(a.pk)
-                order.append((a, depth))
-                walk(a.pk, depth + 1)
-
+    # Actions in their hierarchy (a sub-action under its parent), per axis of the top
+    # action, rolled up with ``plan.ROLLUP_RULE``.
+    by_pk = {a.pk: a for a in actions}
+    roots = plan.tree((a.pk, a.parent_id, a.status, a.progress)
+                      for a in sorted(actions, key=lambda a: (a.position, a.pk)))
     blocks: dict[int | None, AxisBlock] = {}
     axes = list(Axis.objects.of(territory).filter(_cycle_q(cycle_obj)))
     for axis in axes:
         blocks[axis.pk] = AxisBlock(axis, [])
-    # A sub-action stays under its parent, in the block of the top action's axis.
-    for root in by_parent.get(None, []):
-        order.clear()
-        seen.add(root.pk)
-        order.append((root, 0))
-        walk(root.pk, 1)
-        block = blocks.get(root.axis_id)
+    nodes_of: dict[int | None, list[plan.Node]] = {}
+    for node in roots:
+        nodes_of.setdefault(by_pk[node.key].axis_id, []).append(node)
+
+    def rows(nodes, rolled, depth):
+        for node, r in zip(nodes, rolled, strict=True):
+            a = by_pk[node.key]
+            yield ActionRow(action=a, depth=depth, cycle=a.cycle.number if a.cycle_id else None,
+                            rolled=r, targets=targets.get(a.pk, []),
+                            milestones=milestones.get(a.pk, []),
+                            commitments=commitments.get(a.pk, []))
+            yield from rows(node.children, r.children, depth + 1)
+
+    for axis_id, nodes in nodes_of.items():
+        block = blocks.get(axis_id)
         if block is None:
-            block = blocks[root.axis_id] = AxisBlock(root.axis if root.axis_id else None, [])
-        for a, depth in order:
-            block.actions.append(ActionRow(
-                action=a, depth=depth, cycle=a.cycle.number if a.cycle_id else None,
-                targets=targets.get(a.pk, []), milestones=milestones.get(a.pk, []),
-                commitments=commitments.get(a.pk, [])))
+            block = blocks[axis_id] = AxisBlock(by_pk[nodes[0].key].axis, [])
+        block.rolled = plan.rollup(plan.Node(("axis", axis_id), "running", None, tuple(nodes)))
+        block.actions = list(rows(nodes, block.rolled.children, 0))
     ordered = [blocks[a.pk] for a in axes]
     ordered += [b for key, b in blocks.items() if key not in {a.pk for a in axes}]
 
@@ -455,32 +474,51 @@ def _actions(territory, cycle_obj: Cycle) -> ActionsSection:
         statuses[a.status] = statuses.get(a.status, 0) + 1
     by_status = [(label, statuses[value]) for value, label in Action.Status.choices if value in statuses]
 
-    parties: dict[tuple, list[str]] = {}
     names: dict[tuple, tuple[str, str]] = {}
+    items = []
     for c in all_commitments:
-        key = (c.party_kind, c.organisation_id or c.group_id or c.person)
-        parties.setdefault(key, []).append(c.outcome)
-        names[key] = (c.party_name, c.get_party_kind_display())
-    party_rows = sorted((PartyRow(names[k][0], names[k][1], rules.kept(v)) for k, v in parties.items()),
-                        key=lambda p: p.name.lower())
+        key = (c.party_kind, c.organisation_id or c.group_id or c.person.strip().casefold())
+        names.setdefault(key, (c.party_name, c.get_party_kind_display()))
+        items.append((key, c.outcome))
+    party_rows = sorted((PartyRow(names[k][0], names[k][1], v)
+                         for k, v in plan.kept_by_party(items).items()),
+                        key=lambda p: (p.name.casefold(), p.kind_label))
     if not actions:
         summary = _("No action is planned for this cycle yet.")
     else:
-        kept = rules.kept(c.outcome for c in all_commitments)
+        kept = plan.kept(c.outcome for c in all_commitments)
         summary = ngettext(
             "%(n)s action in %(axes)s strategic axes, with %(c)s commitments by %(p)s parties.",
             "%(n)s actions in %(axes)s strategic axes, with %(c)s commitments by %(p)s parties.",
             len(actions)) % {"n": len(actions), "axes": len(axes), "c": len(all_commitments),
                              "p": len(party_rows)}
         if kept.share is not None:
-            summary += " " + _("%(kept)s of the %(recorded)s commitments whose outcome is recorded "
-                               "were kept (%(share)s).") % {
-                "kept": kept.kept, "recorded": kept.recorded, "share": survey_results.pct(kept.share)}
-    return ActionsSection(axes=[b for b in ordered if b.actions or b.axis is not None],
+            summary += " " + _("Of the %(recorded)s commitments whose outcome is recorded, %(kept)s "
+                               "were kept and %(partly)s partly kept: a share kept of %(share)s.") % {
+                "kept": kept.kept, "partly": kept.partly, "recorded": kept.with_outcome,
+                "share": survey_results.pct(kept.share / 100)}
+    whole = plan.rollup(plan.Node("plan", "running", None, tuple(roots))) if roots else None
+    return ActionsSection(axes=[b for b in ordered if b.actions or b.axis is not None], rolled=whole,
                           by_status=by_status, parties=party_rows,
                           commitments=len(all_commitments),
                           targets=sum(len(v) for v in targets.values()),
                           milestones=sum(len(v) for v in milestones.values()), summary=summary)
+
+
+def _contracts(territory, cycle_obj: Cycle) -> list[ContractRow]:
+    """Multipartite contracts of the cycle's actions, and contracts tied to no action."""
+    result = []
+    for c in contract_selectors.contracts(territory).select_related("action__cycle").order_by("created_at", "id"):
+        if c.action_id is not None and not rules.in_scope(
+                c.action.cycle.number if c.action.cycle_id else None, cycle_obj.number):
+            continue
+        o = contract_selectors.overview(c)
+        result.append(ContractRow(
+            contract=c, action=c.action.title if c.action_id else "",
+            beneficiaries=len(o.beneficiaries), workshops=len(o.workshops), reviews=len(o.reviews),
+            exits=sum(1 for p in o.beneficiaries if p.exit is not None),
+            attendance=o.attendance, kept=o.kept))
+    return result
 
 
 def _methods(territory, review: Review | None, waves: list[WaveSection], *, now,
@@ -498,15 +536,20 @@ def _methods(territory, review: Review | None, waves: list[WaveSection], *, now,
         evaluation_formula=evaluation_exports.score_rule(),
         ranking_rule=evaluation_exports.ranking_rule(),
         kept_share_rule=_(
-            "Share kept by a party = its commitments kept ÷ its commitments whose outcome is "
-            "recorded (kept, partly kept or not kept). Partly kept ones are counted apart, never "
-            "as kept; commitments without an outcome yet are left out; a party with no outcome "
-            "recorded has no share (shown “—”, never 0 %)."),
+            "Share kept by a party = (commitments kept + half of those partly kept) ÷ its "
+            "commitments whose outcome is recorded. Commitments without an outcome yet are "
+            "left out and counted apart; a party with no outcome recorded has no share (shown "
+            "“—”, never 0 %)."),
         scope_rule=_("The rows given this cycle and the rows given no cycle (groups, survey "
                      "waves, existing actions, strategic axes and actions). Indicators and the "
                      "grid belong to the whole territory."),
-        roll_up_rule=_("No roll-up: each action shows its own status and progress; an "
-                       "action's progress is left empty when not measured, never 0 %."),
+        roll_up_rule=_(
+            "The progress of an action with sub-actions is the mean of its sub-actions' "
+            "progress, each counting once; abandoned sub-actions are left out; sub-actions not "
+            "measured are left out of the mean and counted apart; when none is measured, the "
+            "action is not measured (never 0 %). An axis rolls up its actions the same way, "
+            "and the cycle's plan rolls up every main action. A planned action counts 0 %, a "
+            "done one 100 %."),
         grid_version=f"{grid.name} ({grid.slug})", software_version=cospiral.__version__)
 
 
@@ -526,5 +569,5 @@ def assemble(territory, cycle_obj: Cycle, *, charts: bool = True, now=None,
         review=review, groups=groups, stats=stats_section,
         syntheses=_syntheses(territory, groups), indicators=_indicators(territory),
         waves=waves, existing=_existing(territory, cycle_obj, charts=charts),
-        actions=_actions(territory, cycle_obj),
+        actions=_actions(territory, cycle_obj), contracts=_contracts(territory, cycle_obj),
         methods=_methods(territory, review, waves, now=now, snapshot=snapshot))
