@@ -100,7 +100,7 @@ class ResultRow:
 class RoundResults:
     round: Round
     rows: list[ResultRow]
-    ties: list[list[Action]]
+    ties: list[tuple[int, list[Action]]]  # (shared rank, the actions sharing it)
     ballots: int
     participation: Participation
 
@@ -112,10 +112,11 @@ def results(round: Round) -> RoundResults:
     actions = candidates(round)
     by_id = {a.pk: a for a in actions}
     counted = rules.count(round.method, ballots(round), [a.pk for a in actions])
+    ranks = {r.candidate: r.rank for r in counted.rows}
     return RoundResults(
         round=round,
         rows=[ResultRow(by_id[r.candidate], r) for r in counted.rows],
-        ties=[[by_id[c] for c in group] for group in counted.ties],
+        ties=[(ranks[group[0]], [by_id[c] for c in group]) for group in counted.ties],
         ballots=counted.ballots,
         participation=participation(round),
     )

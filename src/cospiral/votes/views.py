@@ -126,15 +126,21 @@ def results_summary(results: selectors.RoundResults) -> str:
             "title": first[0].action.title, "result": result_with_unit(round.method, first[0])})
     elif first:
         parts.append(_("%(titles)s tie for first place with %(result)s each.") % {
-            "titles": ", ".join(f"“{r.action.title}”" for r in first),
+            "titles": join_titles([r.action.title for r in first]),
             "result": result_with_unit(round.method, first[0])})
-    other_ties = [group for group in results.ties if group and group[0] not in
-                  {r.action for r in first}]
+    other_ties = [group for rank, group in results.ties if rank != 1]
     if other_ties and results.ballots:
         parts.append(ngettext("%(n)s other tie is marked in the table.",
                               "%(n)s other ties are marked in the table.",
                               len(other_ties)) % {"n": len(other_ties)})
     return " ".join(parts)
+
+
+def join_titles(titles: list[str]) -> str:
+    quoted = [f"“{t}”" for t in titles]
+    if len(quoted) < 2:
+        return "".join(quoted)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(quoted[:-1]), "last": quoted[-1]}
 
 
 def result_with_unit(method: str, row) -> str:
@@ -275,7 +281,7 @@ def ballot_context(round: Round, candidates, values=None, errors=None) -> dict:
     errors = errors or {}
     values = values or {}
     context = {"round": round, "lines": ballot_lines(round, candidates, values, errors),
-               "ballot_errors": [m for k, m in errors.items() if k == "__all__"],
+               "ballot_errors": list(errors.values()),
                "method_rule": method_rule(round), "scores": rules.SCORES,
                "ranks": list(range(1, len(candidates) + 1))}
     if round.method == rules.DOT:
