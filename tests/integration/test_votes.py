@@ -463,3 +463,20 @@ def test_pages_list_and_navigation(world, actions, login):
     assert "Observers do not vote" in detail
     nav = client.get("/t/alpha/").content.decode()
     assert 'href="/t/alpha/votes/"' in nav
+
+
+def test_unique_constraints_back_one_ballot_per_voter_and_per_link(world, actions, citizens_round):
+    from django.db import IntegrityError, transaction
+
+    r, links = citizens_round
+    group = make_round(world, actions)
+    t = world.alpha.territory
+    Ballot.objects.create(territory=t, round=group, voter=world.alpha.users["partner"])
+    Ballot.objects.create(territory=t, round=r, token=links[0])
+    for kwargs in ({"round": group, "voter": world.alpha.users["partner"]},
+                   {"round": r, "token": links[0]},
+                   {"round": r},  # neither a voter nor a link
+                   {"round": r, "token": links[1], "voter": world.alpha.users["partner"]}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Ballot.objects.create(territory=t, **kwargs)
+    assert Ballot.objects.count() == 2
