@@ -67,12 +67,15 @@ def test_full_lifecycle_through_the_rules(contract):
     c = services.change_status(k.c, k.user, "signed")
     assert c.status == "signed" and c.signed_on == PAST
     c = services.change_status(c, k.user, "running")
-    assert c.running_since == TODAY
+    assert c.running_since == PAST  # the first period begins on the start date
     assert c.next_review_on == selectors.overview(c).schedule[0]
     services.add_review(c, k.user, date=TODAY, notes="Going well", decisions="Go on")
     c = services.change_status(c, k.user, "reviewed")
     c = services.change_status(c, k.user, "running")
-    assert c.status == "running"
+    assert c.status == "running" and c.running_since == TODAY + dt.timedelta(days=1)
+    # The new period needs its own review before it is marked reviewed again.
+    with pytest.raises(ValidationError, match="Record the review first"):
+        services.change_status(c, k.user, "reviewed")
     for b in (k.amel, k.bruno):
         services.save_exit(c, k.user, beneficiary=b, date=TODAY, outcome="Training found",
                            goals_reached="partly")

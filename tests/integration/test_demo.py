@@ -284,3 +284,31 @@ def test_demo_surveys_before_and_after_with_exact_tallies():
     assert all(results.scores.figures(j).n >= 100 for j in range(3))
     comparison = survey_selectors.comparison(after)
     assert comparison.codes == ["A03-1", "A01-1", "D00-1"]
+
+
+def test_demo_contract_follows_the_seed():
+    from cospiral.contracts import selectors as contract_selectors
+    from cospiral.contracts.models import Contract
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    contract = Contract.objects.of(tilleuls).get()
+    assert contract.status == "running" and contract.reviews.count() == 1
+    o = contract_selectors.overview(contract)
+    beneficiaries = [r.party for r in o.beneficiaries]
+    # Twelve recipients of minimum income, under pseudonyms only; every one with a project.
+    assert len(beneficiaries) == 12 and all(r.project for r in o.beneficiaries)
+    assert all(p.pseudonym and p.organisation_id is None and not p.representative
+               for p in beneficiaries)
+    others = {(r.party.kind, r.party.organisation.name) for r in o.others}
+    assert ("provider", "CCAS de Montclair") in others and ("city", "Mairie de Montclair") in others
+    assert ("provider", "Centre social des Tilleuls") in others
+    topics = " ".join(w.workshop.topic for w in o.workshops)
+    assert "Gérer son budget" in topics and "Confiance en soi" in topics
+    assert {w.workshop.kind for w in o.workshops} == {"collective", "individual"}
+    # Attendance recorded for the past workshops, not for those to come.
+    recorded = [w for w in o.workshops if w.rate is not None]
+    assert 0 < len(recorded) < len(o.workshops)
+    assert 0.7 < o.attendance.rate < 1
+    assert o.kept.with_outcome > 0 and o.kept.pending > 0
+    assert AuditEntry.objects.of(tilleuls).filter(model="contract").count() >= 5

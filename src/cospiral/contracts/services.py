@@ -576,12 +576,15 @@ def change_status(contract: Contract, user, target: str) -> Contract:
         contract.signed_on = max(dates)
     elif target == S.RUNNING:
         if contract.status == S.SIGNED:
-            contract.running_since = max(today, contract.starts_on)
+            # The first period begins on the contract's start date (reached: a condition).
+            contract.running_since = contract.starts_on
             contract.next_review_on = rules.next_review(contract.starts_on,
                                                         contract.review_every_months,
                                                         contract.ends_on)
         else:
-            contract.running_since = today
+            # A new period begins the day after the review that closed the last one.
+            latest = selectors.facts(contract).latest_review_on
+            contract.running_since = latest + dt.timedelta(days=1)
     elif target == S.CLOSED:
         contract.next_review_on = None
     contract.status = target

@@ -12,6 +12,9 @@ people's group validates its coding and its synthesis (``syntheses``). The same 
 labelled examples for the suggestion model.
 Three indicators of progress (``indicators``: A03-1 housing, A01-1 food, D00-1 social
 relations) start from the library's examples, with coded cards added and sorted.
+A multipartite social contract (``contracts``) modelled on the seed's: twelve
+beneficiaries under pseudonyms, the CCAS, the social centre, the Mission locale and the
+city; budget and self-confidence workshops with their attendance, a review, outcomes.
 """
 
 from __future__ import annotations
@@ -175,6 +178,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     _load_existing_actions(territory, data, users, organisations, cycle)
     _load_indicators(territory, data, users)
     _load_surveys(territory, data, users)
+    _load_contracts(territory, data, users, organisations)
 
 
 def _typist(spec: dict, users: dict, coordinator):
@@ -320,3 +324,69 @@ def _load_surveys(territory: Territory, data: dict, users: dict) -> None:
         if spec.get("published"):
             survey_services.publish_results(wave, user=author)
         waves[spec["key"]] = wave
+
+
+def _load_contracts(territory: Territory, data: dict, users: dict, organisations: dict) -> None:
+    """Multipartite social contracts (``contracts``), written through the contract
+    services in the order people would: the draft with its parties, projects,
+    commitments and planned workshops; signed and started; attendance of the past
+    workshops; reviews with the steps they lead to; the outcomes known so far."""
+    from cospiral.contracts import services as contract_services
+
+    section = data.get("contracts") or {}
+    if not section:
+        return
+    author = users[section["author"]]
+    day = dt.date.fromisoformat
+    for spec in section["items"]:
+        action = None
+        if spec.get("action"):
+            from cospiral.actions.models import Action
+
+            action = Action.objects.of(territory).get(title=spec["action"])
+        contract = contract_services.save_contract(
+            territory, author, title=spec["title"], purpose=spec.get("purpose", ""),
+            action=action, starts_on=day(spec["starts_on"]), ends_on=day(spec["ends_on"]),
+            review_every_months=spec["review_every_months"])
+        parties = {}
+        for p in spec["parties"]:
+            party = contract_services.save_party(
+                contract, author, kind=p["kind"], pseudonym=p.get("pseudonym", ""),
+                organisation=organisations[p["organisation"]] if p.get("organisation") else None,
+                representative=p.get("representative", ""),
+                signed_on=day(p["signed_on"]) if p.get("signed_on") else None)
+            parties[p.get("pseudonym") or p["organisation"]] = party
+            if p.get("goals"):
+                contract_services.save_project(contract, author, beneficiary=party,
+                                               goals=p["goals"], steps=p.get("steps", ""))
+        commitments = [
+            (contract_services.save_commitment(
+                contract, author, party=parties[c["party"]], what=c["what"],
+                towards=parties[c["towards"]] if c.get("towards") else None,
+                due_on=day(c["due_on"]) if c.get("due_on") else None), c)
+            for c in spec["commitments"]]
+        workshops = [
+            (contract_services.save_workshop(
+                contract, author, kind=w["kind"], topic=w["topic"], date=day(w["date"]),
+                place=w.get("place", ""), facilitator=w.get("facilitator", ""),
+                run_by=parties[w["run_by"]] if w.get("run_by") else None,
+                beneficiary=parties[w["beneficiary"]] if w.get("beneficiary") else None), w)
+            for w in spec["workshops"]]
+        contract_services.change_status(contract, author, "signed")
+        contract_services.change_status(contract, author, "running")
+        for workshop, w in workshops:
+            if "absent" in w:
+                expected = [p for p in parties.values() if p.kind == "beneficiary"
+                            and (w["kind"] == "collective" or p.pseudonym == w["beneficiary"])]
+                contract_services.record_attendance(
+                    workshop, author,
+                    present=[p.pk for p in expected if p.pseudonym not in w["absent"]])
+        for r in spec.get("reviews", []):
+            contract_services.add_review(contract, author, date=day(r["date"]),
+                                         notes=r.get("notes", ""), decisions=r.get("decisions", ""))
+            for target in r.get("then", []):
+                contract_services.change_status(contract, author, target)
+        for commitment, c in commitments:
+            if c.get("outcome"):
+                contract_services.record_outcome(commitment, author, outcome=c["outcome"],
+                                                 evidence=c.get("evidence", ""))

@@ -15,7 +15,9 @@ Statuses and the steps between them (``TRANSITIONS``)::
   end) is set, the end after the start.
 * signed → running: the start date is reached.
 * running → reviewed: a review is recorded on or after the day the current period
-  began (the review is written first, then the step is taken).
+  began (the review is written first, then the step is taken). The first period
+  begins on the start date; each new period the day after the review that ended the
+  previous one.
 * reviewed → running (a new period after a review): the end date is not passed (a
   contract whose period is over is closed instead).
 * running → closed and reviewed → closed: an exit evaluation for every beneficiary and
