@@ -231,3 +231,22 @@ def test_empty_territory_says_nothing_yet(world, login):
     assert "No survey wave in this cycle yet" in text and "Methods appendix" in text
     index = client.get(reverse("reports:index", args=["beta"]))
     assert index.status_code == 200 and url("review", world.beta, cycle=1) in index.content.decode()
+
+
+def test_ex_post_wave_is_compared_with_its_ex_ante_wave(world, login, answered, cycle2):
+    coordinator = world.alpha.users["coordinator"]
+    after = survey_services.create_wave(world.alpha.territory, user=coordinator, title="After the actions",
+                                        kind="ex_post", baseline=answered.wave, cycle=cycle2)
+    survey_services.set_indicators(after, answered.indicators, user=coordinator)
+    survey_services.open_wave(after, user=coordinator)
+    for n, levels in enumerate([(4, 5), (5, 5), (4, 4), (3, 5), (5, 4)]):
+        survey_services.save_questionnaire(after, key=f"q:{n}", channel="paper",
+                                           answers=dict(enumerate(levels)), user=coordinator)
+    page = login(coordinator).get(url("review", world.alpha)).content.decode()
+    assert "Ex-post compared with ex-ante" in page
+    assert "From “Neighbourhood survey” to “After the actions”" in page
+    text = pdf_text(login(coordinator).get(url("pdf", world.alpha)).content)
+    assert "Ex-post compared with ex-ante" in text
+    # Both waves' seeds in the appendix.
+    after.refresh_from_db()
+    assert str(after.bootstrap_seed) in text and str(answered.wave.bootstrap_seed) in text
