@@ -480,3 +480,38 @@ def test_unique_constraints_back_one_ballot_per_voter_and_per_link(world, action
         with pytest.raises(IntegrityError), transaction.atomic():
             Ballot.objects.create(territory=t, **kwargs)
     assert Ballot.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_link_sent_twice_at_once_counts_once(world, actions):
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("threads need a server database; SQLite serialises writers anyway")
+    r = make_round(world, actions, electorate="citizens", dots_per_voter=3)
+    link = services.create_tokens(r, 1, user=world.alpha.users["coordinator"])[0]
+    outcomes = []
+    barrier = threading.Barrier(4)
+
+    def vote(n):
+        try:
+            barrier.wait()
+            services.cast_ballot(r, token=link, entries={actions["garden"].pk: 1 + n % 3})
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.code)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=vote, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["already_voted"] * 3 + ["ok"]
+    assert Ballot.objects.filter(round=r).count() == 1
+    assert BallotEntry.objects.filter(ballot__round=r).count() == 1
