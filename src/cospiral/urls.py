@@ -28,6 +28,7 @@ urlpatterns = [
     path("t/<slug:territory>/statistics/", include("cospiral.stats.urls")),
     path("t/<slug:territory>/surveys/", include("cospiral.surveys.urls")),
     path("t/<slug:territory>/existing-actions/", include("cospiral.evaluations.urls")),
+    path("t/<slug:territory>/actions/", include("cospiral.actions.urls")),
     path("t/<slug:territory>/votes/", include("cospiral.votes.urls")),
     path("t/<slug:territory>/contracts/", include("cospiral.contracts.urls")),
     path("t/<slug:territory>/review/", include("cospiral.reports.urls")),

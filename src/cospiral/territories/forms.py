@@ -137,6 +137,20 @@ class NewAccountForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    organisation = forms.ChoiceField(
+        label=_("Organisation"), required=False,
+        help_text=_("The organisation this person speaks for: a partner updates its commitments."),
+        error_messages={"invalid_choice": _("Choose an organisation of this territory.")})
+
+    def __init__(self, *args, organisations=(), **kwargs):
+        """``organisations``: the territory's organisations, read once for every row."""
+        super().__init__(*args, **kwargs)
+        self.organisations = {str(o.pk): o for o in organisations}
+        self.fields["organisation"].choices = [("", _("(none)"))] + [
+            (str(o.pk), o.name) for o in organisations]
+
+    def clean_organisation(self):
+        return self.organisations.get(self.cleaned_data.get("organisation") or "")
 
 
 class OrganisationForm(forms.Form):

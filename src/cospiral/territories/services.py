@@ -164,20 +164,42 @@ def create_account_and_member(territory: Territory, actor, *, username: str, pas
     return add_member(territory, actor, user=user, role=role)
 
 
+_UNCHANGED = object()
+
+
 @transaction.atomic
-def change_role(membership: Membership, actor, *, role: str) -> Membership:
+def change_role(membership: Membership, actor, *, role: str,
+                organisation=_UNCHANGED) -> Membership:
+    """The member's role and, when ``organisation`` is given (an organisation of the
+    territory, or None), the organisation they speak for (a partner then records the
+    outcomes of that organisation's commitments)."""
     roles = _roles(membership.territory)
     if leaves_no_coordinator(roles, membership.pk, role):
         raise ValidationError({"role": _(
             "%(username)s is the last coordinator of this territory: make someone else "
             "coordinator first."
         ) % {"username": membership.user.get_username()}})
+    if (organisation is not _UNCHANGED and organisation is not None
+            and organisation.territory_id != membership.territory_id):
+        raise ValidationError({"organisation": _(
+            "“%(name)s” is not an organisation of this territory.") % {"name": organisation.name}})
     old = membership.role
+    changes = {}
+    fields = []
     if old != role:
         membership.role = role
-        membership.save(update_fields=["role"])
+        changes["role"] = [old, role]
+        fields.append("role")
+    if organisation is not _UNCHANGED and membership.organisation_id != (
+            organisation.pk if organisation is not None else None):
+        before = membership.organisation.name if membership.organisation_id else ""
+        membership.organisation = organisation
+        changes["organisation"] = [before, organisation.name if organisation is not None else ""]
+        fields.append("organisation")
+    if fields:
+        membership.save(update_fields=fields)
         audit.record(membership.territory, actor, "update", membership,
-                     f"Role of {membership.user.get_username()}", {"role": [old, role]})
+                     f"Role of {membership.user.get_username()}", changes)
     return membership
 
 

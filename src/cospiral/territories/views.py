@@ -83,9 +83,14 @@ def home(request):
     matrix = selectors.phase_matrix(territory)
     for row in matrix["rows"]:
         row["name"] = PHASE_NAMES.get(row["number"], "")
+    reviews_due = None
+    if can_manage(request):
+        from cospiral.actions.selectors import reviews_due as actions_reviews_due
+
+        reviews_due = actions_reviews_due(territory)  # one query
     return _page(
         request, "territories/home.html",
-        matrix=matrix,
+        matrix=matrix, reviews_due=reviews_due,
         cycle_headers=[(n, cycle_label(n)) for n in matrix["cycles"]],
         children=selectors.children(territory),
         parent=territory.parent if territory.parent_id else None,
@@ -186,7 +191,9 @@ def members(request):
                     messages.success(request, _("“%(username)s” added.")
                                      % {"username": existing_form.user.get_username()})
                     return redirect("territories:members", territory=territory.slug)
-    rows = [(m, forms.RoleForm(initial={"role": m.role}, prefix=f"m{m.pk}"))
+    organisations = list(Organisation.objects.of(territory).order_by("name"))
+    rows = [(m, forms.RoleForm(initial={"role": m.role, "organisation": m.organisation_id or ""},
+                               prefix=f"m{m.pk}", organisations=organisations))
             for m in selectors.members(territory)]
     return _page(request, "territories/members.html", rows=rows,
                  existing_form=existing_form, new_form=new_form)
@@ -197,17 +204,20 @@ def members(request):
 def member_role(request, pk: int):
     membership = get_object_or_404(Membership.objects.of(request.territory).select_related(
         "user", "territory"), pk=pk)
-    form = forms.RoleForm(request.POST, prefix=f"m{pk}")
+    form = forms.RoleForm(request.POST, prefix=f"m{pk}",
+                          organisations=Organisation.objects.of(request.territory))
     if form.is_valid():
         try:
-            services.change_role(membership, request.user, role=form.cleaned_data["role"])
+            services.change_role(membership, request.user, role=form.cleaned_data["role"],
+                                 organisation=form.cleaned_data["organisation"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Role of “%(username)s” saved.")
                              % {"username": membership.user.get_username()})
     else:
-        messages.error(request, _("Choose a valid role."))
+        messages.error(request, _("Choose a valid role.") if "role" in form.errors
+                       else " ".join(form.errors["organisation"]))
     return redirect("territories:members", territory=request.territory.slug)
 
 
