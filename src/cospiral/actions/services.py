@@ -493,8 +493,8 @@ def delete_action(action: Action, user) -> Action:
 def restore_action(action: Action, user) -> Action:
     territory = action.territory
     _check_write(territory, user)
-    current = Action.objects.of(territory).select_for_update().select_related("parent").get(
-        pk=action.pk)
+    current = (Action.objects.of(territory).select_for_update(of=("self",))
+               .select_related("parent").get(pk=action.pk))
     if current.deleted_at is None:
         return current
     if current.parent_id and current.parent.deleted_at is not None:
@@ -804,8 +804,8 @@ def record_outcome(commitment: Commitment, user, *, accepted_on=None, signed_on=
     or by a partner member whose membership names the commitment's organisation (nothing
     else of the commitment can be changed that way)."""
     territory = commitment.territory
-    obj = Commitment.objects.of(territory).select_for_update().select_related(
-        "action", "organisation", "group").get(pk=commitment.pk)
+    obj = (Commitment.objects.of(territory).select_for_update(of=("self",))
+           .select_related("action", "organisation", "group").get(pk=commitment.pk))
     if not can_record_outcome(obj, user):
         raise PermissionDenied(_("Only coordinators, facilitators, or a partner speaking for "
                                  "the organisation that made this commitment may record its "
@@ -845,8 +845,8 @@ def delete_commitment(commitment: Commitment, user) -> Commitment:
 def restore_commitment(commitment: Commitment, user) -> Commitment:
     territory = commitment.territory
     _check_write(territory, user)
-    obj = Commitment.objects.of(territory).select_for_update().select_related("action").get(
-        pk=commitment.pk)
+    obj = (Commitment.objects.of(territory).select_for_update(of=("self",))
+           .select_related("action").get(pk=commitment.pk))
     if obj.deleted_at is None:
         return obj
     if obj.action.deleted_at is not None:
