@@ -256,6 +256,7 @@ def test_attendance_page_by_keyboard_form(contract, login):
     assert Attendance.objects.filter(workshop=w, present=True).count() == 2
     summary = client.get(url("summary", k.t, k.c.pk)).content.decode()
     assert "Attendance is recorded for 1 workshop of 1: 2 presences out of 2 expected" in summary
+    assert summary.count('<span class="visually-hidden">present</span>') == 2
     page = client.get(url("detail", k.t, k.c.pk)).content.decode()
     # The partner of the social service records its own outcome, not the beneficiaries'.
     assert page.count("Record the outcome") == 1 and "Amel Bruno" in page
