@@ -526,3 +526,35 @@ def test_review_reminder_on_the_coordinator_home_page(plan_world, login):
         reverse("territories:home", kwargs={"territory": "beta"})).content.decode()
     assert "Alpha repair café" not in beta_page
     assert "No action is due for review" in beta_page
+
+
+def test_every_page_renders_for_a_coordinator(plan_world, make_wave, login):
+    a = plan_world.alpha
+    w = make_wave(a, indicators=1, profile_questions=())
+    target = services.save_target(a.main, coordinator(a), indicator=w.indicators[0],
+                                  measure="score", baseline=40, target_value=60)
+    milestone = services.add_milestone(a.main, coordinator(a), on=dt.date(2026, 1, 2),
+                                       title="Kick-off")
+    client = login(coordinator(a))
+    pages = [url("axes", a), url("axis_edit", a, pk=a.axis.pk), url("create", a) + f"?parent={a.main.pk}",
+             url("edit", a, pk=a.main.pk), url("delete", a, pk=a.sub.pk),
+             url("milestone_edit", a, pk=milestone.pk), url("target_edit", a, pk=target.pk),
+             url("commitment_edit", a, pk=a.commitment.pk),
+             url("commitment_delete", a, pk=a.commitment.pk),
+             url("commitment_outcome", a, pk=a.commitment.pk), url("commitments", a),
+             url("my_commitments", a), url("grid", a), url("plan", a),
+             url("detail", a, pk=a.main.pk)]
+    for page in pages:
+        response = client.get(page, HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 200, page
+    edit = client.get(url("edit", a, pk=a.sub.pk)).content.decode()
+    assert f'<option value="{a.main.pk}" selected>' in edit
+    detail = client.get(url("detail", a, pk=a.main.pk)).content.decode()
+    assert "Kick-off" in detail and "Alpha tool library" in detail
+    assert url("target_edit", a, pk=target.pk) in detail
+    # Beta cannot reach alpha's parts through its own address.
+    beta = login(plan_world.beta.users["coordinator"])
+    b = plan_world.beta
+    for page in (url("target_edit", b, pk=target.pk), url("commitment_edit", b, pk=a.commitment.pk),
+                 url("axis_edit", b, pk=a.axis.pk), url("milestone_edit", b, pk=milestone.pk)):
+        assert beta.get(page).status_code == 404, page
