@@ -12,7 +12,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, accessible, ranked_bars, short_label, svg
 
 INCOMPLETE = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer
@@ -27,19 +27,8 @@ def _skeleton(language: str) -> str:
         color=alt.Color("state:N", title=_("Assessment"),
                         scale=alt.Scale(domain=[complete, incomplete], range=[BAR, INCOMPLETE])),
         tooltip=["name:N", "total:Q", "state:N"],
-    ).properties(width=420, padding={"left": 48, "right": 8, "top": 8, "bottom": 8})
-    # Text is measured with the font browsers draw first (see stats.charts.FONT); the
-    # left padding leaves room should a browser draw it a little wider.
-    chart = (chart.configure(font=FONT)
-             .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
-                                  titleFontSize=12, labelLimit=360)
-             .configure_legend(labelColor=TEXT, titleColor=TEXT)
-             .configure_view(stroke=None))
-    return json.dumps(chart.to_dict())
-
-
-def _short(name: str, limit: int = 36) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    )
+    return ranked_bars(chart)
 
 
 def totals_spec(rows) -> dict | None:
@@ -47,7 +36,7 @@ def totals_spec(rows) -> dict | None:
     values = []
     for n, row in enumerate(r for r in rows if r.total is not None):
         state = _("complete") if row.complete else _("incomplete")
-        name = f"{row.rank}. {_short(row.action.name)}"
+        name = f"{row.rank}. {short_label(row.action.name)}"
         if not row.complete:
             name += f" ({_('incomplete')})"
         values.append({"name": name, "total": row.total, "state": state, "order": n})

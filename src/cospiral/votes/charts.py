@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cospiral.domain import votes as rules
-from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, accessible, ranked_bars, short_label, svg
 
 TIED = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer
@@ -35,24 +35,15 @@ def _skeleton(language: str, method: str) -> str:
         color=alt.Color("state:N", title=_("Rank"),
                         scale=alt.Scale(domain=[alone, tied], range=[BAR, TIED])),
         tooltip=["name:N", "result:Q", "state:N"],
-    ).properties(width=420, padding={"left": 48, "right": 8, "top": 8, "bottom": 8})
-    chart = (chart.configure(font=FONT)
-             .configure_axis(labelColor=TEXT, titleColor=TEXT, labelFontSize=12,
-                             titleFontSize=12, labelLimit=360)
-             .configure_legend(labelColor=TEXT, titleColor=TEXT)
-             .configure_view(stroke=None))
-    return json.dumps(chart.to_dict())
-
-
-def _short(name: str, limit: int = 36) -> str:
-    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+    )
+    return ranked_bars(chart)
 
 
 def spec(results) -> dict | None:
     """The spec of the results' bars (ranked actions only), or None."""
     values = []
     for n, row in enumerate(r for r in results.rows if r.rank is not None):
-        name = f"{row.rank}. {_short(row.action.title)}"
+        name = f"{row.rank}. {short_label(row.action.title)}"
         if row.tied:
             name += f" ({_('tie')})"
         values.append({"name": name, "result": round(row.value, 2),
