@@ -731,17 +731,16 @@ def _clean_amount(errors: dict, amount):
     return value
 
 
-@transaction.atomic
-def save_commitment(action: Action, user, *, commitment: Commitment | None = None,
-                    party_kind: str, organisation=None, group=None, person: str = "",
-                    what: str, resource: str = Commitment.Resource.TIME, amount=None,
-                    unit: str = "", due_on=None, accepted_on=None, signed_on=None,
-                    outcome: str = "", evidence: str = "") -> Commitment:
-    """Create or change a commitment of one party: an organisation or a group of the
-    action's territory, or a person named in words."""
-    territory = action.territory
-    _check_write(territory, user)
-    current = _alive_action(action, lock=False)
+def _clean_commitment(territory, data: Mapping) -> tuple[dict, dict]:
+    """A commitment's fields from ``data`` (party_kind, organisation, group, person, what,
+    resource, amount, unit, due_on, accepted_on, signed_on, outcome, evidence), checked:
+    returns ``(values, errors)``. The party is an organisation or a group of the
+    territory, or a person named in words."""
+    party_kind, organisation, group = data.get("party_kind"), data.get("organisation"), data.get("group")
+    person, what, resource = data.get("person", ""), data.get("what", ""), data.get("resource")
+    amount, unit = data.get("amount"), data.get("unit", "")
+    accepted_on, signed_on = data.get("accepted_on"), data.get("signed_on")
+    outcome, evidence = data.get("outcome", ""), data.get("evidence", "")
     errors: dict[str, str] = {}
     if party_kind == Commitment.PartyKind.ORGANISATION:
         group, person = None, ""
@@ -774,6 +773,27 @@ def save_commitment(action: Action, user, *, commitment: Commitment | None = Non
     unit = _text(errors, "unit", unit, required=False, limit=30, what=_("unit"))
     outcome_values = _clean_outcome(errors, accepted_on=accepted_on, signed_on=signed_on,
                                     outcome=outcome, evidence=evidence)
+    return ({"party_kind": party_kind, "organisation": organisation, "group": group,
+             "person": person, "what": what, "resource": resource, "amount": amount,
+             "unit": unit, "due_on": data.get("due_on"), **outcome_values}, errors)
+
+
+@transaction.atomic
+def save_commitment(action: Action, user, *, commitment: Commitment | None = None,
+                    party_kind: str, organisation=None, group=None, person: str = "",
+                    what: str, resource: str = Commitment.Resource.TIME, amount=None,
+                    unit: str = "", due_on=None, accepted_on=None, signed_on=None,
+                    outcome: str = "", evidence: str = "") -> Commitment:
+    """Create or change a commitment of one party: an organisation or a group of the
+    action's territory, or a person named in words."""
+    territory = action.territory
+    _check_write(territory, user)
+    current = _alive_action(action, lock=False)
+    values, errors = _clean_commitment(territory, {
+        "party_kind": party_kind, "organisation": organisation, "group": group,
+        "person": person, "what": what, "resource": resource, "amount": amount, "unit": unit,
+        "due_on": due_on, "accepted_on": accepted_on, "signed_on": signed_on,
+        "outcome": outcome, "evidence": evidence})
     if errors:
         raise ValidationError(errors)
     creating = commitment is None
@@ -786,9 +806,7 @@ def save_commitment(action: Action, user, *, commitment: Commitment | None = Non
         if obj.deleted_at is not None:
             raise ValidationError(_("This commitment is deleted: restore it before changing it."))
         before = _snapshot(obj, COMMITMENT_FIELDS)
-    _apply(obj, {"party_kind": party_kind, "organisation": organisation, "group": group,
-                 "person": person, "what": what, "resource": resource, "amount": amount,
-                 "unit": unit, "due_on": due_on, **outcome_values})
+    _apply(obj, values)
     changes = _changes(before, _snapshot(obj, COMMITMENT_FIELDS), creating)
     if creating or changes:
         obj.save()
