@@ -286,3 +286,28 @@ class CommitmentForm(OutcomeForm):
             "party_kind", "person", "what", "resource", "amount", "unit", "due_on",
             "accepted_on", "signed_on", "outcome", "evidence")} | {
             "organisation": c.organisation_id, "group": c.group_id}
+
+
+class PlanImportForm(forms.Form):
+    """A file of actions or of commitments, as the plan's export writes them."""
+
+    kind = forms.ChoiceField(
+        label=_("The file holds"), widget=forms.RadioSelect,
+        choices=[("actions", _("actions")), ("commitments", _("commitments"))],
+        initial="actions")
+    file = forms.FileField(label=_("File (CSV or Excel .xlsx)"),
+                           help_text=_("One action or commitment per line, with the columns "
+                                       "described below."))
+
+    def clean_file(self):
+        from django.conf import settings
+        from django.utils.translation import gettext
+
+        upload = self.cleaned_data["file"]
+        limit = settings.COSPIRAL_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                gettext("The file is %(size)s MB; the limit is %(limit)s MB. Split it into "
+                        "smaller files.")
+                % {"size": f"{upload.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"})
+        return upload

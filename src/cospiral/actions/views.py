@@ -21,7 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.actions import forms, selectors, services
 from cospiral.actions.models import Action
-from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
+from cospiral.core.access import (
+    ENTER_CARDS,
+    MANAGE,
+    READ,
+    can_enter_cards,
+    can_manage,
+    territory_view,
+)
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
 from cospiral.evaluations import charts as evaluation_charts
@@ -608,3 +615,55 @@ def my_commitments(request):
             if organisation is not None else [])
     return _page(request, "actions/mine.html", organisation=organisation, rows=rows,
                  kept=selectors.kept_by_party(rows), kept_rule=plan.KEPT_RULE)
+
+
+# --- The plan in a spreadsheet ------------------------------------------------------------------
+
+MAX_SHOWN_ERRORS = 200
+
+
+@territory_view(READ)
+def export(request, kind, format):
+    from cospiral.actions import tabular
+
+    if kind not in tabular.KINDS or format not in ("csv", "xlsx"):
+        raise Http404("No such export.")
+    return tabular.response(request.territory, kind, format)
+
+
+def _import_message(result) -> str:
+    if not result.changed:
+        return ngettext("Nothing changed: the %(n)s line of the file matches the plan.",
+                        "Nothing changed: the %(n)s lines of the file match the plan.",
+                        result.unchanged) % {"n": result.unchanged}
+    if result.kind == "actions":
+        return _("%(created)s action(s) created, %(updated)s changed, %(unchanged)s unchanged.") % {
+            "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+    return _("%(created)s commitment(s) created, %(updated)s changed, %(unchanged)s unchanged.") % {
+        "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+
+@territory_view(MANAGE)
+@require_http_methods(["GET", "POST"])
+def import_view(request):
+    from cospiral.actions import tabular
+    from cospiral.core.tabular import TableRejected
+
+    territory = request.territory
+    errors = []
+    form = forms.PlanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = tabular.import_file(territory, form.cleaned_data["kind"], upload.read(),
+                                         upload.name, user=request.user)
+        except TableRejected as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, _import_message(result))
+            return redirect("actions:import", territory=territory.slug)
+    return _page(request, "actions/import.html", form=form,
+                 errors=errors[:MAX_SHOWN_ERRORS], error_count=len(errors),
+                 action_columns=tabular.column_help("actions"),
+                 commitment_columns=tabular.column_help("commitments"),
+                 status=400 if errors or form.errors else 200)
