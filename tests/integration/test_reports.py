@@ -161,7 +161,9 @@ def test_page_shows_alphas_groups_cards_and_results_and_nothing_of_beta(world, l
     # Actions: the axis, the sub-action under its parent, the share kept per party.
     assert "Decent housing for all" in page and "Survey the cellars" in page
     landlord = re.search(r"<th scope=\"row\">Social landlord</th>(.*?)</tr>", page, re.S).group(1)
-    assert re.findall(r'<td class="num">([^<]*)</td>', landlord) == ["4", "2", "0", "1", "1", "67%"]
+    # 2 kept of the 3 with an outcome: 66.7 %, the one decimal of plan.KEPT_RULE (as on the
+    # action's page), not rounded to 67 %.
+    assert re.findall(r'<td class="num">([^<]*)</td>', landlord) == ["4", "2", "0", "1", "1", "66.7%"]
     # The sub-action is done (100 %), the parent running at 40 %: the axis rolls up its
     # main action, whose progress is its sub-action's (plan.ROLLUP_RULE).
     assert "Progress of the axis: 100 %." in page and "rolled up from 1 sub-action" in page

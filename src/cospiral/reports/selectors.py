@@ -170,6 +170,14 @@ class AxisBlock:
         return str(self.axis) if self.axis else _("Actions outside any strategic axis")
 
 
+def kept_share_text(share: float | None) -> str:
+    """A share kept (0–100, one decimal by ``plan.KEPT_RULE``) as a percentage, with its
+    decimal when it has one: 62.5 % stays 62.5 %, as on the contract's page."""
+    if share is None:
+        return ""
+    return survey_results.pct(share / 100, 0 if float(share).is_integer() else 1)
+
+
 @dataclass
 class PartyRow:
     name: str
@@ -179,7 +187,7 @@ class PartyRow:
     @property
     def share_text(self) -> str:
         share = self.tally.share  # 0–100
-        return "" if share is None else survey_results.pct(share / 100)
+        return kept_share_text(share)
 
 
 @dataclass
@@ -216,7 +224,7 @@ class ContractRow:
 
     @property
     def kept_text(self) -> str:
-        return "" if self.kept.share is None else survey_results.pct(self.kept.share / 100)
+        return kept_share_text(self.kept.share)
 
 
 @dataclass
@@ -496,7 +504,7 @@ def _actions(territory, cycle_obj: Cycle) -> ActionsSection:
             summary += " " + _("Of the %(recorded)s commitments whose outcome is recorded, %(kept)s "
                                "were kept and %(partly)s partly kept: a share kept of %(share)s.") % {
                 "kept": kept.kept, "partly": kept.partly, "recorded": kept.with_outcome,
-                "share": survey_results.pct(kept.share / 100)}
+                "share": kept_share_text(kept.share)}
     whole = plan.rollup(plan.Node("plan", "running", None, tuple(roots))) if roots else None
     return ActionsSection(axes=[b for b in ordered if b.actions or b.axis is not None], rolled=whole,
                           by_status=by_status, parties=party_rows,
