@@ -30,7 +30,9 @@ def _skeleton(language: str, method: str) -> str:
     alone, tied = _("alone at its rank"), _("tie")
     scale = alt.Scale(domain=[0, rules.SCORE_MAX]) if method == rules.SCORE else alt.Scale(zero=True)
     chart = alt.Chart(alt.Data(values=[])).mark_bar().encode(
-        x=alt.X("result:Q", title=axis_title(method), scale=scale),
+        # Dots and Borda points are whole numbers: no tick at 0.5 of a dot.
+        x=alt.X("result:Q", title=axis_title(method), scale=scale,
+                axis=alt.Axis() if method == rules.SCORE else alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
         color=alt.Color("state:N", title=_("Rank"),
                         scale=alt.Scale(domain=[alone, tied], range=[BAR, TIED])),
