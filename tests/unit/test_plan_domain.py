@@ -201,3 +201,29 @@ def test_poorest_by_share_at_levels_1_2():
     rows = plan.poorest([("A", 20.0), ("B", None), ("C", 61.26), ("D", 20.0)])
     assert [(p.key, p.low_share) for p in rows] == [("C", 61.3), ("A", 20.0), ("D", 20.0)]
     assert [p.key for p in plan.poorest([("A", 1.0), ("B", 2.0)], limit=1)] == ["B"]
+
+
+# --- Follow-up of targets ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("measure,value,target,expected", [
+    ("high_share", 45.0, 45.0, True), ("high_share", 44.9, 45.0, False),
+    ("score", 60.0, 55.0, True), ("median", 3.0, 4.0, False),
+    ("low_share", 20.0, 25.0, True), ("low_share", 30.0, 25.0, False),
+    ("low_share", None, 25.0, None),
+])
+def test_target_reached_in_the_measures_better_direction(measure, value, target, expected):
+    assert plan.target_reached(measure, value, target) is expected
+
+
+def test_target_reached_refuses_unknown_measures():
+    with pytest.raises(plan.PlanError):
+        plan.target_reached("mean", 3.0, 4.0)
+
+
+@pytest.mark.parametrize("measure,before,after,expected", [
+    ("high_share", 30.0, 40.0, "better"), ("high_share", 40.0, 30.0, "worse"),
+    ("low_share", 40.0, 30.0, "better"), ("low_share", 30.0, 40.0, "worse"),
+    ("median", 3.0, 3.0, "same"), ("score", None, 40.0, None),
+])
+def test_change_direction(measure, before, after, expected):
+    assert plan.change_direction(measure, before, after) == expected

@@ -332,3 +332,111 @@ def follow_up_waves(a: Action, target_rows) -> list:
                 .values("wave_id"))
     return list(Wave.objects.of(a.territory).filter(kind=Wave.Kind.EX_POST, pk__in=wave_ids)
                 .order_by("-created_at", "-id"))
+
+
+# --- Follow-up: ex-post against ex-ante on the action's targets --------------------------------
+
+@dataclass
+class FollowUp:
+    """One target followed in one ex-post wave against its ex-ante wave; figures on the
+    target's scale (shares and their difference in %, score 0–100, median 1–5)."""
+
+    target: Target
+    wave: object  # the ex-post wave
+    before_wave: object
+    before: float | None
+    after: float | None
+    difference: float | None
+    interval: tuple[float, float] | None  # Newcombe, shares only
+    p_value: float | None  # Brunner–Munzel, two-sided
+    superiority: float | None
+    confidence: float
+    n_before: int | None
+    n_after: int | None
+    reached: bool | None
+    direction: str | None
+    changed_version: bool
+
+
+def _value(figures, measure: str) -> float | None:
+    value = {"score": figures.score, "median": figures.median,
+             "high_share": None if figures.high_share is None else figures.high_share * 100,
+             "low_share": None if figures.low_share is None else figures.low_share * 100,
+             }[measure]
+    return None if value is None else float(value)
+
+
+def _masked(array, j) -> float | None:
+    import numpy as np
+
+    value = array[j]
+    return None if np.ma.getmaskarray(value).all() else float(value)
+
+
+def comparisons(waves) -> dict:
+    """``surveys.selectors.comparison`` of each ex-post wave with its ex-ante wave, by
+    wave id (None when the wave has no baseline or no indicator in common)."""
+    from cospiral.surveys import selectors as survey_selectors
+
+    return {w.pk: survey_selectors.comparison(w) if w.baseline_id else None for w in waves}
+
+
+def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp]:
+    """For each ex-post wave (in the order given) that has a baseline and asks a target's
+    indicator (joined on its code), the target's measure before → after with the
+    comparison's Newcombe interval of the difference (shares) and its Brunner–Munzel
+    p-value, and whether the target is reached (``plan.REACHED_RULE``)."""
+    compared = comparisons(waves) if compared is None else compared
+    rows = []
+    for wave in waves:
+        result = compared.get(wave.pk)
+        if result is None:
+            continue
+        cmp = result.comparison
+        for t in target_rows:
+            if t.indicator.code not in result.codes:
+                continue
+            j = result.codes.index(t.indicator.code)
+            fb, fa = result.before_scores.figures(j), result.after_scores.figures(j)
+            before, after = _value(fb, t.measure), _value(fa, t.measure)
+            difference, interval = None, None
+            if t.measure in ("high_share", "low_share"):
+                prefix = "high" if t.measure == "high_share" else "low"
+                d = _masked(getattr(cmp, f"{prefix}_difference"), j)
+                lo = _masked(getattr(cmp, f"{prefix}_diff_low"), j)
+                hi = _masked(getattr(cmp, f"{prefix}_diff_high"), j)
+                difference = None if d is None else d * 100
+                interval = None if lo is None or hi is None else (lo * 100, hi * 100)
+            elif before is not None and after is not None:
+                difference = after - before
+            rows.append(FollowUp(
+                target=t, wave=wave, before_wave=result.before, before=before, after=after,
+                difference=difference, interval=interval, p_value=_masked(cmp.p_value, j),
+                superiority=_masked(cmp.superiority, j), confidence=cmp.confidence,
+                n_before=fb.n, n_after=fa.n,
+                reached=plan.target_reached(t.measure, after, t.target),
+                direction=plan.change_direction(t.measure, before, after),
+                changed_version=t.indicator.code in result.changed_versions))
+    return rows
+
+
+def plan_changes(territory) -> dict:
+    """For the plan page: each alive action's targets followed in the newest ex-post wave
+    that asks them (``follow_up``), by action id; each wave compared once."""
+    from cospiral.surveys.models import Wave
+
+    targets = list(Target.objects.of(territory).filter(action__deleted_at__isnull=True)
+                   .select_related("indicator").order_by("action_id", "id"))
+    if not targets:
+        return {}
+    waves = list(Wave.objects.of(territory).filter(kind=Wave.Kind.EX_POST, baseline__isnull=False)
+                 .select_related("baseline").order_by("-created_at", "-id"))
+    if not waves:
+        return {}
+    compared = comparisons(waves)
+    result: dict = {}
+    for t in targets:
+        rows = follow_up([t], waves, compared)
+        if rows:
+            result.setdefault(t.action_id, []).append(rows[0])  # the newest wave
+    return result

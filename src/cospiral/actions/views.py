@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.actions import forms, selectors, services
-from cospiral.actions.models import Action
+from cospiral.actions.models import Action, Target
 from cospiral.core.access import (
     ENTER_CARDS,
     MANAGE,
@@ -101,7 +101,14 @@ def _plan_summary(tree) -> str:
 def plan_page(request):
     tree = selectors.plan_tree(request.territory)
     deleted = list(selectors.actions(request.territory, deleted=True)) if can_enter_cards(request) else []
-    return _page(request, "actions/plan.html", tree=tree,
+    changes = selectors.plan_changes(request.territory)
+    for item in tree.flat():
+        item.changes = [{"code": r.target.indicator.code, "wave": r.wave.title,
+                         "before": _measure_text(r.target.measure, r.before),
+                         "after": _measure_text(r.target.measure, r.after),
+                         "measure": Target.Measure(r.target.measure).label, "reached": r.reached}
+                        for r in changes.get(item.action.pk, [])]
+    return _page(request, "actions/plan.html", tree=tree, has_changes=bool(changes),
                  summary=_plan_summary(tree), deleted=deleted,
                  default_progress=_default_progress_rows(), horizon=plan.REVIEW_HORIZON_DAYS)
 
@@ -176,7 +183,8 @@ def _detail(request, a, *, status=200, **bound):
         total=ev.total(selectors.scores_of(a)),
         review_due=plan.review_due(a.review_on, a.status, today),
         review_overdue=plan.review_overdue(a.review_on, a.status, today),
-        follow_up_waves=selectors.follow_up_waves(a, targets),
+        follow_up_waves=(waves := selectors.follow_up_waves(a, targets)),
+        **_follow_up_context(targets, waves, commitments),
         history=selectors.history(territory, a), writer=writer,
         partner_organisation=organisation,
         status=status,
@@ -189,6 +197,94 @@ def _detail(request, a, *, status=200, **bound):
         context["commitment_form"] = bound.get("commitment_form") or forms.CommitmentForm(
             territory=territory)
     return _page(request, "actions/detail.html", **context)
+
+
+def _measure_text(measure: str, value) -> str:
+    from cospiral.surveys.results import num
+
+    if value is None:
+        return ""
+    if measure in ("high_share", "low_share"):
+        return _("%(value)s %%") % {"value": num(value, 1)}
+    return num(value, 1)
+
+
+def _difference_text(measure: str, value) -> str:
+    from cospiral.surveys.results import num
+
+    if value is None:
+        return ""
+    text = num(value, 1)
+    text = ("+" + text) if value > 0 else text
+    if measure in ("high_share", "low_share"):
+        return _("%(value)s points") % {"value": text}
+    return text
+
+
+def _follow_up_reading(row, measure_label: str) -> str:
+    from cospiral.surveys.results import reading
+
+    if row.before is None or row.after is None:
+        return _("Not enough answers in one of the two waves to compare (fewer than the "
+                 "threshold, or nobody answered).")
+    values = {"measure": measure_label, "before": _measure_text(row.target.measure, row.before),
+              "after": _measure_text(row.target.measure, row.after),
+              "target": _measure_text(row.target.measure, row.target.target)}
+    if row.direction == "better":
+        text = _("%(measure)s moved the right way, from %(before)s to %(after)s") % values
+    elif row.direction == "worse":
+        text = _("%(measure)s moved the wrong way, from %(before)s to %(after)s") % values
+    else:
+        text = _("%(measure)s stayed at %(after)s") % values
+    text += "; " + (_("the target of %(target)s is reached") % values if row.reached
+                    else _("the target of %(target)s is not reached yet") % values)
+    return text + ". " + _("Test: %(reading)s.") % {
+        "reading": reading(row.p_value, row.superiority, row.confidence)}
+
+
+def _follow_up_context(targets, waves, commitments) -> dict:
+    """The follow-up block of an action's page: its targets before → after in each
+    ex-post wave that asks them, and the share of its commitments kept."""
+    from cospiral.surveys.results import num
+
+    labels = dict(Target.Measure.choices)
+    rows = selectors.follow_up(targets, waves)
+    items = []
+    for r in rows:
+        label = str(labels[r.target.measure])
+        items.append({
+            "row": r, "code": r.target.indicator.code, "measure": label,
+            "before": _measure_text(r.target.measure, r.before),
+            "after": _measure_text(r.target.measure, r.after),
+            "target": _measure_text(r.target.measure, r.target.target),
+            "difference": _difference_text(r.target.measure, r.difference),
+            "interval": (" – ".join(_difference_text(r.target.measure, v) for v in r.interval)
+                         if r.interval else ""),
+            "p_value": num(r.p_value, 3) if r.p_value is not None else "",
+            "reading": _follow_up_reading(r, label),
+        })
+    if items:
+        newest = rows[0].wave
+        latest = [r for r in rows if r.wave.pk == newest.pk]
+        reached = sum(1 for r in latest if r.reached)
+        summary = ngettext(
+            "In the ex-post wave “%(after)s”, compared with “%(before)s”, %(reached)s of "
+            "%(n)s target is reached.",
+            "In the ex-post wave “%(after)s”, compared with “%(before)s”, %(reached)s of "
+            "%(n)s targets are reached.", len(latest)) % {
+            "after": newest.title, "before": latest[0].before_wave.title, "reached": reached,
+            "n": len(latest)}
+    elif not targets:
+        summary = _("The action has no target yet: add one to follow its indicators.")
+    elif not waves:
+        summary = _("No ex-post survey wave asks this action's indicators yet.")
+    else:
+        summary = _("The ex-post waves that ask this action's indicators have no ex-ante wave "
+                    "in common to compare with.")
+    all_kept = plan.kept(c.outcome for c in commitments)
+    return {"follow_up": items, "follow_up_summary": summary,
+            "follow_up_confidence": num(rows[0].confidence * 100, 0) if rows else "",
+            "kept_all": all_kept}
 
 
 @territory_view(READ)

@@ -364,6 +364,34 @@ def target_direction_ok(measure: str, baseline: float | None, target: float) -> 
     return target >= baseline if HIGHER_IS_BETTER[measure] else target <= baseline
 
 
+REACHED_RULE = (
+    "a target is reached when the ex-post figure is at or beyond the target in the measure's "
+    "better direction (at least the target for the score, the median and the share at levels "
+    "4–5; at most the target for the share at levels 1–2); no figure, no verdict"
+)
+
+
+def target_reached(measure: str, value: float | None, target: float) -> bool | None:
+    """``REACHED_RULE``: whether ``value`` (the ex-post figure, on the target's scale)
+    reaches ``target``; ``None`` when there is no figure (suppressed, nobody answered)."""
+    if measure not in HIGHER_IS_BETTER:
+        raise PlanError("measure", f"{measure!r} is not a measure ({', '.join(MEASURES)})")
+    if value is None:
+        return None
+    return value >= target if HIGHER_IS_BETTER[measure] else value <= target
+
+
+def change_direction(measure: str, before: float | None, after: float | None) -> str | None:
+    """"better", "worse" or "same" for a change of ``measure`` from ``before`` to
+    ``after`` (by the measure's better direction); ``None`` without both figures."""
+    if before is None or after is None:
+        return None
+    if after == before:
+        return "same"
+    up = after > before
+    return "better" if up == HIGHER_IS_BETTER[measure] else "worse"
+
+
 # --- Indicators with poor results -----------------------------------------------------------
 
 @dataclass(frozen=True)
