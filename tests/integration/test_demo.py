@@ -312,3 +312,69 @@ def test_demo_contract_follows_the_seed():
     assert 0.7 < o.attendance.rate < 1
     assert o.kept.with_outcome > 0 and o.kept.pending > 0
     assert AuditEntry.objects.of(tilleuls).filter(model="contract").count() >= 5
+
+
+def test_demo_plan_axes_actions_commitments_and_a_closed_vote():
+    from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
+    from cospiral.votes import selectors as vote_selectors
+    from cospiral.votes.models import Ballot, Round
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    spec = demo_data()["plan"]
+    assert 2 <= Axis.objects.of(tilleuls).count() == len(spec["axes"]) <= 3
+    actions = Action.objects.of(tilleuls).alive()
+    assert 4 <= actions.filter(parent__isnull=True).count() <= 6
+    assert set(actions.values_list("origin", flat=True)) >= {"cards", "pilot_idea", "indicator"}
+    from_cards = actions.filter(origin="cards").first()
+    cards = list(from_cards.cards.all())
+    assert cards and all(c.question.code == "Q3" for c in cards)
+    assert actions.get(origin="pilot_idea").origin_group.name == "Personnes âgées"
+    housing = actions.get(origin="indicator")
+    assert housing.origin_indicator.code == "A03-1"
+    children = list(housing.children.all())
+    assert len(children) == 2 and all(c.axis_id == housing.axis_id for c in children)
+    target = Target.objects.of(tilleuls).get(action=housing, measure="low_share")
+    assert target.baseline_wave.kind == "ex_ante" and target.baseline is not None
+    assert target.target <= target.baseline  # the share at levels 1–2 should fall
+    assert Milestone.objects.of(tilleuls).filter(reached=True).exists()
+    commitments = Commitment.objects.of(tilleuls)
+    assert commitments.exclude(outcome="").count() >= 3 and commitments.filter(outcome="").exists()
+    assert set(commitments.values_list("party_kind", flat=True)) == {"organisation", "group", "person"}
+    # The partner account speaks for an organisation that has commitments.
+    partner = Membership.objects.of(tilleuls).get(user__username="partenaire")
+    assert partner.organisation.name == spec["partner_organisation"]
+    assert commitments.filter(organisation=partner.organisation).exists()
+    # A closed dot vote of the coordination group, one ballot per member, results shown.
+    vote = Round.objects.of(tilleuls).get()
+    assert vote.method == "dot" and vote.closed_at is not None
+    assert Ballot.objects.of(tilleuls).filter(round=vote).count() == len(spec["vote"]["ballots"])
+    assert not Ballot.objects.of(tilleuls).filter(voter__isnull=True).exists()
+    assert {a.title for a in vote_selectors.candidates(vote)} == {
+        a["title"] for a in spec["actions"] if a["key"] in spec["vote"]["candidates"]}
+
+
+def test_demo_action_pages_follow_up_and_the_plan_round_trip(client):
+    from django.urls import reverse
+
+    from cospiral.actions import tabular
+    from cospiral.actions.models import Action
+
+    run_demo()
+    tilleuls = Territory.objects.get(slug="montclair-tilleuls")
+    client.force_login(get_user_model().objects.get(username="coordination"))
+    housing = Action.objects.of(tilleuls).get(origin="indicator")
+    page = client.get(reverse("actions:detail", kwargs={"territory": tilleuls.slug,
+                                                       "pk": housing.pk}))
+    assert page.status_code == 200
+    # The open ex-post wave asks A03-1: its follow-up shows before → after.
+    assert [f["code"] for f in page.context["follow_up"]] == ["A03-1", "A03-1"]
+    assert all(f["row"].before is not None and f["row"].after is not None
+               for f in page.context["follow_up"])
+    plan_page = client.get(reverse("actions:plan", kwargs={"territory": tilleuls.slug}))
+    assert plan_page.status_code == 200 and "A03-1:" in plan_page.content.decode()
+    coordinator = get_user_model().objects.get(username="coordination")
+    for kind in ("actions", "commitments"):
+        data = tabular.response(tilleuls, kind, "csv").content
+        result = tabular.import_file(tilleuls, kind, data, f"{kind}.csv", user=coordinator)
+        assert not result.changed and result.unchanged >= 6

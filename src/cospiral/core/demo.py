@@ -15,6 +15,10 @@ relations) start from the library's examples, with coded cards added and sorted.
 A multipartite social contract (``contracts``) modelled on the seed's: twelve
 beneficiaries under pseudonyms, the CCAS, the social centre, the Mission locale and the
 city; budget and self-confidence workshops with their attendance, a review, outcomes.
+A co-responsibility plan (``plan``): three strategic axes, actions from Q3 cards, a pilot
+idea and the housing indicator (targets from the ex-ante wave), sub-actions, milestones,
+the organisations' commitments and outcomes, and a closed dot vote of the coordination
+group; the partner account speaks for Logistique Vallon SAS.
 """
 
 from __future__ import annotations
@@ -178,6 +182,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     _load_existing_actions(territory, data, users, organisations, cycle)
     _load_indicators(territory, data, users)
     _load_surveys(territory, data, users)
+    _load_plan(territory, data, users, organisations, groups)
     _load_contracts(territory, data, users, organisations)
 
 
@@ -324,6 +329,102 @@ def _load_surveys(territory: Territory, data: dict, users: dict) -> None:
         if spec.get("published"):
             survey_services.publish_results(wave, user=author)
         waves[spec["key"]] = wave
+
+
+def _load_plan(territory: Territory, data: dict, users: dict, organisations: dict,
+               groups: dict) -> None:
+    """The co-responsibility plan (``plan``), through the actions services: strategic
+    axes; actions from Q3 cards, a group's pilot idea, an indicator (with targets whose
+    baseline is the ex-ante wave's figure) or with sub-actions; milestones; the
+    organisations' commitments with the outcomes known so far. Then the partner account
+    speaks for its organisation (``territories.services.change_role``), and the
+    coordination group votes with dots on the candidate actions (``votes.services``:
+    one ballot per member, signed in) in a round that is then closed."""
+    from cospiral.actions import services as action_services
+    from cospiral.indicators.models import Indicator
+    from cospiral.surveys.models import Wave
+    from cospiral.votes import services as vote_services
+
+    section = data.get("plan") or {}
+    if not section:
+        return
+    author = users[section["author"]]
+    day = dt.date.fromisoformat
+    waves = {w["key"]: Wave.objects.of(territory).get(title=w["title"])
+             for w in (data.get("surveys") or {}).get("waves", [])}
+    axes = {spec["code"]: action_services.save_axis(
+        territory, author, code=spec["code"], title=spec["title"],
+        description=spec.get("description", ""), position=n)
+        for n, spec in enumerate(section["axes"])}
+    actions: dict = {}
+
+    def indicator(code):
+        return Indicator.objects.of(territory).get(code=code, version=1)
+
+    def add(spec, parent=None, position=0):
+        fields = dict(
+            description=spec.get("description", ""), position=position,
+            axis=axes[spec["axis"]] if spec.get("axis") else None, parent=parent,
+            lead=organisations[spec["lead"]] if spec.get("lead") else None,
+            families=spec.get("families", []), scores=spec.get("scores", {}),
+            demonstrative=spec.get("demonstrative", False), **spec.get("tests", {}),
+            starts_on=day(spec["starts_on"]) if spec.get("starts_on") else None,
+            ends_on=day(spec["ends_on"]) if spec.get("ends_on") else None,
+            review_on=day(spec["review_on"]) if spec.get("review_on") else None)
+        origin = spec.get("origin", "blank")
+        if origin == "cards":
+            fields["cards"] = [Card.objects.of(territory).get(
+                group=groups[c["group"]], question__code="Q3", text=c["text"])
+                for c in spec["cards"]]
+        elif origin == "pilot_idea":
+            fields["origin_group"] = groups[spec["group"]]
+        elif origin == "indicator":
+            fields["origin_indicator"] = indicator(spec["indicator"])
+        action = action_services.create_action(
+            territory, author, title=spec["title"], origin=origin, status=spec["status"],
+            progress=spec.get("progress"), **fields)
+        actions[spec["key"]] = action
+        for t in spec.get("targets", []):
+            action_services.save_target(
+                action, author, indicator=indicator(t["indicator"]), measure=t["measure"],
+                baseline_wave=waves[t["baseline_wave"]], target_value=t["target"],
+                note=t.get("note", ""))
+        for m in spec.get("milestones", []):
+            action_services.add_milestone(action, author, on=day(m["on"]), title=m["title"],
+                                          note=m.get("note", ""), reached=m["reached"])
+        for c in spec.get("commitments", []):
+            dates = {k: day(c[k]) if c.get(k) else None
+                     for k in ("due_on", "accepted_on", "signed_on")}
+            action_services.save_commitment(
+                action, author, party_kind=c["party_kind"],
+                organisation=organisations[c["organisation"]] if c.get("organisation") else None,
+                group=groups[c["group"]] if c.get("group") else None,
+                person=c.get("person", ""), what=c["what"], resource=c["resource"],
+                amount=c.get("amount"), unit=c.get("unit", ""), outcome=c.get("outcome", ""),
+                evidence=c.get("evidence", ""), **dates)
+        for n, child in enumerate(spec.get("children", [])):
+            add(child, parent=action, position=n)
+
+    for n, spec in enumerate(section["actions"]):
+        add(spec, position=n)
+
+    partner = next(u for u in data["users"] if u["role"] == "partner")
+    membership = Membership.objects.of(territory).get(user=users[partner["username"]])
+    territory_services.change_role(membership, author, role=membership.role,
+                                   organisation=organisations[section["partner_organisation"]])
+
+    vote = section.get("vote")
+    if vote:
+        vote_round = vote_services.save_round(
+            territory, author, title=vote["title"], description=vote.get("description", ""),
+            method="dot", dots_per_voter=vote["dots_per_voter"],
+            cap_per_candidate=vote.get("cap_per_candidate"),
+            candidates=[actions[k] for k in vote["candidates"]])
+        vote_services.open_round(vote_round, author)
+        for username, dots in vote["ballots"].items():
+            vote_services.cast_ballot(vote_round, user=users[username],
+                                      entries={actions[k].pk: n for k, n in dots.items()})
+        vote_services.close_round(vote_round, author)
 
 
 def _load_contracts(territory: Territory, data: dict, users: dict, organisations: dict) -> None:
