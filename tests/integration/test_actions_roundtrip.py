@@ -150,8 +150,16 @@ def test_beta_and_strangers_cannot_export_or_import_alpha(plan_world, login):
     assert client.get(url("export", a, kind="actions", format="csv")).status_code == 404
     assert client.get(url("import", a)).status_code == 404
     assert client.get(url("export", b, kind="nothing", format="csv")).status_code == 404
+    client = login(coordinator(a))
+    page = client.get(url("import", a))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Columns of an action file" in html and "Columns of a commitment file" in html
+    assert url("export", a, kind="commitments", format="xlsx") in html
+    assert url("import", a) in client.get(url("plan", a)).content.decode()
     for role in ("facilitator", "partner", "observer"):
         client = login(a.users[role])
+        assert url("import", a) not in client.get(url("plan", a)).content.decode()
         assert client.get(url("import", a)).status_code == 403
         assert client.post(url("import", a), {"kind": "actions"}).status_code == 403
 
