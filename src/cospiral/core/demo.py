@@ -289,6 +289,7 @@ def _load_surveys(territory: Territory, data: dict, users: dict) -> None:
                       for code in spec["indicators"]]
         wave = survey_services.create_wave(
             territory, user=author, title=spec["title"], kind=spec["kind"],
+            cycle=Cycle.objects.of(territory).get(number=data["cycle"]),
             description=spec.get("description", ""),
             baseline=waves.get(spec.get("baseline")),
             profile_questions=spec["profile_questions"], neighbourhoods=spec.get("neighbourhoods", []),
@@ -352,9 +353,10 @@ def _load_plan(territory: Territory, data: dict, users: dict, organisations: dic
     day = dt.date.fromisoformat
     waves = {w["key"]: Wave.objects.of(territory).get(title=w["title"])
              for w in (data.get("surveys") or {}).get("waves", [])}
+    cycle = Cycle.objects.of(territory).get(number=data["cycle"])
     axes = {spec["code"]: action_services.save_axis(
         territory, author, code=spec["code"], title=spec["title"],
-        description=spec.get("description", ""), position=n)
+        description=spec.get("description", ""), position=n, cycle=cycle)
         for n, spec in enumerate(section["axes"])}
     actions: dict = {}
 
@@ -364,7 +366,7 @@ def _load_plan(territory: Territory, data: dict, users: dict, organisations: dic
     def add(spec, parent=None, position=0):
         fields = dict(
             description=spec.get("description", ""), position=position,
-            axis=axes[spec["axis"]] if spec.get("axis") else None, parent=parent,
+            axis=axes[spec["axis"]] if spec.get("axis") else None, parent=parent, cycle=cycle,
             lead=organisations[spec["lead"]] if spec.get("lead") else None,
             families=spec.get("families", []), scores=spec.get("scores", {}),
             demonstrative=spec.get("demonstrative", False), **spec.get("tests", {}),

@@ -496,10 +496,12 @@ def _actions(territory, cycle_obj: Cycle) -> ActionsSection:
     else:
         kept = plan.kept(c.outcome for c in all_commitments)
         summary = ngettext(
-            "%(n)s action in %(axes)s strategic axes, with %(c)s commitments by %(p)s parties.",
-            "%(n)s actions in %(axes)s strategic axes, with %(c)s commitments by %(p)s parties.",
-            len(actions)) % {"n": len(actions), "axes": len(axes), "c": len(all_commitments),
-                             "p": len(party_rows)}
+            "%(n)s action, with %(c)s commitments by %(p)s parties.",
+            "%(n)s actions, with %(c)s commitments by %(p)s parties.",
+            len(actions)) % {"n": len(actions), "c": len(all_commitments), "p": len(party_rows)}
+        summary += " " + (ngettext("They belong to %(axes)s strategic axis.",
+                                   "They belong to %(axes)s strategic axes.", len(axes))
+                          % {"axes": len(axes)} if axes else _("No strategic axis is set."))
         if kept.share is not None:
             summary += " " + _("Of the %(recorded)s commitments whose outcome is recorded, %(kept)s "
                                "were kept and %(partly)s partly kept: a share kept of %(share)s.") % {
