@@ -31,6 +31,18 @@ class Territory(models.Model):
         "grid.GridVersion", on_delete=models.PROTECT, related_name="territories",
         verbose_name=_("grid version"),
     )
+    #: Set when the territory was loaded from another server's open-data package: it is
+    #: then read-only, kept for comparison (``imported_package`` holds the package's
+    #: name, version and checksum).
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    imported_package = models.JSONField(_("imported package"), default=dict, blank=True)
+    #: What the territory publishes in its open-data package.
+    publish_card_texts = models.BooleanField(
+        _("publish the texts of the criteria"), default=False,
+        help_text=_("Open-data packages include the citizens' words, not only their codes."))
+    publish_raw_responses = models.BooleanField(
+        _("publish the anonymised survey answers"), default=False,
+        help_text=_("Open-data packages include the anonymised answers, not only the results."))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
