@@ -1,0 +1,489 @@
+"""The open-data package of a territory: a Frictionless Data Package (CSV files and a
+``datapackage.json`` holding each file's Table Schema, its sha256 hash and the codebook).
+
+Pure rules, no Django: the fixed list of resources and their fields (``RESOURCES``),
+writing rows to CSV deterministically (``write_csv``: fixed column order, LF line
+endings, values formatted one way), building the descriptor (``descriptor``: stable
+JSON, sorted keys) and validating a package (``validate``): the descriptor's JSON, its
+profile, every resource's schema against ``RESOURCES`` (a changed schema is refused),
+each file's hash and size (a tampered file is refused), then every cell against its
+field (type, required, enum of codes), primary keys unique and foreign keys between
+resources resolved. Errors are ``PackageError`` values (file, line, column, what,
+parameters); the caller turns them into translated messages.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+
+FORMAT = 1  # the cospiral package format; bumped when RESOURCES change incompatibly
+DESCRIPTOR = "datapackage.json"
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+LEVEL_CODES = ("-2", "-1", "0", "1", "2", "3", "4", "5")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str = "string"  # string, integer, number, boolean, date, object, array
+    description: str = ""
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+
+    def schema(self) -> dict:
+        out = {"name": self.name, "type": self.type, "description": self.description}
+        constraints = {}
+        if self.required:
+            constraints["required"] = True
+        if self.enum is not None:
+            constraints["enum"] = list(self.enum)
+        if constraints:
+            out["constraints"] = constraints
+        return out
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
+
+    @property
+    def path(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def schema(self) -> dict:
+        return {
+            "fields": [f.schema() for f in self.fields],
+            "missingValues": [""],
+            "primaryKey": list(self.primary_key),
+            "foreignKeys": [
+                {"fields": list(local), "reference": {"resource": target, "fields": list(remote)}}
+                for local, target, remote in self.foreign_keys
+            ],
+        }
+
+
+def F(name, type="string", description="", *, required=False, enum=None) -> Field:  # noqa: N802
+    return Field(name, type, description, required, tuple(enum) if enum is not None else None)
+
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource("grid", "The grid version's entries and the territory's local components.", (
+        F("code", description="Code of the entry, e.g. A01.", required=True),
+        F("kind", description="Family, component or sub-object.", required=True,
+          enum=("family", "component", "sub_object")),
+        F("parent", description="Code of the parent entry."),
+        F("position", "integer", "Order of the entry in the grid.", required=True),
+        F("local", "boolean", "True for a component local to the territory.", required=True),
+        F("labels", "object", "Label per language code.", required=True),
+    ), ("code",), ((("parent",), "grid", ("code",)),)),
+    Resource("groups", "The groups that wrote criteria (numbered in this package).", (
+        F("id", "integer", "Number of the group in this package.", required=True),
+        F("name", description="Name of the group.", required=True),
+        F("kind", description="Kind of group.", required=True),
+    ), ("id",)),
+    Resource("questions", "The questions the groups answered.", (
+        F("code", description="Code of the question (Q1–Q4 for the method's questions).", required=True),
+        F("method", "boolean", "True for a question of the method.", required=True),
+        F("position", "integer", "Order of the question.", required=True),
+        F("texts", "object", "Text of the question per language code.", required=True),
+    ), ("code",)),
+    Resource("cards", "The counted criteria (cards) with their agreed coding.", (
+        F("id", "integer", "Number of the card in this package.", required=True),
+        F("group", "integer", "Group that wrote the card (groups.id).", required=True),
+        F("question", description="Question answered (questions.code).", required=True),
+        F("component", description="Grid component the card is coded on; empty when not coded."),
+        F("full_code", description="Full code, with sub-object, when given."),
+        F("language", description="Language the card is written in.", required=True),
+        F("channel", description="Paper or online.", required=True, enum=("paper", "online")),
+        F("text", description="The citizen's words; empty unless the territory publishes them."),
+    ), ("id",), ((("group",), "groups", ("id",)), (("question",), "questions", ("code",)),
+                 (("component",), "grid", ("code",)))),
+    Resource("syntheses", "Syntheses of a group (group set) or of the territory (group empty).", (
+        F("id", "integer", "Number of the synthesis in this package.", required=True),
+        F("group", "integer", "Group of the synthesis (groups.id); empty for the territory."),
+        F("status", description="Draft or validated.", required=True, enum=("draft", "validated")),
+        F("validated_on", "date", "Date the group validated the synthesis."),
+    ), ("id",), ((("group",), "groups", ("id",)),)),
+    Resource("synthesis_sentences", "Sentences of the syntheses, per component.", (
+        F("id", "integer", "Number of the sentence in this package.", required=True),
+        F("synthesis", "integer", "Synthesis (syntheses.id).", required=True),
+        F("component", description="Grid component (grid.code).", required=True),
+        F("position", "integer", "Order within the component.", required=True),
+        F("language", description="Language of the sentence.", required=True),
+        F("text", description="The sentence.", required=True),
+    ), ("id",), ((("synthesis",), "syntheses", ("id",)), (("component",), "grid", ("code",)))),
+    Resource("indicators", "Indicators of progress and their five level descriptors.", (
+        F("code", description="Code of the indicator in the territory.", required=True),
+        F("version", "integer", "Version of the indicator.", required=True),
+        F("component", description="Grid component (grid.code).", required=True),
+        F("status", description="Draft or frozen (used by a survey wave).", required=True,
+          enum=("draft", "frozen")),
+        F("titles", "object", "Title per language code.", required=True),
+        F("levels", "array", "Five level descriptors (1 very unsatisfactory … 5 ideal), "
+                             "each a text per language code.", required=True),
+    ), ("code", "version"), ((("component",), "grid", ("code",)),)),
+    Resource("waves", "Survey waves whose results are published.", (
+        F("id", "integer", "Number of the wave in this package.", required=True),
+        F("title", description="Title of the wave.", required=True),
+        F("kind", description="Ex-ante (before acting) or ex-post (after acting).", required=True,
+          enum=("ex_ante", "ex_post")),
+        F("baseline", "integer", "Ex-ante wave an ex-post wave is compared with (waves.id)."),
+        F("threshold", "integer", "Suppression threshold: figures of fewer answers are not published.",
+          required=True),
+        F("respondents", "integer", "Submitted questionnaires.", required=True),
+        F("bootstrap_seed", "integer", "Seed of the bootstrap intervals.", required=True),
+        F("profile_questions", "array", "Profile questions asked.", required=True),
+        F("neighbourhoods", "array", "Answer choices of the neighbourhood question.", required=True),
+        F("group_profiles", "array", "Answer choices of the group profile question.", required=True),
+    ), ("id",), ((("baseline",), "waves", ("id",)),)),
+    Resource("wave_indicators", "The indicators of each wave's questionnaire, in order.", (
+        F("wave", "integer", "Wave (waves.id).", required=True),
+        F("position", "integer", "Position in the questionnaire, from 0.", required=True),
+        F("indicator", description="Indicator code (indicators.code).", required=True),
+        F("version", "integer", "Indicator version (indicators.version).", required=True),
+        F("weight", "number", "Weight in its family index.", required=True),
+    ), ("wave", "position"), ((("wave",), "waves", ("id",)),
+                              (("indicator", "version"), "indicators", ("code", "version")))),
+    Resource("wave_results", "Respondents per answer code of each indicator, over the whole wave; "
+                             "indicators answered by fewer respondents than the threshold are left out.", (
+        F("wave", "integer", "Wave (waves.id).", required=True),
+        F("position", "integer", "Indicator position (wave_indicators.position).", required=True),
+        F("answer", "integer", "Answer code: 1–5 level, 0 no answer, -1 don't know, "
+                               "-2 not applicable.", required=True, enum=LEVEL_CODES),
+        F("respondents", "integer", "Respondents who gave this answer.", required=True),
+    ), ("wave", "position", "answer"), ((("wave", "position"), "wave_indicators", ("wave", "position")),)),
+    Resource("responses", "Anonymised answers (only when the territory publishes them): one row "
+                          "per respondent and question, respondents numbered in sorted order.", (
+        F("wave", "integer", "Wave (waves.id).", required=True),
+        F("respondent", "integer", "Number of the respondent in this package.", required=True),
+        F("question", description="A profile question key, or an indicator position as #N.",
+          required=True),
+        F("answer", "integer", "Answer code (profile: choice number, -1 not stated; indicator: "
+                               "as in wave_results).", required=True),
+    ), ("wave", "respondent", "question"), ((("wave",), "waves", ("id",)),)),
+    Resource("organisations", "Organisations that commit to actions.", (
+        F("name", description="Name of the organisation.", required=True),
+        F("kind", description="Kind of organisation.", required=True,
+          enum=("public", "association", "company", "citizens", "other")),
+    ), ("name",)),
+    Resource("axes", "Strategic axes of the action plan.", (
+        F("code", description="Code of the axis.", required=True),
+        F("title", description="Title of the axis.", required=True),
+        F("description", description="Description of the axis."),
+        F("position", "integer", "Order of the axis.", required=True),
+    ), ("code",)),
+    Resource("actions", "Actions of the plan.", (
+        F("id", "integer", "Number of the action in this package.", required=True),
+        F("axis", description="Strategic axis (axes.code)."),
+        F("title", description="Title.", required=True),
+        F("description", description="Description."),
+        F("origin", description="Where the action came from.", required=True,
+          enum=("blank", "cards", "pilot_idea", "indicator")),
+        F("status", description="Status.", required=True,
+          enum=("proposed", "selected", "planned", "running", "done", "abandoned")),
+        F("progress", "integer", "Progress in percent."),
+        F("families", "array", "Grid families the action covers.", required=True),
+        F("starts_on", "date", "Start date."),
+        F("ends_on", "date", "End date."),
+        F("position", "integer", "Order of the action.", required=True),
+    ), ("id",), ((("axis",), "axes", ("code",)),)),
+    Resource("commitments", "Commitments of organisations and groups to actions (commitments of "
+                            "named persons are not published).", (
+        F("id", "integer", "Number of the commitment in this package.", required=True),
+        F("action", "integer", "Action (actions.id).", required=True),
+        F("party_kind", description="Organisation or group.", required=True,
+          enum=("organisation", "group")),
+        F("organisation", description="Organisation (organisations.name)."),
+        F("group", "integer", "Group (groups.id)."),
+        F("what", description="What the party commits to.", required=True),
+        F("resource", description="Kind of resource.", required=True,
+          enum=("money", "time", "premises", "skills", "other")),
+        F("amount", "number", "Amount."),
+        F("unit", description="Unit of the amount."),
+        F("due_on", "date", "Due date."),
+        F("accepted_on", "date", "Date accepted."),
+        F("signed_on", "date", "Date signed."),
+        F("outcome", description="Outcome.", enum=("", "kept", "partly", "not_kept")),
+    ), ("id",), ((("action",), "actions", ("id",)), (("organisation",), "organisations", ("name",)),
+                 (("group",), "groups", ("id",)))),
+)
+BY_NAME = {r.name: r for r in RESOURCES}
+
+#: Codebook of coded answers, written into the descriptor.
+CODEBOOK = {
+    "wave_results.answer": {"1": "very unsatisfactory", "2": "unsatisfactory", "3": "average",
+                            "4": "satisfactory", "5": "ideal", "0": "no answer",
+                            "-1": "don't know", "-2": "not applicable"},
+    "responses.answer": {"profile questions": "number of the choice, from 0, in the wave's list; -1 not stated",
+                         "indicators (#N)": "as wave_results.answer"},
+}
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def cell(value) -> str:
+    """One value as text, always the same way."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        raise TypeError("timestamps are not published")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_csv(resource: Resource, rows) -> bytes:
+    """The resource's CSV: header, then the rows (already in their published order)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(resource.columns)
+    for row in rows:
+        writer.writerow([cell(v) for v in row])
+    return out.getvalue().encode("utf-8")
+
+
+def sha256(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def descriptor(*, name: str, title: str, created: str, territory: dict,
+               files: dict[str, bytes]) -> bytes:
+    """The ``datapackage.json`` for these CSV files (one per resource)."""
+    body = {
+        "profile": "data-package",
+        "name": name,
+        "title": title,
+        "created": created,
+        "cospiral": {"format": FORMAT, "territory": territory, "codebook": CODEBOOK},
+        "resources": [
+            {"name": r.name, "path": r.path, "profile": "tabular-data-resource", "format": "csv",
+             "mediatype": "text/csv", "encoding": "utf-8", "description": r.description,
+             "bytes": len(files[r.path]), "hash": sha256(files[r.path]), "schema": r.schema()}
+            for r in RESOURCES
+        ],
+    }
+    return (json.dumps(body, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+# --- reading and validating ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackageError:
+    file: str
+    line: int | None
+    column: str | None
+    what: str  # a key of the caller's message table
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class Package:
+    descriptor: dict
+    tables: dict[str, list[dict]]  # resource name → typed rows
+
+    @property
+    def territory(self) -> dict:
+        return self.descriptor["cospiral"]["territory"]
+
+
+TERRITORY_KEYS = {"identifier": str, "name": str, "kind": str, "languages": list,
+                  "grid_version": str, "publish_card_texts": bool, "publish_raw_responses": bool}
+
+
+def _parse(value: str, f: Field):
+    """The typed value of a cell, or raise ValueError."""
+    if value == "":
+        return "" if f.type == "string" else None
+    if f.type == "string":
+        return value
+    if f.type == "integer":
+        if not re.fullmatch(r"-?\d+", value):
+            raise ValueError
+        return int(value)
+    if f.type == "number":
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError
+        return number
+    if f.type == "boolean":
+        if value not in ("true", "false"):
+            raise ValueError
+        return value == "true"
+    if f.type == "date":
+        return dt.date.fromisoformat(value)
+    parsed = json.loads(value)
+    if not isinstance(parsed, dict if f.type == "object" else list):
+        raise ValueError
+    return parsed
+
+
+def _read_descriptor(data: bytes | None) -> tuple[dict | None, list[PackageError]]:
+    if data is None:
+        return None, [PackageError(DESCRIPTOR, None, None, "missing_file")]
+    try:
+        body = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, [PackageError(DESCRIPTOR, None, None, "not_utf8")]
+    except json.JSONDecodeError as exc:
+        return None, [PackageError(DESCRIPTOR, exc.lineno, None, "bad_json", {"reason": exc.msg})]
+    if not isinstance(body, dict):
+        return None, [PackageError(DESCRIPTOR, None, None, "bad_descriptor", {"key": "(root)"})]
+    errors = []
+    if body.get("profile") != "data-package":
+        errors.append(PackageError(DESCRIPTOR, None, "profile", "bad_descriptor", {"key": "profile"}))
+    for key in ("name", "created"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            errors.append(PackageError(DESCRIPTOR, None, key, "bad_descriptor", {"key": key}))
+    meta = body.get("cospiral")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        errors.append(PackageError(DESCRIPTOR, None, "cospiral.format", "bad_format",
+                                   {"expected": FORMAT}))
+        return None, errors
+    territory = meta.get("territory")
+    if not isinstance(territory, dict):
+        territory = {}
+    for key, kind in TERRITORY_KEYS.items():
+        if not isinstance(territory.get(key), kind):
+            errors.append(PackageError(DESCRIPTOR, None, f"cospiral.territory.{key}",
+                                       "bad_descriptor", {"key": f"cospiral.territory.{key}"}))
+    identifier = territory.get("identifier")
+    if isinstance(identifier, str) and not SLUG.match(identifier):
+        errors.append(PackageError(DESCRIPTOR, None, "cospiral.territory.identifier",
+                                   "bad_identifier", {"identifier": identifier}))
+    resources = body.get("resources")
+    if not isinstance(resources, list):
+        errors.append(PackageError(DESCRIPTOR, None, "resources", "bad_descriptor",
+                                   {"key": "resources"}))
+        return None, errors
+    names = [r.get("name") if isinstance(r, dict) else None for r in resources]
+    if names != [r.name for r in RESOURCES]:
+        errors.append(PackageError(DESCRIPTOR, None, "resources", "bad_resources",
+                                   {"expected": ", ".join(r.name for r in RESOURCES)}))
+        return None, errors
+    for given, expected in zip(resources, RESOURCES, strict=True):
+        if given.get("path") != expected.path:
+            errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.path", "bad_descriptor",
+                                       {"key": f"{expected.name}.path"}))
+        if given.get("schema") != expected.schema():
+            errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.schema", "bad_schema",
+                                       {"resource": expected.name}))
+        if not isinstance(given.get("hash"), str) or not isinstance(given.get("bytes"), int):
+            errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.hash", "bad_descriptor",
+                                       {"key": f"{expected.name}.hash"}))
+    return (None if errors else body), errors
+
+
+def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> list[dict]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        errors.append(PackageError(resource.path, None, None, "not_utf8"))
+        return []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if header != resource.columns:
+        errors.append(PackageError(resource.path, 1, None, "bad_header",
+                                   {"expected": ", ".join(resource.columns)}))
+        return []
+    rows = []
+    fields = resource.fields
+    width = len(fields)
+    seen: dict[tuple, int] = {}
+    key_index = [resource.columns.index(k) for k in resource.primary_key]
+    for line, values in enumerate(reader, start=2):
+        if len(values) != width:
+            errors.append(PackageError(resource.path, line, None, "bad_width",
+                                       {"found": len(values), "expected": width}))
+            continue
+        row = {}
+        for f, value in zip(fields, values, strict=True):
+            try:
+                typed = _parse(value, f)
+            except (ValueError, TypeError):
+                errors.append(PackageError(resource.path, line, f.name, "bad_value",
+                                           {"value": value[:40], "type": f.type}))
+                continue
+            if f.required and typed in (None, ""):
+                errors.append(PackageError(resource.path, line, f.name, "required"))
+            elif f.enum is not None and value not in f.enum and value != "":
+                errors.append(PackageError(resource.path, line, f.name, "unknown_code",
+                                           {"value": value[:40]}))
+            row[f.name] = typed
+        key = tuple(values[i] for i in key_index)
+        if key in seen:
+            errors.append(PackageError(resource.path, line, ", ".join(resource.primary_key),
+                                       "duplicate_key", {"key": "/".join(key), "first": seen[key]}))
+        else:
+            seen[key] = line
+        rows.append(row)
+    return rows
+
+
+def _check_foreign_keys(tables: dict[str, list[dict]], errors: list[PackageError]) -> None:
+    for resource in RESOURCES:
+        for local, target, remote in resource.foreign_keys:
+            known = {tuple(row.get(k) for k in remote) for row in tables.get(target, [])}
+            for line, row in enumerate(tables.get(resource.name, []), start=2):
+                value = tuple(row.get(k) for k in local)
+                if all(v in (None, "") for v in value):
+                    continue
+                if value not in known:
+                    errors.append(PackageError(
+                        resource.path, line, ", ".join(local), "unknown_reference",
+                        {"value": "/".join(str(v) for v in value), "target": target}))
+
+
+def validate(files: dict[str, bytes]) -> tuple[Package | None, list[PackageError]]:
+    """The package read from its files (path → bytes), or None and every error."""
+    body, errors = _read_descriptor(files.get(DESCRIPTOR))
+    if body is None:
+        return None, errors
+    expected = {DESCRIPTOR} | {r.path for r in RESOURCES}
+    for extra in sorted(set(files) - expected):
+        errors.append(PackageError(extra, None, None, "unexpected_file"))
+    tables: dict[str, list[dict]] = {}
+    for given, resource in zip(body["resources"], RESOURCES, strict=True):
+        data = files.get(resource.path)
+        if data is None:
+            errors.append(PackageError(resource.path, None, None, "missing_file"))
+            continue
+        if sha256(data) != given["hash"] or len(data) != given["bytes"]:
+            errors.append(PackageError(resource.path, None, None, "bad_hash"))
+            continue
+        tables[resource.name] = _read_table(resource, data, errors)
+    if errors:
+        return None, errors
+    _check_foreign_keys(tables, errors)
+    for line, row in enumerate(tables["grid"], start=2):
+        if row["local"] and row["kind"] != "component":
+            errors.append(PackageError("grid.csv", line, "local", "local_not_component"))
+    for line, row in enumerate(tables["cards"], start=2):
+        if row["full_code"] and not row["component"]:
+            errors.append(PackageError("cards.csv", line, "full_code", "full_code_without_component"))
+    if errors:
+        return None, errors
+    return Package(body, tables), []
