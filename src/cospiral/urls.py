@@ -32,4 +32,6 @@ urlpatterns = [
     path("t/<slug:territory>/votes/", include("cospiral.votes.urls")),
     path("t/<slug:territory>/contracts/", include("cospiral.contracts.urls")),
     path("t/<slug:territory>/review/", include("cospiral.reports.urls")),
+    path("t/<slug:territory>/package/", include("cospiral.packages.urls")),
+    path("packages/", include("cospiral.packages.site_urls")),
 ]

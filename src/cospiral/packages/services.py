@@ -1,0 +1,472 @@
+"""Exporting a territory's open-data package and importing another territory's package
+read-only, for comparison (issue 6).
+
+The package (``cospiral.domain.package``) holds only published, anonymised data: no
+user names, author tags, tokens, questionnaire keys or respondent numbers; card texts
+only when the territory publishes them; survey results of waves whose results are
+published, as overall counts of the indicators answered by at least the wave's
+threshold; anonymised answers only when the territory publishes them.
+
+Rows are numbered in the order of their database ids and written in that order; an
+import creates them in the same order, so exporting an imported territory gives back
+the same files byte for byte (its ``created`` and name are kept from the source
+package). A grid version unknown on this server is created from the package's grid
+resource; a known one must have exactly the package's shared codes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections import defaultdict
+
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cospiral.actions.models import Action, Axis, Commitment
+from cospiral.coding import counts
+from cospiral.core import audit
+from cospiral.core.tabular import TableError, TableRejected
+from cospiral.criteria.models import Card, Question
+from cospiral.criteria.services import insert_card_rows
+from cospiral.domain import package as pkg
+from cospiral.domain import scoring
+from cospiral.domain import survey as rules
+from cospiral.grid.models import GridEntry, GridVersion
+from cospiral.groups.models import Group
+from cospiral.indicators.models import Indicator
+from cospiral.surveys import selectors as survey_selectors
+from cospiral.surveys.models import Questionnaire, Wave, WaveIndicator, WaveTally
+from cospiral.surveys.services import rebuild_tallies
+from cospiral.syntheses.models import Synthesis, SynthesisSentence
+from cospiral.territories.models import Membership, Organisation, Role, Territory
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed: the archive of the same data is the same bytes
+
+MESSAGES = {
+    "missing_file": gettext_lazy("the file is missing from the package."),
+    "not_utf8": gettext_lazy("the file is not UTF-8 text."),
+    "bad_json": gettext_lazy("datapackage.json is not valid JSON (%(reason)s)."),
+    "bad_descriptor": gettext_lazy("missing or invalid entry “%(key)s” in datapackage.json."),
+    "bad_format": gettext_lazy("not a cospiral package of format %(expected)s."),
+    "bad_identifier": gettext_lazy("“%(identifier)s” is not a valid territory identifier."),
+    "bad_resources": gettext_lazy("the package must list exactly these resources: %(expected)s."),
+    "bad_schema": gettext_lazy("the schema of resource “%(resource)s” is not the cospiral schema."),
+    "unexpected_file": gettext_lazy("this file is not part of a cospiral package."),
+    "bad_hash": gettext_lazy("the file does not match its sha256 hash or size in "
+                             "datapackage.json: it was changed after export."),
+    "bad_header": gettext_lazy("the columns must be: %(expected)s."),
+    "bad_width": gettext_lazy("%(found)s values where %(expected)s are expected."),
+    "bad_value": gettext_lazy("“%(value)s” is not a valid %(type)s."),
+    "required": gettext_lazy("a value is required."),
+    "unknown_code": gettext_lazy("unknown code “%(value)s”."),
+    "duplicate_key": gettext_lazy("“%(key)s” appears twice (first on line %(first)s)."),
+    "unknown_reference": gettext_lazy("“%(value)s” is not in the resource “%(target)s”."),
+    "local_not_component": gettext_lazy("only components can be local to a territory."),
+    "full_code_without_component": gettext_lazy("a full code needs a component."),
+    "duplicate_territory": gettext_lazy("duplicate territory identifier: a territory “%(identifier)s” "
+                                        "already exists on this server."),
+    "grid_codes_differ": gettext_lazy("the grid version “%(version)s” of this server has other codes "
+                                      "(%(detail)s); the package cannot be compared without a mapping."),
+    "bad_kind": gettext_lazy("unknown territory kind “%(value)s”."),
+    "bad_group_kind": gettext_lazy("unknown group kind “%(value)s”."),
+    "bad_respondents": gettext_lazy("the wave's answers do not match its indicators."),
+    "not_a_zip": gettext_lazy("the file is not a ZIP archive."),
+}
+
+
+def _error(e: pkg.PackageError) -> TableError:
+    return TableError(e.file, e.line, e.column, str(MESSAGES[e.what]) % e.params)
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def _numbering(ids) -> dict[int, int]:
+    return {pk: n for n, pk in enumerate(ids, start=1)}
+
+
+def _survey_rows(territory, publish_raw: bool):
+    waves, items_rows, results_rows, responses = [], [], [], []
+    published = list(Wave.objects.of(territory).filter(published_at__isnull=False).order_by("pk"))
+    wave_no = _numbering(w.pk for w in published)
+    for wave in published:
+        n = wave_no[wave.pk]
+        items = survey_selectors.instrument(wave)
+        J = len(items)
+        tally = survey_selectors.cells(wave, J)
+        waves.append([n, wave.title, wave.kind, wave_no.get(wave.baseline_id), wave.threshold,
+                      tally.respondents, wave.bootstrap_seed, list(wave.profile_questions),
+                      list(wave.neighbourhoods), list(wave.group_profiles)])
+        for item in items:
+            items_rows.append([n, item.position, item.indicator.code, item.indicator.version,
+                               float(item.weight)])
+        if J:
+            overall = survey_selectors.results(wave, items=items, tally=tally,
+                                               with_intervals=False).scores.overall
+            totals = tally.counts.sum(axis=0)  # (J, codes)
+            for j, item in enumerate(items):
+                if overall.suppressed[j] or overall.empty[j]:
+                    continue
+                for code in range(scoring.LOWEST_CODE, scoring.HIGHEST_CODE + 1):
+                    results_rows.append([n, item.position, code,
+                                         int(totals[j, code - scoring.LOWEST_CODE])])
+        if publish_raw and J:
+            matrix, prof, _ids = survey_selectors.raw_matrix(wave, J)
+            asked = [k for k in rules.PROFILE_KEYS if k in wave.profile_questions]
+            columns = [rules.PROFILE_KEYS.index(k) for k in asked]
+            table = np.concatenate([prof[:, columns].astype(np.int64), matrix.astype(np.int64)], axis=1)
+            if len(table):
+                table = table[np.lexsort(table.T[::-1])]  # sorted rows: no trace of arrival order
+            names = asked + [f"#{item.position}" for item in items]
+            order = sorted(range(len(names)), key=lambda i: names[i])
+            for respondent, values in enumerate(table.tolist(), start=1):
+                for i in order:
+                    responses.append([n, respondent, names[i], values[i]])
+    return waves, items_rows, results_rows, responses
+
+
+def export_files(territory: Territory) -> dict[str, bytes]:
+    """The package's files (path → bytes)."""
+    t = territory
+    rows: dict[str, list] = {}
+    entries = list(GridEntry.objects.of(t).select_related("parent"))
+    rows["grid"] = sorted(
+        ([e.code, e.kind, e.parent.code if e.parent else None, e.position,
+          e.territory_id is not None, e.labels] for e in entries), key=lambda r: r[0])
+    groups = list(Group.objects.of(t).order_by("pk").values_list("pk", "name", "kind"))
+    group_no = _numbering(g[0] for g in groups)
+    rows["groups"] = [[group_no[pk], name, kind] for pk, name, kind in groups]
+    questions = list(Question.objects.of(t).order_by("code"))
+    rows["questions"] = [[q.code, q.is_method_question, q.position, q.texts] for q in questions]
+    question_code = {q.pk: q.code for q in questions}
+    component_code = {e.pk: e.code for e in entries}
+    texts = t.publish_card_texts
+    rows["cards"] = [
+        [n, group_no[g], question_code[q], component_code.get(c), full_code, language, channel,
+         text if texts else ""]
+        for n, (g, q, c, full_code, language, channel, text) in enumerate(
+            Card.objects.of(t).counted().order_by("pk").values_list(
+                "group_id", "question_id", "component_id", "full_code", "language", "channel",
+                "text").iterator(chunk_size=20000), start=1)
+    ]
+    syntheses = list(Synthesis.objects.of(t).order_by("pk"))
+    synthesis_no = _numbering(s.pk for s in syntheses)
+    rows["syntheses"] = [[synthesis_no[s.pk], group_no.get(s.group_id), s.status, s.validated_on]
+                         for s in syntheses]
+    rows["synthesis_sentences"] = [
+        [n, synthesis_no[s.synthesis_id], component_code[s.component_id], s.position, s.language,
+         s.text]
+        for n, s in enumerate(SynthesisSentence.objects.of(t).order_by("synthesis_id", "pk"), start=1)
+    ]
+    rows["indicators"] = [
+        [i.code, i.version, component_code[i.component_id], i.status, i.titles, i.levels]
+        for i in Indicator.objects.of(t).order_by("code", "version")
+    ]
+    (rows["waves"], rows["wave_indicators"], rows["wave_results"],
+     rows["responses"]) = _survey_rows(t, t.publish_raw_responses)
+    axes = list(Axis.objects.of(t).order_by("position", "code"))
+    rows["axes"] = [[a.code, a.title, a.description, a.position] for a in axes]
+    axis_code = {a.pk: a.code for a in axes}
+    actions = list(Action.objects.of(t).filter(deleted_at__isnull=True).order_by("pk"))
+    action_no = _numbering(a.pk for a in actions)
+    rows["actions"] = [
+        [action_no[a.pk], axis_code.get(a.axis_id), a.title, a.description, a.origin, a.status,
+         a.progress, list(a.families), a.starts_on, a.ends_on, a.position] for a in actions
+    ]
+    commitments = list(
+        Commitment.objects.of(t).filter(deleted_at__isnull=True, action_id__in=action_no,
+                                        party_kind__in=["organisation", "group"])
+        .select_related("organisation").order_by("pk"))
+    rows["commitments"] = [
+        [n, action_no[c.action_id], c.party_kind, c.organisation.name if c.organisation else None,
+         group_no.get(c.group_id), c.what, c.resource,
+         float(c.amount) if c.amount is not None else None, c.unit, c.due_on, c.accepted_on,
+         c.signed_on, c.outcome]
+        for n, c in enumerate(commitments, start=1)
+    ]
+    organisations = sorted({(c.organisation.name, c.organisation.kind)
+                            for c in commitments if c.organisation})
+    rows["organisations"] = [list(o) for o in organisations]
+
+    files = {r.path: pkg.write_csv(r, rows[r.name]) for r in pkg.RESOURCES}
+    source = t.imported_package or {}
+    files[pkg.DESCRIPTOR] = pkg.descriptor(
+        name=source.get("name") or f"cospiral-{t.slug}",
+        title=t.name,
+        created=source.get("created") or timezone.now().replace(microsecond=0).isoformat(),
+        territory={"identifier": t.slug, "name": t.name, "kind": t.kind,
+                   "languages": list(t.languages), "grid_version": t.grid_version.slug,
+                   "publish_card_texts": t.publish_card_texts,
+                   "publish_raw_responses": t.publish_raw_responses},
+        files=files,
+    )
+    return files
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in [pkg.DESCRIPTOR] + [r.path for r in pkg.RESOURCES]:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, files[name])
+    return out.getvalue()
+
+
+def export_package(territory: Territory) -> bytes:
+    """The territory's open-data package as a ZIP archive."""
+    return zip_files(export_files(territory))
+
+
+def filename(territory: Territory) -> str:
+    return f"cospiral-{territory.slug}.zip"
+
+
+# --- import -------------------------------------------------------------------------------
+
+
+def unzip(data: bytes, name: str = "package.zip") -> dict[str, bytes]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {info.filename: archive.read(info) for info in archive.infolist()
+                    if not info.is_dir()}
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TableRejected([TableError(name, None, None, str(MESSAGES["not_a_zip"]))]) from exc
+
+
+def _check_server(package: pkg.Package) -> tuple[GridVersion | None, list[TableError]]:
+    """Checks against this server: identifier free, kinds known, grid version codes."""
+    errors = []
+    t = package.territory
+    if Territory.objects.filter(slug=t["identifier"]).exists():
+        errors.append(TableError(pkg.DESCRIPTOR, None, "cospiral.territory.identifier",
+                                 str(MESSAGES["duplicate_territory"]) % {"identifier": t["identifier"]}))
+    if t["kind"] not in Territory.Kind.values:
+        errors.append(TableError(pkg.DESCRIPTOR, None, "cospiral.territory.kind",
+                                 str(MESSAGES["bad_kind"]) % {"value": t["kind"]}))
+    for line, row in enumerate(package.tables["groups"], start=2):
+        if row["kind"] not in Group.Kind.values:
+            errors.append(TableError("groups.csv", line, "kind",
+                                     str(MESSAGES["bad_group_kind"]) % {"value": row["kind"]}))
+    version = GridVersion.objects.filter(slug=t["grid_version"]).first()
+    if version is not None:
+        parents = dict(GridEntry.objects.shared().filter(version=version, parent__isnull=False)
+                       .values_list("code", "parent__code"))
+        ours = {(code, kind, parents.get(code)) for code, kind in
+                GridEntry.objects.shared().filter(version=version).values_list("code", "kind")}
+        theirs = {(r["code"], r["kind"], r["parent"] or None)
+                  for r in package.tables["grid"] if not r["local"]}
+        if ours != theirs:
+            missing = sorted(c for c, _k, _p in ours - theirs)
+            extra = sorted(c for c, _k, _p in theirs - ours)
+            detail = "; ".join(part for part in [
+                _("not in the package: %(codes)s") % {"codes": ", ".join(missing[:10])} if missing else "",
+                _("only in the package: %(codes)s") % {"codes": ", ".join(extra[:10])} if extra else "",
+            ] if part)
+            errors.append(TableError("grid.csv", None, None, str(MESSAGES["grid_codes_differ"])
+                                     % {"version": version.slug, "detail": detail}))
+    # Answers must match their wave's questionnaire.
+    positions = defaultdict(set)
+    for row in package.tables["wave_indicators"]:
+        positions[row["wave"]].add(f"#{row['position']}")
+    waves = {row["id"]: row for row in package.tables["waves"]}
+    for line, row in enumerate(package.tables["responses"], start=2):
+        wave = waves[row["wave"]]
+        if row["question"] not in positions[row["wave"]] | set(wave["profile_questions"]):
+            errors.append(TableError("responses.csv", line, "question",
+                                     str(MESSAGES["unknown_code"]) % {"value": row["question"]}))
+    return version, errors
+
+
+def _grid(package: pkg.Package, version: GridVersion | None, now) -> GridVersion:
+    """The server's grid version, or a new one made from the package's grid resource."""
+    if version is not None:
+        return version
+    version = GridVersion.objects.create(slug=package.territory["grid_version"],
+                                         name=package.territory["grid_version"],
+                                         notes=_("Created from an imported open-data package."),
+                                         frozen_at=now)
+    _entries(package, version, local=False, territory=None)
+    return version
+
+
+def _entries(package, version, *, local: bool, territory) -> None:
+    existing = dict(GridEntry.objects.of(territory).values_list("code", "pk")) if territory else {}
+    rows = [r for r in package.tables["grid"] if r["local"] == local]
+    made = {}
+    for row in sorted(rows, key=lambda r: (r["kind"] != "family", r["kind"] == "sub_object", r["code"])):
+        parent = row["parent"] or None
+        entry = GridEntry.objects.create(
+            version=version, code=row["code"], kind=row["kind"], labels=row["labels"],
+            position=row["position"], territory=territory,
+            source=GridEntry.Source.LOCAL if local else GridEntry.Source.IMPORTED,
+            parent_id=(made.get(parent) or existing.get(parent)) if parent else None)
+        made[row["code"]] = entry.pk
+
+
+def import_package(data: bytes, name: str = "package.zip", *, user) -> Territory:
+    """Load another territory's package read-only; raises ``TableRejected`` with every
+    error (nothing is stored then)."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(_("Sign in to import a package."))
+    package, errors = pkg.validate(unzip(data, name))
+    if package is None:
+        raise TableRejected([_error(e) for e in errors])
+    version, server_errors = _check_server(package)
+    if server_errors:
+        raise TableRejected(server_errors)
+    with transaction.atomic():
+        return _store(package, version, user, data)
+
+
+def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
+    from cospiral.territories.services import create_territory
+
+    now = timezone.now()
+    info = package.territory
+    tables = package.tables
+    version = _grid(package, version, now)
+    territory = create_territory(slug=info["identifier"], name=info["name"], kind=info["kind"],
+                                 grid_version=version, languages=info["languages"])
+    territory.imported_at = now
+    territory.imported_package = {"name": package.descriptor["name"],
+                                  "created": package.descriptor["created"],
+                                  "sha256": pkg.sha256(data)}
+    territory.publish_card_texts = info["publish_card_texts"]
+    territory.publish_raw_responses = info["publish_raw_responses"]
+    territory.save(update_fields=["imported_at", "imported_package", "publish_card_texts",
+                                  "publish_raw_responses"])
+    Membership.objects.create(territory=territory, user=user, role=Role.OBSERVER)
+    _entries(package, version, local=True, territory=territory)
+    component = dict(GridEntry.objects.of(territory).values_list("code", "pk"))
+
+    # Questions: the package's, replacing the method's copies made with the territory.
+    wanted = {row["code"]: row for row in tables["questions"]}
+    Question.objects.of(territory).exclude(code__in=wanted).delete()
+    question = {}
+    for code, row in wanted.items():
+        q, _created = Question.objects.update_or_create(
+            territory=territory, code=code,
+            defaults={"texts": row["texts"], "is_method_question": row["method"],
+                      "position": row["position"]})
+        question[code] = q.pk
+    group = {}
+    for row in tables["groups"]:
+        group[row["id"]] = Group.objects.create(territory=territory, name=row["name"],
+                                                kind=row["kind"]).pk
+    rows = [(territory.pk, group[r["group"]], None, question[r["question"]], r["text"],
+             r["language"], r["channel"], "", "", None, component.get(r["component"]),
+             r["full_code"], now, now, None) for r in tables["cards"]]
+    insert_card_rows(rows)
+    counts.recompute(territory)
+    if any(r["component"] for r in tables["cards"]) and not version.is_frozen:
+        version.frozen_at = now
+        version.save(update_fields=["frozen_at"])
+
+    synthesis = {}
+    for row in tables["syntheses"]:
+        synthesis[row["id"]] = Synthesis.objects.create(
+            territory=territory, group_id=group.get(row["group"]), status=row["status"],
+            validated_on=row["validated_on"],
+            validated_at=now if row["status"] == "validated" else None).pk
+    SynthesisSentence.objects.bulk_create([
+        SynthesisSentence(territory=territory, synthesis_id=synthesis[r["synthesis"]],
+                          component_id=component[r["component"]], position=r["position"],
+                          language=r["language"], text=r["text"])
+        for r in tables["synthesis_sentences"]])
+
+    indicator = {}
+    for row in tables["indicators"]:  # sorted by code and version: previous versions first
+        made = Indicator.objects.create(
+            territory=territory, code=row["code"], version=row["version"],
+            component_id=component[row["component"]], titles=row["titles"], levels=row["levels"],
+            status=row["status"], frozen_at=now if row["status"] == "frozen" else None,
+            previous_id=indicator.get((row["code"], row["version"] - 1)))
+        indicator[(row["code"], row["version"])] = made.pk
+
+    _store_waves(territory, tables, indicator, now)
+
+    axis = {}
+    for row in tables["axes"]:
+        axis[row["code"]] = Axis.objects.create(territory=territory, code=row["code"],
+                                                title=row["title"], description=row["description"],
+                                                position=row["position"]).pk
+    action = {}
+    for row in tables["actions"]:
+        action[row["id"]] = Action.objects.create(
+            territory=territory, axis_id=axis.get(row["axis"]), title=row["title"],
+            description=row["description"], origin=row["origin"], status=row["status"],
+            progress=row["progress"], families=row["families"], starts_on=row["starts_on"],
+            ends_on=row["ends_on"], position=row["position"]).pk
+    organisation = {}
+    for row in tables["organisations"]:
+        organisation[row["name"]] = Organisation.objects.create(
+            territory=territory, name=row["name"], kind=row["kind"]).pk
+    for row in tables["commitments"]:
+        Commitment.objects.create(
+            territory=territory, action_id=action[row["action"]], party_kind=row["party_kind"],
+            organisation_id=organisation.get(row["organisation"]), group_id=group.get(row["group"]),
+            what=row["what"], resource=row["resource"],
+            amount=None if row["amount"] is None else str(row["amount"]), unit=row["unit"],
+            due_on=row["due_on"], accepted_on=row["accepted_on"], signed_on=row["signed_on"],
+            outcome=row["outcome"])
+    audit.record(territory, user, "import", territory,
+                 f"Open-data package {package.descriptor['name']} imported read-only",
+                 changes={"cards": len(tables["cards"]), "waves": len(tables["waves"])})
+    return territory
+
+
+def _store_waves(territory, tables, indicator, now) -> None:
+    items = defaultdict(list)
+    for row in tables["wave_indicators"]:
+        items[row["wave"]].append(row)
+    results = defaultdict(list)
+    for row in tables["wave_results"]:
+        results[row["wave"]].append(row)
+    answers = defaultdict(lambda: defaultdict(dict))
+    for row in tables["responses"]:
+        answers[row["wave"]][row["respondent"]][row["question"]] = row["answer"]
+    wave = {}
+    for row in tables["waves"]:
+        made = Wave.objects.create(
+            territory=territory, title=row["title"], kind=row["kind"], threshold=row["threshold"],
+            bootstrap_seed=row["bootstrap_seed"], profile_questions=row["profile_questions"],
+            neighbourhoods=row["neighbourhoods"], group_profiles=row["group_profiles"],
+            frozen_at=now, published_at=now)
+        wave[row["id"]] = made
+        ordered = sorted(items[row["id"]], key=lambda r: r["position"])
+        WaveIndicator.objects.bulk_create([
+            WaveIndicator(wave=made, indicator_id=indicator[(r["indicator"], r["version"])],
+                          position=r["position"], weight=r["weight"]) for r in ordered])
+        J = len(ordered)
+        index = {r["position"]: j for j, r in enumerate(ordered)}
+        if answers.get(row["id"]):
+            sheets = []
+            for respondent, given in sorted(answers[row["id"]].items()):
+                levels = np.zeros(J, dtype=np.int8)
+                for r in ordered:
+                    levels[index[r["position"]]] = given.get(f"#{r['position']}", scoring.MISSING)
+                profile = [given.get(k, rules.NOT_STATED) for k in rules.PROFILE_KEYS]
+                sheets.append(Questionnaire(
+                    territory=territory, wave=made, channel=Questionnaire.Channel.IMPORT,
+                    key=f"i:{respondent}", levels=levels.tobytes(), age_band=profile[0],
+                    gender=profile[1], neighbourhood=profile[2], group_profile=profile[3],
+                    consent=any(v != rules.NOT_STATED for v in profile), submitted_at=now))
+            Questionnaire.objects.bulk_create(sheets, batch_size=2000)
+            rebuild_tallies(made)
+        elif row["respondents"]:
+            tally = np.zeros((J, rules.N_CODES), dtype=np.int64)
+            for r in results[row["id"]]:
+                tally[index[r["position"]], r["answer"] - scoring.LOWEST_CODE] = r["respondents"]
+            WaveTally.objects.create(territory=territory, wave=made, respondents=row["respondents"],
+                                     counts=rules.pack_counts(tally))
+    for row in tables["waves"]:
+        if row["baseline"] is not None:
+            wave[row["id"]].baseline = wave[row["baseline"]]
+            wave[row["id"]].save(update_fields=["baseline"])
