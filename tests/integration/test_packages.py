@@ -134,8 +134,21 @@ def test_round_trip_with_raw_responses(alpha, world):
     imported = services.import_package(first, user=world.beta.users["coordinator"])
     assert services.export_package(imported) == first
     wave = survey_selectors.waves(imported).get()
-    assert survey_services.recount(wave).keys() == {
-        (r.age_band, r.gender, r.neighbourhood, r.group_profile) for r in wave.tallies.all()}
+    recount = survey_services.recount(wave)
+    tallies = {(r.age_band, r.gender, r.neighbourhood, r.group_profile): r for r in wave.tallies.all()}
+    assert recount.keys() == tallies.keys() and len(tallies) > 1
+    for key, (counts_, n) in recount.items():
+        assert tallies[key].respondents == n
+        assert (rules.unpack_counts(tallies[key].counts, 3) == counts_).all()
+    # An answer outside the codes is refused.
+    files = unzip(first)
+    bad = files["responses.csv"].replace(b"\n1,1,#0,", b"\n1,1,#0,9", 1)
+    assert bad != files["responses.csv"]
+    imported.slug = "alpha-copy"
+    imported.save(update_fields=["slug"])
+    with pytest.raises(TableRejected) as info:
+        services.import_package(rezip(files, **{"responses.csv": bad}), user=world.beta.users["coordinator"])
+    assert [e.column for e in info.value.errors] == ["answer"]
 
 
 def test_package_is_anonymised_and_suppressed(alpha):

@@ -397,7 +397,22 @@ def _read_descriptor(data: bytes | None) -> tuple[dict | None, list[PackageError
     return (None if errors else body), errors
 
 
+def _int(value: str) -> int:
+    if not value.isascii() or not (value.isdigit() or (value[:1] == "-" and value[1:].isdigit())):
+        raise ValueError
+    return int(value)
+
+
+def _converter(f: Field):
+    """A function from a non-empty cell to its typed value (raises ValueError)."""
+    if f.type == "integer":
+        return _int
+    return lambda value: _parse(value, f)
+
+
 def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> list[dict]:
+    """The typed rows; checked column by column (types, required, enums), then the
+    primary key."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -409,52 +424,75 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> 
         errors.append(PackageError(resource.path, 1, None, "bad_header",
                                    {"expected": ", ".join(resource.columns)}))
         return []
-    rows = []
-    fields = resource.fields
-    width = len(fields)
-    seen: dict[tuple, int] = {}
-    key_index = [resource.columns.index(k) for k in resource.primary_key]
+    width = len(resource.fields)
+    raw = []
     for line, values in enumerate(reader, start=2):
         if len(values) != width:
             errors.append(PackageError(resource.path, line, None, "bad_width",
                                        {"found": len(values), "expected": width}))
-            continue
-        row = {}
-        for f, value in zip(fields, values, strict=True):
-            try:
-                typed = _parse(value, f)
-            except (ValueError, TypeError):
-                errors.append(PackageError(resource.path, line, f.name, "bad_value",
-                                           {"value": value[:40], "type": f.type}))
-                continue
-            if f.required and typed in (None, ""):
-                errors.append(PackageError(resource.path, line, f.name, "required"))
-            elif f.enum is not None and value not in f.enum and value != "":
-                errors.append(PackageError(resource.path, line, f.name, "unknown_code",
-                                           {"value": value[:40]}))
-            row[f.name] = typed
-        key = tuple(values[i] for i in key_index)
-        if key in seen:
-            errors.append(PackageError(resource.path, line, ", ".join(resource.primary_key),
-                                       "duplicate_key", {"key": "/".join(key), "first": seen[key]}))
         else:
-            seen[key] = line
-        rows.append(row)
-    return rows
+            raw.append((line, values))
+    if not raw:
+        return []
+    lines = [line for line, _values in raw]
+    columns = list(zip(*(values for _line, values in raw), strict=True))
+    typed_columns = []
+    for f, values in zip(resource.fields, columns, strict=True):
+        if f.type == "string":
+            typed = list(values)
+        else:
+            convert = _converter(f)
+            typed = []
+            append = typed.append
+            for index, value in enumerate(values):
+                if value == "":
+                    append(None)
+                    continue
+                try:
+                    append(convert(value))
+                except (ValueError, TypeError):
+                    append(None)
+                    errors.append(PackageError(resource.path, lines[index], f.name, "bad_value",
+                                               {"value": value[:40], "type": f.type}))
+        distinct = set(values)
+        if f.required and "" in distinct:
+            errors.extend(PackageError(resource.path, lines[i], f.name, "required")
+                          for i, v in enumerate(values) if v == "")
+        if f.enum is not None and distinct - set(f.enum) - {""}:
+            allowed = set(f.enum) | {""}
+            errors.extend(PackageError(resource.path, lines[i], f.name, "unknown_code",
+                                       {"value": v[:40]})
+                          for i, v in enumerate(values) if v not in allowed)
+        typed_columns.append(typed)
+    key_index = [resource.columns.index(k) for k in resource.primary_key]
+    keys = list(zip(*(columns[i] for i in key_index), strict=True))
+    if len(set(keys)) != len(keys):
+        seen: dict[tuple, int] = {}
+        for index, key in enumerate(keys):
+            if key in seen:
+                errors.append(PackageError(resource.path, lines[index], ", ".join(resource.primary_key),
+                                           "duplicate_key", {"key": "/".join(key), "first": seen[key]}))
+            else:
+                seen[key] = lines[index]
+    names = resource.columns
+    return [dict(zip(names, row, strict=True)) for row in zip(*typed_columns, strict=True)]
 
 
 def _check_foreign_keys(tables: dict[str, list[dict]], errors: list[PackageError]) -> None:
     for resource in RESOURCES:
+        rows = tables.get(resource.name, [])
         for local, target, remote in resource.foreign_keys:
             known = {tuple(row.get(k) for k in remote) for row in tables.get(target, [])}
-            for line, row in enumerate(tables.get(resource.name, []), start=2):
-                value = tuple(row.get(k) for k in local)
-                if all(v in (None, "") for v in value):
+            values = [tuple(row.get(k) for k in local) for row in rows]
+            empty = {tuple([None] * len(local)), tuple([""] * len(local))}
+            if not set(values) - known - empty:
+                continue
+            for line, value in enumerate(values, start=2):
+                if value in known or all(v in (None, "") for v in value):
                     continue
-                if value not in known:
-                    errors.append(PackageError(
-                        resource.path, line, ", ".join(local), "unknown_reference",
-                        {"value": "/".join(str(v) for v in value), "target": target}))
+                errors.append(PackageError(
+                    resource.path, line, ", ".join(local), "unknown_reference",
+                    {"value": "/".join(str(v) for v in value), "target": target}))
 
 
 def validate(files: dict[str, bytes]) -> tuple[Package | None, list[PackageError]]:
