@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "cospiral.contracts",
     "cospiral.votes",
     "cospiral.reports",
+    "cospiral.api",
     "cospiral.packages",
 ]
 

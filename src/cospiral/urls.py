@@ -34,4 +34,5 @@ urlpatterns = [
     path("t/<slug:territory>/review/", include("cospiral.reports.urls")),
     path("t/<slug:territory>/package/", include("cospiral.packages.urls")),
     path("packages/", include("cospiral.packages.site_urls")),
+    path("api/", include("cospiral.api.urls")),
 ]
