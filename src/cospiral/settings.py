@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cospiral.reports",
     "cospiral.api",
     "cospiral.packages",
+    "cospiral.network",
 ]
 
 MIDDLEWARE = [

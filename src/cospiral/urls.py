@@ -18,6 +18,7 @@ urlpatterns = [
     path("s/", include("cospiral.surveys.public_urls")),
     path("v/", include("cospiral.votes.public_urls")),
     path("territories/", include("cospiral.territories.site_urls")),
+    path("networks/", include("cospiral.network.urls", namespace="network")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
     path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),

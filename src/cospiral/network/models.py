@@ -1,0 +1,112 @@
+"""A network of territories of co-responsibility: its member territories, its
+coordinators, the versions of its charter and the territories' signatures."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Network(models.Model):
+    slug = models.SlugField(_("identifier"), max_length=60, unique=True,
+                            help_text=_("Short name used in addresses, e.g. alsace-network."))
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("network")
+        verbose_name_plural = _("networks")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NetworkMembership(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships",
+                                verbose_name=_("network"))
+    territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
+                                  related_name="network_memberships", verbose_name=_("territory"))
+    joined_on = models.DateField(_("joined on"))
+
+    class Meta:
+        verbose_name = _("member territory")
+        verbose_name_plural = _("member territories")
+        constraints = [models.UniqueConstraint(fields=["network", "territory"],
+                                               name="one_membership_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} · {self.territory_id}"
+
+
+class NetworkCoordinator(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinators",
+                                verbose_name=_("network"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="coordinated_networks", verbose_name=_("user"))
+
+    class Meta:
+        verbose_name = _("network coordinator")
+        verbose_name_plural = _("network coordinators")
+        constraints = [models.UniqueConstraint(fields=["network", "user"],
+                                               name="one_coordinator_seat_per_network")]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} · {self.user_id}"
+
+
+class CharterVersion(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="charters",
+                                verbose_name=_("network"))
+    number = models.PositiveIntegerField(_("version"))
+    text_fr = models.TextField(_("text in French"), blank=True)
+    text_en = models.TextField(_("text in English"), blank=True)
+    published_on = models.DateField(_("published on"))
+
+    class Meta:
+        verbose_name = _("charter version")
+        verbose_name_plural = _("charter versions")
+        ordering = ["network", "-number"]
+        constraints = [models.UniqueConstraint(fields=["network", "number"],
+                                               name="unique_charter_version")]
+
+    def __str__(self) -> str:
+        return f"{self.network_id} v{self.number}"
+
+    def text(self, language: str) -> tuple[str, str]:
+        """(language, text) in ``language`` when written, else in the other one."""
+        own = {"fr": self.text_fr, "en": self.text_en}
+        lang = (language or "en")[:2]
+        if own.get(lang):
+            return lang, own[lang]
+        other = "en" if lang == "fr" else "fr"
+        return other, own[other]
+
+
+class CharterSignature(models.Model):
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="signatures",
+                                verbose_name=_("network"))
+    territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
+                                  related_name="charter_signatures", verbose_name=_("territory"))
+    charter = models.ForeignKey(CharterVersion, on_delete=models.PROTECT, related_name="signatures",
+                                verbose_name=_("charter version"))
+    signed_on = models.DateField(_("signed on"))
+    commitments = models.TextField(_("commitments"),
+                                   help_text=_("What the territory commits to in signing."))
+    review_on = models.DateField(_("review on"),
+                                 help_text=_("When the territory reviews its commitments."))
+    signed_by = models.CharField(_("signed by"), max_length=200,
+                                 help_text=_("The person who signed, and their office."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+", verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("charter signature")
+        verbose_name_plural = _("charter signatures")
+        ordering = ["-signed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.territory_id} · v{self.charter_id} · {self.signed_on}"

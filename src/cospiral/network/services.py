@@ -1,0 +1,155 @@
+"""Writes of networks and charters: each in one transaction, each audited.
+
+Rules chosen:
+- A network is created by a site administrator or by any coordinator of a territory;
+  its creator becomes its first coordinator.
+- A network coordinator adds a territory when they also coordinate that territory (a
+  site administrator adds any); so no territory is put in a network without one of its
+  own coordinators. A member territory is removed by a network coordinator or by a
+  coordinator of that territory (leaving).
+- A network coordinator publishes the next charter version (text in French and/or English).
+- A coordinator of a member territory signs a version of this network's charter for it,
+  dated today or earlier, not before the version was published, with a review after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cospiral.core import audit
+from cospiral.domain import network as rules
+from cospiral.network.models import (
+    CharterSignature,
+    CharterVersion,
+    Network,
+    NetworkCoordinator,
+    NetworkMembership,
+)
+from cospiral.territories.models import Membership, Role
+
+
+def coordinates_territory(user, territory) -> bool:
+    return bool(user.is_authenticated and (
+        user.is_superuser or Membership.objects.filter(
+            territory=territory, user=user, role=Role.COORDINATOR).exists()))
+
+
+def coordinates_network(user, network) -> bool:
+    return bool(user.is_authenticated and (
+        user.is_superuser or NetworkCoordinator.objects.filter(network=network, user=user).exists()))
+
+
+def can_create_network(user) -> bool:
+    return bool(user.is_authenticated and (
+        user.is_superuser or Membership.objects.filter(user=user, role=Role.COORDINATOR).exists()))
+
+
+def rule_message(error: rules.NetworkRuleError) -> str:
+    p = error.params
+    messages = {
+        "signed_in_future": _("The signature date %(date)s is in the future."),
+        "signed_before_published": _("The signature date %(date)s is before this charter version "
+                                     "was published (%(published)s)."),
+        "review_not_after_signature": _("The review date %(date)s must come after the signature "
+                                        "(%(signed)s)."),
+        "duplicate_territories": _("Each territory can be chosen once; chosen more than once: "
+                                   "%(identifiers)s."),
+        "not_members": _("Not member territories of this network: %(identifiers)s."),
+        "count": _("Choose between %(minimum)s and %(maximum)s territories (%(count)s chosen)."),
+    }
+    return messages[error.code] % p
+
+
+@transaction.atomic
+def create_network(*, user, slug: str, name: str, description: str = "") -> Network:
+    if not can_create_network(user):
+        raise PermissionDenied
+    if Network.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("A network with the identifier “%(slug)s” already exists.")
+                               % {"slug": slug}})
+    network = Network.objects.create(slug=slug, name=name, description=description)
+    NetworkCoordinator.objects.create(network=network, user=user)
+    audit.record(None, user, "create", network, f"Network {name}")
+    return network
+
+
+@transaction.atomic
+def add_member(network: Network, territory, *, user, joined_on: dt.date | None = None
+               ) -> NetworkMembership:
+    if not (coordinates_network(user, network) and coordinates_territory(user, territory)):
+        raise PermissionDenied
+    if NetworkMembership.objects.filter(network=network, territory=territory).exists():
+        raise ValidationError({"territory": _("%(territory)s is already a member of %(network)s.")
+                               % {"territory": territory.slug, "network": network.name}})
+    membership = NetworkMembership.objects.create(
+        network=network, territory=territory, joined_on=joined_on or timezone.localdate())
+    audit.record(territory, user, "create", membership,
+                 f"Joined the network {network.name}")
+    return membership
+
+
+@transaction.atomic
+def remove_member(network: Network, territory, *, user) -> None:
+    if not (coordinates_network(user, network) or coordinates_territory(user, territory)):
+        raise PermissionDenied
+    membership = NetworkMembership.objects.filter(network=network, territory=territory).first()
+    if membership is None:
+        raise ValidationError({"territory": _("%(territory)s is not a member of %(network)s.")
+                               % {"territory": territory.slug, "network": network.name}})
+    audit.record(territory, user, "delete", membership, f"Left the network {network.name}")
+    membership.delete()
+
+
+@transaction.atomic
+def publish_charter(network: Network, *, user, text_fr: str, text_en: str,
+                    published_on: dt.date | None = None) -> CharterVersion:
+    if not coordinates_network(user, network):
+        raise PermissionDenied
+    if not (text_fr.strip() or text_en.strip()):
+        raise ValidationError({"text_fr": _("Write the charter in French, in English or both.")})
+    existing = CharterVersion.objects.select_for_update().filter(network=network)
+    number = rules.next_version(existing.values_list("number", flat=True))
+    charter = CharterVersion.objects.create(
+        network=network, number=number, text_fr=text_fr.strip(), text_en=text_en.strip(),
+        published_on=published_on or timezone.localdate())
+    audit.record(None, user, "create", charter, f"Charter of {network.name}, version {number}")
+    return charter
+
+
+@transaction.atomic
+def sign(network: Network, territory, *, user, charter: CharterVersion, signed_on: dt.date,
+         review_on: dt.date, commitments: str, signed_by: str) -> CharterSignature:
+    if not coordinates_territory(user, territory):
+        raise PermissionDenied
+    if not NetworkMembership.objects.filter(network=network, territory=territory).exists():
+        raise ValidationError({"territory": _("%(territory)s is not a member of %(network)s.")
+                               % {"territory": territory.slug, "network": network.name}})
+    if territory.imported_at is not None:
+        raise ValidationError({"territory": _("%(territory)s was imported from another server's "
+                                              "package: it is read-only and cannot sign here.")
+                               % {"territory": territory.slug}})
+    if charter.network_id != network.pk:
+        raise ValidationError({"charter": _("Version %(number)s belongs to another network's "
+                                            "charter, not to %(network)s.")
+                               % {"number": charter.number, "network": network.name}})
+    try:
+        rules.check_signature_dates(signed_on=signed_on, review_on=review_on,
+                                    today=timezone.localdate(), published_on=charter.published_on)
+    except rules.NetworkRuleError as error:
+        raise ValidationError({error.field: rule_message(error)}) from None
+    if not commitments.strip():
+        raise ValidationError({"commitments": _("Write the commitments the territory takes.")})
+    if not signed_by.strip():
+        raise ValidationError({"signed_by": _("Name the person who signed.")})
+    signature = CharterSignature.objects.create(
+        network=network, territory=territory, charter=charter, signed_on=signed_on,
+        review_on=review_on, commitments=commitments.strip(), signed_by=signed_by.strip(),
+        recorded_by=user if user.is_authenticated else None)
+    audit.record(territory, user, "create", signature,
+                 f"Signed version {charter.number} of the charter of {network.name}")
+    return signature
