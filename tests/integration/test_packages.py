@@ -236,7 +236,8 @@ def test_download_is_for_coordinators_of_the_territory(alpha, world, login):
     assert response["Content-Disposition"] == 'attachment; filename="cospiral-alpha.zip"'
     assert pkg.validate(unzip(response.content))[1] == []
     html = client.get(page).content.decode()
-    assert url in html and "cards.csv" in html
+    assert url in html and "cards.csv" in html and reverse("site_packages:import") in html
+    assert page in client.get("/t/alpha/").content.decode()
 
 
 def test_import_page_lists_errors_and_imported_territory_is_read_only(alpha, world, login,
@@ -255,7 +256,9 @@ def test_import_page_lists_errors_and_imported_territory_is_read_only(alpha, wor
     upload.name = "alpha.zip"
     response = client.post(url, {"file": upload})
     assert response.status_code == 302 and response["Location"] == "/t/alpha/"
-    assert client.get("/t/alpha/").status_code == 200
+    home = client.get("/t/alpha/").content.decode()
+    assert "Imported read-only on" in home and "cospiral-alpha" in home
+    assert reverse("packages:package", kwargs={"territory": "alpha"}) not in home  # observer
     # Even a coordinator (or a site administrator) of an imported territory only reads it.
     imported = Territory.objects.get(slug="alpha")
     Membership.objects.filter(territory=imported).update(role="coordinator")
