@@ -164,6 +164,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Anonymous online entry: posts per token and client address per minute.
 COSPIRAL_ONLINE_RATE = os.environ.get("COSPIRAL_ONLINE_RATE", "30/m")
+# REST API: requests per minute per API key.
+COSPIRAL_API_RATE = os.environ.get("COSPIRAL_API_RATE", "600/m")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 RATELIMIT_USE_CACHE = "default"

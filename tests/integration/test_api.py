@@ -250,3 +250,38 @@ def test_keys_page_shows_the_secret_once_and_revokes(client, world):
     assert client.post(f"/api/keys/beta/{key.pk}/revoke/").status_code == 404
     client.force_login(t.users["facilitator"])
     assert client.get(url).status_code == 403
+
+
+def test_key_of_a_removed_member_stops_working(client, world):
+    from cospiral.territories.models import Membership
+
+    t = world.alpha
+    key = _key(t, "facilitator", acts_for=t.users["facilitator"])
+    assert _get(client, "/api/territories/alpha/groups", key).status_code == 200
+    Membership.objects.of(t.territory).filter(user=t.users["facilitator"]).delete()
+    r = _get(client, "/api/territories/alpha/groups", key)
+    assert r.status_code == 401 and "no longer a member" in r.json()["detail"]
+
+
+def test_key_acts_with_its_members_current_role(client, world):
+    from cospiral.territories.models import Membership
+
+    t = world.alpha
+    key = _key(t, "facilitator", acts_for=t.users["facilitator"])
+    Membership.objects.of(t.territory).filter(user=t.users["facilitator"]).update(role="observer")
+    r = _post(client, "/api/territories/alpha/cards",
+              {"group": t.group.pk, "question": "Q1", "texts": ["x"]}, key)
+    assert r.status_code == 403
+
+
+def test_keys_page_names_a_role_above_the_member(client, world):
+    t = world.alpha
+    client.force_login(t.users["coordinator"])
+    r = client.post("/api/keys/alpha/", {"name": "Too strong", "role": "coordinator",
+                                         "acts_for": t.users["partner"].pk})
+    assert r.status_code == 200
+    assert "no higher than theirs" in r.content.decode()
+    assert not ApiKey.objects.filter(name="Too strong").exists()
+    client.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert client.get("/api/keys/alpha/").status_code == 200
+    assert "/api/keys/alpha/" in client.get("/t/alpha/edit/").content.decode()

@@ -44,7 +44,7 @@ class RateLimited(Exception):
 
 
 def _rate() -> str:
-    return getattr(settings, "COSPIRAL_API_RATE", "600/m")
+    return settings.COSPIRAL_API_RATE
 
 
 class KeyAuth(HttpBearer):
