@@ -54,6 +54,13 @@ def test_writing_is_deterministic_with_lf_and_sorted_json():
     descriptor = json.loads(first[pkg.DESCRIPTOR])
     assert list(descriptor) == sorted(descriptor)
     assert descriptor["resources"][0]["hash"] == pkg.sha256(first["grid.csv"])
+    codebook = descriptor["cospiral"]["codebook"]
+    assert codebook["responses.answer"]["age_band"]["0"] == "under_18"
+    assert codebook["wave_results.answer"]["-1"] == "don't know"
+    cards = descriptor["resources"][3]
+    assert cards["schema"]["fields"][6] == {
+        "name": "channel", "type": "string", "description": "Paper or online.",
+        "constraints": {"required": True, "enum": ["paper", "online"]}}
 
 
 def test_a_tampered_file_is_refused_by_its_hash():

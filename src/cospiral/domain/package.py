@@ -22,6 +22,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from cospiral.domain.survey import AGE_BANDS, GENDERS
+
 FORMAT = 1  # the cospiral package format; bumped when RESOURCES change incompatibly
 DESCRIPTOR = "datapackage.json"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -228,8 +230,14 @@ CODEBOOK = {
     "wave_results.answer": {"1": "very unsatisfactory", "2": "unsatisfactory", "3": "average",
                             "4": "satisfactory", "5": "ideal", "0": "no answer",
                             "-1": "don't know", "-2": "not applicable"},
-    "responses.answer": {"profile questions": "number of the choice, from 0, in the wave's list; -1 not stated",
-                         "indicators (#N)": "as wave_results.answer"},
+    "responses.answer": {
+        "#N (indicator at position N)": "as wave_results.answer",
+        "age_band": {"-1": "not stated", **{str(i): k for i, k in enumerate(AGE_BANDS)}},
+        "gender": {"-1": "not stated", **{str(i): k for i, k in enumerate(GENDERS)}},
+        "neighbourhood": "number of the choice in waves.neighbourhoods, from 0; -1 not stated",
+        "group_profile": "number of the choice in waves.group_profiles, from 0; -1 not stated",
+    },
+    "indicators.levels": "five objects, level 1 to 5, each a text per language code",
 }
 
 
