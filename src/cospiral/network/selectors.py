@@ -289,10 +289,19 @@ def synthesis(network: Network, territories, *, question: str | None = None,
     and by group profile (``stats.selectors.report``)."""
     from django.utils.translation import gettext as _
 
+    groups = None
+    if profile is not None:
+        # The groups of that profile in the member territories, found in the database
+        # (a network has ten thousand groups: cheaper than reading them all).
+        from cospiral.groups.models import Group
+
+        members = NetworkMembership.objects.filter(network=network).values("territory_id")
+        groups = list(Group.objects.filter(territory_id__in=members, profile=profile)
+                      .values_list("pk", flat=True))
     return stats.report(
         territories, subject=network.name,
         title=_("Global synthesis of %(network)s") % {"network": network.name},
-        filters=stats.Filters(question=question, profile=profile), by_group=profile is not None,
+        filters=stats.Filters(question=question, groups=groups), by_group=False,
         language=language)
 
 
@@ -306,10 +315,11 @@ def profiles_of_network(network: Network) -> list[str]:
 
 
 def drill_down(territories, code: str, *, question: str | None = None,
-               language: str | None = None) -> tuple[str, list[tuple], int]:
+               language: str | None = None, cat: stats.Catalogue | None = None
+               ) -> tuple[str, list[tuple], int]:
     """The label of component ``code`` and its coded cards in each contributing territory
     (identifier, name, count, share of the component's cards), most first."""
-    cat = stats.catalogue(territories, language)
+    cat = cat or stats.catalogue(territories, language)
     if code not in cat.components:
         raise Http404("No such component.")
     cells = stats._filtered(stats.cells_of(territories, by_group=False),
@@ -329,7 +339,8 @@ def drill_down(territories, code: str, *, question: str | None = None,
     return cat.labels.get(code, code), rows, total
 
 
-def example_cards(territories, code: str, user, *, limit: int = 10) -> tuple[list[dict], int]:
+def example_cards(territories, code: str, user, *, limit: int = 10,
+                  cat: stats.Catalogue | None = None) -> tuple[list[dict], int]:
     """A few coded cards of component ``code`` across the territories: texts only from
     territories that publish their criteria's texts, or where the reader has a role.
     Returns the cards and the number of territories whose texts are withheld."""
@@ -342,7 +353,7 @@ def example_cards(territories, code: str, user, *, limit: int = 10) -> tuple[lis
         if pk in set(ids)}
     allowed = sorted((open_ids | own) & set(ids))
     withheld = len(set(ids) - set(allowed))
-    cat = stats.catalogue(territories)
+    cat = cat or stats.catalogue(territories)
     entries = [pk for pk, c in cat.entry_code.items() if c == code]  # the component, its sub-objects
     cards = (Card.objects.counted()
              .filter(territory_id__in=allowed, component_id__in=entries)

@@ -3,6 +3,7 @@ by side and the global synthesis. Thin: forms read, services write, selectors re
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -260,8 +262,14 @@ def component(request, slug, code):
     network = selectors.network_for(request.user, slug)
     territories = selectors.member_refs(network)
     question = request.GET.get("question") or None
-    label, rows, total = selectors.drill_down(territories, code, question=question)
-    cards, withheld = selectors.example_cards(territories, code, request.user)
+    cat = selectors.stats.catalogue(territories)
+    label, rows, total = selectors.drill_down(territories, code, question=question, cat=cat)
+    cards, withheld = selectors.example_cards(territories, code, request.user, cat=cat)
     return render(request, "network/component.html", {
         "network": network, "code": code, "label": label, "rows": rows, "total": total,
+        # Built here, escaped: every territory of a large network may contribute.
+        "rows_html": mark_safe("".join(  # noqa: S308 (every value escaped)
+            f'<tr class="contributor"><th scope="row">{escape(name)}</th><td><code>{escape(slug)}'
+            f'</code></td><td class="num">{n}</td><td class="num">{escape(share)}</td></tr>'
+            for slug, name, n, share in rows)),
         "cards": cards, "withheld": withheld, "question": question})
