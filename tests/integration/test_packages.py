@@ -270,12 +270,12 @@ def test_import_page_lists_errors_and_imported_territory_is_read_only(alpha, wor
 
 def test_commands_export_and_import(alpha, world, tmp_path, capsys):
     out = tmp_path / "alpha.zip"
-    call_command("export_package", "alpha", "-o", str(out))
+    call_command("export-package", "alpha", "-o", str(out))
     assert out.read_bytes() == services.export_package(alpha.territory)
     with pytest.raises(Exception, match="nothing was stored"):
-        call_command("import_package", str(out), "--user", world.beta.users["coordinator"].username)
+        call_command("import-package", str(out), "--user", world.beta.users["coordinator"].username)
     assert "duplicate territory identifier" in capsys.readouterr().err
     alpha.territory.slug = "alpha-source"
     alpha.territory.save(update_fields=["slug"])
-    call_command("import_package", str(out), "--user", world.beta.users["coordinator"].username)
+    call_command("import-package", str(out), "--user", world.beta.users["coordinator"].username)
     assert Territory.objects.get(slug="alpha").imported_at is not None
