@@ -170,7 +170,7 @@ def test_comparison_refuses_duplicates_and_different_grid_versions(world, net, l
     response = client.get(url("compare", "net"), {"territory": ["alpha", "delta"]})
     assert response.status_code == 400
     page = response.content.decode()
-    assert "different grid versions" in page
+    assert "different grid versions" in page and "import a mapping" in page
     assert "Test grid (test-grid): alpha" in page and "Other grid (other-grid): delta" in page
     response = client.get(url("compare", "net"), {"territory": ["alpha", "alpha"]})
     assert response.status_code == 400
@@ -243,3 +243,66 @@ def test_leave_and_create_pages(world, net, login):
     assert response.status_code == 400 and "already exists" in response.content.decode()
     response = login(world.gamma.users["observer"]).post(url("list"), {"slug": "g", "name": "G"})
     assert response.status_code == 403
+
+
+def _other_grid_territory(network):
+    """delta, a member on another grid version (family C: C01, C02), with cards coded
+    C01 ×2 and C02 ×1."""
+    from cospiral.grid.models import GridEntry, GridVersion
+    from tests.conftest import _make_territory
+
+    grid = GridVersion.objects.create(slug="other-grid", name="Other grid")
+    family = GridEntry.objects.create(version=grid, code="C", kind="family",
+                                      labels={"fr": "Famille C", "en": "Family C"}, position=0)
+    for i, code in enumerate(["C01", "C02"], start=1):
+        GridEntry.objects.create(version=grid, code=code, kind="component", parent=family,
+                                 labels={"fr": code, "en": code}, position=i)
+    delta = _make_territory("delta", "Deltaville", grid)
+    services.add_member(network, delta.territory, user=_superuser())
+    for card, code in zip(delta.cards, ["C01", "C01", "C02"], strict=True):
+        code_card(delta.territory, card, code=code, user=delta.users["coordinator"],
+                  seen_updated_at=card.updated_at)
+    return delta, grid
+
+
+def test_comparison_through_an_imported_mapping(world, net, login):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cospiral.network.models import GridMapping
+
+    network, _ = net
+    delta, grid = _other_grid_territory(network)
+    test_grid = world.alpha.territory.grid_version
+    client = login(world.alpha.users["coordinator"])
+    response = client.get(url("compare", "net"), {"territory": ["alpha", "delta"]})
+    assert response.status_code == 400
+    assert "import a mapping from Other grid (other-grid) to Test grid (test-grid)" in \
+        response.content.decode()
+    # A bad file is refused whole, naming the line and the column.
+    bad = SimpleUploadedFile("map.csv", b"from_code,to_code\nC01,A01\nC09,A01\nC02,Z99\n")
+    response = client.post(url("mapping", "net"), {"from_version": grid.pk,
+                                                   "to_version": test_grid.pk, "file": bad})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "map.csv, line 3, column “from_code”" in page and "C09" in page
+    assert "line 4, column “to_code”" in page and "Z99" in page
+    assert not GridMapping.objects.exists()
+    # Observers do not import mappings.
+    good = b"from_code,to_code\nC01,A01\n"
+    response = login(world.alpha.users["observer"]).post(url("mapping", "net"), {
+        "from_version": grid.pk, "to_version": test_grid.pk,
+        "file": SimpleUploadedFile("map.csv", good)})
+    assert response.status_code == 403
+    client = login(world.alpha.users["coordinator"])
+    response = client.post(url("mapping", "net"), {"from_version": grid.pk, "to_version": test_grid.pk,
+                                                   "file": SimpleUploadedFile("map.csv", good)})
+    assert response.status_code == 302
+    assert GridMapping.objects.count() == 1
+    response = client.get(url("compare", "net"), {"territory": ["alpha", "delta"], "family": "A"})
+    assert response.status_code == 200
+    profile = response.context["profile"]
+    families = {row["code"]: [c["count"] for c in row["cells"]] for row in profile["families"]}
+    assert families == {"A": [2, 2], "B": [1, 0]}
+    assert profile["not_mapped"] == [0, 1]  # delta's C02 card
+    components = {row["code"]: [c["count"] for c in row["cells"]] for row in profile["components"]}
+    assert components["A01"] == [2, 2]

@@ -66,3 +66,25 @@ def test_same_grid_names_versions():
 def test_next_version():
     assert rules.next_version([]) == 1
     assert rules.next_version([1, 3, 2]) == 4
+
+
+def test_check_mapping_names_line_and_column():
+    rows = [(2, "A01", "A01"), (3, "A02", "A01"), (4, "A01", "A03"), (5, "Z9", "A01"),
+            (6, "B01", "Q7"), (7, "", "A01")]
+    problems = rules.check_mapping(rows, {"A01", "A02", "B01"}, {"A01", "A03"})
+    assert [(p.line, p.column, p.code, p.value) for p in problems] == [
+        (4, "from_code", "duplicate_from", "A01"),
+        (5, "from_code", "unknown_from", "Z9"),
+        (6, "to_code", "unknown_to", "Q7"),
+        (7, "from_code", "empty", ""),
+    ]
+    assert rules.check_mapping(rows[:2], {"A01", "A02"}, {"A01"}) == []
+
+
+def test_translate_and_missing_mappings():
+    mapping = {"A02": "A01"}
+    assert rules.translate("A02", same_version=False, mapping=mapping) == "A01"
+    assert rules.translate("A05", same_version=False, mapping=mapping) is None
+    assert rules.translate("A05", same_version=True, mapping=mapping) == "A05"
+    assert rules.missing_mappings([1, 2, 3], 1, {(2, 1)}) == [3]
+    assert rules.missing_mappings([1, 1], 1, set()) == []

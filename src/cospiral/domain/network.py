@@ -101,3 +101,46 @@ def same_grid(grid_of: dict[str, str]) -> GridCheck:
 def next_version(existing: Iterable[int]) -> int:
     """The number of the next charter version: one more than the highest, from 1."""
     return max(existing, default=0) + 1
+
+
+# --- mapping between grid versions ------------------------------------------------------
+
+@dataclass(frozen=True)
+class MappingProblem:
+    line: int
+    column: str
+    code: str  # "unknown_from", "unknown_to", "duplicate_from", "empty"
+    value: str
+
+
+def check_mapping(rows: Sequence[tuple[int, str, str]], from_codes: Iterable[str],
+                  to_codes: Iterable[str]) -> list[MappingProblem]:
+    """Rows (line, code in the older version, code in the newer) of a mapping between two
+    grid versions: each code of the first version once, both codes known in their
+    version. Several codes may map to one (components merged)."""
+    known_from, known_to = set(from_codes), set(to_codes)
+    problems, seen = [], set()
+    for line, source, target in rows:
+        if not source:
+            problems.append(MappingProblem(line, "from_code", "empty", source))
+        elif source not in known_from:
+            problems.append(MappingProblem(line, "from_code", "unknown_from", source))
+        elif source in seen:
+            problems.append(MappingProblem(line, "from_code", "duplicate_from", source))
+        seen.add(source)
+        if not target:
+            problems.append(MappingProblem(line, "to_code", "empty", target))
+        elif target not in known_to:
+            problems.append(MappingProblem(line, "to_code", "unknown_to", target))
+    return problems
+
+
+def translate(code: str, *, same_version: bool, mapping: dict[str, str]) -> str | None:
+    """A component code in the reference version: itself on the same version, else its
+    mapped code (None when the mapping does not name it)."""
+    return code if same_version else mapping.get(code)
+
+
+def missing_mappings(versions: Iterable[int], target: int, mapped: set[tuple[int, int]]) -> list[int]:
+    """The versions (other than ``target``) without a mapping to ``target``."""
+    return sorted({v for v in versions if v != target and (v, target) not in mapped})

@@ -37,3 +37,18 @@ class SignForm(forms.Form):
 class SynthesisForm(forms.Form):
     question = forms.CharField(label=_("Question"), required=False, max_length=20)
     profile = forms.CharField(label=_("Group profile"), required=False, max_length=200)
+
+
+class MappingForm(forms.Form):
+    from_version = forms.ModelChoiceField(label=_("From grid version"), queryset=None)
+    to_version = forms.ModelChoiceField(label=_("To grid version"), queryset=None)
+    file = forms.FileField(label=_("Mapping file (CSV or XLSX)"),
+                           help_text=_("Columns from_code and to_code: each component code of the "
+                                       "first version and the code it becomes in the second."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cospiral.grid.models import GridVersion
+
+        for name in ("from_version", "to_version"):
+            self.fields[name].queryset = GridVersion.objects.order_by("name")

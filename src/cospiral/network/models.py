@@ -110,3 +110,26 @@ class CharterSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.territory_id} · v{self.charter_id} · {self.signed_on}"
+
+
+class GridMapping(models.Model):
+    """One component code of a grid version and the code it becomes in another version:
+    territories on different versions are compared through it, never through equal
+    codes by chance."""
+
+    from_version = models.ForeignKey("grid.GridVersion", on_delete=models.CASCADE,
+                                     related_name="+", verbose_name=_("from grid version"))
+    to_version = models.ForeignKey("grid.GridVersion", on_delete=models.CASCADE,
+                                   related_name="+", verbose_name=_("to grid version"))
+    from_code = models.CharField(_("code in the first version"), max_length=20)
+    to_code = models.CharField(_("code in the second version"), max_length=20)
+
+    class Meta:
+        verbose_name = _("grid version mapping")
+        verbose_name_plural = _("grid version mappings")
+        ordering = ["from_version", "to_version", "from_code"]
+        constraints = [models.UniqueConstraint(fields=["from_version", "to_version", "from_code"],
+                                               name="one_mapping_per_code")]
+
+    def __str__(self) -> str:
+        return f"{self.from_version_id}:{self.from_code} -> {self.to_version_id}:{self.to_code}"

@@ -19,6 +19,7 @@ from cospiral.domain import stats as numbers
 from cospiral.network.models import (
     CharterSignature,
     CharterVersion,
+    GridMapping,
     Network,
     NetworkCoordinator,
     NetworkMembership,
@@ -243,19 +244,61 @@ def _title(indicator, language) -> str:
     return titles.get(language) or titles.get("en") or titles.get("fr") or indicator.code
 
 
+def mapped_pairs(versions: set[int]) -> set[tuple[int, int]]:
+    """(from version, to version) pairs among ``versions`` that have a mapping."""
+    return set(GridMapping.objects.filter(from_version_id__in=versions, to_version_id__in=versions)
+               .values_list("from_version_id", "to_version_id").distinct())
+
+
+def mappings_to(target: int, versions: set[int]) -> dict[int, dict[str, str]]:
+    """For each version (other than ``target``), its mapping to ``target``: code -> code."""
+    result: dict[int, dict[str, str]] = {v: {} for v in versions if v != target}
+    for source, code, to in (GridMapping.objects.filter(to_version_id=target,
+                                                        from_version_id__in=list(result))
+                             .values_list("from_version_id", "from_code", "to_code")):
+        result[source][code] = to
+    return result
+
+
 def profiles_side_by_side(territories: list[Territory], *, family: str | None = None,
                           language: str | None = None) -> dict:
     """Coded cards of each territory by family (and by component of ``family``), with
-    shares of the territory's coded cards: from the exact counts (``stats``)."""
-    cat = stats.catalogue(territories, language)
+    shares of the territory's coded cards: from the exact counts (``stats``). Territories
+    on another grid version than the first one are counted through the mapping of their
+    version to the first one's; codes it does not name are counted as "not mapped"."""
+    from cospiral.grid.models import GridEntry
+
+    target = territories[0].grid_version_id
+    cat = stats.catalogue([t for t in territories if t.grid_version_id == target], language)
+    versions = {t.grid_version_id for t in territories}
+    mappings = mappings_to(target, versions)
+    # Every coded entry of these versions -> position of its component in the first
+    # territory's grid (-1: not mapped). Sub-objects count for their component.
+    position = {code: i for i, code in enumerate(cat.components)}
+    ids, pos = [], []
+    entries = GridEntry.objects.filter(version_id__in=versions).filter(
+        Q(territory__isnull=True) | Q(territory_id__in=[t.pk for t in territories]))
+    for pk, version, code, kind, parent_code in entries.values_list(
+            "pk", "version_id", "code", "kind", "parent__code"):
+        if kind == GridEntry.Kind.SUB_OBJECT:
+            code = parent_code
+        elif kind != GridEntry.Kind.COMPONENT:
+            continue
+        mapped = rules.translate(code, same_version=version == target,
+                                 mapping=mappings.get(version, {}))
+        ids.append(pk)
+        pos.append(position.get(mapped, -1) if mapped is not None else -1)
     cells = stats.cells_of(territories, by_group=False)
-    comp = cat.component_index(cells.component)
+    comp = stats._lookup(np.array(ids, dtype=np.int64), np.array(pos, dtype=np.int64),
+                         cells.component)
     fam_of_comp = cat.family_index()
     known = comp >= 0
     fam = np.where(known, fam_of_comp[np.where(known, comp, 0)], -1) if len(fam_of_comp) else comp
     t_pos = {t.pk: i for i, t in enumerate(territories)}
     t_index = stats._map(cells.territory, t_pos)
     f_matrix = stats._crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
+    all_coded = stats._bincount(t_index, cells.count, len(territories)) if len(cells) else \
+        np.zeros(len(territories), dtype=np.int64)
     totals = f_matrix.sum(axis=0)
 
     def rows_of(codes, matrix):
@@ -269,6 +312,7 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
         return rows
 
     result = {"families": rows_of(cat.families, f_matrix), "totals": totals.tolist(),
+              "not_mapped": (all_coded - totals).tolist(), "mapped": bool(mappings),
               "family": family, "family_choices": [(f, cat.labels.get(f, f)) for f in cat.families],
               "components": []}
     if family:
@@ -360,3 +404,12 @@ def example_cards(territories, code: str, user, *, limit: int = 10,
              .select_related("territory", "question").order_by("pk")[:limit])
     return [{"territory": c.territory, "text": c.text, "question": c.question.code,
              "language": c.language} for c in cards], withheld
+
+
+def mapping_pairs() -> list[dict]:
+    """Every mapping between grid versions: the two versions and the number of codes."""
+    from django.db.models import Count
+
+    return list(GridMapping.objects.values("from_version__name", "from_version__slug",
+                                           "to_version__name", "to_version__slug")
+                .annotate(codes=Count("pk")).order_by("from_version__name", "to_version__name"))

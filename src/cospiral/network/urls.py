@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:slug>/charter/", views.publish_charter, name="publish_charter"),
     path("<slug:slug>/sign/", views.sign, name="sign"),
     path("<slug:slug>/compare/", views.compare, name="compare"),
+    path("<slug:slug>/mapping/", views.mapping, name="mapping"),
     path("<slug:slug>/synthesis/", views.synthesis, name="synthesis"),
     path("<slug:slug>/synthesis/<str:code>/", views.component, name="component"),
 ]

@@ -201,15 +201,22 @@ def compare(request, slug):
         else:
             by_slug = {t.slug: t for t in members}
             chosen = [by_slug[s] for s in chosen_slugs]
-            check = rules.same_grid({t.slug: f"{t.grid_version.name} ({t.grid_version.slug})"
-                                     for t in chosen})
-            if not check.comparable:
+            versions = {t.grid_version_id: t.grid_version for t in chosen}
+            target = chosen[0].grid_version
+            missing = rules.missing_mappings(versions, target.pk, selectors.mapped_pairs(set(versions)))
+            if missing:
+                check = rules.same_grid({t.slug: f"{t.grid_version.name} ({t.grid_version.slug})"
+                                         for t in chosen})
                 context["error"] = _(
                     "These territories use different grid versions, so their codes cannot be "
-                    "compared: %(versions)s. Compare territories on the same grid version.") % {
-                    "versions": "; ".join(f"{v}: {', '.join(s)}" for v, s in check.versions.items())}
+                    "compared: %(versions)s. Compare territories on the same grid version, or "
+                    "import a mapping from %(missing)s to %(target)s.") % {
+                    "versions": "; ".join(f"{v}: {', '.join(s)}" for v, s in check.versions.items()),
+                    "missing": ", ".join(f"{versions[v].name} ({versions[v].slug})" for v in missing),
+                    "target": f"{target.name} ({target.slug})"}
                 status = 400
             else:
+                context["target_version"] = target if len(versions) > 1 else None
                 context["chosen"] = chosen
                 context["profile"] = selectors.profiles_side_by_side(
                     chosen, family=context["family"] or None)
@@ -273,3 +280,37 @@ def component(request, slug, code):
             f'</code></td><td class="num">{n}</td><td class="num">{escape(share)}</td></tr>'
             for slug, name, n, share in rows)),
         "cards": cards, "withheld": withheld, "question": question})
+
+
+@login_required
+def mapping(request, slug):
+    """The mappings between the grid versions of the member territories; a network
+    coordinator imports one (CSV or XLSX), all or nothing."""
+    from cospiral.core.tabular import TableRejected
+
+    network = selectors.network_for(request.user, slug)
+    can_import = services.can_import_mapping(request.user) and \
+        services.coordinates_network(request.user, network)
+    form = forms.MappingForm(request.POST or None, request.FILES or None)
+    errors, status = [], 200
+    if request.method == "POST":
+        if not can_import:
+            raise PermissionDenied
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                count = services.import_mapping(
+                    user=request.user, from_version=form.cleaned_data["from_version"],
+                    to_version=form.cleaned_data["to_version"], data=upload.read(),
+                    filename=upload.name)
+            except TableRejected as rejected:
+                errors = [str(e) for e in rejected.errors]
+            except ValidationError as error:
+                errors = _errors(error)
+            else:
+                messages.success(request, _("%(count)s codes mapped.") % {"count": count})
+                return redirect("network:mapping", network.slug)
+        status = 400
+    return render(request, "network/mapping.html", {
+        "network": network, "form": form, "errors": errors, "can_import": can_import,
+        "pairs": selectors.mapping_pairs()}, status=status)
