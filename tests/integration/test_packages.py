@@ -206,6 +206,14 @@ def test_refused_packages_store_nothing(alpha, world):
     errors = refused(rezip(files, **{"grid.csv": other.encode()}))
     assert "has other codes (not in the package: B01)" in errors[0]
     assert refused(b"not a zip") == ["p.zip: the file is not a ZIP archive."]
+    import cospiral.packages.services as module
+
+    module.MAX_UNZIPPED, limit = 1000, module.MAX_UNZIPPED
+    try:
+        assert refused(services.zip_files(files)) == [
+            "p.zip: the files of the package are larger than 0 MB once uncompressed."]
+    finally:
+        module.MAX_UNZIPPED = limit
 
 
 def test_unknown_grid_version_is_created_from_the_package(alpha, world):
@@ -279,3 +287,27 @@ def test_commands_export_and_import(alpha, world, tmp_path, capsys):
     alpha.territory.save(update_fields=["slug"])
     call_command("import-package", str(out), "--user", world.beta.users["coordinator"].username)
     assert Territory.objects.get(slug="alpha").imported_at is not None
+
+
+def test_imported_territory_pages_read_and_services_refuse_writes(alpha, world, login,
+                                                                  django_user_model):
+    from django.core.exceptions import PermissionDenied
+
+    from cospiral.core.access import role_in
+    from cospiral.criteria.services import import_cards
+
+    data = services.export_package(alpha.territory)
+    alpha.territory.slug = "alpha-source"
+    alpha.territory.save(update_fields=["slug"])
+    viewer = world.beta.users["coordinator"]
+    imported = services.import_package(data, user=viewer)
+    client = login(viewer)
+    wave = survey_selectors.waves(imported).get()
+    page = client.get(reverse("surveys:results", kwargs={"territory": "alpha", "pk": wave.pk}))
+    assert page.status_code == 200 and "Indicator 1" in page.content.decode()
+    assert client.get(reverse("stats:territory", kwargs={"territory": "alpha"})).status_code == 200
+    admin = django_user_model.objects.create_superuser("site-admin", password="x")
+    assert role_in(admin, imported) == "observer"
+    assert role_in(admin, alpha.territory) == "coordinator"
+    with pytest.raises(PermissionDenied):
+        import_cards(imported, b"group,question,text\nx,Q1,y\n", "cards.csv", user=admin)

@@ -22,13 +22,18 @@ MANAGE = (Role.COORDINATOR,)
 
 
 def role_in(user, territory) -> str | None:
+    """The user's role in the territory; only observer in a territory imported from an
+    open-data package (read-only for everyone, site administrators included)."""
     if not user.is_authenticated:
         return None
     if user.is_superuser:
-        return Role.COORDINATOR
-    return (
-        Membership.objects.of(territory).filter(user=user).values_list("role", flat=True).first()
-    )
+        role = Role.COORDINATOR
+    else:
+        role = (Membership.objects.of(territory).filter(user=user)
+                .values_list("role", flat=True).first())
+    if role is not None and getattr(territory, "imported_at", None) is not None:
+        return Role.OBSERVER
+    return role
 
 
 def territory_view(roles=READ):

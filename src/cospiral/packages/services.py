@@ -75,6 +75,8 @@ MESSAGES = {
     "bad_group_kind": gettext_lazy("unknown group kind “%(value)s”."),
     "bad_respondents": gettext_lazy("the wave's answers do not match its indicators."),
     "not_a_zip": gettext_lazy("the file is not a ZIP archive."),
+    "too_large": gettext_lazy("the files of the package are larger than %(size)s MB once "
+                              "uncompressed."),
 }
 
 
@@ -230,11 +232,17 @@ def filename(territory: Territory) -> str:
 # --- import -------------------------------------------------------------------------------
 
 
+MAX_UNZIPPED = 2 * 1024 ** 3  # bytes of all files once uncompressed
+
+
 def unzip(data: bytes, name: str = "package.zip") -> dict[str, bytes]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return {info.filename: archive.read(info) for info in archive.infolist()
-                    if not info.is_dir()}
+            infos = [info for info in archive.infolist() if not info.is_dir()]
+            if sum(info.file_size for info in infos) > MAX_UNZIPPED:
+                raise TableRejected([TableError(name, None, None, str(MESSAGES["too_large"])
+                                                % {"size": MAX_UNZIPPED // 1024 ** 2})])
+            return {info.filename: archive.read(info) for info in infos}
     except (zipfile.BadZipFile, OSError) as exc:
         raise TableRejected([TableError(name, None, None, str(MESSAGES["not_a_zip"]))]) from exc
 
