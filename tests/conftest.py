@@ -6,6 +6,14 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check results, not speed: on a busy machine, generating inputs may be
+# slow, which must not fail a test (Hypothesis's deadline and too_slow health check).
+hypothesis_settings.register_profile("cospiral", deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("cospiral")
 
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 PASSWORD = "correct horse battery staple"
