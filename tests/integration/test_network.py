@@ -306,3 +306,16 @@ def test_comparison_through_an_imported_mapping(world, net, login):
     assert profile["not_mapped"] == [0, 1]  # delta's C02 card
     components = {row["code"]: [c["count"] for c in row["cells"]] for row in profile["components"]}
     assert components["A01"] == [2, 2]
+
+
+def test_closed_unpublished_results_only_for_the_territorys_members(world, net, login, make_wave):
+    made = make_wave(world.alpha)
+    made.wave.closes_at = timezone.now() - dt.timedelta(days=1)
+    made.wave.save()
+    params = {"territory": ["alpha", "beta"]}
+    own = login(world.alpha.users["observer"]).get(url("compare", "net"), params)
+    assert own.status_code == 200 and own.context["waves"][0] == made.wave
+    assert len(own.context["indicator_rows"]) == 3
+    other = login(world.beta.users["coordinator"]).get(url("compare", "net"), params)
+    assert other.status_code == 200 and other.context["waves"][0] is None
+    assert other.context["indicator_rows"] == []

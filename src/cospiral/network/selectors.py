@@ -183,14 +183,15 @@ class ProgressRow:
     cells: list[dict | None]  # per territory: difference of the share at levels 4–5, low, high
 
 
-def latest_wave(territory):
-    """The territory's latest survey wave whose results are published or which is closed."""
+def latest_wave(territory, *, published_only: bool = False):
+    """The territory's latest survey wave whose results are published or which is closed
+    (only published ones for ``published_only``: readers without a role in the territory)."""
     from cospiral.surveys.models import Wave
 
-    now = timezone.now()
-    return (Wave.objects.of(territory)
-            .filter(Q(published_at__isnull=False) | Q(closes_at__lte=now))
-            .order_by("-created_at", "-pk").first())
+    done = Q(published_at__isnull=False)
+    if not published_only:
+        done |= Q(closes_at__lte=timezone.now())
+    return Wave.objects.of(territory).filter(done).order_by("-created_at", "-pk").first()
 
 
 def _f(value):
@@ -202,14 +203,18 @@ def _f(value):
         return None
 
 
-def indicator_results(territories: list[Territory], language: str | None = None):
+def indicator_results(territories: list[Territory], user=None, language: str | None = None):
     """Score (0–100) and its bootstrap interval of each indicator code in each territory's
-    latest published or closed wave; and ex-post against ex-ante (the change of the share
-    at levels 4–5, in points, with its interval) where that wave has a baseline."""
+    latest published or closed wave (published only where ``user`` has no role); and
+    ex-post against ex-ante (the change of the share at levels 4–5, in points, with its
+    interval) where that wave has a baseline."""
     from cospiral.surveys import selectors as surveys
 
     language = language or translation.get_language()
-    waves = [latest_wave(t) for t in territories]
+    own = set() if user is None else (
+        {t.pk for t in territories} if user.is_superuser else
+        set(Membership.objects.filter(user=user).values_list("territory_id", flat=True)))
+    waves = [latest_wave(t, published_only=t.pk not in own) for t in territories]
     results: dict[str, list] = {}
     titles: dict[str, str] = {}
     progress: dict[str, list] = {}

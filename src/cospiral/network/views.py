@@ -220,7 +220,7 @@ def compare(request, slug):
                 context["chosen"] = chosen
                 context["profile"] = selectors.profiles_side_by_side(
                     chosen, family=context["family"] or None)
-                waves, rows, progress = selectors.indicator_results(chosen)
+                waves, rows, progress = selectors.indicator_results(chosen, request.user)
                 context.update(waves=waves, indicator_rows=rows, progress_rows=progress)
     return render(request, "network/compare.html", context, status=status)
 
