@@ -8,10 +8,10 @@ Goals (issue 6): query <= 50 ms and page <= 150 ms server time (p95), on SQLite 
 PostgreSQL.
 
     COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/global_synthesis.py [--reuse] [--runs 50]
-    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cospiral_bench_network python benchmarks/global_synthesis.py [--reuse]
+    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/global_synthesis.py [--reuse]
 
-Database: on SQLite ``<data dir>/bench-network.sqlite3``; on PostgreSQL the database
-named in COSPIRAL_DATABASE_URL (``cospiral_bench_network`` if it names ``postgres``).
+Database (``benchdb.database``): on SQLite ``<data dir>/bench-network.sqlite3``; on
+PostgreSQL the database ``cospiral_bench_network`` on the server of COSPIRAL_DATABASE_URL.
 Without ``--reuse`` it is dropped and built again (about a minute); with ``--reuse`` an
 existing database holding the data is used as is. Prints one JSON object.
 """
@@ -21,57 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics as pystats
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 SEED = 9202
 DEFAULT_PG = "cospiral_bench_network"
-
-
-def database(reuse: bool) -> str:
-    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/") or DEFAULT_PG
-        if name in ("postgres", "template0", "template1"):
-            name = DEFAULT_PG
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        return "postgresql"
-    directory = Path(os.environ.get("COSPIRAL_DATA_DIR") or "/tmp/cospiral-bench-network")
-    directory.mkdir(parents=True, exist_ok=True)
-    os.environ["COSPIRAL_DATA_DIR"] = str(directory)
-    path = directory / "bench-network.sqlite3"
-    if not reuse:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{path}"
-    return "sqlite"
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-
-
-def timed(fn, runs: int) -> dict:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"p95_ms": round(p95(samples), 2), "median_ms": round(pystats.median(samples), 2),
-            "max_ms": round(max(samples), 2), "runs": runs}
 
 
 def main() -> None:
@@ -81,7 +38,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    vendor = database(args.reuse)
+    vendor, _where = benchdb.database(DEFAULT_PG, "bench-network.sqlite3", reuse=args.reuse)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
     import django
@@ -167,14 +124,14 @@ def main() -> None:
         "coded_cards_counted": report.coded,
         "coding_count_rows": CodingCount.objects.filter(territory_id__in=ids).count(),
         "query_cold_ms": cold,
-        "query": timed(query, args.runs),
+        "query": benchdb.timed(query, args.runs),
         "page_first_ms": round(first_ms, 2),
-        "page": timed(lambda: client.get(url), args.runs),
-        "query_by_profile": timed(lambda: selectors.synthesis(
+        "page": benchdb.timed(lambda: client.get(url), args.runs),
+        "query_by_profile": benchdb.timed(lambda: selectors.synthesis(
             network, selectors.member_refs(network), profile=profile), args.runs),
-        "page_by_profile": timed(lambda: client.get(url, {"profile": profile}), args.runs),
-        "drill_down_query": timed(lambda: drill(component), args.runs),
-        "drill_down_page": timed(lambda: client.get(drill_url), args.runs),
+        "page_by_profile": benchdb.timed(lambda: client.get(url, {"profile": profile}), args.runs),
+        "drill_down_query": benchdb.timed(lambda: drill(component), args.runs),
+        "drill_down_page": benchdb.timed(lambda: client.get(drill_url), args.runs),
         "profile": profile, "component": component,
     }
     result["load_average_1min_end"] = round(os.getloadavg()[0], 2)

@@ -19,10 +19,10 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 BENCH_DB = "cospiral_bench"
 
@@ -32,25 +32,6 @@ WORDS = (
     "la solidarité moins de bruit des loisirs le sport la culture un jardin partagé l'écoute "
     "la confiance des voisins aimables le marché la propreté des rues l'entraide"
 ).split()
-
-
-def fresh_database() -> str:
-    """Point Django at a new, empty database and return its vendor name."""
-    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return "postgresql"
-    directory = Path(tempfile.mkdtemp(prefix="cospiral-bench-"))
-    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ.setdefault("COSPIRAL_DATA_DIR", str(directory))
-    return "sqlite"
 
 
 def build_csv(rng: random.Random, rows: int, groups: list[tuple[str, str]], codes: list[str]) -> bytes:
@@ -77,7 +58,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    vendor = fresh_database()
+    vendor, _where = benchdb.database(BENCH_DB, "bench-import-cards.sqlite3")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
     import django

@@ -4,11 +4,11 @@ and 10,000 survey responses (texts and anonymised answers published: the largest
 Goal (issue 6): export ≤ 20 s and import ≤ 20 s.
 
     COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/packages.py
-    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cospiral_bench_packages python benchmarks/packages.py
+    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/packages.py
 
-It works on a fresh database of its own: a new SQLite file in a temporary directory, or
-on PostgreSQL the database named in COSPIRAL_DATABASE_URL (dropped and created again;
-``cospiral_bench_packages`` if the URL names ``postgres``). The cards go in through the
+It works on a fresh database of its own (``benchdb.database``): ``bench-packages.sqlite3``
+in the data directory, or on PostgreSQL the database ``cospiral_bench_packages`` on the
+server of COSPIRAL_DATABASE_URL (dropped and created again). The cards go in through the
 card import service, the questionnaires through ``surveys.services.submit_many``. After
 the import, the imported territory is exported again and must give the same bytes.
 Prints one JSON object.
@@ -21,36 +21,15 @@ import json
 import os
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from import_cards import build_csv  # noqa: E402
 
 DEFAULT_PG_DB = "cospiral_bench_packages"
-
-
-def fresh_database() -> str:
-    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/")
-        if name in ("", "postgres", "test", "root"):
-            name = DEFAULT_PG_DB
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        return "postgresql"
-    directory = Path(tempfile.mkdtemp(prefix="cospiral-bench-"))
-    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{directory / 'bench.sqlite3'}"
-    os.environ.setdefault("COSPIRAL_DATA_DIR", str(directory))
-    return "sqlite"
 
 
 def main() -> None:
@@ -61,7 +40,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    vendor = fresh_database()
+    vendor, _where = benchdb.database(DEFAULT_PG_DB, "bench-packages.sqlite3")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
     import django

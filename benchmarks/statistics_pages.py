@@ -21,56 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics as pystats
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 BENCH_DB = "cospiral_bench_stats"
 SEED_TERRITORY = 9101  # (a) one territory: 200 groups × 500 cards
 SEED_NETWORK = 9102  # (b) 1,000 territories × 10 groups × 100 cards
-
-
-def database(reuse: bool) -> str:
-    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  [BENCH_DB]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-                conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return "postgresql"
-    directory = Path(os.environ.get("COSPIRAL_DATA_DIR") or "/tmp/cospiral-bench-statistics")
-    directory.mkdir(parents=True, exist_ok=True)
-    os.environ["COSPIRAL_DATA_DIR"] = str(directory)
-    path = directory / "bench-statistics.sqlite3"
-    if not reuse:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{path}"
-    return "sqlite"
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-
-
-def timed(fn, runs: int) -> dict:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"p95_ms": round(p95(samples), 2), "median_ms": round(pystats.median(samples), 2),
-            "max_ms": round(max(samples), 2), "runs": runs}
 
 
 def main() -> None:
@@ -80,7 +39,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
 
-    vendor = database(args.reuse)
+    vendor, _where = benchdb.database(BENCH_DB, "bench-statistics.sqlite3", reuse=args.reuse)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
     import django
@@ -151,15 +110,15 @@ def main() -> None:
         "cards": cards_a, "coded_cards": rep.coded, "groups": 200,
         "coding_count_rows": CodingCount.objects.of(big).count(),
         "query_cold_ms": round(cold, 2),
-        "query": timed(territory_query, args.runs),
-        "query_without_cheap_totals": timed(
+        "query": benchdb.timed(territory_query, args.runs),
+        "query_without_cheap_totals": benchdb.timed(
             lambda: selectors.report([big], subject=big.name, title=""), args.runs),
-        "cheap_totals_query": timed(lambda: selectors.group_totals(big), args.runs),
+        "cheap_totals_query": benchdb.timed(lambda: selectors.group_totals(big), args.runs),
         "page_first_ms_charts_rendered": round(first_page, 2),
-        "page": timed(lambda: client.get(url_a), args.runs),
-        "group_page": timed(lambda: client.get(reverse("stats:group", args=[big.slug, first_group])),
+        "page": benchdb.timed(lambda: client.get(url_a), args.runs),
+        "group_page": benchdb.timed(lambda: client.get(reverse("stats:group", args=[big.slug, first_group])),
                             args.runs),
-        "compare_page": timed(lambda: client.get(reverse("stats:compare", args=[big.slug])), args.runs),
+        "compare_page": benchdb.timed(lambda: client.get(reverse("stats:compare", args=[big.slug])), args.runs),
     }
 
     # (b) a network of 1,000 territories, 1,000,000 cards
@@ -199,11 +158,11 @@ def main() -> None:
         "coded_cards": net.coded,
         "coding_count_rows": CodingCount.objects.filter(territory_id__in=ids).count(),
         "query_cold_ms": [round(s, 1) for s in cold_samples],
-        "query": timed(network_query, args.runs),
+        "query": benchdb.timed(network_query, args.runs),
         "page_first_ms_charts_rendered": round(first_page, 2),
-        "page": timed(lambda: client.get(url_b, params), args.runs),
-        "reference_sql_over_coding_counts_family_question": timed(sql_family_question, 5),
-        "reference_sql_group_by_over_cards_family_question": timed(cards_group_by, 3),
+        "page": benchdb.timed(lambda: client.get(url_b, params), args.runs),
+        "reference_sql_over_coding_counts_family_question": benchdb.timed(sql_family_question, 5),
+        "reference_sql_group_by_over_cards_family_question": benchdb.timed(cards_group_by, 3),
     }
 
     # One coding change: only that territory's summary is read again.
@@ -213,7 +172,7 @@ def main() -> None:
         stamps.bump(network[0].pk)
         network_query()
 
-    result["network_1m"]["query_after_one_territory_changed"] = timed(after_one_change, 20)
+    result["network_1m"]["query_after_one_territory_changed"] = benchdb.timed(after_one_change, 20)
 
     # DuckDB: the same aggregation over the same cards.
     result["duckdb"] = duckdb_comparison(connection, ids, net, result["network_1m"]["query"],
@@ -280,7 +239,7 @@ def duckdb_comparison(connection, ids, net_report, ours: dict, runs: int) -> dic
     def run():
         answer["rows"] = con.execute(sql).fetchall()
 
-    figures = timed(run, runs)
+    figures = benchdb.timed(run, runs)
     ours_table = net_report.table("families")
     ours_counts = {}
     for row in ours_table.rows:

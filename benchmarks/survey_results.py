@@ -13,12 +13,12 @@ and the comparison page; plus the selector alone.
 Goal (issue 4): the results page ≤ 1 s (p95), on SQLite and on PostgreSQL.
 
     COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/survey_results.py [--reuse]
-    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/cospiral_bench_results \
+    COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres \
         python benchmarks/survey_results.py [--reuse]
 
-Database: on SQLite the file ``<data dir>/bench-survey-results.sqlite3``; on PostgreSQL
-the database named in COSPIRAL_DATABASE_URL (``cospiral_bench_results`` when the URL
-names none or a shared one such as ``postgres``), on that server. Without ``--reuse``
+Database (``benchdb.database``): on SQLite the file ``<data dir>/bench-survey-results.sqlite3``;
+on PostgreSQL the database ``cospiral_bench_results`` on the server of
+COSPIRAL_DATABASE_URL. Without ``--reuse``
 it is dropped and built again; with ``--reuse`` an existing database holding the wave
 is used as is. Prints one JSON object.
 """
@@ -28,60 +28,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics as pystats
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+import benchdb
 
 DEFAULT_DB = "cospiral_bench_results"
-SHARED_DATABASES = {"", "postgres", "template0", "template1", "test", "root"}
 SLUG = "bench-survey"
 NEIGHBOURHOODS = [f"Neighbourhood {n + 1}" for n in range(10)]
 GROUP_PROFILES = ["Young people", "Parents", "Older people", "Workers", "Newcomers"]
-
-
-def database(reuse: bool) -> tuple[str, str]:
-    url = os.environ.get("COSPIRAL_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        name = parts.path.lstrip("/")
-        if name in SHARED_DATABASES:
-            name = DEFAULT_DB
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not (reuse and exists):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                conn.execute(f'CREATE DATABASE "{name}"')
-        os.environ["COSPIRAL_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        return "postgresql", name
-    directory = Path(os.environ.get("COSPIRAL_DATA_DIR") or "/tmp/cospiral-bench-survey-results")
-    directory.mkdir(parents=True, exist_ok=True)
-    os.environ["COSPIRAL_DATA_DIR"] = str(directory)
-    path = directory / "bench-survey-results.sqlite3"
-    if not reuse:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.environ["COSPIRAL_DATABASE_URL"] = f"sqlite:///{path}"
-    return "sqlite", str(path)
-
-
-def p95(samples: list[float]) -> float:
-    ordered = sorted(samples)
-    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
-
-
-def timed(fn, runs: int) -> dict:
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return {"p95_ms": round(p95(samples), 1), "median_ms": round(pystats.median(samples), 1),
-            "max_ms": round(max(samples), 1), "runs": runs}
 
 
 def generate(respondents: int, indicators: int, seed: int):
@@ -247,7 +203,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
 
-    vendor, where = database(args.reuse)
+    vendor, where = benchdb.database(DEFAULT_DB, "bench-survey-results.sqlite3", reuse=args.reuse)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
     import django
@@ -301,15 +257,15 @@ def main() -> None:
         if params.get("breakdown"):
             assert 'id="breakdown-title"' in html
         pages[name] = {"first_ms_charts_rendered": round(first_ms, 1),
-                       **timed(lambda params=params: client.get(url, params), args.runs)}
+                       **benchdb.timed(lambda params=params: client.get(url, params), args.runs)}
     started = time.perf_counter()
     first = client.get(compare_url)
     assert first.status_code == 200 and "<svg" in first.content.decode()
     pages["comparison_page"] = {"first_ms_charts_rendered": round((time.perf_counter() - started) * 1000, 1),
-                                **timed(lambda: client.get(compare_url), args.runs)}
+                                **benchdb.timed(lambda: client.get(compare_url), args.runs)}
     result["pages"] = pages
-    result["selector_results"] = timed(lambda: selectors.results(wave), args.runs)
-    result["selector_results_breakdown"] = timed(
+    result["selector_results"] = benchdb.timed(lambda: selectors.results(wave), args.runs)
+    result["selector_results_breakdown"] = benchdb.timed(
         lambda: selectors.results(wave, breakdown="neighbourhood"), args.runs)
     result["within_goal"] = all(p["p95_ms"] <= 1000 for p in pages.values())
     result["load_average_1min_end"] = round(os.getloadavg()[0], 2)
