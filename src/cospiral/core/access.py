@@ -48,9 +48,6 @@ def territory_view(roles=READ):
             role = role_in(request.user, obj) if obj else None
             if role is None:
                 raise Http404("No such territory.")
-            if obj.imported_at is not None:
-                # Loaded from another server's open-data package: read-only for everyone.
-                role = Role.OBSERVER
             if role not in allowed:
                 raise PermissionDenied
             request.territory = obj
