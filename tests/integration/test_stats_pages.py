@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 
 import pytest
@@ -91,7 +92,7 @@ def test_every_role_reads_every_page(coded, login, role):
         body = response.content.decode()
         assert "Alphaville" in body
         assert "Betatown" not in body, url
-        assert "B00" not in body.split("<main", 1)[1], url  # beta's only code
+        assert not re.search(r"\bB00\b", body.split("<main", 1)[1]), url  # beta's only code
 
 
 @pytest.mark.parametrize("role", ROLES)
