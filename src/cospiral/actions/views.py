@@ -34,6 +34,7 @@ from cospiral.domain import plan
 from cospiral.evaluations import charts as evaluation_charts
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
 from cospiral.evaluations.selectors import families as grid_families
+from cospiral.territories.views import form_error
 
 TEST_LABELS = forms.TEST_FIELD_LABELS
 
@@ -43,15 +44,6 @@ def _page(request, template, **context):
     context.setdefault("can_manage", can_manage(request))
     context.setdefault("can_write", can_enter_cards(request))
     return render(request, template, context, status=context.pop("status", 200))
-
-
-def _form_error(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            target = {"target_value": "target_value"}.get(name, name)
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _action(request, pk, *, allow_deleted: bool = False) -> Action:
@@ -301,7 +293,7 @@ def status(request, pk):
         try:
             services.set_status(a, request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Status saved."))
             return redirect(_detail_url(a))
@@ -325,7 +317,7 @@ def _action_form(request, a=None):
             else:
                 saved = services.update_action(a, request.user, **kwargs)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Action saved."))
             return redirect(_detail_url(saved))
@@ -408,7 +400,7 @@ def create_from_cards(request):
                                        cards=list(d["cards"]), title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _created(request, a)
     chosen = {str(v) for v in (form["cards"].value() or [])}
@@ -429,7 +421,7 @@ def create_from_pilot_idea(request):
                                        origin_group=d["group"], title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _created(request, a)
     return _page(request, "actions/from_pilot_idea.html", form=form,
@@ -451,7 +443,7 @@ def create_from_indicator(request):
                                        origin_indicator=d["indicator"], title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return _created(request, a)
     wave = selectors.results_wave(territory)
@@ -478,7 +470,7 @@ def axes(request):
             try:
                 services.save_axis(territory, request.user, **form.cleaned_data)
             except ValidationError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, _("Strategic axis saved."))
                 return redirect("actions:axes", territory=territory.slug)
@@ -509,7 +501,7 @@ def axis_edit(request, pk):
         try:
             services.save_axis(territory, request.user, axis=axis, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Strategic axis saved."))
             return redirect("actions:axes", territory=territory.slug)
@@ -528,7 +520,7 @@ def milestone_add(request, pk):
         try:
             services.add_milestone(a, request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Milestone added."))
             return redirect(_detail_url(a) + "#milestones")
@@ -551,7 +543,7 @@ def milestone_edit(request, pk):
         try:
             services.update_milestone(m, request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Milestone saved."))
             return redirect(_detail_url(m.action) + "#milestones")
@@ -576,7 +568,7 @@ def target_add(request, pk):
         try:
             services.save_target(a, request.user, **_target_kwargs(form))
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Target added."))
             return redirect(_detail_url(a) + "#targets")
@@ -600,7 +592,7 @@ def target_edit(request, pk):
         try:
             services.save_target(t.action, request.user, target=t, **_target_kwargs(form))
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Target saved."))
             return redirect(_detail_url(t.action) + "#targets")
@@ -620,7 +612,7 @@ def commitment_add(request, pk):
         try:
             services.save_commitment(a, request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Commitment added."))
             return redirect(_detail_url(a) + "#commitments")
@@ -641,7 +633,7 @@ def commitment_edit(request, pk):
         try:
             services.save_commitment(c.action, request.user, commitment=c, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Commitment saved."))
             return redirect(_detail_url(c.action) + "#commitments")
@@ -687,7 +679,7 @@ def commitment_outcome(request, pk):
         try:
             services.record_outcome(c, request.user, **form.cleaned_data)
         except ValidationError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Outcome saved."))
             if can_enter_cards(request):

@@ -21,6 +21,7 @@ from cospiral.contracts import charts, forms, selectors, services
 from cospiral.contracts.models import Contract, ContractCommitment, Workshop
 from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
 from cospiral.domain import contracts as rules
+from cospiral.territories.views import form_error
 
 STEP_LABELS = {
     rules.SIGNED: lambda: _("Mark as signed"),
@@ -50,14 +51,6 @@ def _detail_url(contract, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _form_page(request, form, save, *, title: str, done: str, contract=None, back: str,
                intro: str = "", then=None):
     """Show ``form``; on a valid POST call ``save(cleaned_data)`` and go ``back`` (or to
@@ -66,7 +59,7 @@ def _form_page(request, form, save, *, title: str, done: str, contract=None, bac
         try:
             saved = save(form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_error(form, error)
         else:
             messages.success(request, done)
             return redirect(then(saved) if then else back)

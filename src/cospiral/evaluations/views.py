@@ -19,6 +19,7 @@ from cospiral.domain import evaluation as ev
 from cospiral.evaluations import charts, exports, selectors, services
 from cospiral.evaluations.forms import ActionForm
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
+from cospiral.territories.views import form_error
 
 
 def _page(request, template, **context):
@@ -117,11 +118,7 @@ def _form(request, action=None):
             saved = services.save_action(territory, request.user, action=action,
                                          **form.service_kwargs())
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for name, errors in error.error_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Existing action saved."))
             return redirect("evaluations:detail", territory=territory.slug, pk=saved.pk)

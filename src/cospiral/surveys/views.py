@@ -22,6 +22,7 @@ from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.forms import IndicatorChoice, TokensForm, WaveForm
 from cospiral.surveys.models import RespondentToken, Wave
+from cospiral.territories.views import form_error
 
 MAX_LINKS_LISTED = 500
 
@@ -55,14 +56,6 @@ def _wave(request, pk) -> Wave:
 
 def _detail(wave):
     return redirect("surveys:detail", territory=wave.territory.slug, pk=wave.pk)
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def status_label(status: str) -> str:
@@ -123,7 +116,7 @@ def _form(request, wave=None):
             else:
                 saved = services.update_wave(wave, user=request.user, **form.service_kwargs())
         except ValidationError as error:
-            _errors_to_form(form, error)
+            form_error(form, error)
         else:
             messages.success(request, _("Survey wave saved."))
             if wave is None:
@@ -287,7 +280,7 @@ def links(request, pk):
                 made = services.create_tokens(wave, form.cleaned_data["count"], user=request.user,
                                               label=form.cleaned_data["label"])
             except ValidationError as error:
-                _errors_to_form(form, error)
+                form_error(form, error)
             else:
                 messages.success(request, ngettext(
                     "%(n)s respondent link created.", "%(n)s respondent links created.",
