@@ -154,6 +154,16 @@ STATIC_ROOT = Path(os.environ.get("COSPIRAL_STATIC_ROOT") or DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # collectstatic fills it for deployments
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Deployments run `cospiral collectstatic` and set COSPIRAL_STATIC_MANIFEST=1: files are
+# then served under content-hashed names (cached for ever by browsers), and a template
+# naming a file that was not collected fails loudly instead of serving a page unstyled.
+COSPIRAL_STATIC_MANIFEST = _env_bool("COSPIRAL_STATIC_MANIFEST")
+if COSPIRAL_STATIC_MANIFEST:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    WHITENOISE_USE_FINDERS = False
 
 MEDIA_ROOT = DATA_DIR / "media"
 
