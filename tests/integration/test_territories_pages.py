@@ -431,3 +431,28 @@ def test_home_offers_creation_to_coordinators(world, login, role, shown):
     page = login(world.alpha.users[role]).get(reverse("home")).content.decode()
     assert (reverse("site_territories:create") in page) is shown
     assert "Alphaville" in page and "Betatown" not in page
+
+
+def test_identifier_is_made_from_the_name_when_left_empty(world, login, grid_version):
+    client = login(world.alpha.users["coordinator"])
+    response = client.post(reverse("site_territories:create"), _create_data(
+        name="Quartier Drouot-Barbanègre", slug="", grid_version=grid_version.pk))
+    assert response.status_code == 302
+    assert Territory.objects.filter(slug="quartier-drouot-barbanegre").exists()
+
+
+def test_a_typed_identifier_with_accents_is_transliterated(world, login, grid_version):
+    client = login(world.alpha.users["coordinator"])
+    response = client.post(reverse("site_territories:create"), _create_data(
+        slug="drouot-barbanègre", grid_version=grid_version.pk))
+    assert response.status_code == 302
+    assert Territory.objects.filter(slug="drouot-barbanegre").exists()
+
+
+def test_a_taken_identifier_names_a_free_one(world, login, grid_version):
+    client = login(world.alpha.users["coordinator"])
+    response = client.post(reverse("site_territories:create"), _create_data(
+        name="Beta", slug="", grid_version=grid_version.pk))
+    assert response.status_code == 200
+    assert "“beta-2” is free" in response.content.decode()
+    assert response.context["form"].fields["slug"].widget.attrs["data-slug-from"] == "id_name"

@@ -45,3 +45,20 @@ def test_question_codes():
     assert question_code_problem(" ") == "empty"
     assert question_code_problem("bad code") == "syntax"
     assert question_code_problem("X" * 13) == "syntax"
+
+
+def test_identifier_from_transliterates_accents_and_joins_words_with_hyphens():
+    from cospiral.domain.territory_rules import identifier_from
+
+    assert identifier_from("Drouot-Barbanègre") == "drouot-barbanegre"
+    assert identifier_from("  Quartier des Tilleuls (Montclair) ") == "quartier-des-tilleuls-montclair"
+    assert identifier_from("Cœur de ville à Saint-Étienne") == "coeur-de-ville-a-saint-etienne"
+    assert identifier_from("!!!") == ""
+    assert len(identifier_from("a" * 100)) == 60
+
+
+def test_free_identifier_adds_the_first_free_number():
+    from cospiral.domain.territory_rules import free_identifier
+
+    assert free_identifier("beta", []) == "beta"
+    assert free_identifier("beta", ["beta", "beta-2"]) == "beta-3"

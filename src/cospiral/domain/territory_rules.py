@@ -73,3 +73,31 @@ def question_code_problem(code: str) -> str | None:
     if len(code) > 12 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
         return "syntax"
     return None
+
+
+def identifier_from(name: str, max_length: int = 60) -> str:
+    """A territory's identifier (used in addresses) proposed from its name or from a
+    typed identifier: accents transliterated (« Drouot-Barbanègre » → ``drouot-barbanegre``),
+    lower case, every run of other characters a single hyphen, no hyphen at either end."""
+    import re
+    import unicodedata
+
+    for letters, ascii_letters in (("œ", "oe"), ("Œ", "Oe"), ("æ", "ae"), ("Æ", "Ae"), ("ß", "ss")):
+        name = name.replace(letters, ascii_letters)
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-")
+
+
+def free_identifier(base: str, taken: Iterable[str], max_length: int = 60) -> str:
+    """``base``, or ``base-2``, ``base-3``… the first one not in ``taken``."""
+    used = set(taken)
+    if base not in used:
+        return base
+    n = 2
+    while True:
+        suffix = f"-{n}"
+        candidate = base[: max_length - len(suffix)].rstrip("-") + suffix
+        if candidate not in used:
+            return candidate
+        n += 1

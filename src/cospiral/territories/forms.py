@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from cospiral.domain.territory_rules import free_identifier, identifier_from
 from cospiral.grid.models import GridVersion
 from cospiral.territories.models import Organisation, Phase, Role, Territory
 
@@ -38,10 +39,11 @@ class TerritoryFieldsMixin(forms.Form):
 
 
 class TerritoryCreateForm(TerritoryFieldsMixin):
-    slug = forms.SlugField(
-        label=_("Identifier"), max_length=60,
+    slug = forms.CharField(
+        label=_("Identifier"), max_length=60, required=False,
         help_text=_("Short name used in addresses: lower-case letters, digits and "
-                    "hyphens, e.g. mulhouse."),
+                    "hyphens, e.g. mulhouse. Left empty, it is made from the name."),
+        widget=forms.TextInput(attrs={"data-slug-from": "id_name", "autocomplete": "off"}),
     )
     grid_version = forms.ModelChoiceField(
         label=_("Grid version"), queryset=GridVersion.objects.all(),
@@ -59,14 +61,23 @@ class TerritoryCreateForm(TerritoryFieldsMixin):
         if default_grid is not None:
             self.fields["grid_version"].initial = default_grid.pk
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"].lower()
+    def clean(self):
+        cleaned = super().clean()
+        typed = (cleaned.get("slug") or "").strip()
+        slug = identifier_from(typed or cleaned.get("name") or "")
+        if not slug:
+            self.add_error("slug", _("Give an identifier with at least one letter or digit."))
+            return cleaned
         if Territory.objects.filter(slug=slug).exists():
-            raise forms.ValidationError(
-                _("The identifier “%(slug)s” is already used by another territory."),
-                params={"slug": slug},
-            )
-        return slug
+            taken = Territory.objects.filter(slug__startswith=slug).values_list("slug", flat=True)
+            self.add_error("slug", forms.ValidationError(
+                _("The identifier “%(slug)s” is already used by another territory; "
+                  "“%(free)s” is free."),
+                params={"slug": slug, "free": free_identifier(slug, taken)},
+            ))
+            return cleaned
+        cleaned["slug"] = slug
+        return cleaned
 
 
 class TerritoryEditForm(TerritoryFieldsMixin):
