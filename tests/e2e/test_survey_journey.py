@@ -200,7 +200,15 @@ def test_survey_journey(browser, live_server, journey_world):
             shot(phone, "survey-journey-phone-question")
         if answer == "dk":
             shot(phone, "survey-journey-phone-dont-know")
-        _submit(phone, phone.locator("button[name=go][value=next]"))
+        if number >= 2:
+            # From question 2 on there is a « Précédent » button too: Enter on the chosen
+            # level must still mean « Suivant » (the first button of the form).
+            phone.locator(f"#level-{answer}").focus()
+            with phone.expect_navigation():
+                phone.keyboard.press("Enter")
+            assert re.search(rf"/q/{number + 1}/$|/about-you/$", phone.url), phone.url
+        else:
+            _submit(phone, phone.locator("button[name=go][value=next]"))
 
     # The questions about the respondent, with the consent text.
     assert phone.url.endswith("/about-you/")
