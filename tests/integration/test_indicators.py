@@ -398,3 +398,51 @@ def test_delete_page_is_for_coordinators_and_drafts_only(housing, login):
     assert client.get(url("delete", "alpha", a.indicator.pk)).status_code == 200
     assert client.post(url("delete", "alpha", a.indicator.pk))["Location"] == url("index", "alpha")
     assert not Indicator.objects.of(a.territory).exists()
+
+
+def test_a_french_only_territory_is_never_asked_for_english(housing, login):
+    """Issue 12: an indicator written in French only is ready in a French-only territory,
+    its editor asks for no English, and a new survey wave offers it."""
+    from cospiral.surveys import selectors as survey_selectors
+    from cospiral.surveys import services as survey_services
+
+    a = housing.alpha
+    a.territory.languages = ["fr"]
+    a.territory.save(update_fields=["languages"])
+    user = a.users["facilitator"]
+    client = login(user)
+    response = client.post(url("create", "alpha"), {"component": entry(a, "A01").pk,
+                                                    "title_fr": "Bien manger"})
+    indicator = Indicator.objects.of(a.territory).get(code="A01-1")
+    assert response.status_code == 302
+    client.post(url("criteria_add", "alpha", indicator.pk),
+                {"text": "Manger à sa faim", "category": "obtaining"})
+    page = client.get(url("detail", "alpha", indicator.pk)).content.decode()
+    assert 'name="level_1_fr"' in page and 'name="level_1_en"' not in page
+    assert client.post(url("levels", "alpha", indicator.pk),
+                       {f"level_{n}_fr": f"Niveau {n}" for n in range(1, 6)}).status_code == 302
+    indicator.refresh_from_db()
+    assert selectors.problems(indicator) == [] and selectors.ready(indicator)
+    assert "title_en" not in client.get(url("edit", "alpha", indicator.pk)).content.decode()
+    wave = survey_services.create_wave(a.territory, user=a.users["coordinator"],
+                                       title="Enquête", kind="ex_ante")
+    assert indicator in survey_selectors.candidate_indicators(wave)
+    # The same indicator in a bilingual territory still lacks its English texts.
+    a.territory.languages = ["fr", "en"]
+    a.territory.save(update_fields=["languages"])
+    indicator.refresh_from_db()
+    assert ("titles.en", "title_missing") in selectors.problems(indicator)
+    assert ("levels.1.en", "level_missing") in selectors.problems(indicator)
+
+
+def test_saving_french_levels_keeps_english_ones_already_written(housing, login):
+    a = housing.alpha
+    services.update_indicator(a.indicator, a.users["facilitator"], levels=LEVELS)
+    a.territory.languages = ["fr"]
+    a.territory.save(update_fields=["languages"])
+    client = login(a.users["facilitator"])
+    client.post(url("levels", "alpha", a.indicator.pk),
+                {f"level_{n}_fr": f"Nouveau {n}" for n in range(1, 6)})
+    a.indicator.refresh_from_db()
+    assert a.indicator.level_text(2, "fr") == "Nouveau 2"
+    assert a.indicator.level_text(2, "en") == "Level 2"

@@ -86,3 +86,15 @@ def test_library_problems_name_the_example_and_what_is_wrong():
         "example 1 (housing): quality has 1 criteria, not 2 to 4",
         "example 1 (housing): quality criterion 1 has no en text"]
     assert rules.library_problems({}, {"A03"}) == ["the document has no list of examples"]
+
+
+def test_only_the_territorys_languages_are_asked_for():
+    from cospiral.domain.indicators import problems, used_languages
+
+    titles = {"fr": "Se loger", "en": ""}
+    levels = [{"fr": f"Niveau {n}", "en": ""} for n in range(1, 6)]
+    assert problems(titles, levels, ["quality"], languages=["fr"]) == []
+    both = problems(titles, levels, ["quality"], languages=["fr", "en"])
+    assert ("titles.en", "title_missing") in both and ("levels.5.en", "level_missing") in both
+    assert problems(titles, levels, ["quality"]) == both  # none declared: both asked
+    assert used_languages(["en", "fr"]) == ("fr", "en") and used_languages(["de"]) == ("fr", "en")

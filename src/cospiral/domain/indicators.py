@@ -35,18 +35,29 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def used_languages(languages: Iterable[str] | None) -> tuple[str, ...]:
+    """The languages (among French and English, in that order) a territory's content
+    must be written in: those the territory declares, or both when it declares none."""
+    wanted = set(languages or ())
+    return tuple(lang for lang in LANGUAGES if lang in wanted) or LANGUAGES
+
+
 def problems(titles: Mapping | None, levels: Sequence | None,
-             categories: Iterable[str]) -> list[tuple[str, str]]:
+             categories: Iterable[str], *,
+             languages: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """What an indicator still lacks, as ``(field, message key)`` pairs in page order.
 
     ``titles`` is ``{"fr": ..., "en": ...}``; ``levels`` the five descriptors, each
     ``{"fr": ..., "en": ...}``; ``categories`` the category of each of its criteria
     ("" while not sorted). Fields: ``titles.fr``, ``levels``, ``levels.3.en``,
     ``criteria``. An empty list means the indicator is ready for a survey.
+    Only the territory's ``languages`` are asked for (a French-only territory never
+    needs an English title or English levels); none given means both.
     """
+    languages = used_languages(languages)
     found: list[tuple[str, str]] = []
     titles = titles if isinstance(titles, Mapping) else {}
-    for language in LANGUAGES:
+    for language in languages:
         if not _text(titles.get(language)):
             found.append((f"titles.{language}", TITLE_MISSING))
     levels = list(levels) if isinstance(levels, Sequence) and not isinstance(levels, str) else []
@@ -55,7 +66,7 @@ def problems(titles: Mapping | None, levels: Sequence | None,
     for number in range(1, LEVEL_COUNT + 1):
         level = levels[number - 1] if number <= len(levels) else {}
         level = level if isinstance(level, Mapping) else {}
-        for language in LANGUAGES:
+        for language in languages:
             if not _text(level.get(language)):
                 found.append((f"levels.{number}.{language}", LEVEL_MISSING))
     categories = [c or "" for c in categories]
@@ -68,8 +79,8 @@ def problems(titles: Mapping | None, levels: Sequence | None,
     return found
 
 
-def is_ready(titles, levels, categories) -> bool:
-    return not problems(titles, levels, categories)
+def is_ready(titles, levels, categories, *, languages: Iterable[str] | None = None) -> bool:
+    return not problems(titles, levels, categories, languages=languages)
 
 
 def empty_levels() -> list[dict[str, str]]:

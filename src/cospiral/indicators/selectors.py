@@ -27,12 +27,14 @@ def _categories(indicator) -> list[str]:
 def problems(indicator) -> list[tuple[str, str]]:
     """What the indicator still lacks before a survey may use it, as ``(field, message
     key)`` pairs (``cospiral.domain.indicators.problems``)."""
-    return rules.problems(indicator.titles, indicator.levels, _categories(indicator))
+    return rules.problems(indicator.titles, indicator.levels, _categories(indicator),
+                          languages=indicator.territory.languages)
 
 
 def ready(indicator) -> bool:
-    """Complete: both titles, five level descriptors in both languages, at least one
-    criterion and every criterion sorted. Surveys only accept ready indicators."""
+    """Complete: a title and five level descriptors in each of the territory's languages,
+    at least one criterion and every criterion sorted. Surveys only accept ready
+    indicators."""
     return not problems(indicator)
 
 
@@ -103,7 +105,8 @@ def latest_versions(territory) -> list[Indicator]:
     for versions in by_code.values():
         latest = versions[0]
         latest.older = versions[1:]
-        latest.problems = rules.problems(latest.titles, latest.levels, categories.get(latest.pk, []))
+        latest.problems = rules.problems(latest.titles, latest.levels, categories.get(latest.pk, []),
+                                         languages=territory.languages)
         latest.is_ready = not latest.problems
         result.append(latest)
     result.sort(key=lambda i: (i.updated_at, i.pk), reverse=True)

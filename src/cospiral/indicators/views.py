@@ -129,7 +129,8 @@ def _detail(request, indicator, *, status=200, **context):
     writable = can_enter_cards(request) and not indicator.is_frozen
     if writable:
         context.setdefault("levels_form", forms.LevelsForm(
-            initial=forms.LevelsForm.initial_from(indicator.levels)))
+            initial=forms.LevelsForm.initial_from(indicator.levels),
+            languages=indicator.territory.languages, existing=indicator.levels))
         context.setdefault("typed_form", forms.TypedCriterionForm())
         context.setdefault("card_choices", selectors.card_choices(indicator))
         context.setdefault("shared_choices", selectors.shared_choices(indicator))
@@ -167,7 +168,8 @@ def edit(request, pk):
     indicator = _indicator(request, pk)
     if indicator.is_frozen:
         return _refuse_frozen(request, indicator)
-    form = forms.IndicatorForm(request.POST or None, territory=territory, initial={
+    form = forms.IndicatorForm(request.POST or None, territory=territory,
+                               existing=indicator.titles, initial={
         "component": str(indicator.component_id), "title_fr": indicator.titles.get("fr", ""),
         "title_en": indicator.titles.get("en", "")})
     others: list[str] = []
@@ -190,7 +192,8 @@ def levels(request, pk):
     indicator = _indicator(request, pk)
     if indicator.is_frozen:
         return _refuse_frozen(request, indicator)
-    form = forms.LevelsForm(request.POST)
+    form = forms.LevelsForm(request.POST, languages=indicator.territory.languages,
+                            existing=indicator.levels)
     if form.is_valid():
         try:
             services.update_indicator(indicator, request.user, levels=form.levels)
