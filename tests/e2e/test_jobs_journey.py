@@ -38,6 +38,7 @@ def _upload(page, name: str, data: bytes) -> None:
 
 
 def test_large_card_import_runs_as_a_job_with_a_progress_page(page, alpha):
+    page.set_default_timeout(60_000)  # the first requests of a live server on a busy machine
     sign_in(page, "camille", PASSWORD)
     lines = "".join(f"Young people,Q1,idea number {i},,fr,paper,p{i},{i},\n" for i in range(200))
     data = (HEADER + lines).encode()

@@ -181,7 +181,8 @@ def test_demo_serves_with_a_worker_and_stops_cleanly_on_sigterm(tmp_path):
                              f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
-        _wait(_serving(f"http://127.0.0.1:{port}/health/"))
+        # Migrating and loading the demo first takes a while on a busy machine.
+        _wait(_serving(f"http://127.0.0.1:{port}/health/"), timeout=900)
         status, body = _get(f"http://127.0.0.1:{port}/health/")
         assert status == 200 and '"database": true' in body
         # The demo's worker runs a job started now.

@@ -272,6 +272,8 @@ def worker_loop_beats(*, backend: str, stop: threading.Event) -> None:
                 recover_stale()
             except Exception:
                 log.warning("worker heartbeat not written", exc_info=True)
+            finally:
+                connection.close()  # never hold a connection between beats
             if stop.wait(settings.COSPIRAL_JOB_HEARTBEAT_SECONDS):
                 break
     finally:

@@ -51,8 +51,11 @@ class Command(BaseCommand):
                              reload=False, startup_delay=False, verbosity=verbosity,
                              worker_id=services.worker_name().replace(":", "-")[:64])
             else:
+                # SimpleWorker runs each job in this process, as db_worker does: no fork
+                # while the heartbeat thread holds a database connection (unsafe with
+                # SQLite), and the job's worker is this process for the recovery rule.
                 call_command("rqworker", queue, job_class="django_tasks_rq.Job", burst=batch,
-                             verbosity=verbosity)
+                             worker_class="rq.worker.SimpleWorker", verbosity=verbosity)
         finally:
             stop.set()
             beats.join(timeout=5)
