@@ -126,7 +126,7 @@ def test_database_queue_runs_a_job_in_a_real_worker(tmp_path):
     assert re.fullmatch(r".+:\d+", job["worker"])  # host:pid of the worker process
     assert _count(tmp_path, "SELECT count(*) FROM territories_territory "
                             "WHERE slug LIKE 'gen-11-%'") == 1
-    assert "job kind=core.generate id=%d territory=- state=succeeded" % pk in worker.stderr
+    assert f"job kind=core.generate id={pk} territory=- state=succeeded" in worker.stderr
 
 
 @pytest.mark.skipif(os.environ.get("COSPIRAL_NO_REDIS") == "1",

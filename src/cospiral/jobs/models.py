@@ -64,6 +64,9 @@ class Job(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
 
+    def get_absolute_url(self) -> str:
+        return self._url("detail")
+
     @property
     def is_finished(self) -> bool:
         return rules.is_finished(self.state)
@@ -92,9 +95,6 @@ class Job(models.Model):
         if self.territory_id:
             return reverse(f"jobs:{name}", kwargs={"territory": self.territory.slug, "pk": self.pk})
         return reverse(f"site_jobs:{name}", kwargs={"pk": self.pk})
-
-    def get_absolute_url(self) -> str:
-        return self._url("detail")
 
     def progress_url(self) -> str:
         return self._url("progress")
