@@ -189,8 +189,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                           "LOCATION": "cospiral_cache"}}
 RATELIMIT_USE_CACHE = "default"
-# The database cache is shared by every process; ratelimit's check only knows of
-# memcached and Redis as shared backends.
+# The database cache is shared by every process (django-ratelimit's check flags it because
+# its increment is a read then a write, not atomic: two requests of the same key at the
+# same instant may count once; Redis, COSPIRAL_CACHE_URL, counts atomically).
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
 
 # --- background jobs (cospiral.jobs): Django's tasks API through django-tasks ---------
