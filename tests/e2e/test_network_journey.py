@@ -157,8 +157,12 @@ def test_network_journey(browser, live_server, network_world):
     coordinator.goto("/t/alpha/package/")
     assert coordinator.locator("h1").inner_text() == "Open-data package"
     assert "The texts of the criteria are included." in coordinator.locator("main").inner_text()
+    # The package is made as a job; its page offers the download once it is ready.
+    _submit(coordinator, coordinator.get_by_role("button", name="Prepare the package (ZIP)"))
+    assert "/jobs/" in coordinator.url
+    assert coordinator.locator("#job-state").inner_text() == "Finished"
     with coordinator.expect_download() as info:
-        coordinator.get_by_role("button", name="Download the package (ZIP)").click()
+        coordinator.get_by_role("button", name="Download cospiral-alpha.zip").click()
     download = info.value
     filename = download.suggested_filename
     assert filename.endswith(".zip") and "alpha" in filename, filename

@@ -155,18 +155,17 @@ def test_demo_serves_with_runserver_unless_no_serve(monkeypatch):
     from cospiral.core.management.commands import demo as demo_command
 
     calls = []
-    real_call_command = demo_command.call_command
 
-    def fake_call_command(name, *args, **kwargs):
-        if name == "runserver":
-            calls.append((args, kwargs))
-            return None
-        return real_call_command(name, *args, **kwargs)
+    def fake_serve(addrport, *, with_worker):
+        calls.append((addrport, with_worker))
+        return 0
 
-    monkeypatch.setattr(demo_command, "call_command", fake_call_command)
+    monkeypatch.setattr(demo_command, "serve", fake_serve)
     out = io.StringIO()
     call_command("demo", addrport="127.0.0.1:8123", stdout=out)
-    assert calls == [(("127.0.0.1:8123",), {"use_reloader": False})]
+    # The suite runs jobs with the immediate backend: no worker to start then (the real
+    # server and worker processes are tested in test_jobs_processes.py).
+    assert calls == [("127.0.0.1:8123", False)]
     assert "http://127.0.0.1:8123/t/montclair-tilleuls/" in out.getvalue()
 
 

@@ -19,6 +19,7 @@ from cospiral.criteria.models import Card
 from cospiral.domain import package as pkg
 from cospiral.domain import survey as rules
 from cospiral.grid.models import GridEntry, GridVersion
+from cospiral.jobs.models import Job
 from cospiral.packages import services
 from cospiral.surveys import selectors as survey_selectors
 from cospiral.surveys import services as survey_services
@@ -238,11 +239,22 @@ def test_download_is_for_coordinators_of_the_territory(alpha, world, login):
     page = reverse("packages:package", kwargs={"territory": "alpha"})
     assert login(world.beta.users["coordinator"]).get(url).status_code == 404
     assert login(alpha.users["facilitator"]).get(url).status_code == 403
+    assert login(alpha.users["facilitator"]).post(url).status_code == 403
     client = login(alpha.users["coordinator"])
-    response = client.get(url)
+    assert client.get(url).status_code == 405  # the export is a job, started by a POST
+    response = client.post(url)
+    job = Job.objects.of(alpha.territory).get(kind="packages.export")
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.state == "succeeded" and job.result_name == "cospiral-alpha.zip"
+    assert job.download_url() in client.get(job.get_absolute_url()).content.decode()
+    response = client.get(job.download_url())
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="cospiral-alpha.zip"'
-    assert pkg.validate(unzip(response.content))[1] == []
+    assert pkg.validate(unzip(b"".join(response.streaming_content)))[1] == []
+    # Only coordinators see the package job (facilitators get 404), beta's nobody.
+    assert login(alpha.users["facilitator"]).get(job.get_absolute_url()).status_code == 404
+    assert login(world.beta.users["coordinator"]).get(job.download_url()).status_code == 404
+    client = login(alpha.users["coordinator"])
     html = client.get(page).content.decode()
     assert url in html and "cards.csv" in html and reverse("site_packages:import") in html
     assert page in client.get("/t/alpha/").content.decode()
@@ -270,7 +282,7 @@ def test_import_page_lists_errors_and_imported_territory_is_read_only(alpha, wor
     # Even a coordinator (or a site administrator) of an imported territory only reads it.
     imported = Territory.objects.get(slug="alpha")
     Membership.objects.filter(territory=imported).update(role="coordinator")
-    assert client.get(reverse("packages:download", kwargs={"territory": "alpha"})).status_code == 403
+    assert client.post(reverse("packages:download", kwargs={"territory": "alpha"})).status_code == 403
     assert client.get(reverse("territories:edit", kwargs={"territory": "alpha"})).status_code == 403
     admin = django_user_model.objects.create_superuser("root-admin", password="x")
     assert login(admin).get(reverse("territories:edit", kwargs={"territory": "alpha"})).status_code == 403

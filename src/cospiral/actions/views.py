@@ -34,6 +34,7 @@ from cospiral.domain import plan
 from cospiral.evaluations import charts as evaluation_charts
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
 from cospiral.evaluations.selectors import families as grid_families
+from cospiral.jobs.uploads import runs_as_job, start_import
 from cospiral.territories.views import form_error
 
 TEST_LABELS = forms.TEST_FIELD_LABELS
@@ -740,6 +741,13 @@ def import_view(request):
     territory = request.territory
     errors = []
     form = forms.PlanImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and runs_as_job(form.cleaned_data["file"]):
+        job, refused = start_import("actions.import_plan", upload=form.cleaned_data["file"],
+                                    territory=territory, user=request.user,
+                                    params={"kind": form.cleaned_data["kind"]})
+        if job is not None:
+            return redirect(job.get_absolute_url())
+        form.add_error("file", refused)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from cospiral.core.progress import ProgressBar
 from cospiral.core.tabular import TableRejected
 from cospiral.territories.models import Membership, Role, Territory
 
@@ -68,7 +69,11 @@ class ImportCommand(BaseCommand):
         """``service(*args, data, filename, **kwargs)``: its result, or every error of a
         refused file on stderr and a CommandError."""
         try:
-            return service(*args, path.read_bytes(), path.name, **kwargs)
+            # A bar on a terminal (silent in scripts): the service runs as one step.
+            with ProgressBar(self.stderr, path.name, total=1) as bar:
+                result = service(*args, path.read_bytes(), path.name, **kwargs)
+                bar.advance()
+            return result
         except TableRejected as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))

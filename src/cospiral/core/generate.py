@@ -171,11 +171,12 @@ def existing_generated(seed: int) -> int:
 
 def generate(*, territories: int, groups_per_territory: int, cards_per_group: int, seed: int,
              coded_share: float = 0.8, grid_version: GridVersion | None = None,
-             chunk: int = 200) -> Summary:
+             chunk: int = 200, progress=None) -> Summary:
     """Create ``territories`` × ``groups_per_territory`` groups (one session each) ×
     ``cards_per_group`` cards, reproducibly from ``seed``. Territories are named
     ``gen-<seed>-<i>``; a share ``coded_share`` of each group's cards is coded with random
-    components of the grid version, which is then frozen. Returns a ``Summary``."""
+    components of the grid version, which is then frozen. Returns a ``Summary``.
+    ``progress(done, total)`` is called after each group (total: every group)."""
     from cospiral.grid import services as grid_services
 
     if min(territories, groups_per_territory, cards_per_group) < 0:
@@ -199,6 +200,7 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
         steps[name] = steps.get(name, 0.0) + now - since
         return now
 
+    groups_done, groups_total = 0, territories * groups_per_territory
     with transaction.atomic():
         writer = CardWriter()
         for start in range(0, territories, chunk):
@@ -261,6 +263,9 @@ def generate(*, territories: int, groups_per_territory: int, cards_per_group: in
                     writer.add(g.territory_id, g.pk, s.pk,
                                question_ids[(g.territory_id, c.question)], c.text, c.author_tag,
                                component_id, code)
+                if progress is not None:
+                    groups_done += 1
+                    progress(groups_done, groups_total)
             writer.flush_counts()
             summary.cards = writer.count
             tick("cards", t0)

@@ -32,6 +32,7 @@ from cospiral.criteria.models import Card
 from cospiral.domain.cards import MAX_CARD_CHARS, split_lines
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
+from cospiral.jobs.uploads import runs_as_job, start_import
 
 LIVE_LIST_SIZE = 50
 MAX_SHOWN_ERRORS = 200
@@ -285,6 +286,12 @@ def import_view(request):
     errors, result = [], None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
+        if form.is_valid() and runs_as_job(form.cleaned_data["file"]):
+            job, refused = start_import("criteria.import_cards", upload=form.cleaned_data["file"],
+                                        territory=territory, user=request.user)
+            if job is not None:
+                return redirect(job.get_absolute_url())
+            form.add_error("file", refused)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:

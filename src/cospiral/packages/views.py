@@ -5,18 +5,20 @@ which lists every error of a refused package. Thin: the services export and impo
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.core.access import MANAGE, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.domain import package as pkg
+from cospiral.jobs.services import JobsUnavailable, start_job
+from cospiral.jobs.uploads import runs_as_job, start_import
 from cospiral.packages import services
 from cospiral.territories.models import Membership, Role
 
@@ -32,11 +34,16 @@ def package(request):
 
 
 @territory_view(MANAGE)
+@require_POST
 def download(request):
-    data = services.export_package(request.territory)
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{services.filename(request.territory)}"'
-    return response
+    """Start the package's export as a job; its page offers the ZIP when it is ready."""
+    try:
+        job = start_job("packages.export", territory=request.territory, user=request.user)
+    except JobsUnavailable:
+        messages.error(request, _("The task engine is not available now: the package "
+                                  "could not be prepared. Try again later."))
+        return redirect("packages:package", territory=request.territory.slug)
+    return redirect(job.get_absolute_url())
 
 
 class ImportForm(forms.Form):
@@ -63,6 +70,12 @@ def import_page(request):
         upload = form.cleaned_data["file"]
         if upload.size > MAX_UPLOAD:
             form.add_error("file", _("The file is larger than 500 MB."))
+        elif runs_as_job(upload):
+            job, refused = start_import("packages.import", upload=upload, territory=None,
+                                        user=request.user)
+            if job is not None:
+                return redirect(job.get_absolute_url())
+            form.add_error("file", refused)
         else:
             try:
                 territory = services.import_package(upload.read(), upload.name, user=request.user)

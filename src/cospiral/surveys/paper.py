@@ -23,6 +23,7 @@ from cospiral.core.access import ENTER_CARDS, MANAGE, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.domain import survey as rules
 from cospiral.indicators.selectors import level_name
+from cospiral.jobs.uploads import runs_as_job, start_import
 from cospiral.surveys import imports, paper_selectors, profiles, services
 from cospiral.surveys import paper_pdf as pdf_render
 from cospiral.surveys.models import Questionnaire, Wave
@@ -221,6 +222,14 @@ def import_view(request, pk):
     errors = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
+        if form.is_valid() and runs_as_job(form.cleaned_data["file"]):
+            job, refused = start_import("surveys.import_responses",
+                                        upload=form.cleaned_data["file"],
+                                        territory=request.territory, user=request.user,
+                                        params={"wave_id": wave.pk})
+            if job is not None:
+                return redirect(job.get_absolute_url())
+            form.add_error("file", refused)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:

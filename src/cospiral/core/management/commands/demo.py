@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
@@ -9,6 +15,48 @@ from django.utils.translation import gettext as _
 
 from cospiral.core.demo import DEMO_PASSWORD, load_demo
 from cospiral.territories.models import Role
+
+
+def _child(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "cospiral", *args])
+
+
+def serve(addrport: str, *, with_worker: bool) -> int:
+    """Run the development server and one worker as child processes until either stops,
+    or this process gets SIGTERM, SIGINT (Ctrl+C) or SIGHUP: then stop both and wait for
+    them, so nothing keeps the port. Returns the exit code (0 on a signal)."""
+    children = [_child("runserver", addrport, "--noreload")]
+    if with_worker:
+        children.append(_child("worker"))
+    stopping = {"signal": None}
+
+    def on_signal(signum, frame):
+        stopping["signal"] = signum
+
+    previous = {sig: signal.signal(sig, on_signal)
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    code = 0
+    try:
+        while stopping["signal"] is None:
+            ended = [c for c in children if c.poll() is not None]
+            if ended:
+                code = ended[0].returncode or 0
+                break
+            time.sleep(0.2)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0 if stopping["signal"] is not None else code
 
 
 def _url(addrport: str) -> str:
@@ -68,4 +116,12 @@ class Command(BaseCommand):
         if no_serve:
             return
         self.stdout.write("")
-        call_command("runserver", addrport, use_reloader=False)
+        with_worker = settings.COSPIRAL_TASKS_BACKEND != "immediate"
+        if with_worker:
+            self.stdout.write(_("A worker runs the background jobs beside the server; "
+                                "Ctrl+C stops both."))
+        self.stdout.flush()
+        code = serve(addrport, with_worker=with_worker)
+        if code:
+            raise CommandError(_("The server or its worker stopped (exit code %(code)s).")
+                               % {"code": code})

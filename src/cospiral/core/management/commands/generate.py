@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
+from cospiral.core.generate import SLUG_PREFIX, existing_generated
+from cospiral.core.progress import ProgressBar
+from cospiral.jobs.services import run_here
 
 
 class Command(BaseCommand):
@@ -45,6 +45,11 @@ class Command(BaseCommand):
                 _("Territories generated with seed %(seed)s already exist (%(prefix)s…): "
                   "choose another --seed.") % {"seed": seed, "prefix": SLUG_PREFIX.format(seed=seed)}
             )
-        summary = generate(territories=territories, groups_per_territory=groups_per_territory,
-                           cards_per_group=cards_per_group, seed=seed, coded_share=coded_share)
-        self.stdout.write(json.dumps(summary.as_dict()))
+        params = {"territories": territories, "groups_per_territory": groups_per_territory,
+                  "cards_per_group": cards_per_group, "seed": seed, "coded_share": coded_share}
+        with ProgressBar(self.stderr, _("Generating"),
+                         total=territories * groups_per_territory) as bar:
+            job = run_here("core.generate", params=params, on_progress=bar.update)
+        if job.state != job.State.SUCCEEDED:
+            raise CommandError(job.message)
+        self.stdout.write(job.result_path.read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from cospiral.core.progress import ProgressBar
 from cospiral.packages import services
 from cospiral.territories.models import Territory
 
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         if found is None:
             raise CommandError(f"No territory with the identifier “{territory}”.")
         path = Path(output or services.filename(found))
-        data = services.export_package(found)
+        with ProgressBar(self.stderr, path.name, total=1) as bar:
+            data = services.export_package(found)
+            bar.advance()
         path.write_bytes(data)
         self.stdout.write(f"Wrote {path} ({len(data)} bytes).")
