@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -28,9 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from cospiral.actions import services
 from cospiral.actions.models import Action, Axis, Commitment
-from cospiral.core import audit
 from cospiral.core.access import role_in
-from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableError, TableRejected, read_table
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
@@ -182,6 +179,7 @@ class ImportResult:
     created: int
     updated: int
     unchanged: int
+    read_as: str = ""   # how the file was read (encoding and separator, or sheet)
 
     @property
     def changed(self) -> bool:
@@ -233,6 +231,34 @@ def _read(errors: _Errors, line, column, reader, value, default=None):
         return default
 
 
+def _amount(text: str) -> str | None:
+    """An amount as French spreadsheets write it (« 1 234,50 ») in the service's form; a
+    text that is no number goes to the service as typed, which refuses it."""
+    from cospiral.core.imports.schema import CellProblem, decimal
+
+    try:
+        number = decimal(text)
+    except CellProblem:
+        return text.replace(",", ".")
+    return None if number is None else str(number)
+
+
+#: French names accepted for the plan's columns (matched ignoring case and accents).
+ACTION_ALIASES = {
+    "parent_id": ("id_parent",), "axis": ("axe",), "title": ("titre",), "status": ("statut",),
+    "progress": ("avancement", "progression"), "lead": ("pilote",), "families": ("familles",),
+    "demonstrative": ("démonstrative",), "starts_on": ("début",), "ends_on": ("fin",),
+    "review_on": ("revue",),
+}
+COMMITMENT_ALIASES = {
+    "action_id": ("id_action",), "party_kind": ("type_de_partie",), "group": ("groupe",),
+    "person": ("personne",), "what": ("engagement", "quoi"), "resource": ("ressource",),
+    "amount": ("montant",), "unit": ("unité",), "due_on": ("échéance",),
+    "accepted_on": ("accepté_le",), "signed_on": ("signé_le",), "outcome": ("résultat",),
+    "evidence": ("preuve",),
+}
+
+
 def _by_name(objects) -> dict:
     return {o.name.strip().casefold(): o for o in objects}
 
@@ -247,7 +273,8 @@ def import_actions(territory, data: bytes, filename: str, *, user) -> ImportResu
     action's value): all rows or none. Raises ``TableRejected`` with every error."""
     _check_coordinator(territory, user)
     optional = [c for c in table.ACTION_COLUMNS if c not in table.ACTION_REQUIRED]
-    rows = read_table(data, filename, required=table.ACTION_REQUIRED, optional=optional)
+    rows = read_table(data, filename, required=table.ACTION_REQUIRED, optional=optional,
+                      aliases=ACTION_ALIASES)
     with transaction.atomic():
         existing = {a.pk: a for a in Action.objects.of(territory).select_for_update().order_by("id")}
         result = _import_actions(territory, rows, filename, user, existing)
@@ -390,8 +417,8 @@ def _import_actions(territory, rows, filename, user, existing) -> ImportResult:
                 else:
                     d[name] = value
         # The plan's rules, as on the pages; the hierarchy is checked whole below.
-        values, problems = services._clean_action(territory, None, d)
-        values.update(services._status_values(problems, status, progress))
+        values, problems = services.check_action(territory, None, d, status=status,
+                                                 progress=progress)
         if problems:
             errors.service(line, problems, {**_ACTION_COLUMN_OF, **{
                 "status": "status" if has("status") else "id",
@@ -439,52 +466,11 @@ def _import_actions(territory, rows, filename, user, existing) -> ImportResult:
     if errors.items:
         raise TableRejected(errors.items)
 
-    created = updated = unchanged = 0
-    fields = (*services.ACTION_FIELDS, "status", "progress")
-    for _row, current, values, _given in prepared:
-        if current is None:
-            action = Action(territory=territory, origin=Action.Origin.BLANK,
-                            created_by=user if user.is_authenticated else None)
-            services._apply(action, values)
-            action.save()
-            existing[action.pk] = action
-            audit.record(territory, user, AuditEntry.Action.CREATE, action, action.title,
-                         services._changes({}, services._snapshot(action, fields), True))
-            created += 1
-            continue
-        before = services._snapshot(current, fields)
-        services._apply(current, values)
-        changes = audit.diff(before, services._snapshot(current, fields))
-        if not changes:
-            unchanged += 1
-            continue
-        current.save()
-        audit.record(territory, user, AuditEntry.Action.UPDATE, current, current.title, changes)
-        updated += 1
-    # Sub-actions that are not in the file follow their main action's new axis.
-    parent_of = {pk: a.parent_id for pk, a in existing.items()}
-    for pk, a in existing.items():
-        if a.parent_id is None:
-            continue
-        axis_id = existing[table.root_of(pk, parent_of)].axis_id
-        if a.axis_id != axis_id:
-            Action.objects.of(territory).filter(pk=pk).update(axis_id=axis_id)
-    _record_import(territory, user, filename, "actions", len(rows), created, updated, unchanged)
-    return ImportResult("actions", created, updated, unchanged)
-
-
-def _record_import(territory, user, filename, kind, rows, created, updated, unchanged) -> None:
-    model = Action if kind == "actions" else Commitment
-    AuditEntry.objects.create(
-        territory=territory, user=user if getattr(user, "is_authenticated", False) else None,
-        actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
-        model=model._meta.model_name, object_id=filename[:64],
-        summary=(_("Imported %(file)s: %(created)s created, %(updated)s changed, %(unchanged)s "
-                   "unchanged") % {"file": filename, "created": created, "updated": updated,
-                                   "unchanged": unchanged})[:300],
-        changes={"file": filename, "kind": kind, "rows": rows, "created": created,
-                 "updated": updated, "unchanged": unchanged},
-    )
+    written = services.import_plan_actions(
+        territory, user=user, rows=[(current, values) for _row, current, values, _g in prepared],
+        filename=filename, lines=len(rows))
+    return ImportResult("actions", written.created, written.updated, written.unchanged,
+                        rows.described())
 
 
 _COMMITMENT_COLUMN_OF = {"party_kind": "party_kind", "organisation": "organisation",
@@ -496,7 +482,8 @@ def import_commitments(territory, data: bytes, filename: str, *, user) -> Import
     keeps each commitment's value): all rows or none."""
     _check_coordinator(territory, user)
     optional = [c for c in table.COMMITMENT_COLUMNS if c not in table.COMMITMENT_REQUIRED]
-    rows = read_table(data, filename, required=table.COMMITMENT_REQUIRED, optional=optional)
+    rows = read_table(data, filename, required=table.COMMITMENT_REQUIRED, optional=optional,
+                      aliases=COMMITMENT_ALIASES)
     with transaction.atomic():
         existing = {c.pk: c for c in Commitment.objects.of(territory).select_for_update()
                     .order_by("id")}
@@ -598,7 +585,7 @@ def _import_commitments(territory, rows, filename, user, existing, actions) -> I
         if has("outcome"):
             d["outcome"] = table.text(v["outcome"]).lower()
         if has("amount"):
-            d["amount"] = table.text(v["amount"]).replace(",", ".") or None
+            d["amount"] = _amount(table.text(v["amount"]))
         for name in ("due_on", "accepted_on", "signed_on"):
             if has(name):
                 value = _read(errors, line, name, table.date, v[name], False)
@@ -606,41 +593,19 @@ def _import_commitments(territory, rows, filename, user, existing, actions) -> I
                     ok = False
                 else:
                     d[name] = value
-        values, problems = services._clean_commitment(territory, d)
+        values, problems = services.check_commitment(territory, d)
         if problems:
             errors.service(line, problems, _COMMITMENT_COLUMN_OF)
         if not ok or problems:
             continue
-        if values["amount"] is not None:
-            values["amount"] = values["amount"].quantize(Decimal("0.01"))
         prepared.append((current, action, values))
     if errors.items:
         raise TableRejected(errors.items)
 
-    created = updated = unchanged = 0
-    for current, action, values in prepared:
-        if current is None:
-            obj = Commitment(territory=territory, action=action,
-                             created_by=user if user.is_authenticated else None)
-            services._apply(obj, values)
-            obj.save()
-            audit.record(territory, user, AuditEntry.Action.CREATE, obj,
-                         f"{action.title}: {obj.party_name}",
-                         services._changes({}, services._snapshot(obj, services.COMMITMENT_FIELDS), True))
-            created += 1
-            continue
-        before = services._snapshot(current, services.COMMITMENT_FIELDS)
-        services._apply(current, values)
-        changes = audit.diff(before, services._snapshot(current, services.COMMITMENT_FIELDS))
-        if not changes:
-            unchanged += 1
-            continue
-        current.save()
-        audit.record(territory, user, AuditEntry.Action.UPDATE, current,
-                     f"{action.title}: {current.party_name}", changes)
-        updated += 1
-    _record_import(territory, user, filename, "commitments", len(rows), created, updated, unchanged)
-    return ImportResult("commitments", created, updated, unchanged)
+    written = services.import_plan_commitments(territory, user=user, rows=prepared,
+                                               filename=filename, lines=len(rows))
+    return ImportResult("commitments", written.created, written.updated, written.unchanged,
+                        rows.described())
 
 
 def import_file(territory, kind: str, data: bytes, filename: str, *, user) -> ImportResult:

@@ -265,12 +265,19 @@ def undo_last_card(territory, user, group, session, question) -> Card | None:
 IMPORT_REQUIRED = ["group", "question", "text"]
 IMPORT_OPTIONAL = ["session", "language", "channel", "author", "ref", "code"]
 IMPORT_BATCH = 5000
+#: French names accepted for the columns (matched ignoring case and accents).
+IMPORT_ALIASES = {
+    "group": ("groupe",), "text": ("texte",), "session": ("séance", "date"),
+    "language": ("langue",), "channel": ("canal",), "author": ("auteur",),
+    "ref": ("réf", "référence"),
+}
 
 
 @dataclass
 class ImportResult:
     created: int
     skipped_existing: int
+    read_as: str = ""   # how the file was read (encoding and separator, or sheet)
 
 
 def _known_codes(territory) -> dict[str, GridEntry]:
@@ -327,7 +334,8 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
     role = role_in(user, territory) if user is not None else None
     if role not in (Role.COORDINATOR, Role.FACILITATOR):
         raise PermissionDenied(_("Only coordinators and facilitators may import cards."))
-    rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
+    rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL,
+                      aliases=IMPORT_ALIASES)
 
     groups = {g.name.strip().casefold(): g for g in Group.objects.of(territory)}
     if role == Role.COORDINATOR:
@@ -498,4 +506,4 @@ def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult
             changes={"file": filename, "rows": len(rows), "created": len(prepared),
                      "skipped_existing": skipped},
         )
-    return ImportResult(created=len(prepared), skipped_existing=skipped)
+    return ImportResult(created=len(prepared), skipped_existing=skipped, read_as=rows.described())

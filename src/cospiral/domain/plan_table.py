@@ -98,7 +98,12 @@ def whole(value: str, *, low: int | None = None, high: int | None = None) -> int
         return None
     if not _WHOLE.match(value):
         raise CellError("whole", value=value)
-    number = int(float(value)) if "." in value else int(value)
+    # Never through float: "1" followed by 310 zeros and ".0" overflows a float; and a
+    # number of more than 18 digits is out of every range a plan's cell has.
+    digits = value.split(".", 1)[0].lstrip("+")
+    if len(digits.lstrip("0")) > 18:
+        raise CellError("range", value=value[:20] + "…", low=low, high=high)
+    number = int(digits)
     if (low is not None and number < low) or (high is not None and number > high):
         raise CellError("range", value=value, low=low, high=high)
     return number

@@ -24,6 +24,15 @@ from cospiral.surveys.models import Questionnaire, Wave
 RESPONDENT = "respondent_id"
 CONSENT = "consent"
 MAX_RESPONDENT_ID = 70
+#: French names accepted for the file's columns (indicator codes are the same in both).
+COLUMN_ALIASES = {
+    RESPONDENT: ("répondant", "id_répondant", "numéro_répondant"),
+    CONSENT: ("consentement",),
+    "age_band": ("tranche_d_âge", "âge"),
+    "gender": ("genre",),
+    "neighbourhood": ("quartier",),
+    "group_profile": ("profil_du_groupe", "profil"),
+}
 YES = frozenset({"yes", "y", "oui", "o", "1", "true", "vrai", "x"})
 NO = frozenset({"", "no", "n", "non", "0", "false", "faux", "-"})
 
@@ -33,6 +42,7 @@ class ImportResult:
     file: str
     created: int
     skipped: int
+    read_as: str = ""   # how the file was read (encoding and separator, or sheet)
 
 
 def columns(wave: Wave, items=None) -> tuple[list[str], list[str], list[str]]:
@@ -90,7 +100,8 @@ def import_responses(wave: Wave, data: bytes, filename: str, *, user) -> ImportR
     required = [RESPONDENT, *codes]
     optional = [*asked, *([CONSENT] if asked else [])]
     try:
-        rows = read_table(data, filename, required=required, optional=optional)
+        rows = read_table(data, filename, required=required, optional=optional,
+                          aliases=COLUMN_ALIASES)
     except TableRejected as rejected:
         raise TableRejected(_header_errors(wave, filename, rejected, codes)) from rejected
     lower_codes = [code.lower() for code in codes]
@@ -179,8 +190,6 @@ def import_responses(wave: Wave, data: bytes, filename: str, *, user) -> ImportR
             continue
         number = int(respondent) if respondent.isdigit() and len(respondent) < 10 else None
         prepared.append((line, f"i:{respondent}", sheet, number))
-    if not rows:
-        err(None, None, _("the file has a header but no questionnaire."))
 
     # A respondent already stored with other answers: name its line.
     existing = {}
@@ -206,7 +215,7 @@ def import_responses(wave: Wave, data: bytes, filename: str, *, user) -> ImportR
                    for _line, key, sheet, number in prepared], user=user)
     except ValidationError as error:
         raise TableRejected([TableError(filename, None, None, " ".join(error.messages))]) from error
-    return ImportResult(filename, result.created, result.skipped)
+    return ImportResult(filename, result.created, result.skipped, rows.described())
 
 
 def template_rows(wave: Wave) -> list[list[str]]:
