@@ -36,9 +36,6 @@ _ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\br="([0-9]+)"')
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>[^<]")
-NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-      "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 
 
 def _greater(text: str, alphabet: str) -> str:
@@ -112,10 +109,15 @@ def _sheet_paths(archive: zipfile.ZipFile, filename: str) -> list[tuple[str, str
         rels = ElementTree.fromstring(_small_part(archive, "xl/_rels/workbook.xml.rels", filename))
     except (KeyError, ElementTree.ParseError) as exc:
         raise _unreadable(filename) from exc
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{{{NS['p']}}}Relationship")}
+    # By local names: "Strict Open XML" workbooks use other namespaces.
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter()
+               if r.tag.rsplit("}", 1)[-1] == "Relationship"}
     sheets = []
-    for sheet in book.iter(f"{{{NS['m']}}}sheet"):
-        target = targets.get(sheet.get(f"{{{NS['r']}}}id"), "")
+    for sheet in book.iter():
+        if sheet.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.rsplit("}", 1)[-1] == "id"), "")
+        target = targets.get(rid, "")
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         sheets.append((sheet.get("name", ""), path))
     return sheets
