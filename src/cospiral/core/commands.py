@@ -68,7 +68,7 @@ class ImportCommand(BaseCommand):
         """``service(*args, data, filename, **kwargs)``: its result, or every error of a
         refused file on stderr and a CommandError."""
         try:
-            return service(*args, path.read_bytes(), path.name, **kwargs)
+            result = service(*args, path.read_bytes(), path.name, **kwargs)
         except TableRejected as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
@@ -77,3 +77,7 @@ class ImportCommand(BaseCommand):
             ) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "Not allowed.") from exc
+        how = getattr(result, "read_as", "")
+        if how:  # which encoding and separator, or which sheet, the engine read
+            self.stdout.write(f"{path.name}: {how}.")
+        return result
