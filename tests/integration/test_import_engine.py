@@ -154,3 +154,27 @@ def test_whole_numbers_of_310_digits_are_refused_not_overflowing():
             plan_table.whole(text, low=0, high=100)
     assert plan_table.whole("40,0") == 40 and plan_table.whole("007") == 7
     assert not math.isnan(plan_table.whole("3.00"))
+
+
+def test_the_survey_importer_refuses_inf_nan_and_1e999_at_their_cells(world, make_wave):
+    from cospiral.surveys.imports import import_responses
+
+    made = make_wave(world.alpha, indicators=3, profile_questions=())
+    text = (CORPUS / "levels_inf_nan.csv").read_text()
+    for n, indicator in enumerate(made.indicators, start=1):
+        text = text.replace(f"I{n}", indicator.code, 1)
+    with pytest.raises(TableRejected) as exc:
+        import_responses(made.wave, text.encode(), "levels.csv",
+                         user=world.alpha.users["coordinator"])
+    assert {(e.line, e.column) for e in exc.value.errors} == {
+        (2, i.code) for i in made.indicators}
+
+
+def test_the_plan_importer_refuses_310_digit_numbers_at_their_cells(world):
+    from cospiral.actions import tabular
+
+    with pytest.raises(TableRejected) as exc:
+        tabular.import_file(world.alpha.territory, "actions",
+                            (CORPUS / "huge_number.csv").read_bytes(), "huge.csv",
+                            user=world.alpha.users["coordinator"])
+    assert {(e.line, e.column) for e in exc.value.errors} == {(2, "id"), (3, "progress")}
