@@ -180,6 +180,14 @@ MEDIA_ROOT = DATA_DIR / "media"
 
 # Uploads (card and grid imports): refuse anything larger than this many bytes.
 COSPIRAL_MAX_UPLOAD_BYTES = int(os.environ.get("COSPIRAL_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+# Table imports (cards, grid, survey responses, actions, commitments, grid mappings):
+# limits checked while reading, before memory grows (see cospiral.core.imports).
+COSPIRAL_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get(
+    "COSPIRAL_IMPORT_MAX_UNCOMPRESSED_BYTES", 200 * 1024 * 1024))
+COSPIRAL_IMPORT_MAX_ROWS = int(os.environ.get("COSPIRAL_IMPORT_MAX_ROWS", 200_000))
+COSPIRAL_IMPORT_MAX_COLUMNS = int(os.environ.get("COSPIRAL_IMPORT_MAX_COLUMNS", 300))
+COSPIRAL_IMPORT_MAX_CELL_CHARS = int(os.environ.get("COSPIRAL_IMPORT_MAX_CELL_CHARS", 10_000))
+COSPIRAL_IMPORT_MAX_SECONDS = float(os.environ.get("COSPIRAL_IMPORT_MAX_SECONDS", 120))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -363,14 +363,16 @@ def test_import_is_atomic_when_the_database_refuses_late(plan_world, login, monk
     rows = rows_of(export(client, a, "actions"))
     rows[0]["title"] = "First line written"
     rows[3]["title"] = "Second line fails"
-    real = tabular.audit.record
+    from cospiral.core import audit
+
+    real = audit.record
 
     def failing(territory, user, action, obj, summary="", changes=None):
         if obj.title == "Second line fails":
             raise RuntimeError("disk full")
         return real(territory, user, action, obj, summary, changes)
 
-    monkeypatch.setattr(tabular.audit, "record", failing)
+    monkeypatch.setattr(audit, "record", failing)
     before = state()
     with pytest.raises(RuntimeError):
         tabular.import_file(a.territory, "actions", to_csv(rows), "p.csv", user=coordinator(a))

@@ -22,11 +22,16 @@ def test_multiline_cell_reports_its_first_line():
     assert [r.line for r in rows] == [2, 4]
 
 
-def test_wrong_encoding_says_where():
+def test_windows_1252_is_read_and_named():
+    rows = read("group;text\r\nJeunes;« santé » à 2,5 km\r\n".encode("cp1252"))
+    assert rows[0].values == {"group": "Jeunes", "text": "« santé » à 2,5 km"}
+    assert (rows.encoding, rows.delimiter) == ("Windows-1252", "semicolon")
+
+
+def test_a_file_that_is_no_text_is_refused():
     with pytest.raises(TableRejected) as exc:
-        read("group,text\nJeunes,sant\xe9\n".encode("latin-1"))
-    err = exc.value.errors[0]
-    assert err.line == 2 and "UTF-8" in err.message
+        read(bytes(range(256)) * 4)
+    assert "encoding" in exc.value.errors[0].message or "NUL" in exc.value.errors[0].message
 
 
 def test_missing_unknown_and_duplicate_columns_are_all_reported():

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -40,7 +41,7 @@ from cospiral.core import audit
 from cospiral.core.access import ENTER_CARDS, role_in
 from cospiral.core.models import AuditEntry
 from cospiral.domain import evaluation as ev
-from cospiral.domain import plan
+from cospiral.domain import plan, plan_table
 from cospiral.territories.models import Membership, Role
 
 MAX_TITLE_CHARS = 200
@@ -875,3 +876,119 @@ def restore_commitment(commitment: Commitment, user) -> Commitment:
     obj.save(update_fields=["deleted_at", "updated_at"])
     audit.record(territory, user, AuditEntry.Action.RESTORE, obj, str(obj), {"deleted_at": [was, ""]})
     return obj
+
+
+# --- The plan from a spreadsheet (cospiral.actions.tabular reads and checks the file) -----
+
+def check_action(territory, action: Action | None, data: dict, *, status, progress
+                 ) -> tuple[dict, dict]:
+    """The rules of ``create_action``/``update_action`` and ``set_status`` on one action's
+    fields, without writing: ``(values, errors)`` with ``values`` ready for
+    ``import_plan_actions``. The import checks each line of a file with it."""
+    values, errors = _clean_action(territory, action, data)
+    values.update(_status_values(errors, status, progress))
+    return values, errors
+
+
+def check_commitment(territory, data: Mapping) -> tuple[dict, dict]:
+    """The rules of ``save_commitment`` on one commitment's fields, without writing."""
+    values, errors = _clean_commitment(territory, data)
+    if not errors and values.get("amount") is not None:
+        values["amount"] = values["amount"].quantize(Decimal("0.01"))
+    return values, errors
+
+
+@dataclass
+class PlanImport:
+    kind: str
+    created: int
+    updated: int
+    unchanged: int
+
+
+def _record_plan_import(territory, user, *, filename: str, kind: str, rows: int,
+                        result: PlanImport) -> None:
+    model = Action if kind == "actions" else Commitment
+    AuditEntry.objects.create(
+        territory=territory, user=user if getattr(user, "is_authenticated", False) else None,
+        actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
+        model=model._meta.model_name, object_id=filename[:64],
+        summary=(_("Imported %(file)s: %(created)s created, %(updated)s changed, %(unchanged)s "
+                   "unchanged") % {"file": filename, "created": result.created,
+                                   "updated": result.updated, "unchanged": result.unchanged})[:300],
+        changes={"file": filename, "kind": kind, "rows": rows, "created": result.created,
+                 "updated": result.updated, "unchanged": result.unchanged},
+    )
+
+
+def _write_rows(territory, user, rows, *, make, fields, label) -> PlanImport:
+    """Create (``current`` None) or change each ``(current, values)``, with its audit."""
+    result = PlanImport("", 0, 0, 0)
+    for current, values in rows:
+        if current is None:
+            obj = make()
+            _apply(obj, values)
+            obj.save()
+            audit.record(territory, user, AuditEntry.Action.CREATE, obj, label(obj),
+                         _changes({}, _snapshot(obj, fields), True))
+            result.created += 1
+            continue
+        before = _snapshot(current, fields)
+        _apply(current, values)
+        changes = audit.diff(before, _snapshot(current, fields))
+        if not changes:
+            result.unchanged += 1
+            continue
+        current.save()
+        audit.record(territory, user, AuditEntry.Action.UPDATE, current, label(current), changes)
+        result.updated += 1
+    return result
+
+
+@transaction.atomic
+def import_plan_actions(territory, *, user, rows: list[tuple[Action | None, dict]],
+                        filename: str, lines: int) -> PlanImport:
+    """Write the checked actions of an imported file at once: ``rows`` are ``(action or
+    None for a new one, values of check_action)``, the whole hierarchy already checked.
+    Sub-actions not in the file follow their main action's axis. One audit entry per
+    action and one for the import."""
+    _check_write(territory, user)
+    created_by = user if getattr(user, "is_authenticated", False) else None
+    result = _write_rows(
+        territory, user, rows, fields=(*ACTION_FIELDS, "status", "progress"),
+        make=lambda: Action(territory=territory, origin=Action.Origin.BLANK, created_by=created_by),
+        label=lambda a: a.title)
+    result.kind = "actions"
+    alive = {a.pk: a for a in Action.objects.of(territory).only("id", "parent_id", "axis_id")}
+    parent_of = {pk: a.parent_id for pk, a in alive.items()}
+    for pk, a in alive.items():
+        if a.parent_id is None:
+            continue
+        axis_id = alive[plan_table.root_of(pk, parent_of)].axis_id
+        if a.axis_id != axis_id:
+            Action.objects.of(territory).filter(pk=pk).update(axis_id=axis_id)
+    _record_plan_import(territory, user, filename=filename, kind="actions", rows=lines,
+                        result=result)
+    return result
+
+
+@transaction.atomic
+def import_plan_commitments(territory, *, user, rows: list[tuple[Commitment | None, Action, dict]],
+                            filename: str, lines: int) -> PlanImport:
+    """Write the checked commitments of an imported file at once (``(commitment or None,
+    its action, values of check_commitment)``), with their audit entries."""
+    _check_write(territory, user)
+    created_by = user if getattr(user, "is_authenticated", False) else None
+    result = PlanImport("commitments", 0, 0, 0)
+    for current, action, values in rows:
+        one = _write_rows(
+            territory, user, [(current, values)], fields=COMMITMENT_FIELDS,
+            make=lambda action=action: Commitment(territory=territory, action=action,
+                                                  created_by=created_by),
+            label=lambda c, action=action: f"{action.title}: {c.party_name}")
+        result.created += one.created
+        result.updated += one.updated
+        result.unchanged += one.unchanged
+    _record_plan_import(territory, user, filename=filename, kind="commitments", rows=lines,
+                        result=result)
+    return result

@@ -720,6 +720,11 @@ def export(request, kind, format):
     return tabular.response(request.territory, kind, format)
 
 
+def _read_as(how: str) -> str:
+    """« The file was read as Windows-1252 text, cells separated by semicolons. »"""
+    return _("The file was %(how)s.") % {"how": how} if how else ""
+
+
 def _import_message(result) -> str:
     if not result.changed:
         return ngettext("Nothing changed: the %(n)s line of the file matches the plan.",
@@ -756,7 +761,8 @@ def import_view(request):
         except TableRejected as exc:
             errors = exc.errors
         else:
-            messages.success(request, _import_message(result))
+            messages.success(request, " ".join(filter(None, [
+                _import_message(result), _read_as(result.read_as)])))
             return redirect("actions:import", territory=territory.slug)
     return _page(request, "actions/import.html", form=form,
                  errors=errors[:MAX_SHOWN_ERRORS], error_count=len(errors),

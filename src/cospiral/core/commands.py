@@ -73,7 +73,6 @@ class ImportCommand(BaseCommand):
             with ProgressBar(self.stderr, path.name, total=1) as bar:
                 result = service(*args, path.read_bytes(), path.name, **kwargs)
                 bar.advance()
-            return result
         except TableRejected as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
@@ -82,3 +81,7 @@ class ImportCommand(BaseCommand):
             ) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc) or "Not allowed.") from exc
+        how = getattr(result, "read_as", "")
+        if how:  # which encoding and separator, or which sheet, the engine read
+            self.stdout.write(f"{path.name}: {how}.")
+        return result

@@ -265,12 +265,19 @@ def undo_last_card(territory, user, group, session, question) -> Card | None:
 IMPORT_REQUIRED = ["group", "question", "text"]
 IMPORT_OPTIONAL = ["session", "language", "channel", "author", "ref", "code"]
 IMPORT_BATCH = 5000
+#: French names accepted for the columns (matched ignoring case and accents).
+IMPORT_ALIASES = {
+    "group": ("groupe",), "text": ("texte",), "session": ("séance", "date"),
+    "language": ("langue",), "channel": ("canal",), "author": ("auteur",),
+    "ref": ("réf", "référence"),
+}
 
 
 @dataclass
 class ImportResult:
     created: int
     skipped_existing: int
+    read_as: str = ""   # how the file was read (encoding and separator, or sheet)
 
 
 def _known_codes(territory) -> dict[str, GridEntry]:
@@ -320,182 +327,235 @@ def insert_card_rows(rows: list[tuple]) -> None:
             cursor.executemany(sql, rows[start:start + IMPORT_BATCH])
 
 
-def import_cards(territory, data: bytes, filename: str, *, user) -> ImportResult:
+class _CardFile:
+    """The checks of an imported card file, line by line, against the territory's groups,
+    sessions, questions, languages and grid codes (looked up once, cached per value)."""
+
+    def __init__(self, territory, user, role, filename: str):
+        self.filename = filename
+        self.errors: list[TableError] = []
+        self.groups = {g.name.strip().casefold(): g for g in Group.objects.of(territory)}
+        if role == Role.COORDINATOR:
+            self.writable = {g.pk for g in self.groups.values()}
+        else:
+            self.writable = set(selectors.writable_groups(territory, user)
+                                .values_list("pk", flat=True))
+        self.sessions: dict[tuple[int, str], int] = {}
+        for session_id, group_id, date in (Session.objects.of(territory).order_by("date", "id")
+                                           .values_list("pk", "group_id", "date")):
+            self.sessions.setdefault((group_id, date.isoformat()), session_id)
+        self.questions = {q.code.casefold(): q for q in Question.objects.of(territory)}
+        self.cycles = selectors.enabled_cycle_ids(territory)
+        self.codes = _known_codes(territory)
+        self.code_set = frozenset(self.codes)
+        self.languages = selectors.allowed_languages(territory)
+        self.default_language = selectors.default_language(territory)
+        self.group_cache: dict[str, tuple | None] = {}
+        self.question_cache: dict[str, tuple | None] = {}
+        self.enabled_cache: dict[tuple, bool] = {}
+        self.code_cache: dict[str, tuple] = {}
+
+    def err(self, line, column, message) -> None:
+        self.errors.append(TableError(file=self.filename, line=line, column=column,
+                                      message=message))
+
+    def group(self, line, raw: str):
+        """``(id, cycle id, name)`` of a group the user may write, else None."""
+        if raw not in self.group_cache:
+            found = self.groups.get(raw.casefold())
+            self.group_cache[raw] = (found.pk, found.cycle_id, found.name) if found else None
+        group = self.group_cache[raw]
+        if not raw:
+            self.err(line, "group", _("the group is empty: write the name of one of the "
+                                      "territory's groups."))
+        elif group is None:
+            self.err(line, "group", _("unknown group “%(name)s”: no group of this territory "
+                                      "has that name.") % {"name": raw})
+        elif group[0] not in self.writable:
+            self.err(line, "group", _("you are not a facilitator of the group “%(name)s”.")
+                     % {"name": group[2]})
+            return None
+        return group if raw else None
+
+    def question(self, line, raw: str, group):
+        """``(id, code, enabled cycles)`` of a question asked in the group's cycle."""
+        if raw not in self.question_cache:
+            found = self.questions.get(raw.casefold())
+            self.question_cache[raw] = ((found.pk, found.code, self.cycles.get(found.pk, set()))
+                                        if found else None)
+        question = self.question_cache[raw]
+        if question is None:
+            self.err(line, "question", _("unknown question “%(code)s”: use one of %(codes)s.")
+                     % {"code": raw, "codes": ", ".join(q.code for q in self.questions.values())})
+            return None
+        if group is None:
+            return question
+        key = (question[0], group[1])
+        if key not in self.enabled_cache:
+            self.enabled_cache[key] = rules.question_enabled(question[2], group[1])
+        if not self.enabled_cache[key]:
+            self.err(line, "question", _("question %(code)s is not asked in the cycle of the "
+                                         "group “%(group)s”.")
+                     % {"code": question[1], "group": group[2]})
+            return None
+        return question
+
+    def text(self, line, text: str) -> bool:
+        if not text:
+            self.err(line, "text", _("the text is empty."))
+        elif len(text) > rules.MAX_CARD_CHARS:
+            self.err(line, "text", _("the text has %(length)s characters; a card holds at most "
+                                     "%(limit)s.")
+                     % {"length": len(text), "limit": f"{rules.MAX_CARD_CHARS:,}"})
+        else:
+            return True
+        return False
+
+    def session(self, line, raw: str, group):
+        """``(ok, session id or None)``."""
+        if not raw or group is None:
+            return True, None
+        date = raw[:10] if len(raw) > 10 and raw[10] in "T " else raw
+        session_id = self.sessions.get((group[0], date))
+        if session_id is None:
+            self.err(line, "session", _("the group “%(group)s” has no session on “%(date)s” "
+                                        "(write the date as YYYY-MM-DD).")
+                     % {"group": group[2], "date": raw})
+            return False, None
+        return True, session_id
+
+    def language(self, line, raw: str):
+        language = raw or self.default_language
+        if language in self.languages:
+            return language
+        self.err(line, "language", _("“%(language)s” is not a language of this territory "
+                                     "(%(languages)s).")
+                 % {"language": language, "languages": ", ".join(self.languages)})
+        return None
+
+    def channel(self, line, raw: str):
+        channel = raw or "paper"
+        if channel in rules.CHANNELS or channel.lower() in rules.CHANNELS:
+            return channel if channel in rules.CHANNELS else channel.lower()
+        self.err(line, "channel", _("“%(channel)s” is not a channel: use paper or online.")
+                 % {"channel": raw})
+        return None
+
+    def lengths(self, line, author: str, ref: str) -> bool:
+        ok = True
+        if len(author) > 40:
+            self.err(line, "author", _("the author tag has %(length)s characters; at most 40 "
+                                       "are allowed.") % {"length": len(author)})
+            ok = False
+        if len(ref) > 64:
+            self.err(line, "ref", _("the ref has %(length)s characters; at most 64 are allowed.")
+                     % {"length": len(ref)})
+            ok = False
+        return ok
+
+    def code(self, line, raw: str):
+        """``(ok, component id, full code)``."""
+        if not raw:
+            return True, None, ""
+        if raw not in self.code_cache:
+            try:
+                parsed = validate_full_code(raw, self.code_set)
+                self.code_cache[raw] = (self.codes[parsed.component].pk, str(parsed), None)
+            except CodeError as exc:
+                self.code_cache[raw] = (None, "", _(exc.message) % exc.params)
+        component_id, full_code, problem = self.code_cache[raw]
+        if problem:
+            self.err(line, "code", problem)
+            return False, None, ""
+        return True, component_id, full_code
+
+    def check(self, row):
+        """The line's values, or None when it has an error (recorded)."""
+        v, line = row.values, row.line
+        group = self.group(line, v["group"])
+        question = self.question(line, v["question"], group)
+        text_ok = self.text(line, v["text"])
+        session_ok, session_id = self.session(line, v.get("session", ""), group)
+        language = self.language(line, v.get("language", ""))
+        channel = self.channel(line, v.get("channel", ""))
+        author, ref = v.get("author", ""), v.get("ref", "")
+        lengths_ok = self.lengths(line, author, ref)
+        code_ok, component_id, full_code = self.code(line, v.get("code", ""))
+        if not (group and question and text_ok and session_ok and language and channel
+                and lengths_ok and code_ok):
+            return None
+        return (group[0], session_id, question[0], v["text"], language, channel, author, ref,
+                component_id, full_code)
+
+
+def import_cards(territory, data: bytes, filename: str, *, user, progress=None) -> ImportResult:
     """Import cards from a CSV or XLSX file: all rows or none. Raises ``TableRejected``
     with every error (file, line, column, reason). Rows whose import key already exists
-    in the territory are skipped, so re-importing a file creates no duplicates."""
+    in the territory are skipped, so re-importing a file creates no duplicates.
+    ``progress(done, total)``, when given, is called as the lines are checked."""
     role = role_in(user, territory) if user is not None else None
     if role not in (Role.COORDINATOR, Role.FACILITATOR):
         raise PermissionDenied(_("Only coordinators and facilitators may import cards."))
-    rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL)
-
-    groups = {g.name.strip().casefold(): g for g in Group.objects.of(territory)}
-    if role == Role.COORDINATOR:
-        writable = {g.pk for g in groups.values()}
-    else:
-        writable = set(selectors.writable_groups(territory, user).values_list("pk", flat=True))
-    sessions: dict[tuple[int, str], int] = {}
-    for session_id, group_id, date in (Session.objects.of(territory).order_by("date", "id")
-                                       .values_list("pk", "group_id", "date")):
-        sessions.setdefault((group_id, date.isoformat()), session_id)
-    questions = {q.code.casefold(): q for q in Question.objects.of(territory)}
-    cycles = selectors.enabled_cycle_ids(territory)
-    codes = _known_codes(territory)
-    code_set = frozenset(codes)
-    languages = selectors.allowed_languages(territory)
-    language_set = set(languages)
-    default_language = selectors.default_language(territory)
+    rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL,
+                      aliases=IMPORT_ALIASES)
+    checker = _CardFile(territory, user, role, filename)
     existing = set(Card.objects.of(territory).filter(import_key__isnull=False)
                    .values_list("import_key", flat=True))
-
-    errors: list[TableError] = []
     seen: dict[str, int] = {}
     prepared: list[tuple] = []
     skipped = 0
-    now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    territory_id = territory.pk
-    code_cache: dict[str, tuple] = {}
-    group_cache: dict[str, tuple] = {}   # raw name -> (group id, cycle id, name) or None
-    question_cache: dict[str, tuple] = {}  # raw code -> (question id, code, enabled cycles)
-    enabled_cache: dict[tuple[int, int | None], bool] = {}
-    channels = rules.CHANNELS
-    max_chars = rules.MAX_CARD_CHARS
-    make_key = rules.import_key
-
-    def err(line, column, message):
-        errors.append(TableError(file=filename, line=line, column=column, message=message))
-
-    for row in rows:
-        v = row.values
-        line = row.line
-        ok = True
-        raw_group = v["group"]
-        group = group_cache.get(raw_group, False)
-        if group is False:
-            found = groups.get(raw_group.casefold())
-            group = (found.pk, found.cycle_id, found.name) if found else None
-            group_cache[raw_group] = group
-        if not raw_group:
-            err(line, "group", _("the group is empty: write the name of one of the territory's groups."))
-            ok = False
-        elif group is None:
-            err(line, "group", _("unknown group “%(name)s”: no group of this territory has that name.")
-                % {"name": raw_group})
-            ok = False
-        elif group[0] not in writable:
-            err(line, "group", _("you are not a facilitator of the group “%(name)s”.")
-                % {"name": group[2]})
-            ok = False
-        raw_question = v["question"]
-        question = question_cache.get(raw_question, False)
-        if question is False:
-            found = questions.get(raw_question.casefold())
-            question = (found.pk, found.code, cycles.get(found.pk, set())) if found else None
-            question_cache[raw_question] = question
-        if question is None:
-            err(line, "question",
-                _("unknown question “%(code)s”: use one of %(codes)s.")
-                % {"code": raw_question, "codes": ", ".join(q.code for q in questions.values())})
-            ok = False
-        elif group is not None:
-            key = (question[0], group[1])
-            enabled = enabled_cache.get(key)
-            if enabled is None:
-                enabled = enabled_cache[key] = rules.question_enabled(question[2], group[1])
-            if not enabled:
-                err(line, "question", _("question %(code)s is not asked in the cycle of the group “%(group)s”.")
-                    % {"code": question[1], "group": group[2]})
-                ok = False
-        text = v["text"]
-        if not text:
-            err(line, "text", _("the text is empty."))
-            ok = False
-        elif len(text) > max_chars:
-            err(line, "text", _("the text has %(length)s characters; a card holds at most %(limit)s.")
-                % {"length": len(text), "limit": f"{max_chars:,}"})
-            ok = False
-        session_id = None
-        date = v.get("session", "")
-        if date and group is not None:
-            if len(date) > 10 and date[10] in "T ":
-                date = date[:10]
-            session_id = sessions.get((group[0], date))
-            if session_id is None:
-                err(line, "session", _("the group “%(group)s” has no session on “%(date)s” (write the date as YYYY-MM-DD).")
-                    % {"group": group[2], "date": v["session"]})
-                ok = False
-        language = v.get("language", "") or default_language
-        if language not in language_set:
-            err(line, "language", _("“%(language)s” is not a language of this territory (%(languages)s).")
-                % {"language": language, "languages": ", ".join(languages)})
-            ok = False
-        channel = v.get("channel", "") or "paper"
-        if channel not in channels:
-            channel = channel.lower()
-            if channel not in channels:
-                err(line, "channel", _("“%(channel)s” is not a channel: use paper or online.")
-                    % {"channel": v["channel"]})
-                ok = False
-        author = v.get("author", "")
-        if len(author) > 40:
-            err(line, "author", _("the author tag has %(length)s characters; at most 40 are allowed.")
-                % {"length": len(author)})
-            ok = False
-        ref = v.get("ref", "")
-        if len(ref) > 64:
-            err(line, "ref", _("the ref has %(length)s characters; at most 64 are allowed.")
-                % {"length": len(ref)})
-            ok = False
-        component_id, full_code = None, ""
-        raw_code = v.get("code", "")
-        if raw_code:
-            cached = code_cache.get(raw_code)
-            if cached is None:
-                try:
-                    parsed = validate_full_code(raw_code, code_set)
-                    cached = (codes[parsed.component].pk, str(parsed), None)
-                except CodeError as exc:
-                    cached = (None, "", _(exc.message) % exc.params)
-                code_cache[raw_code] = cached
-            component_id, full_code, problem = cached
-            if problem:
-                err(line, "code", problem)
-                ok = False
-        if not ok:
+    for number, row in enumerate(rows, start=1):
+        if progress is not None and number % 5000 == 0:
+            progress(number, len(rows))
+        values = checker.check(row)
+        if values is None:
             continue
-        key = make_key(group_id=group[0], ref=ref, session_id=session_id,
-                       question_id=question[0], text=text, author=author)
+        group_id, session_id, question_id, text, _lang, _chan, author, ref, _c, _f = values
+        key = rules.import_key(group_id=group_id, ref=ref, session_id=session_id,
+                               question_id=question_id, text=text, author=author)
         first = seen.get(key)
         if first is not None:
-            err(line, None, _("line %(line)s repeats line %(first)s; give each card its own ref to keep both.")
-                % {"line": line, "first": first})
+            checker.err(row.line, None, _("line %(line)s repeats line %(first)s; give each card "
+                                          "its own ref to keep both.")
+                        % {"line": row.line, "first": first})
             continue
-        seen[key] = line
+        seen[key] = row.line
         if key in existing:
             skipped += 1
             continue
-        prepared.append((territory_id, group[0], session_id, question[0], text, language,
-                         channel, author, ref, key, component_id, full_code, stamp, stamp,
-                         user_id))
-    if errors:
-        raise TableRejected(errors)
-    with transaction.atomic():
-        insert_card_rows(prepared)
-        # Exact counts: one move per new card into its cell (group, question, component or
-        # None when uncoded), summed per cell by counts.apply.
-        counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared])
-        if any(r[10] for r in prepared):
-            # Cards are now coded against this grid version: it becomes read-only.
-            grid_services.freeze(territory.grid_version, user if user_id else None)
-        AuditEntry.objects.create(
-            territory=territory, user=user if user_id else None,
-            actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
-            model=Card._meta.model_name, object_id=filename[:64],
-            summary=(_("Imported %(created)s cards from %(file)s (%(skipped)s already there)")
-                     % {"created": len(prepared), "file": filename, "skipped": skipped})[:300],
-            changes={"file": filename, "rows": len(rows), "created": len(prepared),
-                     "skipped_existing": skipped},
-        )
-    return ImportResult(created=len(prepared), skipped_existing=skipped)
+        prepared.append((*values, key))
+    if checker.errors:
+        raise TableRejected(checker.errors)
+    created = store_imported_cards(territory, prepared, user=user, filename=filename,
+                                   lines=len(rows), skipped=skipped)
+    return ImportResult(created=created, skipped_existing=skipped, read_as=rows.described())
+
+
+@transaction.atomic
+def store_imported_cards(territory, cards: list[tuple], *, user, filename: str, lines: int,
+                         skipped: int) -> int:
+    """Write checked cards at once (``(group id, session id, question id, text, language,
+    channel, author, ref, component id, full code, import key)`` each), with their counts,
+    the grid's freezing when coded, and one audit entry for the import."""
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = user.pk if getattr(user, "is_authenticated", False) else None
+    prepared = [(territory.pk, g, s, q, text, lang, chan, author, ref, key, comp, full,
+                 stamp, stamp, user_id)
+                for g, s, q, text, lang, chan, author, ref, comp, full, key in cards]
+    insert_card_rows(prepared)
+    # Exact counts: one move per new card into its cell (group, question, component or
+    # None when uncoded), summed per cell by counts.apply.
+    counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared])
+    if any(r[10] for r in prepared):
+        # Cards are now coded against this grid version: it becomes read-only.
+        grid_services.freeze(territory.grid_version, user if user_id else None)
+    AuditEntry.objects.create(
+        territory=territory, user=user if user_id else None,
+        actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
+        model=Card._meta.model_name, object_id=filename[:64],
+        summary=(_("Imported %(created)s cards from %(file)s (%(skipped)s already there)")
+                 % {"created": len(prepared), "file": filename, "skipped": skipped})[:300],
+        changes={"file": filename, "rows": lines, "created": len(prepared),
+                 "skipped_existing": skipped},
+    )
+    return len(prepared)

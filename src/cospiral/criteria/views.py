@@ -303,14 +303,16 @@ def import_view(request):
                 messages.success(request, _(
                     "%(created)s cards imported from %(file)s; %(skipped)s were already there "
                     "and were skipped.") % {"created": result.created, "file": upload.name,
-                                            "skipped": result.skipped_existing})
+                                            "skipped": result.skipped_existing}
+                    + (" " + _("The file was %(how)s.") % {"how": result.read_as}
+                       if result.read_as else ""))
                 return redirect("criteria:import", territory=territory.slug)
     else:
         form = ImportForm()
     return render(request, "criteria/import.html", {
         "territory": territory, "form": form, "columns": COLUMNS,
         "errors": errors[:MAX_SHOWN_ERRORS], "error_count": len(errors),
-    }, status=400 if errors else 200)
+    }, status=400 if errors or form.errors else 200)
 
 
 def _template_rows(territory):

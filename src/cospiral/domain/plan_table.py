@@ -8,7 +8,7 @@ Cells:
 
 - ``id``: empty = a new row; otherwise the whole number of an existing row;
 - whole numbers (``parent_id``, ``action_id``, ``progress``, the five scores): empty =
-  none (not measured, not assessed); spreadsheets' ``3.0`` is read as 3;
+  none (not measured, not assessed); spreadsheets' ``3.0`` (French ``3,0``) is read as 3;
 - dates: ``YYYY-MM-DD`` (a spreadsheet's date-time at midnight is read as its date);
 - yes/no cells: yes, y, true, 1, x, oui, o (yes) or no, n, false, 0, non, empty (no);
 - families: grid family codes separated by spaces (or commas, semicolons);
@@ -43,7 +43,7 @@ YES = frozenset({"yes", "y", "true", "1", "x", "oui", "o", "vrai"})
 NO = frozenset({"no", "n", "false", "0", "non", "faux", ""})
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _SPLIT = re.compile(r"[\s,;]+")
-_WHOLE = re.compile(r"^[+]?\d+(?:\.0+)?$")
+_WHOLE = re.compile(r"^[+]?\d+(?:[.,]0+)?$")  # "3.0" and French "3,0" are 3
 
 
 class CellError(ValueError):
@@ -98,7 +98,12 @@ def whole(value: str, *, low: int | None = None, high: int | None = None) -> int
         return None
     if not _WHOLE.match(value):
         raise CellError("whole", value=value)
-    number = int(float(value)) if "." in value else int(value)
+    # Never through float: "1" followed by 310 zeros and ".0" overflows a float; and a
+    # number of more than 18 digits is out of every range a plan's cell has.
+    digits = re.split(r"[.,]", value, maxsplit=1)[0].lstrip("+")
+    if len(digits.lstrip("0")) > 18:
+        raise CellError("range", value=value[:20] + "…", low=low, high=high)
+    number = int(digits)
     if (low is not None and number < low) or (high is not None and number > high):
         raise CellError("range", value=value, low=low, high=high)
     return number

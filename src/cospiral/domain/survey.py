@@ -8,6 +8,7 @@ are small integer codes, ``NOT_STATED`` (−1) when not given or not asked."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -69,7 +70,9 @@ def parse_level(text) -> int:
         return MISSING
     if isinstance(text, bool):
         raise AnswerError("level_unreadable", value=text)
-    if isinstance(text, int | float | np.integer):
+    if isinstance(text, int | float | np.integer | np.floating):
+        if isinstance(text, float | np.floating) and not math.isfinite(text):
+            raise AnswerError("level_unreadable", value=text)
         if float(text) != int(text):
             raise AnswerError("level_unreadable", value=text)
         value = int(text)
@@ -87,6 +90,8 @@ def parse_level(text) -> int:
         number = float(token.replace(",", "."))
     except ValueError:
         raise AnswerError("level_unreadable", value=text) from None
+    if not math.isfinite(number):  # "inf", "nan", "1e999"
+        raise AnswerError("level_unreadable", value=text)
     if number != int(number):
         raise AnswerError("level_unreadable", value=text)
     if 1 <= number <= 5:

@@ -9,7 +9,8 @@ from cospiral.grid.models import GridVersion
 class GridImportForm(forms.Form):
     file = forms.FileField(
         label=_("Grid file"),
-        help_text=_("CSV (UTF-8) or Excel workbook with the columns code, label_fr, label_en, "
+        help_text=_("CSV (UTF-8, Windows-1252 or UTF-16) or Excel workbook with the columns "
+                    "code, label_fr, label_en, "
                     "description_fr, description_en, source: the format of the grid export."),
     )
     slug = forms.SlugField(label=_("Identifier"), max_length=80,

@@ -33,6 +33,11 @@ from cospiral.grid.models import GridEntry, GridVersion
 DEFAULT_GRID_SLUG = "spiral-default-2026"
 DEFAULT_GRID_NAME = "SPIRAL default grid 2026 (cospiral)"
 DEFAULT_GRID_FILE = "spiral-default-2026.csv"
+#: French names accepted for the grid file's columns.
+COLUMN_ALIASES = {
+    "label_fr": ("libellé_fr", "intitulé_fr"), "label_en": ("libellé_en", "intitulé_en"),
+    "source": ("origine",),
+}
 
 
 class GridError(Exception):
@@ -92,16 +97,14 @@ def _slug_problem(slug: str) -> str | None:
 
 def _rows_from_file(data: bytes, filename: str) -> list[GridRow]:
     """Read and validate a shared grid file; raises ``TableRejected`` with every error."""
-    table = read_table(data, filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS)
+    table = read_table(data, filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS,
+                       aliases=COLUMN_ALIASES)
     rows, issues = parse_grid_rows([(row.line, row.values) for row in table])
     errors = [
         TableError(file=filename, line=issue.line, column=issue.column,
                    message=issue.render(_))
         for issue in issues
     ]
-    if not table:
-        errors.append(TableError(file=filename, line=None, column=None,
-                                 message=_("the file has a header but no grid rows.")))
     if errors:
         raise TableRejected(errors)
     return rows

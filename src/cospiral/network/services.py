@@ -173,7 +173,9 @@ def import_mapping(*, user, from_version, to_version, data: bytes, filename: str
         raise PermissionDenied
     if from_version.pk == to_version.pk:
         raise ValidationError({"to_version": _("Choose two different grid versions.")})
-    rows = read_table(data, filename, required=["from_code", "to_code"])
+    rows = read_table(data, filename, required=["from_code", "to_code"],
+                      aliases={"from_code": ("code_source", "code_de_départ"),
+                               "to_code": ("code_cible", "code_d_arrivée")})
 
     def codes(version):
         return set(GridEntry.objects.filter(version=version, territory__isnull=True,
@@ -182,8 +184,6 @@ def import_mapping(*, user, from_version, to_version, data: bytes, filename: str
 
     parsed = [(r.line, r.values.get("from_code", "").strip(), r.values.get("to_code", "").strip())
               for r in rows]
-    if not parsed:
-        raise TableRejected([TableError(filename, None, None, _("the file has no row."))])
     messages = {
         "unknown_from": _("“%(value)s” is not a component of the grid version %(version)s."),
         "unknown_to": _("“%(value)s” is not a component of the grid version %(version)s."),

@@ -240,7 +240,9 @@ def import_view(request, pk):
                 messages.success(request, _(
                     "%(created)s questionnaires imported from %(file)s; %(skipped)s already "
                     "imported, skipped.") % {"created": result.created, "file": result.file,
-                                             "skipped": result.skipped})
+                                             "skipped": result.skipped}
+                    + (" " + _("The file was %(how)s.") % {"how": result.read_as}
+                       if result.read_as else ""))
                 return redirect("surveys:import", territory=request.territory.slug, pk=wave.pk)
     else:
         form = ImportForm()
@@ -253,7 +255,8 @@ def import_view(request, pk):
         request, wave, form=form, errors=errors[:MAX_SHOWN_ERRORS], error_count=len(errors),
         header=header, codes=codes, asked=asked, profile_choices=choices,
         items=[{"code": item.indicator.code, "title": item.indicator.title(language)}
-               for item in services.positions(wave)]), status=400 if errors else 200)
+               for item in services.positions(wave)]),
+        status=400 if errors or form.errors else 200)
 
 
 @territory_view(MANAGE)

@@ -15,7 +15,7 @@ class Command(ImportCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("territory", help="the territory's identifier (slug)")
-        parser.add_argument("file", help="CSV (UTF-8) or XLSX file with the export's columns")
+        parser.add_argument("file", help="CSV (UTF-8, Windows-1252 or UTF-16) or XLSX file with the export's columns")
         parser.add_argument("--commitments", action="store_true",
                             help="the file holds commitments, not actions")
         self.add_user_argument(parser, "a coordinator of the territory")

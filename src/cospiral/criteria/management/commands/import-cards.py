@@ -11,7 +11,7 @@ class Command(ImportCommand):
     help = "Import cards (post-its) from a CSV or XLSX file into a territory."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="CSV (UTF-8) or XLSX file with the columns "
+        parser.add_argument("file", help="CSV (UTF-8, Windows-1252 or UTF-16) or XLSX file with the columns "
                                          "group, question, text [session, language, "
                                          "channel, author, ref, code].")
         parser.add_argument("--territory", required=True, help="the territory's identifier (slug)")

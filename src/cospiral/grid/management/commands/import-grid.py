@@ -16,7 +16,7 @@ class Command(BaseCommand):
             "description_en,source) as a new grid version, whole or not at all.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The grid file (.csv in UTF-8, or .xlsx).")
+        parser.add_argument("file", help="The grid file (.csv in UTF-8, Windows-1252 or UTF-16, or .xlsx).")
         parser.add_argument("--slug", required=True, help="Identifier of the new version.")
         parser.add_argument("--name", required=True, help="Name of the new version.")
         parser.add_argument("--based-on", dest="based_on", default=None,

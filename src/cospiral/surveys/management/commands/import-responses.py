@@ -18,7 +18,7 @@ class Command(ImportCommand):
     def add_arguments(self, parser):
         parser.add_argument("territory", help="the territory's identifier (slug)")
         parser.add_argument("wave", type=int, help="the wave's number (id)")
-        parser.add_argument("file", help="CSV (UTF-8) or XLSX file with the columns respondent_id, "
+        parser.add_argument("file", help="CSV (UTF-8, Windows-1252 or UTF-16) or XLSX file with the columns respondent_id, "
                                          "the wave's profile questions and consent, and one column "
                                          "per indicator code (see the wave's import template).")
         self.add_user_argument(parser, "a coordinator of the territory")
