@@ -9,37 +9,25 @@ channel or time, nothing that links a row to a person or to the order of arrival
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-
 import numpy as np
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cospiral.core import exports
 from cospiral.domain import scoring
 from cospiral.domain import survey as rules
+from cospiral.domain.cells import neutralise
 from cospiral.surveys import profiles, selectors
 
-XLSX_MAX_ROWS = 1_048_575
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = exports.XLSX_MAX_ROWS
+FORMATS = exports.FORMATS
+language = exports.language
 CODEBOOK_HEADER = ["column", "meaning", "code", "label_en", "label_fr"]
 
 
-@dataclass
-class Sheet:
-    name: str
-    header: list[str]
-    rows: Iterable[list]
-
-
-def _cell(value):
-    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+Sheet = exports.Sheet
+_cell = neutralise
 
 
 def _both(make) -> tuple[str, str]:
@@ -247,48 +235,7 @@ def codebook(wave, items) -> tuple[list[str], list[list]]:
 # --- files --------------------------------------------------------------------------------
 
 
-def _csv_chunks(sheet: Sheet) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(sheet.header)
-    if isinstance(sheet.rows, np.ndarray):
-        yield buffer.getvalue().encode("utf-8")
-        for start in range(0, len(sheet.rows), 50_000):
-            chunk = io.StringIO()
-            np.savetxt(chunk, sheet.rows[start:start + 50_000], fmt="%d", delimiter=",")
-            yield chunk.getvalue().encode("utf-8")
-        return
-    writer.writerows(sheet.rows)
-    yield buffer.getvalue().encode("utf-8")
-
-
 def response(name: str, sheets: list[Sheet], format: str) -> HttpResponse:
-    """The first sheet as CSV, or every sheet as one XLSX workbook."""
-    if format == "csv":
-        sheet = sheets[0]
-        if isinstance(sheet.rows, np.ndarray):
-            result = StreamingHttpResponse(_csv_chunks(sheet), content_type="text/csv; charset=utf-8")
-        else:
-            result = HttpResponse(b"".join(_csv_chunks(sheet)), content_type="text/csv; charset=utf-8")
-        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return result
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        ws = workbook.create_sheet(sheet.name[:31])
-        ws.append(sheet.header)
-        if isinstance(sheet.rows, np.ndarray):
-            for row in sheet.rows.tolist():
-                ws.append(row)
-        else:
-            for row in sheet.rows:
-                ws.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    result = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return result
+    """The first sheet as CSV (standard or « Excel (français) »), or every sheet as one
+    XLSX workbook (``cospiral.core.exports``); the raw responses' CSV is streamed."""
+    return exports.response(name, sheets, format)
