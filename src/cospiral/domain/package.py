@@ -454,12 +454,13 @@ def _converter(f: Field, max_depth: int = MAX_DEPTH):
 
 def _csv_rows(resource: Resource, text: str, errors: list[PackageError], max_cell: int):
     """``(line, values)`` of every record after the header (``None`` if the header is
-    wrong or the text cannot be read); a cell longer than ``max_cell`` is an error."""
-    if csv.field_size_limit() <= max_cell:
-        csv.field_size_limit(max_cell + 1)  # the limit is ours, checked below
+    wrong or the text cannot be read); a cell longer than ``max_cell`` is an error at its
+    line and column (the csv module's own field limit is lifted while reading: no cell can
+    be longer than the file, whose size is bounded before it is read)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     width = len(resource.fields)
     raw = []
+    previous = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         header = next(reader, None)
         if header != resource.columns:
@@ -478,11 +479,10 @@ def _csv_rows(resource: Resource, text: str, errors: list[PackageError], max_cel
                 continue
             raw.append((line, values))
     except csv.Error:
-        line = reader.line_num or 1
-        too_long = any(len(part) > max_cell for part in text.splitlines()[line - 1:line])
-        errors.append(PackageError(resource.path, line, None,
-                                   "cell_too_long" if too_long else "bad_csv", {"limit": max_cell}))
+        errors.append(PackageError(resource.path, reader.line_num or 1, None, "bad_csv"))
         return None
+    finally:
+        csv.field_size_limit(previous)
     return raw
 
 
