@@ -164,9 +164,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Open-data package imports: each limit is checked before memory grows (a zip bomb is
 # refused from the archive's directory, reads stop at the limit).
-COSPIRAL_PACKAGE_MAX_BYTES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_BYTES", 512 * 1024 * 1024))
+COSPIRAL_PACKAGE_MAX_BYTES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_BYTES", 256 * 1024 * 1024))
 COSPIRAL_PACKAGE_MAX_FILE_BYTES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_FILE_BYTES",
-                                                     256 * 1024 * 1024))
+                                                     128 * 1024 * 1024))
+COSPIRAL_PACKAGE_MAX_RATIO = int(os.environ.get("COSPIRAL_PACKAGE_MAX_RATIO", 200))
 COSPIRAL_PACKAGE_MAX_FILES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_FILES", 64))
 COSPIRAL_PACKAGE_MAX_DEPTH = int(os.environ.get("COSPIRAL_PACKAGE_MAX_DEPTH", 32))
 COSPIRAL_PACKAGE_MAX_CELL = int(os.environ.get("COSPIRAL_PACKAGE_MAX_CELL", 100_000))

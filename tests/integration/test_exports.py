@@ -268,11 +268,16 @@ def test_survey_exports_templates_and_links(world, login, make_wave):
     header = found["csv"][0]
     mean = header.index("mean")
     assert "." in found["csv"][1][mean] and "," in found["excel-fr"][1][mean]
+    assert found["excel-fr"][0][mean] == "Niveau moyen"
+    assert found["excel-fr"][0][mean + 1] == "Niveau moyen, borne basse de l’intervalle"
+    assert found["xlsx"][0][mean] == "mean"
     every_format(client, url("breakdown"), (SUM,))
     every_format(client, url("codebook"), (SUM, AT))
     raw = every_format(client, url("raw"), ())
     assert len(raw["excel-fr"]) == len(raw["csv"]) == 13
     assert raw["excel-fr"][1] == raw["csv"][1]
+    assert raw["csv"][0][:2] == ["age_band", "neighbourhood"]
+    assert raw["excel-fr"][0][2:] == raw["csv"][0][2:]  # indicator codes stay codes
     every_format(client, lambda f: reverse("surveys:import_template", args=["alpha", wave.pk, f]),
                  ())
     every_format(client, reverse("surveys:links_csv", args=["alpha", wave.pk]), (AT,),

@@ -6,6 +6,7 @@ bombs and damaged archives are made at test time (``tests/zipcraft.py``)."""
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import tracemalloc
@@ -31,6 +32,12 @@ from tests import zipcraft
 pytestmark = pytest.mark.django_db
 
 GIB = 1024 ** 3
+
+
+@functools.cache
+def big_bomb() -> bytes:
+    """1.5 GiB of zeros in 1.5 MB (made once per run, never stored)."""
+    return zipcraft.bomb(3 * GIB // 2)
 
 
 @pytest.fixture
@@ -162,7 +169,7 @@ def test_unclosed_quote_is_located(package, refused):
 
 
 def test_zip_bomb_is_refused_from_the_directory_without_unpacking(refused):
-    bomb = zipcraft.bomb(3 * GIB // 2)  # 1.5 GiB of zeros in 1.5 MB
+    bomb = big_bomb()
     assert len(bomb) < 2 * 1024 ** 2
     tracemalloc.start()
     try:
@@ -170,7 +177,7 @@ def test_zip_bomb_is_refused_from_the_directory_without_unpacking(refused):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert errors == ["p.zip: the files of the package are larger than 512.0\xa0MB once "
+    assert errors == ["p.zip: the files of the package are larger than 256.0\xa0MB once "
                       "uncompressed (limit COSPIRAL_PACKAGE_MAX_BYTES)."]
     assert peak < 20 * 1024 ** 2  # the archive is never unpacked
 
@@ -180,10 +187,18 @@ def test_per_file_limit_and_files_count(package, refused, settings):
     errors = refused(package)
     assert errors and all(e.endswith("(limit COSPIRAL_PACKAGE_MAX_FILE_BYTES).") for e in errors)
     assert any(e.startswith("datapackage.json: the file is larger than 2.0\xa0KB") for e in errors)
-    settings.COSPIRAL_PACKAGE_MAX_FILE_BYTES = 256 * 1024 ** 2
+    settings.COSPIRAL_PACKAGE_MAX_FILE_BYTES = 128 * 1024 ** 2
     many = plain_zip({**files_of(package), **{f"x{n}.csv": b"" for n in range(80)}})
     assert refused(many) == ["p.zip: the archive holds 96 files; a package has at most 64 "
                              "(limit COSPIRAL_PACKAGE_MAX_FILES)."]
+
+
+def test_bomb_under_the_size_limits_is_refused_by_its_ratio(package, refused):
+    data, crc = zipcraft.deflate_zeros(100 * 1024 ** 2)  # 100 MB of zeros in 100 KB
+    errors = refused(zipcraft.patched(package, "cards.csv", data=data, crc=crc,
+                                      size=100 * 1024 ** 2))
+    assert errors == ["cards.csv: the file is compressed more than 200 times, as zip bombs are "
+                      "(limit COSPIRAL_PACKAGE_MAX_RATIO)."]
 
 
 def test_entry_named_twice(package, refused):
@@ -194,13 +209,13 @@ def test_entry_named_twice(package, refused):
 
 def test_messages_in_french(package, refused):
     with translation.override("fr"):
-        errors = refused(zipcraft.bomb(3 * GIB // 2))
+        errors = refused(big_bomb())
     assert "COSPIRAL_PACKAGE_MAX_BYTES" in errors[0] and "une fois décompressés" in errors[0]
 
 
 def test_page_answers_400_and_the_command_prints_the_errors(package, world, login, tmp_path,
                                                             capsys):
-    bomb = zipcraft.bomb(3 * GIB // 2)
+    bomb = big_bomb()
     client = login(world.beta.users["coordinator"])
     upload = io.BytesIO(bomb)
     upload.name = "bomb.zip"

@@ -86,6 +86,8 @@ MESSAGES = {
                                     "(limit COSPIRAL_PACKAGE_MAX_FILE_BYTES)."),
     "too_many_entries": gettext_lazy("the archive holds %(found)s files; a package has at most "
                                      "%(limit)s (limit COSPIRAL_PACKAGE_MAX_FILES)."),
+    "too_compressed": gettext_lazy("the file is compressed more than %(ratio)s times, as zip "
+                                   "bombs are (limit COSPIRAL_PACKAGE_MAX_RATIO)."),
     "encrypted": gettext_lazy("the file is encrypted (protected by a password): a package is "
                               "never encrypted."),
     "bad_compression": gettext_lazy("the file is compressed with a method this server does not "
@@ -253,6 +255,7 @@ def filename(territory: Territory) -> str:
 # --- import -------------------------------------------------------------------------------
 
 
+RATIO_FROM = 16 * 1024 * 1024  # smaller files may compress as well as they like
 READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 _READ_CHUNK = 1024 * 1024
 
@@ -268,6 +271,7 @@ class Limits:
     files: int
     depth: int
     cell: int
+    ratio: int = 200  # uncompressed ÷ compressed, for files over RATIO_FROM bytes
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -275,7 +279,8 @@ class Limits:
                    file_bytes=settings.COSPIRAL_PACKAGE_MAX_FILE_BYTES,
                    files=settings.COSPIRAL_PACKAGE_MAX_FILES,
                    depth=settings.COSPIRAL_PACKAGE_MAX_DEPTH,
-                   cell=settings.COSPIRAL_PACKAGE_MAX_CELL)
+                   cell=settings.COSPIRAL_PACKAGE_MAX_CELL,
+                   ratio=settings.COSPIRAL_PACKAGE_MAX_RATIO)
 
 
 def _mb(size: int) -> str:
@@ -323,6 +328,9 @@ def _archive_entries(archive: zipfile.ZipFile, name: str, limits: Limits) -> lis
         elif info.file_size > limits.file_bytes:
             errors.append(TableError(info.filename, None, None, str(MESSAGES["entry_too_large"])
                                      % {"size": _mb(limits.file_bytes)}))
+        elif info.file_size > RATIO_FROM and info.file_size > limits.ratio * max(info.compress_size, 1):
+            errors.append(TableError(info.filename, None, None, str(MESSAGES["too_compressed"])
+                                     % {"ratio": limits.ratio}))
     if errors:
         raise TableRejected(errors)
     return infos

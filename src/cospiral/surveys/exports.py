@@ -26,8 +26,39 @@ language = exports.language
 CODEBOOK_HEADER = ["column", "meaning", "code", "label_en", "label_fr"]
 
 
-Sheet = exports.Sheet
 _cell = neutralise
+
+
+def _labels() -> dict[str, str]:
+    """Column names in words, in the active language (« Excel (français) » headers)."""
+    interval = {"low": _("interval low"), "high": _("interval high")}
+    names = {
+        "kind": _("Kind"), "code": _("Code"), "version": _("Version"), "family": _("Family"),
+        "weight": _("Weight"), "title": _("Title"), "suppressed": _("Hidden (too few answers)"),
+        "n": _("Valid answers"), "dont_know": _("Don't know"),
+        "not_applicable": _("Not applicable"), "no_answer": _("No answer"),
+        "median": _("Median level"), "low_share": _("Share at levels 1–2"),
+        "high_share": _("Share at levels 4–5"), "mean": _("Mean level"),
+        "score": _("Score (0–100)"), "n_eff": _("Effective sample size"),
+        "complete": _("Complete"), "profile_question": _("Profile question"),
+        "profile_code": _("Answer code"), "profile_label": _("Answer"),
+        "indicator": _("Indicator"), "column": _("Column"), "meaning": _("Meaning"),
+        "label_en": _("Label (English)"), "label_fr": _("Label (French)"),
+        **{f"share_{level}": _("Share at level %(level)s") % {"level": level}
+           for level in scoring.LEVELS},
+        **{key: str(label) for key, label in profiles.QUESTION_LABELS.items()},
+    }
+    for key in ("median", "low_share", "high_share", "mean", "score"):
+        for end, words in interval.items():
+            names[f"{key}_{end}"] = f"{names[key]}, {words}"
+    return names
+
+
+def Sheet(name: str, header, rows) -> exports.Sheet:  # noqa: N802 (the sheets' one maker)
+    """A sheet of a survey export, its column names in words beside the codes (indicator
+    codes stay codes)."""
+    names = _labels()
+    return exports.Sheet(name, header, rows, [names.get(key, key) for key in header])
 
 
 def _both(make) -> tuple[str, str]:
