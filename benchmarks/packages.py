@@ -16,7 +16,8 @@ Prints one JSON object.
 With ``--bomb`` it measures instead how a zip bomb is refused (issue 14: ≤ 5 s and
 ≤ 200 MB): a package of 1.5 GiB of zeros in 1.5 MB (``--bomb-mib``), made at run time by
 ``tests/zipcraft.py``, through the import service and through ``cospiral import-package``,
-and the same bomb whose archive directory lies (it declares 1,000 bytes): wall-clock
+the same bomb whose archive directory lies (it declares 1,000 bytes), and a 100 MiB bomb
+under the size limits (refused by its compression ratio): wall-clock
 seconds, the Python allocations' peak (tracemalloc) and the process's peak resident memory.
 
     COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/packages.py --bomb
@@ -187,9 +188,11 @@ def bomb(args) -> None:
     call_command("migrate", verbosity=0)
     user = get_user_model().objects.create_superuser("bench", password="bench-password-2026")
     size = args.bomb_mib * 1024 ** 2
+    rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     data = zipcraft.bomb(size)
     lying = zipcraft.bomb(size, declared=1000)
+    under = zipcraft.bomb(100 * 1024 ** 2)  # under the size limits: refused by its ratio
     build_seconds = time.perf_counter() - started
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     territories = Territory.objects.count()
@@ -211,6 +214,7 @@ def bomb(args) -> None:
 
     service = refuse(data)
     lying_result = refuse(lying)
+    under_result = refuse(under)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bomb.zip"
         path.write_bytes(data)
@@ -229,7 +233,9 @@ def bomb(args) -> None:
         "build_seconds": round(build_seconds, 3),
         "service": service,
         "lying_directory": lying_result,
+        "bomb_of_100_mib_under_the_size_limits": under_result,
         "command": {"seconds": round(command_seconds, 4), "message": command_message},
+        "max_rss_mb_after_django_setup": round(rss_setup, 1),
         "max_rss_mb_before": round(rss_before, 1),
         "max_rss_mb_after": round(rss_after, 1),
         "limit_bytes": services.Limits.from_settings().total_bytes,

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from cospiral.actions.models import Action, Commitment
@@ -292,7 +293,8 @@ def test_survey_exports_templates_and_links(world, login, make_wave):
     ("criteria:import", "criteria"), ("syntheses:territory", "syntheses")])
 def test_pages_link_every_format(world, login, page, name):
     client = login(world.alpha.users["coordinator"])
-    response = client.get(reverse(page, args=["alpha"]), HTTP_ACCEPT_LANGUAGE="fr")
+    with translation.override("en"):  # the French request leaves French active: undo it
+        response = client.get(reverse(page, args=["alpha"]), HTTP_ACCEPT_LANGUAGE="fr")
     html = response.content.decode()
     assert response.status_code == 200
     assert "excel-fr" in html and "Excel (français)" in html

@@ -80,11 +80,19 @@ def state():
             Card.objects.count(), Membership.objects.count(), AuditEntry.objects.count())
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are compared in English, whatever an earlier request left active."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def refused(world):
     user = world.beta.users["coordinator"]
 
     def check(data: bytes) -> list[str]:
+        """The messages, in the active language (English unless a test overrides it)."""
         before = state()
         with pytest.raises(TableRejected) as info:
             services.import_package(data, "p.zip", user=user)

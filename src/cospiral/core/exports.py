@@ -85,11 +85,6 @@ def filename(name: str, format: str) -> str:
     return f"{name}.csv"
 
 
-def choices(format: str | None = None) -> list[tuple[str, str]]:
-    """``(format, label)`` of every format, for the download links of a page."""
-    return [(f, str(LABELS[f])) for f in FORMATS]
-
-
 # --- cells -------------------------------------------------------------------------------
 
 
@@ -99,10 +94,7 @@ def _is_matrix(rows) -> bool:
 
 def _french(value):
     """A cell for « Excel (français) »: decimal comma, safe texts."""
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float | Decimal) or type(value).__module__ == "numpy" and \
-            "float" in type(value).__name__:
+    if isinstance(value, float | Decimal):  # NumPy's float64 is a float
         return str(value).replace(".", ",")
     return neutralise(value)
 
@@ -115,11 +107,6 @@ def _xlsx_cell(value):
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.replace(tzinfo=None)
     return value
-
-
-def safe_row(row: Sequence) -> list:
-    """A row for a standard CSV file: every text that would run is neutralised."""
-    return [neutralise(v) for v in row]
 
 
 # --- files -------------------------------------------------------------------------------
