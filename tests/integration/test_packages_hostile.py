@@ -231,6 +231,17 @@ def test_page_answers_400_and_the_command_prints_the_errors(package, world, logi
     response = client.post(reverse("site_packages:import"), {"file": upload})
     assert response.status_code == 400
     assert "COSPIRAL_PACKAGE_MAX_BYTES" in response.content.decode()
+    files = files_of(package)
+    for hostile, says in [
+            (zipcraft.patched(package, "cards.csv", flags=0x1), "encrypted"),
+            (zipcraft.patched(package, "groups.csv", method=99), "method 99"),
+            (services.zip_files({**files, pkg.DESCRIPTOR: b"{" * 100_000}), "nested deeper"),
+            (package[: len(package) // 2], "not a ZIP archive"),
+            (b"", "empty")]:
+        upload = io.BytesIO(hostile)
+        upload.name = "hostile.zip"
+        response = client.post(reverse("site_packages:import"), {"file": upload})
+        assert response.status_code == 400 and says in response.content.decode(), says
     path = tmp_path / "bomb.zip"
     path.write_bytes(bomb)
     with pytest.raises(CommandError, match="nothing was stored"):
