@@ -377,8 +377,9 @@ def _parse(value: str, f: Field, max_depth: int = MAX_DEPTH):
     return parsed
 
 
-def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
-                     ) -> tuple[dict | None, list[PackageError]]:
+def _load_descriptor(data: bytes | None, max_depth: int) -> tuple[dict | None, list[PackageError]]:
+    """The descriptor's JSON object, or None and the error: missing, not UTF-8, nested
+    deeper than ``max_depth`` (checked before parsing), not JSON, not an object."""
     if data is None:
         return None, [PackageError(DESCRIPTOR, None, None, "missing_file")]
     try:
@@ -394,6 +395,14 @@ def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
         return None, [PackageError(DESCRIPTOR, exc.lineno, None, "bad_json", {"reason": exc.msg})]
     if not isinstance(body, dict):
         return None, [PackageError(DESCRIPTOR, None, None, "bad_descriptor", {"key": "(root)"})]
+    return body, []
+
+
+def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
+                     ) -> tuple[dict | None, list[PackageError]]:
+    body, errors = _load_descriptor(data, max_depth)
+    if body is None:
+        return None, errors
     errors = []
     if body.get("profile") != "data-package":
         errors.append(PackageError(DESCRIPTOR, None, "profile", "bad_descriptor", {"key": "profile"}))
@@ -426,6 +435,12 @@ def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
         errors.append(PackageError(DESCRIPTOR, None, "resources", "bad_resources",
                                    {"expected": ", ".join(r.name for r in RESOURCES)}))
         return None, errors
+    _check_resources(resources, errors)
+    return (None if errors else body), errors
+
+
+def _check_resources(resources: list[dict], errors: list[PackageError]) -> None:
+    """Each listed resource has the path, schema, hash and size entries of ``RESOURCES``."""
     for given, expected in zip(resources, RESOURCES, strict=True):
         if given.get("path") != expected.path:
             errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.path", "bad_descriptor",
@@ -436,7 +451,6 @@ def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
         if not isinstance(given.get("hash"), str) or not isinstance(given.get("bytes"), int):
             errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.hash", "bad_descriptor",
                                        {"key": f"{expected.name}.hash"}))
-    return (None if errors else body), errors
 
 
 def _int(value: str) -> int:
