@@ -12,6 +12,15 @@ server of COSPIRAL_DATABASE_URL (dropped and created again). The cards go in thr
 card import service, the questionnaires through ``surveys.services.submit_many``. After
 the import, the imported territory is exported again and must give the same bytes.
 Prints one JSON object.
+
+With ``--bomb`` it measures instead how a zip bomb is refused (issue 14: ≤ 5 s and
+≤ 200 MB): a package of 1.5 GiB of zeros in 1.5 MB (``--bomb-mib``), made at run time by
+``tests/zipcraft.py``, through the import service and through ``cospiral import-package``,
+the same bomb whose archive directory lies (it declares 1,000 bytes), and a 100 MiB bomb
+under the size limits (refused by its compression ratio): wall-clock
+seconds, the Python allocations' peak (tracemalloc) and the process's peak resident memory.
+
+    COSPIRAL_DATA_DIR=/tmp/bench python benchmarks/packages.py --bomb
 """
 
 from __future__ import annotations
@@ -38,7 +47,12 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=10_000)
     parser.add_argument("--indicators", type=int, default=20)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--bomb", action="store_true", help="time the refusal of a zip bomb")
+    parser.add_argument("--bomb-mib", type=int, default=1536, help="MiB of zeros in the bomb")
     args = parser.parse_args()
+    if args.bomb:
+        bomb(args)
+        return
 
     vendor, _where = benchdb.database(DEFAULT_PG_DB, "bench-packages.sqlite3")
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
@@ -147,6 +161,88 @@ def main() -> None:
         if vendor == "sqlite" else str(connection.pg_version),
         "cpus": os.cpu_count(),
         "goal_seconds": 20,
+    }))
+
+
+def bomb(args) -> None:
+    import resource
+    import tempfile
+    import tracemalloc
+
+    vendor, _where = benchdb.database(DEFAULT_PG_DB, "bench-packages.sqlite3")
+    root = Path(__file__).resolve().parents[1]
+    sys.path[:0] = [str(root / "src"), str(root)]
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from tests import zipcraft
+
+    from cospiral.core.tabular import TableRejected
+    from cospiral.packages import services
+    from cospiral.territories.models import Territory
+
+    call_command("migrate", verbosity=0)
+    user = get_user_model().objects.create_superuser("bench", password="bench-password-2026")
+    size = args.bomb_mib * 1024 ** 2
+    rss_setup = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    data = zipcraft.bomb(size)
+    lying = zipcraft.bomb(size, declared=1000)
+    under = zipcraft.bomb(100 * 1024 ** 2)  # under the size limits: refused by its ratio
+    build_seconds = time.perf_counter() - started
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    territories = Territory.objects.count()
+
+    def refuse(archive: bytes) -> dict:
+        tracemalloc.start()
+        started = time.perf_counter()
+        try:
+            services.import_package(archive, "bomb.zip", user=user)
+        except TableRejected as exc:
+            message = str(exc.errors[0])
+        else:
+            raise AssertionError("the bomb was accepted")
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return {"seconds": round(seconds, 4), "python_peak_mb": round(peak / 1024 ** 2, 2),
+                "message": message}
+
+    service = refuse(data)
+    lying_result = refuse(lying)
+    under_result = refuse(under)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bomb.zip"
+        path.write_bytes(data)
+        started = time.perf_counter()
+        try:
+            call_command("import-package", str(path), "--user", "bench", stderr=open(os.devnull, "w"))
+        except CommandError as exc:
+            command_message = str(exc)
+        command_seconds = time.perf_counter() - started
+    assert Territory.objects.count() == territories, "something was stored"
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({
+        "benchmark": "packages-bomb",
+        "bomb_uncompressed_bytes": size,
+        "bomb_zip_bytes": len(data),
+        "build_seconds": round(build_seconds, 3),
+        "service": service,
+        "lying_directory": lying_result,
+        "bomb_of_100_mib_under_the_size_limits": under_result,
+        "command": {"seconds": round(command_seconds, 4), "message": command_message},
+        "max_rss_mb_after_django_setup": round(rss_setup, 1),
+        "max_rss_mb_before": round(rss_before, 1),
+        "max_rss_mb_after": round(rss_after, 1),
+        "limit_bytes": services.Limits.from_settings().total_bytes,
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "database": vendor,
+        "cpus": os.cpu_count(),
+        "goal": {"seconds": 5, "memory_mb": 200},
     }))
 
 

@@ -191,6 +191,16 @@ COSPIRAL_IMPORT_MAX_SECONDS = float(os.environ.get("COSPIRAL_IMPORT_MAX_SECONDS"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Open-data package imports: each limit is checked before memory grows (a zip bomb is
+# refused from the archive's directory, reads stop at the limit).
+COSPIRAL_PACKAGE_MAX_BYTES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_BYTES", 256 * 1024 * 1024))
+COSPIRAL_PACKAGE_MAX_FILE_BYTES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_FILE_BYTES",
+                                                     128 * 1024 * 1024))
+COSPIRAL_PACKAGE_MAX_RATIO = int(os.environ.get("COSPIRAL_PACKAGE_MAX_RATIO", 200))
+COSPIRAL_PACKAGE_MAX_FILES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_FILES", 64))
+COSPIRAL_PACKAGE_MAX_DEPTH = int(os.environ.get("COSPIRAL_PACKAGE_MAX_DEPTH", 32))
+COSPIRAL_PACKAGE_MAX_CELL = int(os.environ.get("COSPIRAL_PACKAGE_MAX_CELL", 100_000))
+
 # Anonymous online entry: posts per token and client address per minute.
 COSPIRAL_ONLINE_RATE = os.environ.get("COSPIRAL_ONLINE_RATE", "30/m")
 # REST API: requests per minute per API key.

@@ -15,8 +15,6 @@ nothing and says so. Cells are read by ``cospiral.domain.plan_table``.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -27,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from cospiral.actions import services
 from cospiral.actions.models import Action, Axis, Commitment
+from cospiral.core import exports
 from cospiral.core.access import role_in
 from cospiral.core.tabular import TableError, TableRejected, read_table
 from cospiral.domain import evaluation as ev
@@ -130,45 +129,27 @@ def commitment_rows(territory) -> list[list]:
     return [[
         c.pk, c.action_id, c.party_kind, c.organisation.name if c.organisation_id else "",
         c.group.name if c.group_id else "", c.person, c.what, c.resource,
-        table.number_cell(c.amount), c.unit, table.date_cell(c.due_on),
+        c.amount, c.unit, table.date_cell(c.due_on),
         table.date_cell(c.accepted_on), table.date_cell(c.signed_on), c.outcome, c.evidence,
     ] for c in rows]
 
 
 def response(territory, kind: str, format: str) -> HttpResponse:
-    """The CSV (UTF-8 with BOM) or XLSX file of ``kind`` (actions or commitments)."""
-    header = list(table.ACTION_COLUMNS if kind == "actions" else table.COMMITMENT_COLUMNS)
-    body = action_rows(territory) if kind == "actions" else commitment_rows(territory)
-    body = [[table.protect(v) for v in row] for row in body]
-    name = f"cospiral-{kind}-{territory.slug}"
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(body)
-        result = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                              content_type="text/csv; charset=utf-8")
-        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return result
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = kind
-    sheet.append(header)
-    for row in body:
-        sheet.append(row)
-    notes = workbook.create_sheet("about")
-    notes.append([_("Table"), _("%(what)s of %(territory)s, to edit and import again by id") % {
-        "what": _("Actions") if kind == "actions" else _("Commitments"),
-        "territory": territory.name}])
-    for column, required, help in column_help(kind):
-        notes.append([column, _("required") if required else "", help])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    result = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return result
+    """The CSV (standard or « Excel (français) ») or XLSX file of ``kind`` (actions or
+    commitments). The header holds the import's column codes in every format: the file
+    is meant to be edited and imported again by id."""
+    with exports.language(format):
+        header = list(table.ACTION_COLUMNS if kind == "actions" else table.COMMITMENT_COLUMNS)
+        body = action_rows(territory) if kind == "actions" else commitment_rows(territory)
+        notes = [[_("Table"), _("%(what)s of %(territory)s, to edit and import again by id") % {
+            "what": _("Actions") if kind == "actions" else _("Commitments"),
+            "territory": territory.name}, ""]]
+        notes += [[column, _("required") if required else "", help]
+                  for column, required, help in column_help(kind)]
+        return exports.response(f"cospiral-{kind}-{territory.slug}", [
+            exports.Sheet(kind, header, body),
+            exports.Sheet("about", [_("Column"), _("Required"), _("What to write")], notes),
+        ], format)
 
 
 # --- Import ------------------------------------------------------------------------------

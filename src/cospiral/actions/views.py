@@ -714,8 +714,9 @@ MAX_SHOWN_ERRORS = 200
 @territory_view(READ)
 def export(request, kind, format):
     from cospiral.actions import tabular
+    from cospiral.core import exports
 
-    if kind not in tabular.KINDS or format not in ("csv", "xlsx"):
+    if kind not in tabular.KINDS or format not in exports.FORMATS:
         raise Http404("No such export.")
     return tabular.response(request.territory, kind, format)
 

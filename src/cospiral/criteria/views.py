@@ -3,8 +3,6 @@ Thin: reads through selectors, writes through services."""
 
 from __future__ import annotations
 
-import csv
-import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cospiral.core import exports
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria import selectors, services
@@ -329,33 +328,13 @@ def _template_rows(territory):
 
 @territory_view(READ)
 def template(request, format):
+    """The import template: the importer's column codes, then one example line."""
     territory = request.territory
-    rows = _template_rows(territory)
-    name = f"cospiral-cards-{territory.slug}"
-    if format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                                content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if format == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "cards"
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    raise Http404
+    exports.check_format(format)
+    with exports.language(format):
+        header, *rows = _template_rows(territory)
+        return exports.response(f"cospiral-cards-{territory.slug}",
+                                [exports.Sheet("cards", header, rows)], format)
 
 
 # --- printable session kit ------------------------------------------------------------

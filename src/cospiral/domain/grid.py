@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from cospiral.domain.cells import neutralise
 from cospiral.domain.codes import COMPONENT_RE, FAMILY_RE, CodeError, kind_of
 
 
@@ -190,10 +191,11 @@ def next_local_code(family: str, existing_codes: Iterable[str]) -> str:
 
 def write_grid_csv(rows: Iterable[Mapping[str, str]]) -> str:
     """The grid CSV text: UTF-8 (no BOM), comma separated, ``\\n`` line ends, the header
-    ``GRID_COLUMNS`` then one line per row. Import then export gives the same bytes."""
+    ``GRID_COLUMNS`` then one line per row. Import then export gives the same bytes. A
+    text a spreadsheet would run as a formula gets a leading apostrophe (``cells``)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(GRID_COLUMNS)
     for row in rows:
-        writer.writerow([row.get(column, "") or "" for column in GRID_COLUMNS])
+        writer.writerow([neutralise(row.get(column, "") or "") for column in GRID_COLUMNS])
     return buffer.getvalue()

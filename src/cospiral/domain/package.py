@@ -28,6 +28,34 @@ FORMAT = 1  # the cospiral package format; bumped when RESOURCES change incompat
 DESCRIPTOR = "datapackage.json"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 LEVEL_CODES = ("-2", "-1", "0", "1", "2", "3", "4", "5")
+MAX_DEPTH = 32  # default nesting of JSON (descriptor, object and array cells)
+MAX_CELL = 100_000  # default characters of one CSV cell
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth(text: str, limit: int) -> int:
+    """The nesting depth of the JSON ``text`` (brackets outside strings), counted without
+    parsing and without recursion; stops as soon as it passes ``limit``."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif token in "]}":
+            depth -= 1
+    return deepest
+
+
+def load_json(text: str, limit: int):
+    """``json.loads(text)``, refusing (ValueError) a nesting deeper than ``limit`` before
+    any recursion could run out."""
+    if json_depth(text, limit) > limit:
+        raise ValueError("too deep")
+    return json.loads(text)
 
 
 @dataclass(frozen=True)
@@ -322,7 +350,7 @@ TERRITORY_KEYS = {"identifier": str, "name": str, "kind": str, "languages": list
                   "grid_version": str, "publish_card_texts": bool, "publish_raw_responses": bool}
 
 
-def _parse(value: str, f: Field):
+def _parse(value: str, f: Field, max_depth: int = MAX_DEPTH):
     """The typed value of a cell, or raise ValueError."""
     if value == "":
         return "" if f.type == "string" else None
@@ -343,23 +371,38 @@ def _parse(value: str, f: Field):
         return value == "true"
     if f.type == "date":
         return dt.date.fromisoformat(value)
-    parsed = json.loads(value)
+    parsed = load_json(value, max_depth)
     if not isinstance(parsed, dict if f.type == "object" else list):
         raise ValueError
     return parsed
 
 
-def _read_descriptor(data: bytes | None) -> tuple[dict | None, list[PackageError]]:
+def _load_descriptor(data: bytes | None, max_depth: int) -> tuple[dict | None, list[PackageError]]:
+    """The descriptor's JSON object, or None and the error: missing, not UTF-8, nested
+    deeper than ``max_depth`` (checked before parsing), not JSON, not an object."""
     if data is None:
         return None, [PackageError(DESCRIPTOR, None, None, "missing_file")]
     try:
-        body = json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        if json_depth(text, max_depth) > max_depth:
+            return None, [PackageError(DESCRIPTOR, None, None, "too_deep", {"limit": max_depth})]
+        body = json.loads(text)
     except UnicodeDecodeError:
         return None, [PackageError(DESCRIPTOR, None, None, "not_utf8")]
+    except RecursionError:
+        return None, [PackageError(DESCRIPTOR, None, None, "too_deep", {"limit": max_depth})]
     except json.JSONDecodeError as exc:
         return None, [PackageError(DESCRIPTOR, exc.lineno, None, "bad_json", {"reason": exc.msg})]
     if not isinstance(body, dict):
         return None, [PackageError(DESCRIPTOR, None, None, "bad_descriptor", {"key": "(root)"})]
+    return body, []
+
+
+def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
+                     ) -> tuple[dict | None, list[PackageError]]:
+    body, errors = _load_descriptor(data, max_depth)
+    if body is None:
+        return None, errors
     errors = []
     if body.get("profile") != "data-package":
         errors.append(PackageError(DESCRIPTOR, None, "profile", "bad_descriptor", {"key": "profile"}))
@@ -392,6 +435,12 @@ def _read_descriptor(data: bytes | None) -> tuple[dict | None, list[PackageError
         errors.append(PackageError(DESCRIPTOR, None, "resources", "bad_resources",
                                    {"expected": ", ".join(r.name for r in RESOURCES)}))
         return None, errors
+    _check_resources(resources, errors)
+    return (None if errors else body), errors
+
+
+def _check_resources(resources: list[dict], errors: list[PackageError]) -> None:
+    """Each listed resource has the path, schema, hash and size entries of ``RESOURCES``."""
     for given, expected in zip(resources, RESOURCES, strict=True):
         if given.get("path") != expected.path:
             errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.path", "bad_descriptor",
@@ -402,7 +451,6 @@ def _read_descriptor(data: bytes | None) -> tuple[dict | None, list[PackageError
         if not isinstance(given.get("hash"), str) or not isinstance(given.get("bytes"), int):
             errors.append(PackageError(DESCRIPTOR, None, f"{expected.name}.hash", "bad_descriptor",
                                        {"key": f"{expected.name}.hash"}))
-    return (None if errors else body), errors
 
 
 def _int(value: str) -> int:
@@ -411,14 +459,49 @@ def _int(value: str) -> int:
     return int(value)
 
 
-def _converter(f: Field):
+def _converter(f: Field, max_depth: int = MAX_DEPTH):
     """A function from a non-empty cell to its typed value (raises ValueError)."""
     if f.type == "integer":
         return _int
-    return lambda value: _parse(value, f)
+    return lambda value: _parse(value, f, max_depth)
 
 
-def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> list[dict]:
+def _csv_rows(resource: Resource, text: str, errors: list[PackageError], max_cell: int):
+    """``(line, values)`` of every record after the header (``None`` if the header is
+    wrong or the text cannot be read); a cell longer than ``max_cell`` is an error at its
+    line and column (the csv module's own field limit is lifted while reading: no cell can
+    be longer than the file, whose size is bounded before it is read)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    width = len(resource.fields)
+    raw = []
+    previous = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        header = next(reader, None)
+        if header != resource.columns:
+            errors.append(PackageError(resource.path, 1, None, "bad_header",
+                                       {"expected": ", ".join(resource.columns)}))
+            return None
+        for line, values in enumerate(reader, start=2):
+            if len(values) != width:
+                errors.append(PackageError(resource.path, line, None, "bad_width",
+                                           {"found": len(values), "expected": width}))
+                continue
+            long = [i for i, v in enumerate(values) if len(v) > max_cell]
+            if long:
+                errors.extend(PackageError(resource.path, line, resource.columns[i], "cell_too_long",
+                                           {"limit": max_cell}) for i in long)
+                continue
+            raw.append((line, values))
+    except csv.Error:
+        errors.append(PackageError(resource.path, reader.line_num or 1, None, "bad_csv"))
+        return None
+    finally:
+        csv.field_size_limit(previous)
+    return raw
+
+
+def _read_table(resource: Resource, data: bytes, errors: list[PackageError], *,
+                max_cell: int = MAX_CELL, max_depth: int = MAX_DEPTH) -> list[dict]:
     """The typed rows; checked column by column (types, required, enums), then the
     primary key."""
     try:
@@ -426,20 +509,7 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> 
     except UnicodeDecodeError:
         errors.append(PackageError(resource.path, None, None, "not_utf8"))
         return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header != resource.columns:
-        errors.append(PackageError(resource.path, 1, None, "bad_header",
-                                   {"expected": ", ".join(resource.columns)}))
-        return []
-    width = len(resource.fields)
-    raw = []
-    for line, values in enumerate(reader, start=2):
-        if len(values) != width:
-            errors.append(PackageError(resource.path, line, None, "bad_width",
-                                       {"found": len(values), "expected": width}))
-        else:
-            raw.append((line, values))
+    raw = _csv_rows(resource, text, errors, max_cell)
     if not raw:
         return []
     lines = [line for line, _values in raw]
@@ -449,7 +519,7 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> 
         if f.type == "string":
             typed = list(values)
         else:
-            convert = _converter(f)
+            convert = _converter(f, max_depth)
             typed = []
             append = typed.append
             for index, value in enumerate(values):
@@ -458,7 +528,7 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError]) -> 
                     continue
                 try:
                     append(convert(value))
-                except (ValueError, TypeError):
+                except (ValueError, TypeError, OverflowError, RecursionError):
                     append(None)
                     errors.append(PackageError(resource.path, lines[index], f.name, "bad_value",
                                                {"value": value[:40], "type": f.type}))
@@ -503,9 +573,11 @@ def _check_foreign_keys(tables: dict[str, list[dict]], errors: list[PackageError
                     {"value": "/".join(str(v) for v in value), "target": target}))
 
 
-def validate(files: dict[str, bytes]) -> tuple[Package | None, list[PackageError]]:
-    """The package read from its files (path → bytes), or None and every error."""
-    body, errors = _read_descriptor(files.get(DESCRIPTOR))
+def validate(files: dict[str, bytes], *, max_cell: int = MAX_CELL, max_depth: int = MAX_DEPTH
+             ) -> tuple[Package | None, list[PackageError]]:
+    """The package read from its files (path → bytes), or None and every error. A cell
+    longer than ``max_cell`` characters, JSON nested deeper than ``max_depth``: errors."""
+    body, errors = _read_descriptor(files.get(DESCRIPTOR), max_depth)
     if body is None:
         return None, errors
     expected = {DESCRIPTOR} | {r.path for r in RESOURCES}
@@ -520,7 +592,8 @@ def validate(files: dict[str, bytes]) -> tuple[Package | None, list[PackageError
         if sha256(data) != given["hash"] or len(data) != given["bytes"]:
             errors.append(PackageError(resource.path, None, None, "bad_hash"))
             continue
-        tables[resource.name] = _read_table(resource, data, errors)
+        tables[resource.name] = _read_table(resource, data, errors, max_cell=max_cell,
+                                            max_depth=max_depth)
     if errors:
         return None, errors
     _check_foreign_keys(tables, errors)

@@ -1,26 +1,18 @@
-"""The ranked table as CSV or XLSX: one row per action in ranking order, columns named
-by stable keys (question keys, family codes), with an "about" sheet (XLSX) giving each
+"""The ranked table as CSV (standard or « Excel (français) ») or XLSX: one row per
+action in ranking order, columns named by stable keys (question keys, family codes; in
+« Excel (français) » by their French labels), with an "about" sheet (XLSX) giving each
 column's label, the score formula and the ranking rule."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
+from cospiral.core import exports as files
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations.models import QUESTION_LABELS
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+FORMATS = files.FORMATS
 
 
 def columns() -> list[tuple[str, str]]:
@@ -50,40 +42,18 @@ def rows(ranking) -> list[list]:
 
 
 def response(territory, ranking, format: str) -> HttpResponse:
-    header = [key for key, _label in columns()]
-    body = [[_cell(v) for v in r] for r in rows(ranking)]
-    name = f"cospiral-existing-actions-{territory.slug}"
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(body)
-        result = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                              content_type="text/csv; charset=utf-8")
-        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return result
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "existing_actions"
-    sheet.append(header)
-    for r in body:
-        sheet.append(r)
-    notes = workbook.create_sheet("about")
-    notes.append([_("Table"), _("Existing actions of %(territory)s, ranked") % {"territory": territory.name}])
-    notes.append([_("Score"), score_rule()])
-    notes.append([_("Ranking"), ranking_rule()])
-    notes.append([_("Scale"), scale_text()])
-    for key, label in columns():
-        notes.append([key, label])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    result = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return result
+    """The ranked table (CSV, « Excel (français) » or XLSX with its "about" sheet)."""
+    with files.language(format):
+        cols = columns()
+        notes = [[_("Table"), _("Existing actions of %(territory)s, ranked") % {
+                     "territory": territory.name}],
+                 [_("Score"), score_rule()], [_("Ranking"), ranking_rule()],
+                 [_("Scale"), scale_text()], *([key, label] for key, label in cols)]
+        return files.response(f"cospiral-existing-actions-{territory.slug}", [
+            files.Sheet("existing_actions", [k for k, _l in cols], rows(ranking),
+                          [label for _k, label in cols]),
+            files.Sheet("about", [_("Column"), _("Meaning")], notes),
+        ], format)
 
 
 def score_rule() -> str:

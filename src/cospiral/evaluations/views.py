@@ -165,6 +165,6 @@ def restore(request, pk):
 
 @territory_view(READ)
 def export(request, format: str):
-    if format not in ("csv", "xlsx"):
+    if format not in exports.FORMATS:
         raise Http404
     return exports.response(request.territory, selectors.ranking(request.territory), format)

@@ -183,9 +183,9 @@ def _csv_row(entry: GridEntry, source: str | None = None) -> dict:
     }
 
 
-def export_grid_csv(version: GridVersion, territory=None) -> str:
-    """The version as a grid CSV (the import format). With ``territory`` (which must use
-    this version), its local components follow, with source ``local``."""
+def export_grid_rows(version: GridVersion, territory=None) -> list[dict]:
+    """The rows of the version's grid CSV (the import format). With ``territory`` (which
+    must use this version), its local components follow, with source ``local``."""
     entries = version.entries.shared().order_by("position", "code")
     rows = [_csv_row(entry) for entry in entries]
     if territory is not None:
@@ -194,7 +194,12 @@ def export_grid_csv(version: GridVersion, territory=None) -> str:
                               "“%(slug)s”.") % {"territory": territory.name, "slug": version.slug})
         local = GridEntry.objects.of(territory).filter(territory=territory).order_by("code")
         rows.extend(_csv_row(entry, LOCAL_SOURCE) for entry in local)
-    return write_grid_csv(rows)
+    return rows
+
+
+def export_grid_csv(version: GridVersion, territory=None) -> str:
+    """The version as a grid CSV (the import format; see ``export_grid_rows``)."""
+    return write_grid_csv(export_grid_rows(version, territory))
 
 
 def derive_version(version: GridVersion, *, slug: str, name: str, user=None) -> GridVersion:

@@ -10,7 +10,7 @@ from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.grid import selectors, services
 from cospiral.grid.forms import LocalComponentEditForm, LocalComponentForm
 from cospiral.grid.models import GridEntry
-from cospiral.grid.views import csv_response
+from cospiral.grid.views import grid_response
 
 
 @territory_view(READ)
@@ -31,8 +31,8 @@ def index(request):
 @territory_view(READ)
 def export(request):
     territory = request.territory
-    text = services.export_grid_csv(territory.grid_version, territory)
-    return csv_response(text, f"{territory.grid_version.slug}-{territory.slug}.csv")
+    rows = services.export_grid_rows(territory.grid_version, territory)
+    return grid_response(request, rows, f"{territory.grid_version.slug}-{territory.slug}")
 
 
 @territory_view(MANAGE)

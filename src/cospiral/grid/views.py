@@ -9,15 +9,21 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from cospiral.core import exports
 from cospiral.core.tabular import TableRejected
+from cospiral.domain.grid import GRID_COLUMNS
 from cospiral.grid import selectors, services
 from cospiral.grid.forms import GridImportForm
 
 
-def csv_response(text: str, filename: str) -> HttpResponse:
-    response = HttpResponse(text.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def grid_response(request, rows: list[dict], name: str) -> HttpResponse:
+    """The grid file in the format of ``?format=``: the standard CSV is the import format,
+    byte for byte (UTF-8 without BOM, ``\\n`` line ends); every format keeps its column
+    codes, the import's."""
+    format = exports.requested_format(request)
+    sheet = exports.Sheet("grid", GRID_COLUMNS,
+                          [[row.get(c, "") or "" for c in GRID_COLUMNS] for row in rows])
+    return exports.response(name, [sheet], format, bom=False, lineterminator="\n")
 
 
 def is_site_admin(user) -> bool:
@@ -50,7 +56,7 @@ def version_export(request, slug):
     version = selectors.version_by_slug(slug)
     if version is None:
         raise Http404("No such grid version.")
-    return csv_response(services.export_grid_csv(version), f"{version.slug}.csv")
+    return grid_response(request, services.export_grid_rows(version), version.slug)
 
 
 @login_required

@@ -84,4 +84,4 @@ def import_page(request):
             else:
                 return redirect(reverse("territories:home", kwargs={"territory": territory.slug}))
     return render(request, "packages/import.html", {"form": form, "errors": errors},
-                  status=400 if errors else 200)
+                  status=400 if errors or form.errors else 200)

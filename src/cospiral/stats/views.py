@@ -3,8 +3,6 @@ charts draw; every page is a territory page readable by every role."""
 
 from __future__ import annotations
 
-import csv
-import io
 from html import escape
 
 from django.http import Http404, HttpResponse
@@ -12,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from cospiral.core import exports
 from cospiral.core.access import READ, can_manage, territory_view
 from cospiral.stats import charts, forms, selectors
 from cospiral.stats.selectors import Filters
@@ -164,10 +163,14 @@ def network(request):
 
 @territory_view(READ)
 def export(request, format: str):
-    """One table of a statistics page as CSV or XLSX: ``?scope=&table=`` plus the page's
-    own filters (``pk`` for a group's page)."""
-    if format not in ("csv", "xlsx"):
-        raise Http404
+    """One table of a statistics page as CSV, « Excel (français) » or XLSX:
+    ``?scope=&table=`` plus the page's own filters (``pk`` for a group's page)."""
+    exports.check_format(format)
+    with exports.language(format):
+        return _export(request, format)
+
+
+def _export(request, format: str):
     scope = request.GET.get("scope", "territory")
     if scope not in SCOPES:
         raise Http404
@@ -205,35 +208,12 @@ def export(request, format: str):
     if table is None:
         raise Http404(_("No such table on this page."))
     header = [c.key for c in table.columns]
-    labels = [c.label for c in table.columns]
+    labels = [f"{c.group} – {c.label}" if c.group else c.label for c in table.columns]
     name = "-".join(["cospiral-statistics", *name_parts, table.name])
-    if format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows(table.rows)
-        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                                content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = table.name[:31]
-    sheet.append(header)
-    for row in table.rows:
-        sheet.append(row)
-    notes = workbook.create_sheet("about")
-    notes.append([_("Table"), table.caption])
-    notes.append([_("Summary"), table.summary])
-    for key, label in zip(header, labels, strict=True):
-        notes.append([key, label])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    notes = [[_("Table"), table.caption], [_("Summary"), table.summary]]
+    notes += [[c.key, label] for c, label in zip(table.columns, labels, strict=True)]
+    return exports.response(name, [
+        exports.Sheet(table.name, header, table.rows, labels),
+        exports.Sheet("about", [_("Column"), _("Meaning")], notes),
+    ], format)
 

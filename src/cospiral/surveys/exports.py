@@ -9,37 +9,56 @@ channel or time, nothing that links a row to a person or to the order of arrival
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-
 import numpy as np
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cospiral.core import exports
 from cospiral.domain import scoring
 from cospiral.domain import survey as rules
+from cospiral.domain.cells import neutralise
 from cospiral.surveys import profiles, selectors
 
-XLSX_MAX_ROWS = 1_048_575
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_MAX_ROWS = exports.XLSX_MAX_ROWS
+FORMATS = exports.FORMATS
+language = exports.language
 CODEBOOK_HEADER = ["column", "meaning", "code", "label_en", "label_fr"]
 
 
-@dataclass
-class Sheet:
-    name: str
-    header: list[str]
-    rows: Iterable[list]
+_cell = neutralise
 
 
-def _cell(value):
-    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def _labels() -> dict[str, str]:
+    """Column names in words, in the active language (« Excel (français) » headers)."""
+    interval = {"low": _("interval low"), "high": _("interval high")}
+    names = {
+        "kind": _("Kind"), "code": _("Code"), "version": _("Version"), "family": _("Family"),
+        "weight": _("Weight"), "title": _("Title"), "suppressed": _("Hidden (too few answers)"),
+        "n": _("Valid answers"), "dont_know": _("Don't know"),
+        "not_applicable": _("Not applicable"), "no_answer": _("No answer"),
+        "median": _("Median level"), "low_share": _("Share at levels 1–2"),
+        "high_share": _("Share at levels 4–5"), "mean": _("Mean level"),
+        "score": _("Score (0–100)"), "n_eff": _("Effective sample size"),
+        "complete": _("Complete"), "profile_question": _("Profile question"),
+        "profile_code": _("Answer code"), "profile_label": _("Answer"),
+        "indicator": _("Indicator"), "column": _("Column"), "meaning": _("Meaning"),
+        "label_en": _("Label (English)"), "label_fr": _("Label (French)"),
+        **{f"share_{level}": _("Share at level %(level)s") % {"level": level}
+           for level in scoring.LEVELS},
+        **{key: str(label) for key, label in profiles.QUESTION_LABELS.items()},
+    }
+    for key in ("median", "low_share", "high_share", "mean", "score"):
+        for end, words in interval.items():
+            names[f"{key}_{end}"] = f"{names[key]}, {words}"
+    return names
+
+
+def Sheet(name: str, header, rows) -> exports.Sheet:  # noqa: N802 (the sheets' one maker)
+    """A sheet of a survey export, its column names in words beside the codes (indicator
+    codes stay codes)."""
+    names = _labels()
+    return exports.Sheet(name, header, rows, [names.get(key, key) for key in header])
 
 
 def _both(make) -> tuple[str, str]:
@@ -247,48 +266,7 @@ def codebook(wave, items) -> tuple[list[str], list[list]]:
 # --- files --------------------------------------------------------------------------------
 
 
-def _csv_chunks(sheet: Sheet) -> Iterator[bytes]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(sheet.header)
-    if isinstance(sheet.rows, np.ndarray):
-        yield buffer.getvalue().encode("utf-8")
-        for start in range(0, len(sheet.rows), 50_000):
-            chunk = io.StringIO()
-            np.savetxt(chunk, sheet.rows[start:start + 50_000], fmt="%d", delimiter=",")
-            yield chunk.getvalue().encode("utf-8")
-        return
-    writer.writerows(sheet.rows)
-    yield buffer.getvalue().encode("utf-8")
-
-
 def response(name: str, sheets: list[Sheet], format: str) -> HttpResponse:
-    """The first sheet as CSV, or every sheet as one XLSX workbook."""
-    if format == "csv":
-        sheet = sheets[0]
-        if isinstance(sheet.rows, np.ndarray):
-            result = StreamingHttpResponse(_csv_chunks(sheet), content_type="text/csv; charset=utf-8")
-        else:
-            result = HttpResponse(b"".join(_csv_chunks(sheet)), content_type="text/csv; charset=utf-8")
-        result["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return result
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    for sheet in sheets:
-        ws = workbook.create_sheet(sheet.name[:31])
-        ws.append(sheet.header)
-        if isinstance(sheet.rows, np.ndarray):
-            for row in sheet.rows.tolist():
-                ws.append(row)
-        else:
-            for row in sheet.rows:
-                ws.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    result = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    result["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return result
+    """The first sheet as CSV (standard or « Excel (français) »), or every sheet as one
+    XLSX workbook (``cospiral.core.exports``); the raw responses' CSV is streamed."""
+    return exports.response(name, sheets, format)

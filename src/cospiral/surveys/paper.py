@@ -5,13 +5,10 @@ through ``surveys.services`` and ``surveys.imports``."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cospiral.core import exports
 from cospiral.core.access import ENTER_CARDS, MANAGE, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.domain import survey as rules
@@ -261,32 +259,13 @@ def import_view(request, pk):
 
 @territory_view(MANAGE)
 def import_template(request, pk, format):
+    """The import template (the importer's column codes, in every format), with a sheet
+    explaining the codes in the XLSX file."""
     wave = _wave(request, pk)
-    rows = imports.template_rows(wave)
-    name = f"cospiral-responses-{request.territory.slug}-{wave.pk}"
-    if format == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows(rows)
-        response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"),
-                                content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
-    if format == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook()
-        sheet = workbook.active
-        sheet.title = "responses"
-        for row in rows:
-            sheet.append(row)
-        help_sheet = workbook.create_sheet("codes")
-        for row in imports.help_rows(wave):
-            help_sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    raise Http404
+    exports.check_format(format)
+    with exports.language(format):
+        header, *rows = imports.template_rows(wave)
+        help_header, *help_rows = imports.help_rows(wave)
+        return exports.response(f"cospiral-responses-{request.territory.slug}-{wave.pk}", [
+            exports.Sheet("responses", header, rows),
+            exports.Sheet("codes", help_header, help_rows)], format)

@@ -517,8 +517,13 @@ EXPORTS = ("results", "breakdown", "raw", "codebook")
 
 @territory_view(READ)
 def export(request, pk: int, what: str, format: str):
-    if what not in EXPORTS or format not in ("csv", "xlsx"):
+    if what not in EXPORTS or format not in exports.FORMATS:
         raise Http404
+    with exports.language(format):
+        return _export(request, pk, what, format)
+
+
+def _export(request, pk: int, what: str, format: str):
     wave = _wave(request, pk)
     if what == "raw" and not can_manage(request):
         from django.core.exceptions import PermissionDenied

@@ -5,12 +5,9 @@ forms read, services write, selectors read."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -18,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cospiral.core import exports
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.forms import IndicatorChoice, TokensForm, WaveForm
@@ -296,20 +294,25 @@ def links(request, pk):
                  status=400 if form.errors else 200)
 
 
+LINK_COLUMNS = ("token", "url", "label", "status", "created")
+
+
+def link_labels() -> list[str]:
+    return [_("Link code"), _("Address"), _("Label"), _("State"), _("Created on")]
+
+
 @territory_view(MANAGE)
 def links_csv(request, pk):
     """Every respondent link of the wave, for a mail merge (coordinators only: each link
-    lets one person answer)."""
+    lets one person answer), in the format of ``?format=``."""
     wave = _wave(request, pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["token", "url", "label", "status", "created"])
-    for link in selectors.tokens(wave).iterator(chunk_size=2000):
-        writer.writerow([link.token, _link_url(request, link.token), link.label,
-                         _link_state(link), timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="wave-{wave.pk}-links.csv"'
-    return response
+    format = exports.requested_format(request)
+    rows = ([link.token, _link_url(request, link.token), link.label, _link_state(link),
+             timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
+            for link in selectors.tokens(wave).iterator(chunk_size=2000))
+    with exports.language(format):
+        sheet = exports.Sheet("links", LINK_COLUMNS, rows, link_labels())
+        return exports.response(f"wave-{wave.pk}-links", [sheet], format)
 
 
 @territory_view(MANAGE)

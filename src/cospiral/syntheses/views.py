@@ -4,9 +4,6 @@ crossing, the shared definition of well-being. Thin: forms validate, services wr
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -17,6 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cospiral.core import exports
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
 from cospiral.criteria.selectors import default_language
 from cospiral.groups.models import Group
@@ -114,26 +112,22 @@ def territory_pdf(request):
     return _pdf(request, None)
 
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Spreadsheets run cells that start like a formula: such texts get a leading quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def csv_labels() -> list[str]:
+    return [_("Component"), _("Component label"), _("Cards of the component"),
+            _("Minority component"), _("Sentence number"), _("Sentence"), _("Language of the sentence"),
+            _("Cards of the sentence"), _("Card number"), _("Card reference"), _("Question"),
+            _("Group of the card"), _("Card text")]
 
 
 def _csv(request, group):
+    """The synthesis's sentences and the cards they sum up, in the format of ``?format=``."""
     territory = request.territory
-    rows = selectors.csv_rows(selectors.board(territory, group))
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # spreadsheets then read the file as UTF-8
-    csv.writer(buffer).writerows([[_cell(v) for v in row] for row in rows])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    name = f"group-{group.pk}" if group is not None else "territory"
-    response["Content-Disposition"] = f'attachment; filename="cospiral-synthesis-{territory.slug}-{name}.csv"'
-    return response
+    format = exports.requested_format(request)
+    with exports.language(format):
+        header, *rows = selectors.csv_rows(selectors.board(territory, group))
+        name = f"group-{group.pk}" if group is not None else "territory"
+        return exports.response(f"cospiral-synthesis-{territory.slug}-{name}",
+                                [exports.Sheet("synthesis", header, rows, csv_labels())], format)
 
 
 @territory_view(READ)

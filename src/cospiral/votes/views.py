@@ -6,12 +6,9 @@ closed; only participation shows before."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cospiral.core import exports
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.domain import votes as rules
 from cospiral.votes import charts, selectors, services
@@ -26,7 +24,6 @@ from cospiral.votes.forms import RoundForm, TokensForm
 from cospiral.votes.models import Round, VoterToken
 
 MAX_LINKS_LISTED = 200
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _page(request, template, **context):
@@ -342,33 +339,33 @@ def results(request, pk):
                  **results_context(round))
 
 
-def _cell(value):
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+RESULT_COLUMNS = ("rank", "tie", "action_id", "action", "method", "result", "voters", "total",
+                  "first_preferences", "ballots", "invited")
+
+
+def result_labels() -> list[str]:
+    return [_("Rank"), _("Tie"), _("Action number"), _("Action"), _("Method"), _("Result"),
+            _("Voters"), _("Total"), _("First preferences"), _("Ballots"), _("Invited")]
 
 
 @territory_view(READ)
 def results_csv(request, pk):
-    """The ranking of a closed round: no voter identity, only counts per action."""
+    """The ranking of a closed round: no voter identity, only counts per action, in the
+    format of ``?format=``."""
     round = _round(request, pk)
     if not round.is_closed:
         raise Http404("Results are shown when the round closes.")
-    results = selectors.results(round)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["rank", "tie", "action_id", "action", "method", "result", "voters",
-                     "total", "first_preferences", "ballots", "invited"])
-    for row in results.rows:
-        writer.writerow([row.rank if row.rank is not None else "", "yes" if row.tied else "no",
-                         row.action.pk, _cell(row.action.title), round.method,
-                         format_result(round.method, row.value), row.voters, row.total,
-                         row.first if round.method == rules.RANKED else "",
-                         results.ballots, results.participation.invited])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="cospiral-round-{round.pk}-results-{request.territory.slug}.csv"')
-    return response
+    format = exports.requested_format(request)
+    with exports.language(format):
+        results = selectors.results(round)
+        rows = [[row.rank if row.rank is not None else "", "yes" if row.tied else "no",
+                 row.action.pk, row.action.title, round.method,
+                 format_result(round.method, row.value), row.voters, row.total,
+                 row.first if round.method == rules.RANKED else "",
+                 results.ballots, results.participation.invited] for row in results.rows]
+        sheet = exports.Sheet("results", RESULT_COLUMNS, rows, result_labels())
+        return exports.response(f"cospiral-round-{round.pk}-results-{request.territory.slug}",
+                                [sheet], format)
 
 
 # --- voter links -------------------------------------------------------------------------
@@ -418,19 +415,25 @@ def tokens(request, pk):
                  status=400 if form.errors else 200)
 
 
+LINK_COLUMNS = ("token", "url", "label", "status", "created")
+
+
+def link_labels() -> list[str]:
+    return [_("Link code"), _("Address"), _("Label"), _("State"), _("Created on")]
+
+
 @territory_view(MANAGE)
 def tokens_csv(request, pk):
-    """Every voter link of the round, for a mail merge or printing."""
+    """Every voter link of the round, for a mail merge or printing, in the format of
+    ``?format=``."""
     round = _tokens_round(request, pk)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["token", "url", "label", "status", "created"])
-    for link in selectors.tokens(round).iterator(chunk_size=2000):
-        writer.writerow([link.token, link_url(request, link.token), _cell(link.label), link.state,
-                         timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="round-{round.pk}-voter-links.csv"'
-    return response
+    format = exports.requested_format(request)
+    rows = ([link.token, link_url(request, link.token), link.label, link.state,
+             timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
+            for link in selectors.tokens(round).iterator(chunk_size=2000))
+    with exports.language(format):
+        sheet = exports.Sheet("links", LINK_COLUMNS, rows, link_labels())
+        return exports.response(f"round-{round.pk}-voter-links", [sheet], format)
 
 
 @territory_view(MANAGE)
