@@ -7,10 +7,17 @@ COSPIRAL_DATABASE_URL   default sqlite:///<data dir>/cospiral.sqlite3 (WAL mode)
 COSPIRAL_SECRET_KEY     default: generated once and kept in <data dir>/secret_key
 COSPIRAL_DEBUG          1/true/yes to turn debug on (default off)
 COSPIRAL_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1,[::1])
+COSPIRAL_TASKS_BACKEND  database (default: a queue in the database, run by `cospiral worker`),
+                        rq (Redis, COSPIRAL_REDIS_URL) or immediate (run inside the request;
+                        the test suite's default)
+COSPIRAL_REDIS_URL      Redis for the rq backend (default redis://127.0.0.1:6379/0)
+COSPIRAL_CACHE_URL      shared cache: default Django's database cache; redis://… for Redis
+COSPIRAL_IMPORT_INLINE_BYTES  imports larger than this run as jobs (default 262144)
 """
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -63,7 +70,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "cospiral.core",
+    "cospiral.jobs",
     "cospiral.grid",
     "cospiral.territories",
     "cospiral.groups",
@@ -84,6 +94,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cospiral.core.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -167,11 +178,50 @@ COSPIRAL_ONLINE_RATE = os.environ.get("COSPIRAL_ONLINE_RATE", "30/m")
 # REST API: requests per minute per API key.
 COSPIRAL_API_RATE = os.environ.get("COSPIRAL_API_RATE", "600/m")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One shared cache for every web process and worker (rate-limit counters, cached
+# charts): Django's database cache by default (its table is made by `migrate`), Redis
+# through Django's own backend when COSPIRAL_CACHE_URL=redis://… is set.
+CACHE_URL = os.environ.get("COSPIRAL_CACHE_URL", "").strip()
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "cospiral_cache"}}
 RATELIMIT_USE_CACHE = "default"
-# LocMem is per process: fine for the embedded single-process server; a hosted
-# deployment with several workers should point CACHES at a shared backend.
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+# The database cache is shared by every process; ratelimit's check only knows of
+# memcached and Redis as shared backends.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001", "django_ratelimit.E003"]
+
+# --- background jobs (cospiral.jobs): Django's tasks API through django-tasks ---------
+# Under pytest the immediate backend runs each job inside start_job, through the same code.
+_UNDER_PYTEST = "pytest" in sys.modules
+COSPIRAL_TASKS_BACKEND = os.environ.get(
+    "COSPIRAL_TASKS_BACKEND", "immediate" if _UNDER_PYTEST else "database").strip().lower()
+COSPIRAL_REDIS_URL = os.environ.get("COSPIRAL_REDIS_URL", "redis://127.0.0.1:6379/0")
+COSPIRAL_TASKS_QUEUE = os.environ.get("COSPIRAL_TASKS_QUEUE", "cospiral")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "rq": "django_tasks_rq.RQBackend",
+}
+if COSPIRAL_TASKS_BACKEND not in _TASK_BACKENDS:
+    raise ValueError(
+        f"COSPIRAL_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}, "
+        f"not {COSPIRAL_TASKS_BACKEND!r}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[COSPIRAL_TASKS_BACKEND],
+                     "QUEUES": [COSPIRAL_TASKS_QUEUE]}}
+if COSPIRAL_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {COSPIRAL_TASKS_QUEUE: {"URL": COSPIRAL_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# A running job writes a heartbeat this often; one silent for longer than
+# COSPIRAL_JOB_STALE_SECONDS has lost its worker and is marked failed.
+COSPIRAL_JOB_HEARTBEAT_SECONDS = float(os.environ.get("COSPIRAL_JOB_HEARTBEAT_SECONDS", 10))
+COSPIRAL_JOB_STALE_SECONDS = float(os.environ.get("COSPIRAL_JOB_STALE_SECONDS", 300))
+# Progress (done / total) is written at most this often.
+COSPIRAL_JOB_PROGRESS_SECONDS = float(os.environ.get("COSPIRAL_JOB_PROGRESS_SECONDS", 0.5))
+# Imports of files larger than this many bytes run as jobs; smaller ones at once.
+COSPIRAL_IMPORT_INLINE_BYTES = int(os.environ.get("COSPIRAL_IMPORT_INLINE_BYTES", 256 * 1024))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -186,6 +236,10 @@ if _env_bool("COSPIRAL_HTTPS"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("COSPIRAL_LOG_LEVEL", "WARNING")},
+    # One line per request (cospiral.requests) and per job (cospiral.jobs), for the city's IT.
+    "loggers": {"cospiral": {"handlers": ["console"], "propagate": False,
+                             "level": os.environ.get("COSPIRAL_APP_LOG_LEVEL", "INFO")}},
 }

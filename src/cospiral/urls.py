@@ -3,9 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cospiral.core import views as core_views
+from cospiral.jobs import views as job_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("health/", job_views.health, name="health"),
+    path("jobs/", include("cospiral.jobs.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -21,6 +24,7 @@ urlpatterns = [
     path("networks/", include("cospiral.network.urls", namespace="network")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
+    path("t/<slug:territory>/jobs/", include("cospiral.jobs.urls")),
     path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),
     path("t/<slug:territory>/cards/", include("cospiral.criteria.urls")),
     path("t/<slug:territory>/coding/", include("cospiral.coding.urls")),

@@ -30,6 +30,7 @@ from cospiral.criteria.forms import (
 from cospiral.criteria.models import Card
 from cospiral.domain.cards import MAX_CARD_CHARS, split_lines
 from cospiral.groups.models import Group
+from cospiral.jobs.uploads import runs_as_job, start_import
 
 LIVE_LIST_SIZE = 50
 MAX_SHOWN_ERRORS = 200
@@ -283,6 +284,12 @@ def import_view(request):
     errors, result = [], None
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
+        if form.is_valid() and runs_as_job(form.cleaned_data["file"]):
+            job, refused = start_import("criteria.import_cards", upload=form.cleaned_data["file"],
+                                        territory=territory, user=request.user)
+            if job is not None:
+                return redirect(job.get_absolute_url())
+            form.add_error("file", refused)
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
@@ -359,7 +366,7 @@ def kit(request, pk):
 
     territory = request.territory
     group = get_object_or_404(Group.objects.of(territory), pk=pk)
-    return pdfs.respond(request, jobs.KIND,
+    return pdfs.respond(request, jobs.KIT,
                         params={"group_id": group.pk, "day": str(timezone.localdate()),
                                 "base_url": request.build_absolute_uri("/")},
                         filename=f"cospiral-kit-{territory.slug}-group-{group.pk}.pdf")
