@@ -5,13 +5,15 @@ Vega-Lite schema, ~1 s the first time) and start vl-convert's engine (~1 s). Cha
 themselves are kept on disk (``stats.charts``), so after a restart a page draws none of
 those it drew before.
 
-Called by ``cospiral.wsgi`` when a process loads the application (each gunicorn worker,
-after its fork: vl-convert's engine must not be started before a fork);
-``COSPIRAL_WARM_UP=0`` turns it off."""
+Started by ``cospiral.wsgi`` when a process loads the application (each gunicorn
+worker, after its fork: vl-convert's engine must not be started before a fork), in a
+thread beside the process's first requests: a process that took long to load would be
+stopped by gunicorn's timeout on a busy machine. ``COSPIRAL_WARM_UP=0`` turns it off."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -67,3 +69,31 @@ def warm_up() -> dict:
     charts.start_engine()
     timings["engine_s"] = time.perf_counter() - step
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()}
+
+
+def _run() -> None:
+    from django.db import connection
+
+    try:
+        logger.info("warm-up done: %s", warm_up())
+    except Exception:  # never stop a web process: its pages warm up at first use instead
+        logger.exception("warm-up failed")
+    finally:
+        connection.close()
+
+
+_thread: threading.Thread | None = None
+
+
+def start() -> threading.Thread:
+    """Warm up in a thread of its own (see the module's docstring)."""
+    global _thread
+    _thread = threading.Thread(target=_run, name="cospiral-warm-up", daemon=True)
+    _thread.start()
+    return _thread
+
+
+def wait(timeout: float | None = None) -> None:
+    """Wait for this process's warm-up to end (benchmarks)."""
+    if _thread is not None:
+        _thread.join(timeout)

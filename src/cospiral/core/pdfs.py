@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count, Max, Q
 from django.http import FileResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
 from cospiral.core.models import AuditEntry
@@ -74,8 +74,9 @@ def content_key(kind: str, territory, *, role: str | None, language: str, params
     """The content key of a document (see the module's docstring)."""
     audit = AuditEntry.objects.filter(Q(territory=territory) | Q(territory__isnull=True)) \
         .order_by().aggregate(last=Max("id"))["last"]
-    fingerprint = [kind, code_version(), language, str(role or ""), territory.pk if territory else None,
-                   params, audit, [_state(qs) for qs in extra]]
+    where = [territory.pk, str(getattr(territory, "created_at", ""))] if territory else None
+    fingerprint = [kind, code_version(), language, str(role or ""), where, params, audit,
+                   [_state(qs) for qs in extra]]
     text = json.dumps(fingerprint, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -145,7 +146,7 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
     the reader's role, its file name, and the ``extra`` query sets are given again to
     ``build``."""
     from cospiral.jobs.models import Job
-    from cospiral.jobs.services import start_job
+    from cospiral.jobs.services import JobsUnavailable, start_job
 
     territory = getattr(request, "territory", None)
     role, language = getattr(request, "role", None), _language()
@@ -158,8 +159,11 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
                               state__in=["queued", "running"])
            .order_by("-id").first())
     if job is None:
-        job = start_job(kind, territory=territory, user=request.user, params={
-            **params, "pdf": {"doc": doc, "role": role, "language": language, "filename": filename}})
+        try:
+            job = start_job(kind, territory=territory, user=request.user, params={
+                **params, "pdf": {"doc": doc, "role": role, "language": language, "filename": filename}})
+        except JobsUnavailable:
+            return render(request, "core/pdf_unavailable.html", status=503)
     return redirect(job.get_absolute_url())
 
 
