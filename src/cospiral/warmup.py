@@ -66,6 +66,12 @@ def warm_up() -> dict:
     timings["skeletons_s"] = time.perf_counter() - step
 
     step = time.perf_counter()
+    from cospiral.core import pdfs
+
+    pdfs.code_version()  # hashes the package's files once: part of every PDF's content key
+    timings["pdf_code_version_s"] = time.perf_counter() - step
+
+    step = time.perf_counter()
     charts.start_engine()
     timings["engine_s"] = time.perf_counter() - step
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()}

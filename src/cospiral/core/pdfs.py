@@ -71,14 +71,16 @@ def _language() -> str:
 
 def content_key(kind: str, territory, *, role: str | None, language: str, params: dict,
                 extra=()) -> str:
-    """The content key of a document (see the module's docstring)."""
+    """The content key of a document (see the module's docstring): its document's id and
+    the hash of its content, ``<document>-<content>``."""
     audit = AuditEntry.objects.filter(Q(territory=territory) | Q(territory__isnull=True)) \
         .order_by().aggregate(last=Max("id"))["last"]
     where = [territory.pk, str(getattr(territory, "created_at", ""))] if territory else None
     fingerprint = [kind, code_version(), language, str(role or ""), where, params, audit,
                    [_state(qs) for qs in extra]]
     text = json.dumps(fingerprint, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    doc = document_id(kind, territory, role=role, language=language, params=params)
+    return f"{doc}-{hashlib.sha256(text.encode()).hexdigest()}"
 
 
 def document_id(kind: str, territory, *, role: str | None, language: str, params: dict) -> str:
@@ -95,8 +97,10 @@ def request_key(request, kind: str, *, params: dict, extra=()) -> str:
 
 
 def _paths(key: str) -> tuple[Path, Path]:
-    folder = cache_dir()
-    return folder / f"{key}.pdf", folder / f"{key}.json"
+    """One folder per document, holding the PDF of its latest content only."""
+    doc, _, content = key.partition("-")
+    folder = cache_dir() / doc
+    return folder / f"{content}.pdf", folder / f"{content}.json"
 
 
 def kept(key: str) -> dict | None:
@@ -123,7 +127,8 @@ def built_at(key: str):
 
 
 def keep(key: str, content: bytes, *, filename: str, built) -> None:
-    """Keep ``content`` as the PDF of ``key`` (written whole, then renamed into place)."""
+    """Keep ``content`` as the PDF of ``key`` (written whole, then renamed into place);
+    the document's PDFs of earlier contents are removed (the folder stays small)."""
     pdf_path, meta_path = _paths(key)
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".{os.getpid()}.{threading.get_ident()}.tmp"
@@ -132,11 +137,17 @@ def keep(key: str, content: bytes, *, filename: str, built) -> None:
         tmp = path.with_name(path.name + suffix)
         tmp.write_bytes(data)
         tmp.replace(path)
+    for old in pdf_path.parent.iterdir():
+        if old.stem != pdf_path.stem and not old.name.endswith(".tmp"):
+            old.unlink(missing_ok=True)
 
 
-def _download(meta: dict, filename: str) -> FileResponse:
-    return FileResponse(open(meta["path"], "rb"), as_attachment=True, filename=filename,
-                        content_type="application/pdf")
+def _download(meta: dict, filename: str) -> FileResponse | None:
+    try:
+        handle = open(meta["path"], "rb")  # noqa: SIM115  (closed by the response)
+    except OSError:  # replaced by a newer content meanwhile
+        return None
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 def respond(request, kind: str, *, params: dict, filename: str, extra=()):
@@ -152,9 +163,10 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
     role, language = getattr(request, "role", None), _language()
     key = content_key(kind, territory, role=role, language=language, params=params, extra=extra)
     meta = kept(key)
-    if meta is not None:
-        return _download(meta, filename)
-    doc = document_id(kind, territory, role=role, language=language, params=params)
+    response = _download(meta, filename) if meta is not None else None
+    if response is not None:
+        return response
+    doc = key.partition("-")[0]
     job = (Job.objects.filter(territory=territory, kind=kind, params__pdf__doc=doc,
                               state__in=["queued", "running"])
            .order_by("-id").first())
@@ -180,9 +192,11 @@ def build(ctx, render, *, extra=()) -> bytes:
                       params=params, extra=extra)
     ctx.set_total(2)
     meta = kept(key)
-    if meta is not None:
-        content = Path(meta["path"]).read_bytes()
-    else:
+    try:
+        content = Path(meta["path"]).read_bytes() if meta is not None else None
+    except OSError:  # replaced by a newer content meanwhile
+        content = None
+    if content is None:
         now = timezone.now()
         with translation.override(language):
             content = render(now)
