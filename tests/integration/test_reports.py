@@ -303,7 +303,7 @@ def test_ex_post_wave_is_compared_with_its_ex_ante_wave(world, login, answered, 
     page = login(coordinator).get(url("review", world.alpha)).content.decode()
     assert "Ex-post compared with ex-ante" in page
     assert "From “Neighbourhood survey” to “After the actions”" in page
-    text = pdf_text(login(coordinator).get(url("pdf", world.alpha)).content)
+    text = pdf_text(pdfs.download(login(coordinator), url("pdf", world.alpha))[1])
     assert "Ex-post compared with ex-ante" in text
     # Both waves' seeds in the appendix.
     after.refresh_from_db()
