@@ -43,12 +43,12 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """A hash of the package's files that draw a document (computed once a process)."""
-    import weasyprint
+    from importlib.metadata import version
 
     import cospiral
 
-    root = Path(cospiral.__file__).parent
-    digest = hashlib.sha256(f"{cospiral.__version__}|{weasyprint.__version__}|{FORMAT}".encode())
+    root = Path(cospiral.__file__).parent  # WeasyPrint's version without importing it (slow)
+    digest = hashlib.sha256(f"{cospiral.__version__}|{version('weasyprint')}|{FORMAT}".encode())
     for path in sorted(root.rglob("*")):
         if path.suffix in _HASHED_SUFFIXES and "__pycache__" not in path.parts and path.is_file():
             digest.update(str(path.relative_to(root)).encode())
