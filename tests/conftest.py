@@ -25,6 +25,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_pdf_cache(tmp_path, monkeypatch):
+    """Each test keeps its PDFs apart: a rolled-back test database gives ids again."""
+    monkeypatch.setattr("cospiral.core.pdfs.cache_dir", lambda: tmp_path / "pdf-cache")
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""

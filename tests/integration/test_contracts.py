@@ -15,7 +15,9 @@ from django.utils import timezone
 from cospiral.contracts import selectors, services
 from cospiral.contracts.models import Attendance, Contract, ContractParty, Workshop
 from cospiral.core.models import AuditEntry
+from cospiral.jobs.models import Job
 from cospiral.territories.models import Membership, Organisation
+from tests import pdfs
 
 TODAY = timezone.localdate()
 PAST = TODAY - dt.timedelta(days=60)
@@ -265,19 +267,25 @@ def test_attendance_page_by_keyboard_form(contract, login):
     assert "Record attendance" not in observer.get(url("detail", k.t, k.c.pk)).content.decode()
 
 
-def test_pdf_names_beneficiaries_by_pseudonym_only(contract, login):
+def test_pdf_names_beneficiaries_by_pseudonym_only(contract, login, world):
     from pypdf import PdfReader
 
     k = contract
     Workshop.objects.create(territory=k.t.territory, contract=k.c, kind="collective",
                             topic="Gérer son budget", date=TODAY)
     client = login(k.t.users["observer"])
-    response = client.get(url("pdf", k.t, k.c.pk))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    response, content = pdfs.download(client, url("pdf", k.t, k.c.pk))
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     for expected in ("Contrat Alphaville", "Amel", "Bruno", "Social service", "City hall",
                      "Goals of Amel", "Run two workshops", "Gérer son budget", "Signature"):
         assert expected in text, expected
     # Nothing but pseudonyms for beneficiaries: no user name or real-name field exists.
     for secret in (k.user.username, k.t.users["partner"].username):
         assert secret not in text
+    # Beta sees neither the contract's PDF nor its job.
+    job = Job.objects.get(kind="contracts.contract_pdf")
+    beta = login(world.beta.users["coordinator"])
+    assert beta.get(url("pdf", world.beta, k.c.pk)).status_code == 404
+    assert beta.get(job.get_absolute_url()).status_code == 404
+    assert beta.get(job.download_url()).status_code == 404

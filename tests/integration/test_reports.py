@@ -8,15 +8,20 @@ import io
 import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
 from cospiral.contracts.models import Contract, ContractCommitment, ContractParty
+from cospiral.core import pdfs as pdfs_cache
 from cospiral.core.models import AuditEntry
+from cospiral.jobs.models import Job
+from cospiral.reports import jobs as review_jobs
 from cospiral.reports.models import Review
 from cospiral.surveys import services as survey_services
 from cospiral.territories.models import Cycle, Organisation
+from tests import pdfs
 
 pytestmark = pytest.mark.django_db
 
@@ -185,11 +190,11 @@ def test_pdf_has_sections_lessons_indicator_and_methods(world, login, plan, answ
     client = login(world.alpha.users["coordinator"])
     client.post(url("edit", world.alpha), {"lessons_learnt": "Paper questionnaires reached the elderly.",
                                            "what_next": "Carry on the cellars."})
-    response = client.get(url("pdf", world.alpha))
-    assert response.status_code == 200
+    audited = AuditEntry.objects.count()
+    response, content = pdfs.download(client, url("pdf", world.alpha))
     assert response["Content-Type"] == "application/pdf"
     assert "cospiral-review-alpha-cycle-2.pdf" in response["Content-Disposition"]
-    text = pdf_text(response.content)
+    text = pdf_text(content)
     for title in ("Contents", "Groups", "Criteria statistics", "Syntheses and shared definition",
                   "Indicators of progress", "Survey results", "Existing actions",
                   "Actions and commitments", "Multipartite social contracts",
@@ -198,16 +203,68 @@ def test_pdf_has_sections_lessons_indicator_and_methods(world, login, plan, answ
         assert title in text, title
     assert "Paper questionnaires reached the elderly." in text
     assert answered.indicators[0].code in text
-    review = Review.objects.of(world.alpha.territory).get(cycle__number=2)
-    assert review.snapshot_at is not None
-    assert timezone.localtime(review.snapshot_at).strftime("%Y-%m-%d %H:%M") in text
+    # The snapshot date is the moment the job built the PDF; downloading wrote nothing.
+    job = Job.objects.get(kind="reports.review_pdf")
+    assert timezone.localtime(job.started_at).strftime("%Y-%m-%d") in text
+    built = pdfs_cache.built_at(pdfs_cache.content_key(
+        "reports.review_pdf", world.alpha.territory, role=job.params["pdf"]["role"],
+        language=job.params["pdf"]["language"],
+        params={"cycle_id": job.params["cycle_id"], "base_url": job.params["base_url"]},
+        extra=review_jobs.unaudited(world.alpha.territory)))
+    assert built is not None and timezone.localtime(built).strftime("%Y-%m-%d %H:%M") in text
+    assert AuditEntry.objects.count() == audited
+    assert not Review.objects.of(world.alpha.territory).get(cycle__number=2).snapshot_at
     assert str(answered.wave.bootstrap_seed) in text
     assert "score = (mean − 1) / 4 × 100" in text
     assert "Alphaville young people" in text and "Betatown" not in text
     assert re.search(r"\b1 / \d+\b", text)  # page numbers
-    # The snapshot is audited.
-    assert AuditEntry.objects.of(world.alpha.territory).filter(
-        model="review", summary__startswith="PDF of the review").exists()
+    # The review page and the list of reviews name the moment its figures were frozen.
+    shown = timezone.localtime(built).strftime("%Y-%m-%d %H:%M")
+    assert shown in client.get(url("review", world.alpha)).content.decode()
+    assert shown in client.get(reverse("reports:index", args=["alpha"])).content.decode()
+
+
+def test_review_pdf_twice_is_the_same_file_and_the_second_does_no_work(world, login, plan,
+                                                                        answered, monkeypatch):
+    from weasyprint import Document
+
+    calls = []
+    write_pdf = Document.write_pdf
+    monkeypatch.setattr(Document, "write_pdf", lambda self, *a, **k: calls.append(1) or write_pdf(self, *a, **k))
+    client = login(world.alpha.users["coordinator"])
+    _response, first = pdfs.download(client, url("pdf", world.alpha))
+    assert len(calls) == 1
+    queries_before = Job.objects.count()
+    again = client.get(url("pdf", world.alpha))
+    assert again.status_code == 200
+    assert b"".join(again.streaming_content) == first
+    assert len(calls) == 1 and Job.objects.count() == queries_before  # no job, no drawing
+    # A change of what the review shows gives a new PDF (a new job).
+    client = login(world.alpha.users["coordinator"])
+    client.post(url("edit", world.alpha), {"lessons_learnt": "A new lesson.", "what_next": ""})
+    _response, changed = pdfs.download(client, url("pdf", world.alpha))
+    assert "A new lesson." in pdf_text(changed) and len(calls) == 2
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_review_pdf_is_get_only_and_scoped(world, cycle2):
+    alpha = _client(world.alpha.users["coordinator"])
+    assert alpha.post(url("pdf", world.alpha)).status_code == 405
+    assert not Job.objects.exists() and not Review.objects.exists()
+    pdfs.download(_client(world.beta.users["observer"]), url("pdf", world.beta))
+    job = Job.objects.get()
+    # Alpha's coordinator sees neither beta's job nor its result nor its review.
+    assert alpha.get(job.get_absolute_url()).status_code == 404
+    assert alpha.get(job.download_url()).status_code == 404
+    assert alpha.get(url("pdf", world.beta)).status_code == 404
+    beta = _client(world.beta.users["coordinator"])
+    assert beta.get(job.download_url()).status_code == 200
+    assert beta.get(url("pdf", world.beta)).status_code == 302  # a coordinator's own copy
 
 
 def test_empty_territory_says_nothing_yet(world, login):
@@ -227,9 +284,8 @@ def test_empty_territory_says_nothing_yet(world, login):
                      "No indicator of progress is built yet.",
                      "No multipartite social contract for this cycle yet."):
         assert sentence in page, sentence
-    response = client.get(url("pdf", world.beta, cycle=1))
-    assert response.status_code == 200
-    text = pdf_text(response.content)
+    _response, content = pdfs.download(client, url("pdf", world.beta, cycle=1))
+    text = pdf_text(content)
     assert "No survey wave in this cycle yet" in text and "Methods appendix" in text
     index = client.get(reverse("reports:index", args=["beta"]))
     assert index.status_code == 200 and url("review", world.beta, cycle=1) in index.content.decode()
@@ -247,7 +303,7 @@ def test_ex_post_wave_is_compared_with_its_ex_ante_wave(world, login, answered, 
     page = login(coordinator).get(url("review", world.alpha)).content.decode()
     assert "Ex-post compared with ex-ante" in page
     assert "From “Neighbourhood survey” to “After the actions”" in page
-    text = pdf_text(login(coordinator).get(url("pdf", world.alpha)).content)
+    text = pdf_text(pdfs.download(login(coordinator), url("pdf", world.alpha))[1])
     assert "Ex-post compared with ex-ante" in text
     # Both waves' seeds in the appendix.
     after.refresh_from_db()

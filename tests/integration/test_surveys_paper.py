@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 
 from cospiral.domain.scoring import DONT_KNOW, MISSING, NOT_APPLICABLE
+from cospiral.jobs.models import Job
 from cospiral.surveys import services
 from cospiral.surveys.models import Questionnaire, WaveTally
+from tests import pdfs
 
 
 def url(name, t, wave, **kwargs):
@@ -62,6 +64,12 @@ def test_beta_cannot_print_or_type_into_alphas_wave(world, make_wave, login):
     assert response.status_code == 403
     assert client.get(url("paper_pdf", world.alpha, made.wave) + "?language=fr").status_code == 403
     assert not Questionnaire.objects.exists()
+    # Alpha's printed questionnaires, built by a job, are not beta's to see.
+    pdfs.download(login(world.alpha.users["facilitator"]), url("paper_pdf", world.alpha, made.wave) + "?language=fr")
+    job = Job.objects.get(kind="surveys.paper_pdf")
+    beta = login(world.beta.users["coordinator"])
+    assert beta.get(job.get_absolute_url()).status_code == 404
+    assert beta.get(job.download_url()).status_code == 404
 
 
 # --- printable questionnaire --------------------------------------------------------------
@@ -76,11 +84,10 @@ def _pdf_text(content: bytes) -> list[str]:
 def test_blank_questionnaire_pdf_in_french(world, make_wave, login):
     made = make_wave(world.alpha, indicators=4, description="Merci de répondre à ce questionnaire.")
     client = login(world.alpha.users["facilitator"])
-    response = client.get(url("paper_pdf", world.alpha, made.wave) + "?language=fr&copies=0")
-    assert response.status_code == 200
+    response, content = pdfs.download(client, url("paper_pdf", world.alpha, made.wave) + "?language=fr&copies=0")
     assert response["Content-Type"] == "application/pdf"
     assert "blank" in response["Content-Disposition"]
-    pages = _pdf_text(response.content)
+    pages = _pdf_text(content)
     text = "\n".join(pages)
     assert "Neighbourhood survey" in text
     assert "Merci de répondre à ce questionnaire." in text
@@ -101,10 +108,9 @@ def test_blank_questionnaire_pdf_in_french(world, make_wave, login):
 def test_numbered_copies_print_their_numbers_on_every_page(world, make_wave, login):
     made = make_wave(world.alpha, indicators=5)
     client = login(world.alpha.users["coordinator"])
-    response = client.get(url("paper_pdf", world.alpha, made.wave) + "?language=en&copies=3&first=41")
-    assert response.status_code == 200
+    response, content = pdfs.download(client, url("paper_pdf", world.alpha, made.wave) + "?language=en&copies=3&first=41")
     assert "-41-43.pdf" in response["Content-Disposition"]
-    pages = _pdf_text(response.content)
+    pages = _pdf_text(content)
     text = "\n".join(pages)
     assert "How to answer" in text and "Don't know" in text and "Not applicable" in text
     assert "Situation 3" in text
@@ -223,10 +229,8 @@ def test_three_hundred_numbered_copies_repeat_one_layout(world, make_wave, login
     made = make_wave(world.alpha, indicators=20)
     client = login(world.alpha.users["coordinator"])
     pdf_url = url("paper_pdf", world.alpha, made.wave)
-    blank = PdfReader(io.BytesIO(client.get(pdf_url + "?language=fr").content))
-    response = client.get(pdf_url + "?language=fr&copies=300&first=1")
-    assert response.status_code == 200
-    numbered = PdfReader(io.BytesIO(response.content))
+    blank = PdfReader(io.BytesIO(pdfs.download(client, pdf_url + "?language=fr")[1]))
+    numbered = PdfReader(io.BytesIO(pdfs.download(client, pdf_url + "?language=fr&copies=300&first=1")[1]))
     per_copy = len(blank.pages)
     assert len(numbered.pages) == 300 * per_copy
     for copy in (0, 149, 299):

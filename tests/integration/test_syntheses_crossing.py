@@ -13,8 +13,10 @@ from django.utils import timezone
 from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
 from cospiral.groups.models import Group, new_token
+from cospiral.jobs.models import Job
 from cospiral.syntheses import selectors, services
 from cospiral.syntheses.models import SharedCriterion
+from tests import pdfs
 
 from .test_syntheses_pages import add_card, code, entry, url
 
@@ -100,10 +102,15 @@ def test_shared_criterion_from_the_form_derives_its_groups(rainbow, login):
     assert "Clean parks where children play" in page
     assert "Alphaville young people, Elderly people" in page
     assert "<td>2</td>" in page  # source cards
-    pdf = login(a.users["partner"]).get(url("definition_pdf", "alpha"))
+    _response, content = pdfs.download(login(a.users["partner"]), url("definition_pdf", "alpha"))
     pypdf = pytest.importorskip("pypdf")
-    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
     assert "Clean parks where children play" in text and "Elderly people" in text
+    job = Job.objects.get(kind="syntheses.definition_pdf")
+    assert login(rainbow.beta.users["coordinator"]).get(job.download_url()).status_code == 404
+    _response, beta_pdf = pdfs.download(login(rainbow.beta.users["observer"]), url("definition_pdf", "beta"))
+    assert b"Clean parks" not in beta_pdf and "Clean parks" not in " ".join(
+        p.extract_text() for p in pypdf.PdfReader(io.BytesIO(beta_pdf)).pages)
     assert "Clean parks" not in login(rainbow.beta.users["coordinator"]).get(
         url("definition", "beta")).content.decode()
 

@@ -17,8 +17,10 @@ from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
+from cospiral.jobs.models import Job
 from cospiral.syntheses import selectors, services
 from cospiral.syntheses.models import Synthesis, SynthesisSentence
+from tests import pdfs
 
 
 def entry(t, code):
@@ -335,16 +337,21 @@ def test_pdf_has_sentences_counts_and_traceability_appendix(coded, login):
     services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
                           component=entry(a, "A01"), text="Eating well every day",
                           cards=[a.cards[0], a.cards[1]])
-    response = login(a.users["partner"]).get(url("group_pdf", "alpha", a.group.pk))
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    response, content = pdfs.download(login(a.users["partner"]), url("group_pdf", "alpha", a.group.pk))
+    assert response["Content-Type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(content))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Eating well every day" in text and "2 cards" in text
     assert "A01" in text and "B01" in text and "minority idea" in text
     assert "Alphaville noise at night" in text  # appendix: card texts
     assert "Traceability" in text and "Betatown" not in text
     assert login(coded.beta.users["coordinator"]).get(url("group_pdf", "alpha", a.group.pk)).status_code == 404
-    assert login(a.users["observer"]).get(url("territory_pdf", "alpha")).status_code == 200
+    _response, content = pdfs.download(login(a.users["observer"]), url("territory_pdf", "alpha"))
+    assert content.startswith(b"%PDF") and b"Betatown" not in content
+    job = Job.objects.filter(kind="syntheses.synthesis_pdf").latest("pk")
+    assert login(coded.beta.users["coordinator"]).get(job.download_url()).status_code == 404
+    assert login(coded.beta.users["coordinator"]).get(url("territory_pdf", "beta")).status_code == 302
+    assert Job.objects.filter(territory=coded.beta.territory).count() == 1
 
 
 def test_csv_lists_sentences_with_card_ids_and_texts(coded, login):

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cospiral.contracts import charts, forms, selectors, services
 from cospiral.contracts.models import Contract, ContractCommitment, Workshop
@@ -320,17 +319,13 @@ def exit_evaluation(request, pk, party):
 
 # --- PDF ------------------------------------------------------------------------------
 
+@require_safe
 @territory_view(READ)
 def pdf(request, pk):
-    from weasyprint import HTML
+    from cospiral.contracts import jobs
+    from cospiral.core import pdfs
 
     contract = _contract(request, pk)
-    html = render_to_string("contracts/contract_pdf.html", {
-        "territory": request.territory, "contract": contract,
-        "o": selectors.overview(contract), "printed": timezone.localdate(),
-    }, request=request)
-    document = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="cospiral-contract-{request.territory.slug}-{contract.pk}.pdf"')
-    return response
+    return pdfs.respond(request, jobs.KIND,
+                        params={"contract_id": contract.pk, "base_url": request.build_absolute_uri("/")},
+                        filename=f"cospiral-contract-{request.territory.slug}-{contract.pk}.pdf")

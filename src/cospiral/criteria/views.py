@@ -10,11 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cospiral.core import exports
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
@@ -29,7 +28,6 @@ from cospiral.criteria.forms import (
 )
 from cospiral.criteria.models import Card
 from cospiral.domain.cards import MAX_CARD_CHARS, split_lines
-from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
 from cospiral.jobs.uploads import runs_as_job, start_import
 
@@ -339,35 +337,18 @@ def template(request, format):
 
 # --- printable session kit ------------------------------------------------------------
 
-POSTITS_PER_SHEET = 12
-
-
+@require_safe
 @territory_view(ENTER_CARDS)
 def kit(request, pk):
-    from weasyprint import HTML
+    """The printable kit of a group's next session (its date is part of the content: the
+    next session depends on the day)."""
+    from cospiral.core import pdfs
+    from cospiral.criteria import jobs
 
     territory = request.territory
     group = get_object_or_404(Group.objects.of(territory), pk=pk)
-    questions = selectors.enabled_questions(territory, group)
-    languages = [code for code in (territory.languages or []) if code] or ["fr", "en"]
-    families = GridEntry.objects.filter(
-        version=territory.grid_version_id, kind=GridEntry.Kind.FAMILY, territory__isnull=True,
-    ).order_by("position", "code")
-    html = render_to_string("criteria/kit.html", {
-        "territory": territory, "group": group,
-        "session": selectors.next_session(territory, group),
-        "questions": [
-            {"code": q.code, "texts": [(lang, q.texts.get(lang)) for lang in languages
-                                       if q.texts.get(lang)] or [("", q.text())]}
-            for q in questions
-        ],
-        "families": families, "boxes": range(1, POSTITS_PER_SHEET + 1),
-        "printed": timezone.localdate(),
-    }, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="cospiral-kit-{territory.slug}-group-{group.pk}.pdf"'
-    )
-    return response
+    return pdfs.respond(request, jobs.KIT,
+                        params={"group_id": group.pk, "day": str(timezone.localdate()),
+                                "base_url": request.build_absolute_uri("/")},
+                        filename=f"cospiral-kit-{territory.slug}-group-{group.pk}.pdf")
 

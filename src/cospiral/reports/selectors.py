@@ -537,7 +537,7 @@ def _methods(territory, review: Review | None, waves: list[WaveSection], *, now,
     grid = territory.grid_version
     return Methods(
         generated_at=now,
-        snapshot_at=now if snapshot else (review.snapshot_at if review else None),
+        snapshot_at=now if snapshot else None,  # the page shows its kept PDF's (views)
         waves=[{"title": w.wave.title, "threshold": w.threshold, "seed": w.seed,
                 "replicates": w.replicates, "confidence": w.confidence,
                 "respondents": w.respondents} for w in waves],

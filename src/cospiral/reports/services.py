@@ -1,11 +1,11 @@
-"""Writes of reviews: the coordinators' text and the moment the figures were frozen
-into a PDF. Each write owns its transaction and records the audit trail."""
+"""Writes of reviews: the coordinators' text (the moment the figures were frozen into
+a PDF is the kept PDF's own, see ``reports.jobs``: downloading writes nothing). Each
+write owns its transaction and records the audit trail."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from cospiral.core.access import role_in
 from cospiral.core.audit import diff, record
@@ -39,17 +39,4 @@ def save_review(territory, cycle, user, *, lessons_learnt: str, what_next: str) 
     after = {f: getattr(review, f) for f in FIELDS}
     record(territory, user, "create" if created else "update", review,
            f"Review of cycle {cycle.number}", diff(before, after))
-    return review
-
-
-@transaction.atomic
-def record_snapshot(territory, cycle, user, *, now=None) -> Review:
-    """Record when the review's figures were frozen into a PDF (every reader may print)."""
-    review, created = _get_or_create(territory, cycle, user)
-    before = review.snapshot_at
-    review.snapshot_at = now or timezone.now()
-    review.save(update_fields=["snapshot_at", "updated_at"])
-    record(territory, user, "create" if created else "update", review,
-           f"PDF of the review of cycle {cycle.number} produced",
-           {"snapshot_at": [str(before or ""), review.snapshot_at.isoformat()]})
     return review

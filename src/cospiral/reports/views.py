@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.reports import forms, selectors, services
@@ -34,33 +33,42 @@ def _context(request, **context):
 
 @territory_view(READ)
 def index(request):
-    return render(request, "reports/index.html",
-                  _context(request, cycles=selectors.cycles(request.territory)))
+    cycles = selectors.cycles(request.territory)
+    for row in cycles:
+        row["kept_at"] = _kept_at(request, row["cycle"])
+    return render(request, "reports/index.html", _context(request, cycles=cycles))
+
+
+def _kept_at(request, cycle):
+    """When the PDF of the review's current figures was built (None: not built yet)."""
+    from cospiral.core import pdfs
+    from cospiral.reports import jobs
+
+    key = pdfs.request_key(request, jobs.KIND, params=jobs.params(request, cycle),
+                           extra=jobs.unaudited(request.territory))
+    return pdfs.built_at(key)
 
 
 @territory_view(READ)
 def review(request, cycle: int):
     found = _cycle(request, cycle)
-    return render(request, "reports/review.html",
-                  _context(request, r=selectors.assemble(request.territory, found)))
+    data = selectors.assemble(request.territory, found)
+    data.methods.snapshot_at = _kept_at(request, found)
+    return render(request, "reports/review.html", _context(request, r=data))
 
 
+@require_safe
 @territory_view(READ)
 def pdf(request, cycle: int):
-    from weasyprint import HTML
+    """The review's PDF: the kept one while its figures are unchanged, else a job builds
+    it. Downloading writes nothing; the document names the moment its figures were frozen."""
+    from cospiral.core import pdfs
+    from cospiral.reports import jobs
 
     territory = request.territory
     found = _cycle(request, cycle)
-    now = timezone.now()
-    data = selectors.assemble(territory, found, now=now, snapshot=True)
-    html = render_to_string("reports/review_pdf.html", _context(request, r=data, pdf=True),
-                            request=request)
-    document = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    services.record_snapshot(territory, found, request.user, now=now)
-    response = HttpResponse(document, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="cospiral-review-{territory.slug}-cycle-{found.number}.pdf"')
-    return response
+    return pdfs.respond(request, jobs.KIND, params=jobs.params(request, found),
+                        filename=jobs.filename(territory, found), extra=jobs.unaudited(territory))
 
 
 @territory_view(MANAGE)

@@ -222,6 +222,25 @@ def svg(spec: dict) -> str:
     return result
 
 
+def warm_up() -> None:
+    """Build the skeletons of the statistics' charts in the active language (once a
+    process, see ``cospiral.warmup``)."""
+    language = _language()
+    _bars_skeleton(language, False, _("Share of the coded cards"))
+    _bars_skeleton(language, True, _("Share"))
+    _bars_skeleton(language, False, _("Share of the question's coded cards"))
+    _heat_skeleton(language, False)
+    _heat_skeleton(language, True)
+
+
+def start_engine() -> None:
+    """Start vl-convert's engine (its first chart of a process costs about a second)."""
+    import vl_convert
+
+    vl_convert.vegalite_to_svg({"data": {"values": [{"n": 1}]}, "mark": "point",
+                                "encoding": {"x": {"field": "n", "type": "quantitative"}}})
+
+
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 
 

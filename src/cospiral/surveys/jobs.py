@@ -1,5 +1,6 @@
-"""Imports of survey responses too large for the request run as jobs, through the same
-function the import page uses."""
+"""Jobs of surveys, found by the task engine's autodiscovery: imports of survey responses
+too large for the request, through the same function the import page uses, and the
+printed questionnaires (``paper_pdf``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cospiral.jobs.registry import job_kind
+from cospiral.surveys import paper_pdf  # noqa: F401  (registers surveys.paper_pdf)
 
 
 @job_kind("surveys.import_responses", title=gettext_lazy("Import of survey responses"),

@@ -8,15 +8,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
-from cospiral.core import exports
+from cospiral.core import exports, pdfs
 from cospiral.core.access import ENTER_CARDS, MANAGE, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.domain import survey as rules
@@ -29,7 +27,6 @@ from cospiral.surveys.paper_forms import EntryForm, ImportForm, PrintForm
 
 LAST_TYPED = 10
 MAX_SHOWN_ERRORS = 200
-MIN_NUMBER_BOXES = 4
 
 
 def _wave(request, pk) -> Wave:
@@ -75,12 +72,7 @@ def paper(request, pk):
 # --- printable questionnaire ----------------------------------------------------------
 
 
-def _digits(number: int | None, boxes: int) -> list[str]:
-    if number is None:
-        return [""] * boxes
-    return list(str(number).zfill(boxes))
-
-
+@require_safe
 @territory_view(ENTER_CARDS)
 def paper_pdf(request, pk):
     wave = _wave(request, pk)
@@ -94,31 +86,12 @@ def paper_pdf(request, pk):
             typed_count=paper_selectors.typed(wave).count()), status=400)
     language = form.cleaned_data["language"]
     copies, first = form.cleaned_data["copies"], form.cleaned_data["first"]
-    numbers = list(range(first, first + copies)) if copies else [None]
-    boxes = max(MIN_NUMBER_BOXES, len(str(numbers[-1] or 0)))
-    asked = [key for key in rules.PROFILE_KEYS if key in (wave.profile_questions or [])]
-    with translation.override(language):
-        indicators = [{
-            "position": item.position + 1,
-            "code": item.indicator.code,
-            "title": item.indicator.title(language),
-            "levels": [(n, level_name(n), item.indicator.level_text(n, language)) for n in range(1, 6)],
-        } for item in items]
-        questions = [{"key": key, "label": str(profiles.QUESTION_LABELS[key]),
-                      "choices": profiles.choices(wave, key)} for key in asked]
-        html = render_to_string("surveys/paper_questionnaire.html", {
-            "territory": request.territory, "wave": wave, "indicators": indicators,
-            "questions": questions, "language": language,
-            "copies": [{"number": None, "digits": _digits(None, boxes)}],
-            "boxes": range(boxes), "printed": timezone.localdate(),
-        })
-    # Laid out once; numbered copies get their digits stamped into the boxes.
-    pdf = pdf_render.render(html, request.build_absolute_uri("/"), numbers if copies else None, boxes)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    suffix = f"-{numbers[0]}-{numbers[-1]}" if copies else "-blank"
-    response["Content-Disposition"] = (
-        f'attachment; filename="cospiral-questionnaire-{request.territory.slug}-{wave.pk}-{language}{suffix}.pdf"')
-    return response
+    suffix = f"-{first}-{first + copies - 1}" if copies else "-blank"
+    return pdfs.respond(
+        request, pdf_render.KIND,
+        params={"wave_id": wave.pk, "print_language": language, "copies": copies, "first": first,
+                "base_url": request.build_absolute_uri("/")},
+        filename=f"cospiral-questionnaire-{request.territory.slug}-{wave.pk}-{language}{suffix}.pdf")
 
 
 # --- typed-in entry -------------------------------------------------------------------

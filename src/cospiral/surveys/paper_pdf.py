@@ -11,6 +11,18 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from cospiral.core import pdfs
+from cospiral.jobs.registry import job_kind
+
+#: The job that builds a printed questionnaire, once per content (``cospiral.core.pdfs``).
+KIND = "surveys.paper_pdf"
+MIN_NUMBER_BOXES = 4
+
 DIGIT_CLASS = "digit"
 FONT_NAME = "/CospiralDigits"
 FONT_SIZE = 13.0  # pt, as the boxes' CSS
@@ -97,3 +109,52 @@ def _stamp(blank: bytes, layout, numbers: Sequence[int], boxes: int) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _digits(number: int | None, boxes: int) -> list[str]:
+    if number is None:
+        return [""] * boxes
+    return list(str(number).zfill(boxes))
+
+
+def render_questionnaire(territory, wave, *, language: str, copies: int, first: int, now,
+                         base_url: str | None) -> bytes:
+    """The printed questionnaire of ``wave`` in ``language``: one blank copy, or ``copies``
+    numbered from ``first``."""
+    from cospiral.domain import survey as rules
+    from cospiral.indicators.selectors import level_name
+    from cospiral.surveys import profiles, services
+
+    items = services.positions(wave)
+    numbers = list(range(first, first + copies)) if copies else [None]
+    boxes = max(MIN_NUMBER_BOXES, len(str(numbers[-1] or 0)))
+    asked = [key for key in rules.PROFILE_KEYS if key in (wave.profile_questions or [])]
+    with translation.override(language):
+        indicators = [{
+            "position": item.position + 1,
+            "code": item.indicator.code,
+            "title": item.indicator.title(language),
+            "levels": [(n, level_name(n), item.indicator.level_text(n, language)) for n in range(1, 6)],
+        } for item in items]
+        questions = [{"key": key, "label": str(profiles.QUESTION_LABELS[key]),
+                      "choices": profiles.choices(wave, key)} for key in asked]
+        html = render_to_string("surveys/paper_questionnaire.html", {
+            "territory": territory, "wave": wave, "indicators": indicators,
+            "questions": questions, "language": language,
+            "copies": [{"number": None, "digits": _digits(None, boxes)}],
+            "boxes": range(boxes), "printed": timezone.localdate(now),
+        })
+    # Laid out once; numbered copies get their digits stamped into the boxes.
+    return render(html, base_url, numbers if copies else None, boxes)
+
+
+@job_kind(KIND, title=_("Paper questionnaires (PDF)"), min_role="facilitator")
+def paper_pdf(ctx, *, wave_id: int, print_language: str, copies: int, first: int,
+              base_url: str | None = None, **_kept) -> None:
+    from cospiral.surveys.models import Wave
+
+    territory = ctx.territory
+    wave = get_object_or_404(Wave.objects.of(territory), pk=wave_id)
+    pdfs.build(ctx, lambda now: render_questionnaire(
+        territory, wave, language=print_language, copies=copies, first=first, now=now,
+        base_url=base_url))

@@ -163,6 +163,13 @@ def comparison_spec(rows: list[dict], before: str, after: str) -> dict | None:
     return _with_data(_comparison_skeleton(_language(), before, after), values)
 
 
+def warm_up() -> None:
+    """Build the skeletons of the results' charts in the active language (once a
+    process, see ``cospiral.warmup``); the comparison's depends on the waves' titles."""
+    _levels_skeleton(_language())
+    _indices_skeleton(_language())
+
+
 def render(spec: dict | None, summary: str) -> str:
     """The accessible SVG of ``spec`` (named by its summary), or "" without a chart."""
     if spec is None:

@@ -8,11 +8,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cospiral.core import exports
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
@@ -87,26 +86,25 @@ def territory_synthesis(request):
 
 
 def _pdf(request, group):
-    from weasyprint import HTML
+    from cospiral.core import pdfs
+    from cospiral.syntheses import jobs
 
     territory = request.territory
-    html = render_to_string("syntheses/synthesis_pdf.html", {
-        "territory": territory, "group": group, "board": selectors.board(territory, group),
-        "printed": timezone.localdate(), "minority_max_cards": selectors.MINORITY_MAX_CARDS,
-        "minority_max_percent": selectors.MINORITY_MAX_PERCENT,
-    }, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
     name = f"group-{group.pk}" if group is not None else "territory"
-    response["Content-Disposition"] = f'attachment; filename="cospiral-synthesis-{territory.slug}-{name}.pdf"'
-    return response
+    return pdfs.respond(request, jobs.SYNTHESIS,
+                        params={"group_id": group.pk if group else None,
+                                "base_url": request.build_absolute_uri("/")},
+                        filename=f"cospiral-synthesis-{territory.slug}-{name}.pdf",
+                        extra=jobs.unaudited(territory))
 
 
+@require_safe
 @territory_view(READ)
 def group_pdf(request, pk):
     return _pdf(request, _group(request, pk))
 
 
+@require_safe
 @territory_view(READ)
 def territory_pdf(request):
     return _pdf(request, None)
@@ -351,16 +349,13 @@ def definition(request):
     return _page(request, "syntheses/definition.html", criteria=selectors.definition(request.territory))
 
 
+@require_safe
 @territory_view(READ)
 def definition_pdf(request):
-    from weasyprint import HTML
+    from cospiral.core import pdfs
+    from cospiral.syntheses import jobs
 
     territory = request.territory
-    html = render_to_string("syntheses/definition_pdf.html", {
-        "territory": territory, "criteria": selectors.definition(territory),
-        "printed": timezone.localdate(),
-    }, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="cospiral-definition-{territory.slug}.pdf"'
-    return response
+    return pdfs.respond(request, jobs.DEFINITION, params={"base_url": request.build_absolute_uri("/")},
+                        filename=f"cospiral-definition-{territory.slug}.pdf",
+                        extra=jobs.unaudited(territory))

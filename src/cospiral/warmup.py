@@ -1,0 +1,105 @@
+"""Work a web process does once when it starts, so that its first visitor does not wait:
+import every view (Altair comes with the chart modules, ~2 s), compile the templates,
+build the chart skeletons of each language (Altair validates a spec against the
+Vega-Lite schema, ~1 s the first time) and start vl-convert's engine (~1 s). Charts
+themselves are kept on disk (``stats.charts``), so after a restart a page draws none of
+those it drew before.
+
+Started by ``cospiral.wsgi`` when a process loads the application (each gunicorn
+worker, after its fork: vl-convert's engine must not be started before a fork), in a
+thread beside the process's first requests: a process that took long to load would be
+stopped by gunicorn's timeout on a busy machine. ``COSPIRAL_WARM_UP=0`` turns it off."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+logger = logging.getLogger("cospiral.warmup")
+
+
+def _templates() -> int:
+    from django.apps import apps
+    from django.template import TemplateDoesNotExist, TemplateSyntaxError
+    from django.template.loader import get_template
+
+    count = 0
+    for config in apps.get_app_configs():
+        if not config.name.startswith("cospiral"):
+            continue
+        root = Path(config.path) / "templates"
+        for path in sorted(root.rglob("*.html")) if root.is_dir() else []:
+            try:
+                get_template(str(path.relative_to(root)))
+            except (TemplateDoesNotExist, TemplateSyntaxError) as error:  # shown at its first use
+                logger.warning("template %s not compiled: %s", path, error)
+            else:
+                count += 1
+    return count
+
+
+def warm_up() -> dict:
+    """Do the once-a-process work; returns what it did and how long each part took (s)."""
+    from django.conf import settings
+    from django.urls import get_resolver
+    from django.utils import translation
+
+    timings = {}
+    started = time.perf_counter()
+    len(get_resolver().url_patterns)  # imports every app's views (and Altair with them)
+    timings["views_s"] = time.perf_counter() - started
+
+    step = time.perf_counter()
+    timings["templates"] = _templates()
+    timings["templates_s"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    from cospiral.stats import charts
+    from cospiral.surveys import results_charts
+
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            charts.warm_up()
+            results_charts.warm_up()
+    timings["skeletons_s"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    from cospiral.core import pdfs
+
+    pdfs.code_version()  # hashes the package's files once: part of every PDF's content key
+    timings["pdf_code_version_s"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    charts.start_engine()
+    timings["engine_s"] = time.perf_counter() - step
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()}
+
+
+def _run() -> None:
+    from django.db import connection
+
+    try:
+        logger.info("warm-up done: %s", warm_up())
+    except Exception:  # never stop a web process: its pages warm up at first use instead
+        logger.exception("warm-up failed")
+    finally:
+        connection.close()
+
+
+_thread: threading.Thread | None = None
+
+
+def start() -> threading.Thread:
+    """Warm up in a thread of its own (see the module's docstring)."""
+    global _thread
+    _thread = threading.Thread(target=_run, name="cospiral-warm-up", daemon=True)
+    _thread.start()
+    return _thread
+
+
+def wait(timeout: float | None = None) -> None:
+    """Wait for this process's warm-up to end (benchmarks)."""
+    if _thread is not None:
+        _thread.join(timeout)
