@@ -330,13 +330,19 @@ def _small(count, threshold):
 
 
 @router.get("/territories/{slug}/waves/{wave_id}/results", response={200: s.ResultsOut, **ERRORS},
-            summary="A wave's figures, small cells suppressed as on the public results page")
+            summary="A wave's figures, small cells suppressed as on the public results page "
+                    "(coordinator keys: live; other keys: the published results only)")
 def wave_results(request, slug: Path[s.Slug], wave_id: Path[s.Id]):
     t = _territory(request, slug)
     wave = _waves(request, t).filter(pk=wave_id).first()
     if wave is None:
         raise Http404(_("No survey wave %(id)s here.") % {"id": wave_id})
-    res = survey_selectors.results(wave, with_intervals=False)
+    snapshot = None
+    if request.api_role != Role.COORDINATOR:
+        snapshot = survey_selectors.shown_snapshot(wave)
+        if snapshot is None:
+            raise Http404(_("The results of survey wave %(id)s are not published.") % {"id": wave_id})
+    res = survey_selectors.results(wave, with_intervals=False, snapshot=snapshot)
     sc = res.scores
     threshold = sc.threshold
     rows = []

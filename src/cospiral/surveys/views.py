@@ -254,18 +254,14 @@ def _link_url(request, token: str) -> str:
 
 
 def _link_state(link) -> str:
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.sent:
-        return "sent"
-    if link.saved:
-        return "saved"
-    return "unused"
+    """Only "revoked" or "active": whether a link was used is never shown link by link
+    (only how many were), so that no download or page tells which person sent which
+    questionnaire, even by comparing two downloads."""
+    return "revoked" if link.revoked_at is not None else "active"
 
 
 def link_state_label(state: str) -> str:
-    return {"revoked": _("revoked"), "sent": _("used: questionnaire sent"),
-            "saved": _("started, not sent"), "unused": _("not used")}[state]
+    return {"revoked": _("revoked"), "active": _("active")}[state]
 
 
 @territory_view(MANAGE)
@@ -286,7 +282,7 @@ def links(request, pk):
                     "%(n)s respondent link created.", "%(n)s respondent links created.",
                     len(made)) % {"n": len(made)})
                 return redirect("surveys:links", territory=request.territory.slug, pk=wave.pk)
-    rows = list(selectors.tokens(wave).order_by("-id")[:MAX_LINKS_LISTED])
+    rows = list(RespondentToken.objects.filter(wave=wave).order_by("-id")[:MAX_LINKS_LISTED])
     for link in rows:
         link.state = _link_state(link)
         link.state_label = link_state_label(link.state)
@@ -304,7 +300,7 @@ def links_csv(request, pk):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["token", "url", "label", "status", "created"])
-    for link in selectors.tokens(wave).iterator(chunk_size=2000):
+    for link in RespondentToken.objects.filter(wave=wave).order_by("id").iterator(chunk_size=2000):
         writer.writerow([link.token, _link_url(request, link.token), link.label,
                          _link_state(link), timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
