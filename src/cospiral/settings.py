@@ -9,12 +9,14 @@ COSPIRAL_DEBUG          1/true/yes to turn debug on (default off)
 COSPIRAL_ALLOWED_HOSTS  comma-separated host names (default: localhost,127.0.0.1,[::1])
 """
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 import platformdirs
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -162,8 +164,25 @@ COSPIRAL_MAX_UPLOAD_BYTES = int(os.environ.get("COSPIRAL_MAX_UPLOAD_BYTES", 20 *
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Anonymous online entry: posts per token and client address per minute.
+# --- Rate limits of the anonymous public pages and the clients behind a proxy (issue 13) --
+# Posts per link and per browser (an anonymous id in its session) per minute, on the
+# online entry, survey and vote pages; and a higher ceiling per link and client address,
+# so that a class of 30 behind one school address can each post while one client that
+# drops its cookies cannot flood.
 COSPIRAL_ONLINE_RATE = os.environ.get("COSPIRAL_ONLINE_RATE", "30/m")
+COSPIRAL_ONLINE_ADDRESS_RATE = os.environ.get("COSPIRAL_ONLINE_ADDRESS_RATE", "600/m")
+# Reverse proxies in front of cospiral (comma-separated IPs or CIDRs). Only a request from
+# one of them has its X-Forwarded-For read (the right-most address that is not a trusted
+# proxy is the client); empty: REMOTE_ADDR is the client and the header is ignored.
+COSPIRAL_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("COSPIRAL_TRUSTED_PROXIES", "").split(",")
+                            if p.strip()]
+for _proxy in COSPIRAL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"COSPIRAL_TRUSTED_PROXIES: “{_proxy}” is not an IP address or a CIDR network "
+            "(for example 10.0.0.1 or 10.0.0.0/8).") from None
 # REST API: requests per minute per API key.
 COSPIRAL_API_RATE = os.environ.get("COSPIRAL_API_RATE", "600/m")
 

@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 from cospiral.actions.models import Action, Commitment
 from cospiral.api import schemas as s
 from cospiral.api import services as key_services
+from cospiral.core.clients import client_address
 from cospiral.criteria import services as card_services
 from cospiral.criteria.models import Card, Question
 from cospiral.domain import api_keys as rules
@@ -447,9 +448,9 @@ public = Router(tags=["survey answers"])
                        422: s.Error, 429: s.Error},
              summary="Send one respondent's answers with their personal token (once)")
 def answer(request, token: Path[s.Token], payload: s.AnswersIn):
-    # The same limit as the survey's public pages: per token and client address.
-    if is_ratelimited(request, group="survey-public",
-                      key=lambda _g, r: f"{token}|{r.META.get('REMOTE_ADDR', '')}",
+    # Per token and client address (through the trusted proxies): a token is one person.
+    if is_ratelimited(request, group="survey-api",
+                      key=lambda _g, r: f"{token}|{client_address(r)}",
                       rate=settings.COSPIRAL_ONLINE_RATE, method="POST", increment=True):
         raise RateLimited(settings.COSPIRAL_ONLINE_RATE)
     link = RespondentToken.objects.filter(token=token).select_related("wave").first()
