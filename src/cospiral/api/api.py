@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import NinjaAPI, Path, Query, Router, Status
@@ -227,8 +228,20 @@ def grid(request, slug: Path[s.Slug], page: Query[s.PageParams], kind: Query[s.C
         "local": e.territory_id is not None})
 
 
+def _coarse_time(request, when):
+    """Times of citizens' cards: to the minute for coordinator keys, to the day (midnight,
+    the territory's time zone) for every other key; never seconds (issue 13)."""
+    if when is None:
+        return None
+    local = timezone.localtime(when)
+    if request.api_role == Role.COORDINATOR:
+        return local.replace(second=0, microsecond=0)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @router.get("/territories/{slug}/criteria", response={200: s.CriterionPage, **ERRORS},
-            summary="Counted cards with their code (coded criteria)")
+            summary="Counted cards with their code (coded criteria); created_at to the minute "
+                    "for coordinator keys, to the day for other keys")
 def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Query[s.Id | None] = None,
              question: Query[s.Code | None] = None, family: Query[s.Code | None] = None,
              component: Query[s.Code | None] = None, coded: bool | None = None):
@@ -246,7 +259,8 @@ def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Quer
         "id": c.pk, "group": c.group_id, "session": c.session_id, "question": c.question.code,
         "language": c.language, "channel": c.channel, "text": c.text,
         "component": c.component.code if c.component_id else None,
-        "family": _family(c.component), "full_code": c.full_code, "created_at": c.created_at})
+        "family": _family(c.component), "full_code": c.full_code,
+        "created_at": _coarse_time(request, c.created_at)})
 
 
 @router.get("/territories/{slug}/syntheses", response={200: s.SynthesisPage, **ERRORS})

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from cospiral.core import audit
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria import selectors, services
@@ -255,9 +256,11 @@ def history(request, pk):
     if card.deleted_at is not None and not selectors.can_write_group(territory, request.user,
                                                                         card.group):
         raise Http404
+    # Times to the day, to the minute for coordinators; never an author tag beside them.
     return render(request, "criteria/history.html", {
         "territory": territory, "card": card,
-        "entries": selectors.card_history(territory, card),
+        "entries": audit.shown_changes(selectors.card_history(territory, card)),
+        "time_format": "Y-m-d H:i" if can_manage(request) else "Y-m-d",
         "can_write": selectors.can_write_group(territory, request.user, card.group),
     })
 
