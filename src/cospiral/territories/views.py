@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cospiral.core.audit import shown_changes
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
+from cospiral.core.audit import shown_changes
 from cospiral.territories import forms, selectors, services
 from cospiral.territories.labels import CYCLE_NAMES, PHASE_NAMES, cycle_label, phase_label
 from cospiral.territories.models import CoordinationMember, Membership, Organisation, Territory
