@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "cospiral.api",
     "cospiral.packages",
     "cospiral.network",
+    "cospiral.privacy",  # a person's own data: download, erasure (issue 13)
 ]
 
 MIDDLEWARE = [

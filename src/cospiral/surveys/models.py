@@ -63,6 +63,10 @@ class Wave(TerritoryOwned):
         help_text=_("Set when the first answer arrives; the indicators can no longer change."),
     )
     published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised for good"), null=True, blank=True,
+        help_text=_("Set when a coordinator deleted the personal and resume links of the closed wave."),
+    )
     threshold = models.PositiveSmallIntegerField(
         _("suppression threshold"), default=5,
         help_text=_("Smallest number of answers shown for a cell of a breakdown."),

@@ -106,6 +106,10 @@ def create_wave(territory, *, user, title: str, **fields) -> Wave:
 
 @transaction.atomic
 def update_wave(wave: Wave, *, user, **fields) -> Wave:
+    if wave.anonymised_at is not None and ("opens_at" in fields or "closes_at" in fields) and (
+            fields.get("opens_at", wave.opens_at) != wave.opens_at
+            or fields.get("closes_at", wave.closes_at) != wave.closes_at):
+        raise ValidationError(_("This wave was anonymised for good: its dates can no longer change."))
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
     fields = {k: v for k, v in fields.items() if k in WAVE_FIELDS}
     if wave.is_frozen:
@@ -178,7 +182,50 @@ def wave_status(wave: Wave, now=None) -> str:
 
 
 @transaction.atomic
+def anonymise_wave(wave: Wave, *, user) -> dict:
+    """Anonymise a closed wave for good: its personal links are deleted, questionnaires
+    saved but never sent (reached by a resume link) are deleted, and every sent one loses
+    its key (which held the personal or resume link), its respondent number, who typed it
+    in and its times (set to the closing time). The tallies, snapshots and results do not
+    change. The wave cannot be opened again. Returns what was removed."""
+    import secrets
+
+    wave = Wave.objects.select_for_update().get(pk=wave.pk)
+    if wave.anonymised_at is not None:
+        raise ValidationError(_("This wave is already anonymised."))
+    if wave_status(wave) != "closed":
+        raise ValidationError(_("Close the wave before anonymising it: answers may still arrive."))
+    links = RespondentToken.objects.filter(wave=wave).delete()[0]
+    unsent = Questionnaire.objects.filter(wave=wave, submitted_at__isnull=True).delete()[0]
+    closed = wave.closes_at
+    sent = 0
+    batch = []
+    for q in Questionnaire.objects.filter(wave=wave).only("pk").iterator(chunk_size=2000):
+        q.key = "a:" + secrets.token_hex(10)
+        batch.append(q)
+        if len(batch) == 2000:
+            Questionnaire.objects.bulk_update(batch, ["key"])
+            sent += len(batch)
+            batch = []
+    if batch:
+        Questionnaire.objects.bulk_update(batch, ["key"])
+        sent += len(batch)
+    Questionnaire.objects.filter(wave=wave).update(
+        entered_by=None, respondent_number=None, submitted_at=closed, created_at=closed,
+        updated_at=closed)
+    wave.anonymised_at = timezone.now()
+    wave.save(update_fields=["anonymised_at", "updated_at"])
+    done = {"personal_links_deleted": links, "unsent_questionnaires_deleted": unsent,
+            "questionnaires_anonymised": sent}
+    audit.record(wave.territory, user, AuditEntry.Action.UPDATE, wave, summary=wave.title,
+                 changes={"anonymised": [None, done]})
+    return done
+
+
+@transaction.atomic
 def open_wave(wave: Wave, *, user) -> Wave:
+    if wave.anonymised_at is not None:
+        raise ValidationError(_("This wave was anonymised for good: it cannot be opened again."))
     if not WaveIndicator.objects.filter(wave=wave).exists():
         raise ValidationError(_("Choose the wave's indicators before opening it."))
     now = timezone.now()

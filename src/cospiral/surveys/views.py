@@ -228,6 +228,19 @@ def publish(request, pk):
 
 @territory_view(MANAGE)
 @require_POST
+def anonymise(request, pk):
+    """Anonymise a closed wave for good (``services.anonymise_wave``), once confirmed."""
+    wave = _wave(request, pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm: the personal and resume links are "
+                                  "deleted for good."))
+        return _detail(wave)
+    return _write(request, pk, lambda w: services.anonymise_wave(w, user=request.user),
+                  _("The wave is anonymised for good: its personal and resume links are deleted."))
+
+
+@territory_view(MANAGE)
+@require_POST
 def public_link(request, pk):
     action = request.POST.get("action")
     if action not in ("enable", "disable", "regenerate"):
