@@ -303,14 +303,21 @@ class PoorIndicator:
     n: int | None
 
 
-def poor_indicators(wave) -> list[PoorIndicator]:
-    """The wave's indicators by share at levels 1–2, largest first (``plan.poorest``)."""
+def poor_indicators(wave, *, live: bool = False) -> list[PoorIndicator]:
+    """The wave's indicators by share at levels 1–2, largest first (``plan.poorest``):
+    from the live tallies for coordinators (``live``), else from the published results
+    (none while they are not published)."""
     from cospiral.surveys import selectors as survey_selectors
 
     items = survey_selectors.instrument(wave)
     if not items:
         return []
-    results = survey_selectors.results(wave, items=items, with_intervals=False)
+    if live:
+        results = survey_selectors.results(wave, items=items, with_intervals=False)
+    else:
+        results = survey_selectors.published_results(wave, items=items, with_intervals=False)
+        if results is None:
+            return []
     figures = [results.scores.figures(j) for j in range(len(items))]
     shares = [(j, None if f.low_share is None else f.low_share * 100) for j, f in enumerate(figures)]
     return [PoorIndicator(items[p.key].indicator, p.low_share, figures[p.key].n)
@@ -374,11 +381,13 @@ def _masked(array, j) -> float | None:
 
 
 def comparisons(waves) -> dict:
-    """``surveys.selectors.comparison`` of each ex-post wave with its ex-ante wave, by
-    wave id (None when the wave has no baseline or no indicator in common)."""
+    """``surveys.selectors.published_comparison`` of each ex-post wave with its ex-ante
+    wave, by wave id (None when the wave has no baseline, no indicator in common, or
+    either wave's results are not published: action pages are read by every role, so
+    they show published figures only)."""
     from cospiral.surveys import selectors as survey_selectors
 
-    return {w.pk: survey_selectors.comparison(w) if w.baseline_id else None for w in waves}
+    return {w.pk: survey_selectors.published_comparison(w) if w.baseline_id else None for w in waves}
 
 
 def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp]:

@@ -447,7 +447,7 @@ def create_from_indicator(request):
         else:
             return _created(request, a)
     wave = selectors.results_wave(territory)
-    poor = selectors.poor_indicators(wave) if wave is not None else []
+    poor = selectors.poor_indicators(wave, live=can_manage(request)) if wave is not None else []
     language = get_language() or "fr"
     for p in poor:
         p.label = p.indicator.title(language)

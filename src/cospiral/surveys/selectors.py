@@ -279,6 +279,25 @@ def comparison(after: Wave, before: Wave | None = None, *, threshold: int | None
     return Comparison(before, after, codes, common, changed, b, a, scoring.compare(b, a))
 
 
+def published_results(wave: Wave, **options) -> Results | None:
+    """``results`` of the wave's published snapshot (what everyone but its coordinators
+    sees), or None while the results are not published."""
+    snapshot = shown_snapshot(wave)
+    return None if snapshot is None else results(wave, snapshot=snapshot, **options)
+
+
+def published_comparison(after: Wave) -> Comparison | None:
+    """``comparison`` of the published snapshots of the ex-post wave and of its ex-ante
+    wave, or None unless both are published."""
+    before = after.baseline
+    if before is None:
+        return None
+    snapshots = (shown_snapshot(after), shown_snapshot(before))
+    if None in snapshots:
+        return None
+    return comparison(after, before, snapshots=snapshots)
+
+
 def raw_matrix(wave: Wave, J: int | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """The submitted questionnaires as a level matrix (respondents × indicators), their
     profile codes (respondents × 4) and ids, in id order: for exports."""
