@@ -105,7 +105,7 @@ def erase_person(person, *, user) -> str:
     person.set_unusable_password()
     person.save()
     AuditEntry.objects.filter(user=person).update(actor_label=pseudonym)
-    AuditEntry.objects.filter(summary__contains=old).update(
+    AuditEntry.objects.filter(model__in=("user", "membership", "apikey"), summary__contains=old).update(
         summary=Replace("summary", Value(old), Value(pseudonym)))
     audit.record(None, user, AuditEntry.Action.DELETE, person, summary=_(
         "Person erased: now %(pseudonym)s, %(n)s memberships removed") % {
