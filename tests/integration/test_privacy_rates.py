@@ -20,9 +20,16 @@ SCHOOL = "203.0.113.7"
 
 
 @pytest.fixture
-def link(world):
+def link(world, monkeypatch):
+    """The entry link of alpha's group, counts cleared, the clock of the rate limits
+    stopped (a fixed window: a slow run must not cross a minute boundary)."""
+    from types import SimpleNamespace
+
+    import django_ratelimit.core
+
     from cospiral.groups import services as group_services
 
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: 1_800_000_000.0))
     cache.clear()
     group = world.alpha.group
     coordinator = world.alpha.users["coordinator"]
