@@ -198,3 +198,29 @@ def test_snapshot_pages_by_role_and_territory(world, make_wave, login, client):
     for role in ("facilitator", "partner", "observer"):
         response = login(world.alpha.users[role]).get(url)
         assert response.context["snapshot"] is not None and response.context["respondents"] == 6
+
+
+def test_waves_published_before_snapshots_get_one_from_the_migration(world, make_wave, login):
+    """The data migration gives every wave already published a first snapshot, so that
+    its observers, public page, API and package keep showing its results."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    migration = importlib.import_module("cospiral.surveys.migrations.0002_result_snapshots")
+    w = make_wave(world.alpha)
+    submit(w, [([3, 3, 3], {"age_band": 1, "neighbourhood": 0})] * 6
+           + [([4, 2, 1], {"age_band": 2, "neighbourhood": 1})] * 2)
+    w.wave.published_at = timezone.now()
+    w.wave.save(update_fields=["published_at"])
+    unpublished = make_wave(world.alpha, title="Not published")
+    migration.snapshot_published_waves(apps, None)
+    assert not ResultSnapshot.objects.filter(wave=unpublished.wave).exists()
+    snapshot = ResultSnapshot.objects.get(wave=w.wave)
+    assert snapshot.respondents == 8 and snapshot.territory_id == w.wave.territory_id
+    page = login(world.alpha.users["observer"]).get(
+        reverse("surveys:results", args=[w.t.territory.slug, w.wave.pk]), {"breakdown": "neighbourhood"})
+    assert page.context["snapshot"] == snapshot and page.context["respondents"] == 8
+    cells = page.context["breakdown"]["rows"][0]["cells"]
+    assert cells[1]["muted"] and cells[0]["muted"]  # 2 answers hidden, and its complement
