@@ -380,22 +380,23 @@ def _masked(array, j) -> float | None:
     return None if np.ma.getmaskarray(value).all() else float(value)
 
 
-def comparisons(waves) -> dict:
+def comparisons(waves, *, live: bool = False) -> dict:
     """``surveys.selectors.published_comparison`` of each ex-post wave with its ex-ante
     wave, by wave id (None when the wave has no baseline, no indicator in common, or
     either wave's results are not published: action pages are read by every role, so
-    they show published figures only)."""
+    they show published figures only; ``live``: the live tallies, for coordinators)."""
     from cospiral.surveys import selectors as survey_selectors
 
-    return {w.pk: survey_selectors.published_comparison(w) if w.baseline_id else None for w in waves}
+    compare = survey_selectors.comparison if live else survey_selectors.published_comparison
+    return {w.pk: compare(w) if w.baseline_id else None for w in waves}
 
 
-def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp]:
+def follow_up(target_rows, waves, compared: dict | None = None, *, live: bool = False) -> list[FollowUp]:
     """For each ex-post wave (in the order given) that has a baseline and asks a target's
     indicator (joined on its code), the target's measure before → after with the
     comparison's Newcombe interval of the difference (shares) and its Brunner–Munzel
     p-value, and whether the target is reached (``plan.REACHED_RULE``)."""
-    compared = comparisons(waves) if compared is None else compared
+    compared = comparisons(waves, live=live) if compared is None else compared
     rows = []
     for wave in waves:
         result = compared.get(wave.pk)
@@ -429,7 +430,7 @@ def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp
     return rows
 
 
-def plan_changes(territory) -> dict:
+def plan_changes(territory, *, live: bool = False) -> dict:
     """For the plan page: each alive action's targets followed in the newest ex-post wave
     that asks them (``follow_up``), by action id; each wave compared once."""
     from cospiral.surveys.models import Wave
@@ -442,7 +443,7 @@ def plan_changes(territory) -> dict:
                  .select_related("baseline").order_by("-created_at", "-id"))
     if not waves:
         return {}
-    compared = comparisons(waves)
+    compared = comparisons(waves, live=live)
     result: dict = {}
     for t in targets:
         rows = follow_up([t], waves, compared)
