@@ -65,7 +65,6 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
     from cospiral.criteria.models import Card
     from cospiral.criteria.services import import_cards
@@ -118,8 +117,8 @@ def main() -> None:
                                  asked=wave.profile_questions, choices=choices, consent=True)
         sheets.append((f"p:{n + 1}", "paper", sheet, n + 1))
     survey_services.submit_many(wave, sheets, user=user)
-    wave.published_at = timezone.now()
-    wave.save(update_fields=["published_at"])
+    survey_services.close_wave(wave, user=user)
+    survey_services.publish_results(wave, user=user)  # a published snapshot (issue 13)
     territory.refresh_from_db()
 
     started = time.perf_counter()

@@ -15,6 +15,7 @@ COSPIRAL_CACHE_URL      shared cache: default Django's database cache; redis://�
 COSPIRAL_IMPORT_INLINE_BYTES  imports larger than this run as jobs (default 262144)
 """
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import dj_database_url
 import platformdirs
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
     "cospiral.api",
     "cospiral.packages",
     "cospiral.network",
+    "cospiral.privacy",  # a person's own data: download, erasure (issue 13)
 ]
 
 MIDDLEWARE = [
@@ -201,8 +204,25 @@ COSPIRAL_PACKAGE_MAX_FILES = int(os.environ.get("COSPIRAL_PACKAGE_MAX_FILES", 64
 COSPIRAL_PACKAGE_MAX_DEPTH = int(os.environ.get("COSPIRAL_PACKAGE_MAX_DEPTH", 32))
 COSPIRAL_PACKAGE_MAX_CELL = int(os.environ.get("COSPIRAL_PACKAGE_MAX_CELL", 100_000))
 
-# Anonymous online entry: posts per token and client address per minute.
+# --- Rate limits of the anonymous public pages and the clients behind a proxy (issue 13) --
+# Posts per link and per browser (an anonymous id in its session) per minute, on the
+# online entry, survey and vote pages; and a higher ceiling per link and client address,
+# so that a class of 30 behind one school address can each post while one client that
+# drops its cookies cannot flood.
 COSPIRAL_ONLINE_RATE = os.environ.get("COSPIRAL_ONLINE_RATE", "30/m")
+COSPIRAL_ONLINE_ADDRESS_RATE = os.environ.get("COSPIRAL_ONLINE_ADDRESS_RATE", "600/m")
+# Reverse proxies in front of cospiral (comma-separated IPs or CIDRs). Only a request from
+# one of them has its X-Forwarded-For read (the right-most address that is not a trusted
+# proxy is the client); empty: REMOTE_ADDR is the client and the header is ignored.
+COSPIRAL_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("COSPIRAL_TRUSTED_PROXIES", "").split(",")
+                            if p.strip()]
+for _proxy in COSPIRAL_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"COSPIRAL_TRUSTED_PROXIES: “{_proxy}” is not an IP address or a CIDR network "
+            "(for example 10.0.0.1 or 10.0.0.0/8).") from None
 # REST API: requests per minute per API key.
 COSPIRAL_API_RATE = os.environ.get("COSPIRAL_API_RATE", "600/m")
 

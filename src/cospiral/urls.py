@@ -40,4 +40,5 @@ urlpatterns = [
     path("t/<slug:territory>/package/", include("cospiral.packages.urls")),
     path("packages/", include("cospiral.packages.site_urls")),
     path("api/", include("cospiral.api.urls")),
+    path("my-data/", include("cospiral.privacy.urls")),
 ]

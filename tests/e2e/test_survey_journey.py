@@ -276,6 +276,12 @@ def test_survey_journey(browser, live_server, journey_world):
     assert progress.locator("caption").inner_text().startswith("3 questionnaires sent")
     assert not axe_violations(facilitator), axe_violations(facilitator)
 
+    # The coordinator publishes the results: everyone else reads that snapshot (issue 13).
+    coordinator.goto(wave_url)
+    _submit(coordinator, coordinator.get_by_role("button", name="Publish the results"))
+    assert "Results published." in coordinator.locator(".messages").inner_text()
+    facilitator.goto(wave_url)
+
     # 5. The results: 3 respondents, the levels given, don't know never a level.
     parts = facilitator.locator("section[aria-labelledby=parts-title]")
     _submit(facilitator, parts.get_by_role("link", name="Results", exact=True))

@@ -214,7 +214,8 @@ def test_create_from_indicator_lists_poor_results_and_target_baseline(plan_world
     made = Action.objects.of(a.territory).get(title="Decent housing now")
     assert made.origin == "indicator" and made.origin_indicator == first
 
-    # A target whose baseline comes from the wave's results.
+    # A target whose baseline comes from the wave's published results.
+    survey_services.publish_results(w.wave, user=coordinator(a))
     response = client.post(url("target_add", a, pk=made.pk), {
         "indicator": first.pk, "measure": "low_share", "baseline_wave": w.wave.pk,
         "target_value": "40"})

@@ -31,6 +31,8 @@ def answer(w, rows, *, prefix):
                                  asked=wave.profile_questions, choices=choices, consent=True)
         sheets.append((f"{prefix}:{n + 1}", "paper", sheet, n + 1))
     survey_services.submit_many(wave, sheets, user=w.t.users["coordinator"])
+    # Published: action pages show published figures only (issue 13).
+    survey_services.publish_results(wave, user=w.t.users["coordinator"])
     wave.refresh_from_db()
 
 

@@ -10,7 +10,6 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment
 from cospiral.coding import counts
@@ -60,8 +59,8 @@ def alpha(world, make_wave):
                                  asked=wave.profile_questions, choices=choices, consent=True)
         sheets.append((f"p:{n + 1}", "paper", sheet, n + 1))
     survey_services.submit_many(wave, sheets, user=a.users["coordinator"])
-    wave.published_at = timezone.now()
-    wave.save(update_fields=["published_at"])
+    survey_services.close_wave(wave, user=a.users["coordinator"])
+    survey_services.publish_results(wave, user=a.users["coordinator"])
     axis = Axis.objects.create(territory=t, code="1", title="Food for all")
     action = Action.objects.create(territory=t, axis=axis, title="Community garden",
                                    families=["A"], starts_on=dt.date(2027, 3, 1))

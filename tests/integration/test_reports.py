@@ -66,6 +66,8 @@ def answered(world, make_wave, cycle2):
         survey_services.save_questionnaire(w.wave, key=f"p:{n}", channel="paper",
                                            answers=dict(enumerate(levels)),
                                            user=world.alpha.users["coordinator"])
+    # The review shows published results only (issue 13).
+    survey_services.publish_results(w.wave, user=world.alpha.users["coordinator"])
     w.wave.refresh_from_db()
     return w
 
@@ -300,6 +302,7 @@ def test_ex_post_wave_is_compared_with_its_ex_ante_wave(world, login, answered, 
     for n, levels in enumerate([(4, 5), (5, 5), (4, 4), (3, 5), (5, 4)]):
         survey_services.save_questionnaire(after, key=f"q:{n}", channel="paper",
                                            answers=dict(enumerate(levels)), user=coordinator)
+    survey_services.publish_results(after, user=coordinator)
     page = login(coordinator).get(url("review", world.alpha)).content.decode()
     assert "Ex-post compared with ex-ante" in page
     assert "From “Neighbourhood survey” to “After the actions”" in page

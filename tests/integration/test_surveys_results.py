@@ -20,8 +20,10 @@ from cospiral.surveys import selectors, services
 pytestmark = pytest.mark.django_db
 
 
-def answer(w, rows, *, prefix="p"):
-    """Submit questionnaires: ``rows`` of (levels list, profile dict)."""
+def answer(w, rows, *, prefix="p", publish=True):
+    """Submit questionnaires: ``rows`` of (levels list, profile dict); then publish the
+    results (a snapshot: what everyone but the coordinators sees) unless ``publish`` is
+    False."""
     wave = w.wave
     J = len(w.indicators)
     choices = rules.choice_counts({"neighbourhood": wave.neighbourhoods,
@@ -32,6 +34,8 @@ def answer(w, rows, *, prefix="p"):
                                  asked=wave.profile_questions, choices=choices, consent=True)
         sheets.append((f"{prefix}:{n + 1}", "paper", sheet, n + 1))
     services.submit_many(wave, sheets, user=w.t.users["coordinator"])
+    if publish:
+        services.publish_results(wave, user=w.t.users["coordinator"])
     wave.refresh_from_db()
 
 
@@ -110,6 +114,7 @@ def test_other_territory_and_anonymous_cannot_read(world, make_wave, login, clie
 
 def test_zero_answers_clear_message_no_chart(world, make_wave, login):
     w = make_wave(world.alpha)
+    services.publish_results(w.wave, user=world.alpha.users["coordinator"])
     response = login(world.alpha.users["partner"]).get(results_url(w))
     assert response.status_code == 200
     html = response.content.decode()
@@ -117,6 +122,7 @@ def test_zero_answers_clear_message_no_chart(world, make_wave, login):
     assert "<svg" not in html
     # A wave without indicators: its own message.
     empty = make_wave(world.alpha, indicators=0, open=False, title="Empty")
+    services.publish_results(empty.wave, user=world.alpha.users["coordinator"])
     html = login(world.alpha.users["partner"]).get(results_url(empty)).content.decode()
     assert "This wave has no indicators yet" in html
 
@@ -188,7 +194,7 @@ def test_public_page_only_when_published_and_without_small_counts(world, make_wa
     rows = mixed(30, neighbourhoods=(0, 1)) + mixed(3, seed=4, neighbourhoods=(2,))
     for levels, _p in rows[:3]:
         levels[0] = rules.DONT_KNOW
-    answer(w, rows)
+    answer(w, rows, publish=False)
     client.logout()
     assert client.get(public_url(w)).status_code == 404
     services.publish_results(w.wave, user=world.alpha.users["coordinator"])
@@ -218,6 +224,10 @@ def test_raw_export_for_coordinators_only_and_anonymous(world, make_wave, login)
     assert login(world.alpha.users["facilitator"]).get(export_url(w, "raw", "csv")).status_code == 403
     assert login(world.beta.users["coordinator"]).get(export_url(w, "raw", "csv")).status_code == 404
     client = login(world.alpha.users["coordinator"])
+    # While the wave is open: refused, with the reason (issue 13).
+    refused = client.get(export_url(w, "raw", "csv"))
+    assert refused.status_code == 409 and "once the wave is closed" in refused.content.decode()
+    services.close_wave(w.wave, user=world.alpha.users["coordinator"])
     response = client.get(export_url(w, "raw", "csv"))
     assert response.status_code == 200
     data = csv_rows(response)
@@ -226,7 +236,8 @@ def test_raw_export_for_coordinators_only_and_anonymous(world, make_wave, login)
     assert len(data) == 26
     text = "\n".join(",".join(r) for r in data)
     assert "p:" not in text and "coordinator" not in text and "paper" not in text
-    # Same seeded order each time, and the same multiset of rows as the stored answers.
+    # Rows sorted by their content, and the same multiset of rows as the stored answers.
+    assert data[1:] == sorted(data[1:], key=lambda r: [int(v) for v in r])
     assert csv_rows(client.get(export_url(w, "raw", "csv"))) == data
     matrix, prof, _ids = selectors.raw_matrix(w.wave)
     stored = sorted(tuple(int(v) for v in (*p[[0, 2]], *m)) for m, p in zip(matrix, prof, strict=True))

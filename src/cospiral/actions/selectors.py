@@ -303,14 +303,21 @@ class PoorIndicator:
     n: int | None
 
 
-def poor_indicators(wave) -> list[PoorIndicator]:
-    """The wave's indicators by share at levels 1–2, largest first (``plan.poorest``)."""
+def poor_indicators(wave, *, live: bool = False) -> list[PoorIndicator]:
+    """The wave's indicators by share at levels 1–2, largest first (``plan.poorest``):
+    from the live tallies for coordinators (``live``), else from the published results
+    (none while they are not published)."""
     from cospiral.surveys import selectors as survey_selectors
 
     items = survey_selectors.instrument(wave)
     if not items:
         return []
-    results = survey_selectors.results(wave, items=items, with_intervals=False)
+    if live:
+        results = survey_selectors.results(wave, items=items, with_intervals=False)
+    else:
+        results = survey_selectors.published_results(wave, items=items, with_intervals=False)
+        if results is None:
+            return []
     figures = [results.scores.figures(j) for j in range(len(items))]
     shares = [(j, None if f.low_share is None else f.low_share * 100) for j, f in enumerate(figures)]
     return [PoorIndicator(items[p.key].indicator, p.low_share, figures[p.key].n)
@@ -373,20 +380,23 @@ def _masked(array, j) -> float | None:
     return None if np.ma.getmaskarray(value).all() else float(value)
 
 
-def comparisons(waves) -> dict:
-    """``surveys.selectors.comparison`` of each ex-post wave with its ex-ante wave, by
-    wave id (None when the wave has no baseline or no indicator in common)."""
+def comparisons(waves, *, live: bool = False) -> dict:
+    """``surveys.selectors.published_comparison`` of each ex-post wave with its ex-ante
+    wave, by wave id (None when the wave has no baseline, no indicator in common, or
+    either wave's results are not published: action pages are read by every role, so
+    they show published figures only; ``live``: the live tallies, for coordinators)."""
     from cospiral.surveys import selectors as survey_selectors
 
-    return {w.pk: survey_selectors.comparison(w) if w.baseline_id else None for w in waves}
+    compare = survey_selectors.comparison if live else survey_selectors.published_comparison
+    return {w.pk: compare(w) if w.baseline_id else None for w in waves}
 
 
-def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp]:
+def follow_up(target_rows, waves, compared: dict | None = None, *, live: bool = False) -> list[FollowUp]:
     """For each ex-post wave (in the order given) that has a baseline and asks a target's
     indicator (joined on its code), the target's measure before → after with the
     comparison's Newcombe interval of the difference (shares) and its Brunner–Munzel
     p-value, and whether the target is reached (``plan.REACHED_RULE``)."""
-    compared = comparisons(waves) if compared is None else compared
+    compared = comparisons(waves, live=live) if compared is None else compared
     rows = []
     for wave in waves:
         result = compared.get(wave.pk)
@@ -420,7 +430,7 @@ def follow_up(target_rows, waves, compared: dict | None = None) -> list[FollowUp
     return rows
 
 
-def plan_changes(territory) -> dict:
+def plan_changes(territory, *, live: bool = False) -> dict:
     """For the plan page: each alive action's targets followed in the newest ex-post wave
     that asks them (``follow_up``), by action id; each wave compared once."""
     from cospiral.surveys.models import Wave
@@ -433,7 +443,7 @@ def plan_changes(territory) -> dict:
                  .select_related("baseline").order_by("-created_at", "-id"))
     if not waves:
         return {}
-    compared = comparisons(waves)
+    compared = comparisons(waves, live=live)
     result: dict = {}
     for t in targets:
         rows = follow_up([t], waves, compared)

@@ -599,7 +599,10 @@ def baseline_from_wave(wave, indicator, measure: str) -> float | None:
     positions = [n for n, item in enumerate(items) if item.indicator.code == indicator.code]
     if not positions:
         return None
-    results = survey_selectors.results(wave, items=items, with_intervals=False)
+    # The published results: the baseline is shown on the action's page to every role.
+    results = survey_selectors.published_results(wave, items=items, with_intervals=False)
+    if results is None:
+        return None
     figures = results.scores.figures(positions[0])
     value = {"score": figures.score, "median": figures.median,
              "high_share": None if figures.high_share is None else figures.high_share * 100,

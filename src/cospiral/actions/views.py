@@ -94,7 +94,7 @@ def _plan_summary(tree) -> str:
 def plan_page(request):
     tree = selectors.plan_tree(request.territory)
     deleted = list(selectors.actions(request.territory, deleted=True)) if can_enter_cards(request) else []
-    changes = selectors.plan_changes(request.territory)
+    changes = selectors.plan_changes(request.territory, live=can_manage(request))
     for item in tree.flat():
         item.changes = [{"code": r.target.indicator.code, "wave": r.wave.title,
                          "before": _measure_text(r.target.measure, r.before),
@@ -177,7 +177,7 @@ def _detail(request, a, *, status=200, **bound):
         review_due=plan.review_due(a.review_on, a.status, today),
         review_overdue=plan.review_overdue(a.review_on, a.status, today),
         follow_up_waves=(waves := selectors.follow_up_waves(a, targets)),
-        **_follow_up_context(targets, waves, commitments),
+        **_follow_up_context(targets, waves, commitments, live=can_manage(request)),
         history=selectors.history(territory, a), writer=writer,
         partner_organisation=organisation,
         status=status,
@@ -235,13 +235,13 @@ def _follow_up_reading(row, measure_label: str) -> str:
         "reading": reading(row.p_value, row.superiority, row.confidence)}
 
 
-def _follow_up_context(targets, waves, commitments) -> dict:
+def _follow_up_context(targets, waves, commitments, *, live: bool = False) -> dict:
     """The follow-up block of an action's page: its targets before → after in each
     ex-post wave that asks them, and the share of its commitments kept."""
     from cospiral.surveys.results import num
 
     labels = dict(Target.Measure.choices)
-    rows = selectors.follow_up(targets, waves)
+    rows = selectors.follow_up(targets, waves, live=live)
     items = []
     for r in rows:
         label = str(labels[r.target.measure])
@@ -448,7 +448,7 @@ def create_from_indicator(request):
         else:
             return _created(request, a)
     wave = selectors.results_wave(territory)
-    poor = selectors.poor_indicators(wave) if wave is not None else []
+    poor = selectors.poor_indicators(wave, live=can_manage(request)) if wave is not None else []
     language = get_language() or "fr"
     for p in poor:
         p.label = p.indicator.title(language)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 from ninja import NinjaAPI, Path, Query, Router, Status
@@ -21,6 +22,7 @@ from ninja.security import HttpBearer
 from cospiral.actions.models import Action, Commitment
 from cospiral.api import schemas as s
 from cospiral.api import services as key_services
+from cospiral.core.clients import client_address
 from cospiral.criteria import services as card_services
 from cospiral.criteria.models import Card, Question
 from cospiral.domain import api_keys as rules
@@ -226,8 +228,20 @@ def grid(request, slug: Path[s.Slug], page: Query[s.PageParams], kind: Query[s.C
         "local": e.territory_id is not None})
 
 
+def _coarse_time(request, when):
+    """Times of citizens' cards: to the minute for coordinator keys, to the day (midnight,
+    the territory's time zone) for every other key; never seconds (issue 13)."""
+    if when is None:
+        return None
+    local = timezone.localtime(when)
+    if request.api_role == Role.COORDINATOR:
+        return local.replace(second=0, microsecond=0)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 @router.get("/territories/{slug}/criteria", response={200: s.CriterionPage, **ERRORS},
-            summary="Counted cards with their code (coded criteria)")
+            summary="Counted cards with their code (coded criteria); created_at to the minute "
+                    "for coordinator keys, to the day for other keys")
 def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Query[s.Id | None] = None,
              question: Query[s.Code | None] = None, family: Query[s.Code | None] = None,
              component: Query[s.Code | None] = None, coded: bool | None = None):
@@ -245,7 +259,8 @@ def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Quer
         "id": c.pk, "group": c.group_id, "session": c.session_id, "question": c.question.code,
         "language": c.language, "channel": c.channel, "text": c.text,
         "component": c.component.code if c.component_id else None,
-        "family": _family(c.component), "full_code": c.full_code, "created_at": c.created_at})
+        "family": _family(c.component), "full_code": c.full_code,
+        "created_at": _coarse_time(request, c.created_at)})
 
 
 @router.get("/territories/{slug}/syntheses", response={200: s.SynthesisPage, **ERRORS})
@@ -330,13 +345,19 @@ def _small(count, threshold):
 
 
 @router.get("/territories/{slug}/waves/{wave_id}/results", response={200: s.ResultsOut, **ERRORS},
-            summary="A wave's figures, small cells suppressed as on the public results page")
+            summary="A wave's figures, small cells suppressed as on the public results page "
+                    "(coordinator keys: live; other keys: the published results only)")
 def wave_results(request, slug: Path[s.Slug], wave_id: Path[s.Id]):
     t = _territory(request, slug)
     wave = _waves(request, t).filter(pk=wave_id).first()
     if wave is None:
         raise Http404(_("No survey wave %(id)s here.") % {"id": wave_id})
-    res = survey_selectors.results(wave, with_intervals=False)
+    snapshot = None
+    if request.api_role != Role.COORDINATOR:
+        snapshot = survey_selectors.shown_snapshot(wave)
+        if snapshot is None:
+            raise Http404(_("The results of survey wave %(id)s are not published.") % {"id": wave_id})
+    res = survey_selectors.results(wave, with_intervals=False, snapshot=snapshot)
     sc = res.scores
     threshold = sc.threshold
     rows = []
@@ -441,9 +462,9 @@ public = Router(tags=["survey answers"])
                        422: s.Error, 429: s.Error},
              summary="Send one respondent's answers with their personal token (once)")
 def answer(request, token: Path[s.Token], payload: s.AnswersIn):
-    # The same limit as the survey's public pages: per token and client address.
-    if is_ratelimited(request, group="survey-public",
-                      key=lambda _g, r: f"{token}|{r.META.get('REMOTE_ADDR', '')}",
+    # Per token and client address (through the trusted proxies): a token is one person.
+    if is_ratelimited(request, group="survey-api",
+                      key=lambda _g, r: f"{token}|{client_address(r)}",
                       rate=settings.COSPIRAL_ONLINE_RATE, method="POST", increment=True):
         raise RateLimited(settings.COSPIRAL_ONLINE_RATE)
     link = RespondentToken.objects.filter(token=token).select_related("wave").first()

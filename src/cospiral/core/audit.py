@@ -31,3 +31,16 @@ def diff(before: dict, after: dict) -> dict:
         for key in after
         if str(before.get(key, "")) != str(after.get(key, ""))
     }
+
+
+#: Fields never shown beside the time of an audit entry: an online participant's random
+#: tag would group their cards, and times would then order them (issue 13).
+HIDDEN_BESIDE_TIMES = ("author_tag",)
+
+
+def shown_changes(entries):
+    """The entries with ``shown`` = their changes without ``HIDDEN_BESIDE_TIMES``."""
+    entries = list(entries)
+    for entry in entries:
+        entry.shown = {k: v for k, v in (entry.changes or {}).items() if k not in HIDDEN_BESIDE_TIMES}
+    return entries

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
+from cospiral.core.clients import public_post_limited
 from cospiral.criteria import selectors, services
 from cospiral.domain.cards import MAX_CARD_CHARS
 from cospiral.groups.models import Group
@@ -30,11 +30,6 @@ def author_tag_for(request, token: str) -> str:
         tags[token] = "anon-" + secrets.token_hex(5)
         request.session[SESSION_KEY] = tags
     return tags[token]
-
-
-def _rate_key(group, request):
-    token = request.resolver_match.kwargs.get("token", "")
-    return f"{token}|{request.META.get('REMOTE_ADDR', '')}"
 
 
 def _fields(request, questions) -> list[dict]:
@@ -63,8 +58,7 @@ def entry(request, token):
     tag = author_tag_for(request, token)
     errors: list[str] = []
     if request.method == "POST":
-        if is_ratelimited(request, group="public-entry", key=_rate_key,
-                          rate=settings.COSPIRAL_ONLINE_RATE, method="POST", increment=True):
+        if public_post_limited(request, "public-entry", token):
             return render(request, "criteria/public_rate_limited.html", {"group": group},
                           status=429)
         if "more" not in request.POST:

@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cospiral.core import exports
+from cospiral.core import audit, exports
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria import selectors, services
@@ -253,9 +253,11 @@ def history(request, pk):
     if card.deleted_at is not None and not selectors.can_write_group(territory, request.user,
                                                                         card.group):
         raise Http404
+    # Times to the day, to the minute for coordinators; never an author tag beside them.
     return render(request, "criteria/history.html", {
         "territory": territory, "card": card,
-        "entries": selectors.card_history(territory, card),
+        "entries": audit.shown_changes(selectors.card_history(territory, card)),
+        "time_format": "Y-m-d H:i" if can_manage(request) else "Y-m-d",
         "can_write": selectors.can_write_group(territory, request.user, card.group),
     })
 

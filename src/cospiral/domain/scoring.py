@@ -587,7 +587,8 @@ def _wilson_eff(p, n_eff, confidence):
 # --- Suppression ----------------------------------------------------------------------
 
 
-def suppress(n: np.ndarray, threshold: int = DEFAULT_THRESHOLD, empty: np.ndarray | None = None) -> np.ndarray:
+def suppress(n: np.ndarray, threshold: int = DEFAULT_THRESHOLD, empty: np.ndarray | None = None,
+             forced: np.ndarray | None = None) -> np.ndarray:
     """Cells to suppress in a table ``n`` of shape (G, J) (groups × indicators), each
     column J being a "row" whose total (the overall n of the indicator) is published.
 
@@ -596,8 +597,14 @@ def suppress(n: np.ndarray, threshold: int = DEFAULT_THRESHOLD, empty: np.ndarra
     the total minus the published cells never reveals a small count: while a column has
     suppressed cells whose n add up to less than the threshold, or exactly one
     suppressed cell, the smallest published cell is suppressed too. Vectorised: cells
-    sorted by n per column, the answer is a prefix of that order."""
+    sorted by n per column, the answer is a prefix of that order.
+
+    ``forced``: cells to hide whatever their n (the cells hidden in an earlier published
+    snapshot of the same wave, see ``cospiral.domain.snapshots``); they count as primary
+    cells, and the secondary rule is then applied again column by column."""
     n = np.asarray(n)
+    if forced is not None and np.asarray(forced).any():
+        return _suppress_forced(n, threshold, empty, np.asarray(forced, dtype=bool))
     if n.ndim != 2:
         raise ValueError("suppress expects a (groups, indicators) table of counts.")
     if threshold < 1:
@@ -625,6 +632,23 @@ def suppress(n: np.ndarray, threshold: int = DEFAULT_THRESHOLD, empty: np.ndarra
     result = np.zeros(n.shape, dtype=bool)
     np.put_along_axis(result, order, suppressed_sorted, axis=0)
     return result & ~empty
+
+
+def _suppress_forced(n: np.ndarray, threshold: int, empty, forced: np.ndarray) -> np.ndarray:
+    if empty is None:
+        empty = np.zeros(n.shape, dtype=bool)
+    if forced.shape != n.shape:
+        raise ValueError(f"Forced cells have shape {forced.shape}; expected {n.shape}.")
+    result = suppress(n, threshold, empty) | (forced & ~empty)
+    for j in np.flatnonzero(result.any(axis=0)):
+        column = result[:, j].copy()
+        while column.sum() < 2 or n[column, j].sum() < threshold:
+            candidates = np.flatnonzero(~column & ~empty[:, j])
+            if not len(candidates):
+                break
+            column[candidates[np.argmin(n[candidates, j])]] = True
+        result[:, j] = column
+    return result
 
 
 # --- Indices ----------------------------------------------------------------------------
@@ -803,6 +827,8 @@ def score_cells(
     threshold: int = DEFAULT_THRESHOLD,
     confidence: float = DEFAULT_CONFIDENCE,
     extremes: int = DEFAULT_EXTREMES,
+    forced_cells=None,
+    forced_overall=None,
 ) -> Scores:
     """The same figures as ``score``, from counts already made per *cell* of respondents
     (for example the exact tallies a database keeps per combination of profile answers).
@@ -813,7 +839,12 @@ def score_cells(
     (0..K-1 or ``PROFILE_NOT_STATED``) for a breakdown. ``cell_weights``: optional (C,)
     weight of every respondent of the cell (weights constant on cells, as those of
     ``poststratify`` and ``rake`` on the cell's variables). Equal to ``score`` on the
-    respondents the cells hold (tested)."""
+    respondents the cells hold (tested).
+
+    ``forced_cells``: optional (K+1, J) bool, rows by profile code (0..K-1, then not
+    stated), cells of the breakdown hidden whatever their n; ``forced_overall``: optional
+    (J,) bool, indicators whose overall figures are hidden whatever their n (both: the
+    cells hidden in an earlier published snapshot, ``cospiral.domain.snapshots``)."""
     counts = np.asarray(cell_counts)
     if counts.ndim != 3 or counts.shape[2] != N_CODES:
         raise ValueError(f"Cell counts have shape {counts.shape}; expected (cells, indicators, {N_CODES}).")
@@ -844,8 +875,15 @@ def score_cells(
         k = len(profile_labels) if profile_labels is not None else None
         group_index, G, not_stated = _as_groups(cell_profile, C, k)
         labels = _labels(profile_labels, G, not_stated, not_stated_label)
+        if forced_cells is not None:
+            forced_cells = np.asarray(forced_cells, dtype=bool)
+            if forced_cells.shape != (G - not_stated + 1, J):
+                raise ValueError(f"Forced cells have shape {forced_cells.shape}; "
+                                 f"expected {(G - not_stated + 1, J)}.")
+            forced_cells = forced_cells if not_stated else forced_cells[:-1]
     else:
         group_index, G = np.zeros(C, dtype=np.int32), 1
+        forced_cells = None
     to_group = np.zeros((G, C))
     to_group[group_index, np.arange(C)] = 1.0
     raw = np.einsum("gc,cjk->gjk", to_group.astype(np.int64), counts)
@@ -862,9 +900,14 @@ def score_cells(
         w_total = float(sizes @ w)
         squares = float(sizes @ (w * w))
         n_eff = w_total * w_total / squares if squares > 0 else 0.0
+    if forced_overall is not None:
+        forced_overall = np.asarray(forced_overall, dtype=bool)
+        if forced_overall.shape != (J,):
+            raise ValueError(f"Forced overall cells have shape {forced_overall.shape}; expected {(J,)}.")
     return _scores(t, labels, rows=int(sizes.sum()), indicators=indicators, plan=plan,
                    threshold=threshold, confidence=confidence, extremes=extremes,
-                   weighted=cell_weights is not None, w_total=w_total, n_eff=n_eff)
+                   weighted=cell_weights is not None, w_total=w_total, n_eff=n_eff,
+                   forced_cells=forced_cells, forced_overall=forced_overall)
 
 
 def _prepare(J, indicators, threshold, confidence, families, indicator_weights, family_weights):
@@ -887,17 +930,19 @@ def _labels(profile_labels, G, not_stated, not_stated_label):
 
 
 def _scores(t: _Tally, labels, *, rows, indicators, plan, threshold, confidence, extremes,
-            weighted, w_total, n_eff) -> Scores:
+            weighted, w_total, n_eff, forced_cells=None, forced_overall=None) -> Scores:
     total = _Tally(t.raw.sum(axis=0), t.weighted.sum(axis=0), t.squared.sum(axis=0))
     n_overall = total.raw[..., LEVEL_SLOTS].sum(axis=-1)
     overall_suppressed = n_overall < threshold
+    if forced_overall is not None:
+        overall_suppressed = overall_suppressed | forced_overall
     overall = _distribution(total, overall_suppressed, confidence)
     indices = _indices(overall.score, plan)
     breakdown = None
     if labels is not None:
         n_cells = t.raw[..., LEVEL_SLOTS].sum(axis=-1)
         empty = t.raw.sum(axis=-1) == 0
-        hidden = suppress(n_cells, threshold, empty)
+        hidden = suppress(n_cells, threshold, empty, forced_cells)
         cell_dist = _distribution(t, hidden, confidence)
         breakdown = Breakdown(
             groups=tuple(labels),

@@ -214,6 +214,11 @@ def indicator_results(territories: list[Territory], user=None, language: str | N
     own = set() if user is None else (
         {t.pk for t in territories} if user.is_superuser else
         set(Membership.objects.filter(user=user).values_list("territory_id", flat=True)))
+    # Live figures only for the territories the user coordinates; elsewhere the published
+    # snapshot (issue 13: no one else ever sees live tallies).
+    live = set() if user is None else (
+        {t.pk for t in territories} if user.is_superuser else
+        set(Membership.objects.filter(user=user, role="coordinator").values_list("territory_id", flat=True)))
     waves = [latest_wave(t, published_only=t.pk not in own) for t in territories]
     results: dict[str, list] = {}
     titles: dict[str, str] = {}
@@ -221,7 +226,10 @@ def indicator_results(territories: list[Territory], user=None, language: str | N
     for i, wave in enumerate(waves):
         if wave is None:
             continue
-        r = surveys.results(wave)
+        r = surveys.results(wave) if territories[i].pk in live else surveys.published_results(wave)
+        if r is None:
+            waves[i] = None
+            continue
         for j, item in enumerate(r.items):
             code = item.indicator.code
             titles.setdefault(code, _title(item.indicator, language))
@@ -230,7 +238,10 @@ def indicator_results(territories: list[Territory], user=None, language: str | N
                     "low": _f(r.intervals.score_low[j]) if r.intervals else None,
                     "high": _f(r.intervals.score_high[j]) if r.intervals else None}
             results.setdefault(code, [None] * len(territories))[i] = cell
-        comp = surveys.comparison(wave) if wave.baseline_id else None
+        comp = None
+        if wave.baseline_id:
+            comp = (surveys.comparison(wave) if territories[i].pk in live
+                    else surveys.published_comparison(wave))
         if comp is not None:
             c = comp.comparison
             for j, code in enumerate(comp.codes):

@@ -122,7 +122,15 @@ def _survey_rows(territory, publish_raw: bool):
         n = wave_no[wave.pk]
         items = survey_selectors.instrument(wave)
         J = len(items)
-        tally = survey_selectors.cells(wave, J)
+        # The published snapshot, never the live tallies: two packages downloaded while
+        # answers arrive differ only by a publication the suppression rule allowed.
+        snapshot = survey_selectors.shown_snapshot(wave)
+        if snapshot is None or snapshot.indicator_count != J:
+            J = 0
+            tally = survey_selectors.Cells(np.zeros((0, 0, rules.N_CODES), dtype=np.int64),
+                                           np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.int64))
+        else:
+            tally = survey_selectors.snapshot_cells(snapshot)
         waves.append([n, wave.title, wave.kind, wave_no.get(wave.baseline_id), wave.threshold,
                       tally.respondents, wave.bootstrap_seed, list(wave.profile_questions),
                       list(wave.neighbourhoods), list(wave.group_profiles)])
@@ -130,7 +138,7 @@ def _survey_rows(territory, publish_raw: bool):
             items_rows.append([n, item.position, item.indicator.code, item.indicator.version,
                                float(item.weight)])
         if J:
-            overall = survey_selectors.results(wave, items=items, tally=tally,
+            overall = survey_selectors.results(wave, items=items, snapshot=snapshot,
                                                with_intervals=False).scores.overall
             totals = tally.counts.sum(axis=0)  # (J, codes)
             for j, item in enumerate(items):
@@ -139,7 +147,9 @@ def _survey_rows(territory, publish_raw: bool):
                 for code in range(scoring.LOWEST_CODE, scoring.HIGHEST_CODE + 1):
                     results_rows.append([n, item.position, code,
                                          int(totals[j, code - scoring.LOWEST_CODE])])
-        if publish_raw and J:
+        # Raw responses: only of a closed wave whose published snapshot holds exactly its
+        # answers (released in the batches the snapshots allow, never one by one).
+        if publish_raw and J and survey_selectors.snapshot_is_current(wave, snapshot):
             matrix, prof, _ids = survey_selectors.raw_matrix(wave, J)
             asked = [k for k in rules.PROFILE_KEYS if k in wave.profile_questions]
             columns = [rules.PROFILE_KEYS.index(k) for k in asked]
@@ -577,7 +587,7 @@ def _store_waves(territory, tables, indicator, now) -> None:
             territory=territory, title=row["title"], kind=row["kind"], threshold=row["threshold"],
             bootstrap_seed=row["bootstrap_seed"], profile_questions=row["profile_questions"],
             neighbourhoods=row["neighbourhoods"], group_profiles=row["group_profiles"],
-            frozen_at=now, published_at=now)
+            frozen_at=now, published_at=now, opens_at=now, closes_at=now)
         wave[row["id"]] = made
         ordered = sorted(items[row["id"]], key=lambda r: r["position"])
         WaveIndicator.objects.bulk_create([
@@ -624,6 +634,10 @@ def _store_waves(territory, tables, indicator, now) -> None:
                 tally[index[r["position"]], r["answer"] - scoring.LOWEST_CODE] = r["respondents"]
             WaveTally.objects.create(territory=territory, wave=made, respondents=row["respondents"],
                                      counts=rules.pack_counts(tally))
+        # Published in the package: published here as a snapshot of what was imported.
+        from cospiral.surveys import services as survey_services
+
+        survey_services.take_snapshot(made, user=None)
     for row in tables["waves"]:
         if row["baseline"] is not None:
             wave[row["id"]].baseline = wave[row["baseline"]]

@@ -366,7 +366,16 @@ def _indicators(territory) -> list[IndicatorRow]:
 
 
 def _wave(wave, *, charts: bool) -> WaveSection:
-    c = survey_results.compute(wave)
+    # The review is read by every role and printed: the published results only (issue 13).
+    snapshot = survey_selectors.shown_snapshot(wave)
+    if snapshot is None:
+        return WaveSection(
+            wave=wave, kind_label=wave.get_kind_display(),
+            cycle=wave.cycle.number if wave.cycle_id else None, respondents=0,
+            threshold=wave.threshold, seed=int(wave.bootstrap_seed),
+            replicates=scoring.DEFAULT_REPLICATES, confidence="",
+            empty_reason=_("The results of this wave are not published yet."))
+    c = survey_results.compute(wave, snapshot=snapshot)
     s = c.scores
     section = WaveSection(
         wave=wave, kind_label=wave.get_kind_display(),
@@ -393,7 +402,7 @@ def _wave(wave, *, charts: bool) -> WaveSection:
                                               "value": r["value"], "low": r["low"], "high": r["high"]}
                                              for r in section.indices]), section.indices_summary)
     if wave.baseline_id is not None:
-        comparison = survey_results.comparison_context(wave)
+        comparison = survey_results.comparison_context(wave, live=False)
         if not charts:
             comparison.pop("chart", None)
         section.comparison = comparison

@@ -3,9 +3,11 @@ sheet): the results (one row per indicator with every figure, then the family an
 synthetic indices), the breakdowns by profile with small-cell suppression applied, the
 anonymised raw responses, and the codebook.
 
-The raw responses hold profile codes and level codes only, in a random row order seeded
-by the wave's bootstrap seed: no key, token, respondent number, person who typed it in,
-channel or time, nothing that links a row to a person or to the order of arrival."""
+The raw responses hold profile codes and level codes only, rows sorted by their content
+(profile codes, then levels, column by column): no key, token, respondent number, person
+who typed it in, channel or time, and an order that depends only on the answers, never on
+their order of arrival (two waves holding the same answers give the same file). They are
+released once the wave is closed (``raw_available``)."""
 
 from __future__ import annotations
 
@@ -199,15 +201,30 @@ def raw_columns(wave, items) -> list[str]:
         item.indicator.code for item in items]
 
 
+def raw_available(wave) -> bool:
+    """Raw responses are released only once the wave is closed: while answers arrive, two
+    downloads would differ by the newest questionnaires."""
+    from cospiral.surveys import services
+
+    return services.wave_status(wave) == "closed"
+
+
+def sorted_rows(table: np.ndarray) -> np.ndarray:
+    """Rows sorted by their content, first column first (an order that says nothing of
+    the order of arrival)."""
+    if len(table) == 0 or table.shape[1] == 0:
+        return table
+    return table[np.lexsort(table.T[::-1])]
+
+
 def raw_rows(wave, items) -> np.ndarray:
     """The submitted questionnaires as an int matrix (profile codes of the questions
-    asked, then one level code per indicator), rows shuffled with the wave's seed."""
+    asked, then one level code per indicator), rows sorted by their content."""
     J = len(items)
     matrix, prof, _ids = selectors.raw_matrix(wave, J)
     asked = [rules.PROFILE_KEYS.index(k) for k in rules.PROFILE_KEYS if k in wave.profile_questions]
     table = np.concatenate([prof[:, asked].astype(np.int16), matrix.astype(np.int16)], axis=1)
-    order = np.random.default_rng(int(wave.bootstrap_seed)).permutation(len(table))
-    return table[order]
+    return sorted_rows(table)
 
 
 def raw_sheet(wave, items) -> Sheet:
@@ -258,7 +275,8 @@ def codebook(wave, items) -> tuple[list[str], list[list]]:
     rows.append(["suppression_threshold", str(wave.threshold), None, None, None])
     rows.append(["bootstrap_seed", str(wave.bootstrap_seed), None, None, None])
     rows.append(["bootstrap_replicates", str(scoring.DEFAULT_REPLICATES), None, None, None])
-    rows.append(["raw_row_order", "random permutation seeded by bootstrap_seed (numpy default_rng)",
+    rows.append(["raw_row_order", "rows sorted by their content (first column first): the order "
+                 "says nothing of the order of arrival; released once the wave is closed",
                  None, None, None])
     return CODEBOOK_HEADER, rows
 

@@ -63,6 +63,10 @@ class Wave(TerritoryOwned):
         help_text=_("Set when the first answer arrives; the indicators can no longer change."),
     )
     published_at = models.DateTimeField(_("results published"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(
+        _("anonymised for good"), null=True, blank=True,
+        help_text=_("Set when a coordinator deleted the personal and resume links of the closed wave."),
+    )
     threshold = models.PositiveSmallIntegerField(
         _("suppression threshold"), default=5,
         help_text=_("Smallest number of answers shown for a cell of a breakdown."),
@@ -204,3 +208,31 @@ class WaveTally(TerritoryOwned):
                 name="unique_wave_tally_cell",
             ),
         ]
+
+
+class ResultSnapshot(TerritoryOwned):
+    """The wave's tallies frozen when a coordinator publishes the results (immutable:
+    never changed, never deleted while the wave exists). Everyone but the wave's
+    coordinators sees the latest snapshot, never the live tallies; ``hidden`` holds the
+    cells it hides (``cospiral.domain.snapshots.Hidden.to_json``), hidden again in every
+    later snapshot."""
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="snapshots",
+                             verbose_name=_("wave"))
+    taken_at = models.DateTimeField(_("taken"), auto_now_add=True)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+",
+                                 verbose_name=_("taken by"))
+    respondents = models.PositiveIntegerField(_("respondents"), default=0)
+    indicator_count = models.PositiveSmallIntegerField(_("indicators"), default=0)
+    #: [[age_band, gender, neighbourhood, group_profile, respondents], ...] per cell.
+    cell_profiles = models.JSONField(default=list)
+    #: Counts per cell × indicator × code, int32 little-endian, shape (cells, J, 8).
+    counts = models.BinaryField()
+    threshold = models.PositiveSmallIntegerField(_("suppression threshold"), default=5)
+    hidden = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("published results snapshot")
+        verbose_name_plural = _("published results snapshots")
+        ordering = ["wave", "-taken_at", "-id"]

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
+from cospiral.core.clients import public_post_limited
 from cospiral.domain import survey as rules
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.models import Questionnaire, RespondentToken, Wave
@@ -66,16 +66,11 @@ def _text(texts, language: str) -> tuple[str, str]:
     return "", language
 
 
-def _rate_key(group, request):
+def _limited(request) -> bool:
+    """Per link and browser, and per link and client address (``core.clients``)."""
     kwargs = request.resolver_match.kwargs
     who = kwargs.get("token") or kwargs.get("resume") or kwargs.get("public_token") or ""
-    return f"{who}|{request.META.get('REMOTE_ADDR', '')}"
-
-
-def _limited(request) -> bool:
-    return request.method == "POST" and is_ratelimited(
-        request, group="survey-public", key=_rate_key, rate=settings.COSPIRAL_ONLINE_RATE,
-        method="POST", increment=True)
+    return public_post_limited(request, "survey-public", str(who))
 
 
 def _render(request, template, status=200, **context):

@@ -6,7 +6,12 @@ Thin: ``selectors.results`` reads the figures from the wave's exact tallies,
 ``cospiral.domain.scoring`` computes them (and the seeded bootstrap of the indicators
 and of the indices, from the same replicates), ``results_charts`` draws, ``exports``
 writes files. Small cells are suppressed by the engine (threshold of the wave): a
-suppressed cell is shown as "fewer than N answers", never with its count."""
+suppressed cell is shown as "fewer than N answers", never with its count.
+
+Only the wave's coordinators see the live tallies. Everyone else (facilitators,
+partners, observers, the public page, the exports they download) sees the latest
+published snapshot (``ResultSnapshot``), or nothing while the results are not
+published: two downloads never differ by a few answers."""
 
 from __future__ import annotations
 
@@ -97,8 +102,10 @@ class Computed:
         return self.res.wave
 
 
-def compute(wave: Wave, *, breakdown: str | None = None, weighted: bool = False) -> Computed:
-    res = selectors.results(wave, breakdown=breakdown, weighted=weighted, with_intervals=False)
+def compute(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,
+            snapshot=None) -> Computed:
+    res = selectors.results(wave, breakdown=breakdown, weighted=weighted, with_intervals=False,
+                            snapshot=snapshot)
     intervals = index_intervals = None
     if res.items and res.scores.indices is not None:
         intervals, index_intervals = scoring.bootstrap_with_indices(
@@ -342,9 +349,11 @@ def weighting_info(c: Computed) -> dict | None:
     }
 
 
-def page_context(wave: Wave, *, breakdown: str | None, weighted: bool, public: bool) -> dict:
-    """Everything the results page shows (the private and the public page alike)."""
-    c = compute(wave, breakdown=breakdown, weighted=weighted)
+def page_context(wave: Wave, *, breakdown: str | None, weighted: bool, public: bool,
+                 snapshot=None) -> dict:
+    """Everything the results page shows (the private and the public page alike);
+    ``snapshot``: the published snapshot to show instead of the live tallies."""
+    c = compute(wave, breakdown=breakdown, weighted=weighted, snapshot=snapshot)
     s = c.scores
     context = {
         "wave": wave, "computed": c, "threshold": s.threshold, "seed": wave.bootstrap_seed,
@@ -359,7 +368,7 @@ def page_context(wave: Wave, *, breakdown: str | None, weighted: bool, public: b
         "weighting": weighting_info(c) if weighted else None,
         "can_weight": weighting_available(wave),
         "breakdown_choices": breakdown_choices(wave), "breakdown_key": breakdown or "",
-        "public": public,
+        "public": public, "snapshot": snapshot,
     }
     if not c.res.items or s.respondents == 0:
         return context
@@ -408,17 +417,41 @@ def _wave(request, pk) -> Wave:
 # --- views ------------------------------------------------------------------------------
 
 
+def sees_live(request) -> bool:
+    """Only the wave's coordinators see the live tallies."""
+    return can_manage(request)
+
+
+def publication_state(wave: Wave) -> dict:
+    """For coordinators: the snapshot others see and whether the live tallies moved since."""
+    latest = selectors.latest_snapshot(wave)
+    live = selectors.progress(wave)["sent"]
+    return {"latest_snapshot": latest, "shown_snapshot": selectors.shown_snapshot(wave),
+            "live_differs": latest is None or latest.respondents != live}
+
+
 @territory_view(READ)
 def wave_results(request, pk: int):
     wave = _wave(request, pk)
     breakdown, weighted, error = _options(request, wave)
-    context = page_context(wave, breakdown=breakdown, weighted=weighted, public=False)
+    if sees_live(request):
+        context = page_context(wave, breakdown=breakdown, weighted=weighted, public=False)
+        context.update(publication_state(wave))
+    else:
+        snapshot = selectors.shown_snapshot(wave)
+        if snapshot is None:
+            return render(request, "surveys/results_wave.html", {
+                "territory": request.territory, "wave": wave, "can_manage": False,
+                "not_published": True, "has_comparison": wave.baseline_id is not None})
+        context = page_context(wave, breakdown=breakdown, weighted=weighted, public=False,
+                               snapshot=snapshot)
     context.update({
         "territory": request.territory, "can_manage": can_manage(request), "option_error": error,
         "query": request.GET.urlencode(),
         "public_url": reverse("survey_public:results", kwargs={"public_token": wave.public_token})
         if wave.published_at else "",
         "has_comparison": wave.baseline_id is not None,
+        "raw_available": exports.raw_available(wave),
     })
     return render(request, "surveys/results_wave.html", context, status=400 if error else 200)
 
@@ -427,7 +460,7 @@ def wave_results(request, pk: int):
 def comparison(request, pk: int):
     wave = _wave(request, pk)
     context = {"territory": request.territory, "wave": wave, "can_manage": can_manage(request)}
-    context.update(comparison_context(wave))
+    context.update(comparison_context(wave, live=sees_live(request)))
     return render(request, "surveys/results_comparison.html", context)
 
 
@@ -447,8 +480,16 @@ def reading(p_value, superiority, confidence: float) -> str:
     return _("no clear change: the difference may be chance")
 
 
-def comparison_context(wave: Wave) -> dict:
-    result = selectors.comparison(wave)
+def comparison_context(wave: Wave, *, live: bool = True) -> dict:
+    """``live``: from the live tallies (coordinators), else from both waves' published
+    snapshots (nothing while either is not published)."""
+    snapshots = None
+    if not live and wave.baseline_id is not None:
+        snapshots = (selectors.shown_snapshot(wave), selectors.shown_snapshot(wave.baseline))
+        if None in snapshots:
+            return {"comparison": None,
+                    "reason": _("The results of both waves must be published to be compared here.")}
+    result = selectors.comparison(wave, snapshots=snapshots)
     if result is None:
         return {"comparison": None,
                 "reason": _("This wave has no ex-ante wave to compare with.") if wave.baseline_id is None
@@ -529,6 +570,16 @@ def _export(request, pk: int, what: str, format: str):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied
+    if what == "raw" and not exports.raw_available(wave):
+        return HttpResponse(_("The raw responses can be downloaded once the wave is closed: while "
+                              "answers arrive, two downloads would show who answered last."),
+                            status=409, content_type="text/plain; charset=utf-8")
+    snapshot = None
+    if what in ("results", "breakdown") and not sees_live(request):
+        snapshot = selectors.shown_snapshot(wave)
+        if snapshot is None:
+            return HttpResponse(_("The results of this wave are not published yet."), status=409,
+                                content_type="text/plain; charset=utf-8")
     weighted = request.GET.get("weighted") in ("1", "on", "true") and weighting_available(wave)
     items = selectors.instrument(wave)
     if not items:
@@ -539,11 +590,11 @@ def _export(request, pk: int, what: str, format: str):
     if what == "codebook":
         return exports.response(name, [exports.Sheet("codebook", *codebook)], format)
     if what == "results":
-        c = compute(wave, weighted=weighted)
+        c = compute(wave, weighted=weighted, snapshot=snapshot)
         sheet = exports.Sheet("results", *exports.results_table(c, indicator_rows(c), index_rows(c)))
     elif what == "breakdown":
-        parts = [compute(wave, breakdown=key, weighted=weighted) for key in wave.profile_questions
-                 if key in rules.PROFILE_KEYS]
+        parts = [compute(wave, breakdown=key, weighted=weighted, snapshot=snapshot)
+                 for key in wave.profile_questions if key in rules.PROFILE_KEYS]
         sheet = exports.Sheet("breakdown", *exports.breakdown_table(parts))
     else:
         if format == "xlsx" and selectors.progress(wave)["sent"] > exports.XLSX_MAX_ROWS:
@@ -562,7 +613,11 @@ def public_results(request, public_token: str):
     wave = get_object_or_404(Wave.objects.select_related("territory", "baseline"),
                              public_token=public_token, published_at__isnull=False)
     breakdown, weighted, error = _options(request, wave)
-    context = page_context(wave, breakdown=breakdown, weighted=weighted, public=True)
+    snapshot = selectors.shown_snapshot(wave)
+    if snapshot is None:
+        raise Http404("No published snapshot.")
+    context = page_context(wave, breakdown=breakdown, weighted=weighted, public=True,
+                           snapshot=snapshot)
     context.update({"option_error": error, "territory_name": wave.territory.name})
     return render(request, "surveys/public_results.html", context, status=400 if error else 200)
 

@@ -1,6 +1,10 @@
 """Reads of survey waves. Results come from the exact tallies (one row per profile
 combination), never from a pass over the questionnaires: a wave of a million
-questionnaires reads a few thousand rows at most."""
+questionnaires reads a few thousand rows at most.
+
+Live tallies are for the wave's coordinators only; everyone else reads the latest
+published snapshot (``shown_snapshot``), whose hidden cells stay hidden in every later
+snapshot (``cospiral.domain.snapshots``)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ import numpy as np
 from django.db.models import Count, Q
 
 from cospiral.domain import scoring
+from cospiral.domain import snapshots as snapshot_rules
 from cospiral.domain import survey as rules
 from cospiral.surveys import profiles
-from cospiral.surveys.models import Questionnaire, Wave, WaveIndicator, WaveTally
+from cospiral.surveys.models import Questionnaire, ResultSnapshot, Wave, WaveIndicator, WaveTally
 
 
 def waves(territory):
@@ -63,6 +68,59 @@ def cells(wave: Wave, J: int | None = None) -> Cells:
     sizes = np.array([r[4] for r in rows], dtype=np.int64)
     prof = np.array([r[:4] for r in rows], dtype=np.int64)
     return Cells(counts, sizes, prof)
+
+
+# --- published snapshots ------------------------------------------------------------------
+
+
+def snapshot_keys(wave: Wave) -> list[tuple[str, int, int]]:
+    """``(key, column, K)`` of every profile question the wave asks."""
+    return [(key, rules.PROFILE_KEYS.index(key), len(profiles.choices(wave, key)))
+            for key in rules.PROFILE_KEYS if key in wave.profile_questions]
+
+
+def latest_snapshot(wave: Wave) -> ResultSnapshot | None:
+    return ResultSnapshot.objects.filter(wave=wave).order_by("-taken_at", "-id").first()
+
+
+def shown_snapshot(wave: Wave) -> ResultSnapshot | None:
+    """The snapshot everyone but the coordinators sees: the latest one of a wave whose
+    results are published, else None."""
+    return latest_snapshot(wave) if wave.published_at is not None else None
+
+
+def snapshot_cells(snapshot: ResultSnapshot) -> Cells:
+    J = snapshot.indicator_count
+    rows = snapshot.cell_profiles or []
+    if not rows:
+        return Cells(np.zeros((0, J, rules.N_CODES), dtype=np.int64), np.zeros(0, dtype=np.int64),
+                     np.zeros((0, 4), dtype=np.int64))
+    counts = np.frombuffer(bytes(snapshot.counts), dtype="<i4").reshape(
+        len(rows), J, rules.N_CODES).astype(np.int64)
+    sizes = np.array([r[4] for r in rows], dtype=np.int64)
+    prof = np.array([r[:4] for r in rows], dtype=np.int64)
+    return Cells(counts, sizes, prof)
+
+
+def snapshot_hidden(snapshot: ResultSnapshot, wave: Wave) -> snapshot_rules.Hidden:
+    return snapshot_rules.Hidden.from_json(snapshot.hidden or {}, snapshot.indicator_count,
+                                           {key: k for key, _c, k in snapshot_keys(wave)})
+
+
+def snapshot_is_current(wave: Wave, snapshot: ResultSnapshot | None) -> bool:
+    """True when the wave is closed and ``snapshot`` holds exactly its live tallies."""
+    from cospiral.surveys import services
+
+    if snapshot is None or services.wave_status(wave) != "closed":
+        return False
+    live = snapshot_tables(wave, cells(wave, snapshot.indicator_count))
+    frozen = snapshot_tables(wave, snapshot_cells(snapshot))
+    return np.array_equal(live.overall, frozen.overall) and all(
+        np.array_equal(live.by_key[k], frozen.by_key[k]) for k in live.by_key)
+
+
+def snapshot_tables(wave: Wave, c: Cells) -> snapshot_rules.Tables:
+    return snapshot_rules.tables(c.counts, c.profiles, snapshot_keys(wave))
 
 
 def progress(wave: Wave) -> dict:
@@ -130,15 +188,24 @@ class Results:
 
 def results(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,
             threshold: int | None = None, with_intervals: bool = True,
-            items: list[WaveIndicator] | None = None, tally: Cells | None = None) -> Results:
+            items: list[WaveIndicator] | None = None, tally: Cells | None = None,
+            snapshot: ResultSnapshot | None = None) -> Results:
     """Every figure of the wave (``cospiral.domain.scoring``) from its tallies.
 
     ``breakdown``: a profile key the wave asks. ``weighted``: weight to the wave's
     population margins (post-stratification for one variable, raking for several).
-    ``threshold`` defaults to the wave's. Bootstrap intervals use the wave's stored seed."""
+    ``threshold`` defaults to the wave's. Bootstrap intervals use the wave's stored seed.
+    ``snapshot``: read that published snapshot instead of the live tallies (its cells,
+    its threshold, its hidden cells)."""
     items = instrument(wave) if items is None else items
     J = len(items)
-    c = cells(wave, J) if tally is None else tally
+    forced = None
+    if snapshot is not None:
+        c = snapshot_cells(snapshot)
+        threshold = max(threshold or 0, snapshot.threshold)
+        forced = snapshot_hidden(snapshot, wave)
+    else:
+        c = cells(wave, J) if tally is None else tally
     threshold = threshold or wave.threshold
     families = [family_of(item) for item in items]
     weights, info = _cell_weights(wave, c) if weighted else (None, WeightingInfo("none"))
@@ -155,7 +222,9 @@ def results(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,
         not_stated_label=str(profiles.NOT_STATED_LABEL), cell_weights=weights,
         families=families if J else None, indicator_weights=[item.weight for item in items] if J else None,
         family_weights={k: float(v) for k, v in (wave.family_weights or {}).items() if k in set(families)} or None,
-        threshold=threshold)
+        threshold=threshold,
+        forced_overall=forced.overall if forced is not None else None,
+        forced_cells=forced.by_key.get(breakdown) if forced is not None and breakdown else None)
     intervals = None
     if with_intervals and J:
         intervals = scoring.bootstrap(result.overall, seed=int(wave.bootstrap_seed))
@@ -175,8 +244,11 @@ class Comparison:
     comparison: scoring.Comparison
 
 
-def comparison(after: Wave, before: Wave | None = None, *, threshold: int | None = None) -> Comparison | None:
-    """Ex-post against ex-ante for the indicators both waves share (joined on codes)."""
+def comparison(after: Wave, before: Wave | None = None, *, threshold: int | None = None,
+               snapshots: tuple[ResultSnapshot, ResultSnapshot] | None = None) -> Comparison | None:
+    """Ex-post against ex-ante for the indicators both waves share (joined on codes).
+    ``snapshots``: (after's, before's) published snapshots to read instead of the live
+    tallies (their hidden overall figures stay hidden)."""
     before = before or after.baseline
     if before is None:
         return None
@@ -186,15 +258,44 @@ def comparison(after: Wave, before: Wave | None = None, *, threshold: int | None
     if not common:
         return None
     threshold = threshold or max(after.threshold, before.threshold)
-    a_cells, b_cells = cells(after, len(after_items)), cells(before, len(before_items))
     a_cols = [item.position for item in common]
     b_cols = [before_pos[item.indicator.code].position for item in common]
     codes = [item.indicator.code for item in common]
-    a = scoring.score_cells(a_cells.counts[:, a_cols, :], a_cells.sizes, indicators=codes, threshold=threshold)
-    b = scoring.score_cells(b_cells.counts[:, b_cols, :], b_cells.sizes, indicators=codes, threshold=threshold)
+    a_forced = b_forced = None
+    if snapshots is not None:
+        a_snap, b_snap = snapshots
+        a_cells, b_cells = snapshot_cells(a_snap), snapshot_cells(b_snap)
+        threshold = max(threshold, a_snap.threshold, b_snap.threshold)
+        a_forced = snapshot_hidden(a_snap, after).overall[a_cols]
+        b_forced = snapshot_hidden(b_snap, before).overall[b_cols]
+    else:
+        a_cells, b_cells = cells(after, len(after_items)), cells(before, len(before_items))
+    a = scoring.score_cells(a_cells.counts[:, a_cols, :], a_cells.sizes, indicators=codes,
+                            threshold=threshold, forced_overall=a_forced)
+    b = scoring.score_cells(b_cells.counts[:, b_cols, :], b_cells.sizes, indicators=codes,
+                            threshold=threshold, forced_overall=b_forced)
     changed = [item.indicator.code for item in common
                if before_pos[item.indicator.code].indicator.version != item.indicator.version]
     return Comparison(before, after, codes, common, changed, b, a, scoring.compare(b, a))
+
+
+def published_results(wave: Wave, **options) -> Results | None:
+    """``results`` of the wave's published snapshot (what everyone but its coordinators
+    sees), or None while the results are not published."""
+    snapshot = shown_snapshot(wave)
+    return None if snapshot is None else results(wave, snapshot=snapshot, **options)
+
+
+def published_comparison(after: Wave) -> Comparison | None:
+    """``comparison`` of the published snapshots of the ex-post wave and of its ex-ante
+    wave, or None unless both are published."""
+    before = after.baseline
+    if before is None:
+        return None
+    snapshots = (shown_snapshot(after), shown_snapshot(before))
+    if None in snapshots:
+        return None
+    return comparison(after, before, snapshots=snapshots)
 
 
 def raw_matrix(wave: Wave, J: int | None = None) -> tuple[np.ndarray, np.ndarray, list[int]]:

@@ -106,6 +106,10 @@ def create_wave(territory, *, user, title: str, **fields) -> Wave:
 
 @transaction.atomic
 def update_wave(wave: Wave, *, user, **fields) -> Wave:
+    if wave.anonymised_at is not None and ("opens_at" in fields or "closes_at" in fields) and (
+            fields.get("opens_at", wave.opens_at) != wave.opens_at
+            or fields.get("closes_at", wave.closes_at) != wave.closes_at):
+        raise ValidationError(_("This wave was anonymised for good: its dates can no longer change."))
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
     fields = {k: v for k, v in fields.items() if k in WAVE_FIELDS}
     if wave.is_frozen:
@@ -178,7 +182,50 @@ def wave_status(wave: Wave, now=None) -> str:
 
 
 @transaction.atomic
+def anonymise_wave(wave: Wave, *, user) -> dict:
+    """Anonymise a closed wave for good: its personal links are deleted, questionnaires
+    saved but never sent (reached by a resume link) are deleted, and every sent one loses
+    its key (which held the personal or resume link), its respondent number, who typed it
+    in and its times (set to the closing time). The tallies, snapshots and results do not
+    change. The wave cannot be opened again. Returns what was removed."""
+    import secrets
+
+    wave = Wave.objects.select_for_update().get(pk=wave.pk)
+    if wave.anonymised_at is not None:
+        raise ValidationError(_("This wave is already anonymised."))
+    if wave_status(wave) != "closed":
+        raise ValidationError(_("Close the wave before anonymising it: answers may still arrive."))
+    links = RespondentToken.objects.filter(wave=wave).delete()[0]
+    unsent = Questionnaire.objects.filter(wave=wave, submitted_at__isnull=True).delete()[0]
+    closed = wave.closes_at
+    sent = 0
+    batch = []
+    for q in Questionnaire.objects.filter(wave=wave).only("pk").iterator(chunk_size=2000):
+        q.key = "a:" + secrets.token_hex(10)
+        batch.append(q)
+        if len(batch) == 2000:
+            Questionnaire.objects.bulk_update(batch, ["key"])
+            sent += len(batch)
+            batch = []
+    if batch:
+        Questionnaire.objects.bulk_update(batch, ["key"])
+        sent += len(batch)
+    Questionnaire.objects.filter(wave=wave).update(
+        entered_by=None, respondent_number=None, submitted_at=closed, created_at=closed,
+        updated_at=closed)
+    wave.anonymised_at = timezone.now()
+    wave.save(update_fields=["anonymised_at", "updated_at"])
+    done = {"personal_links_deleted": links, "unsent_questionnaires_deleted": unsent,
+            "questionnaires_anonymised": sent}
+    audit.record(wave.territory, user, AuditEntry.Action.UPDATE, wave, summary=wave.title,
+                 changes={"anonymised": [None, done]})
+    return done
+
+
+@transaction.atomic
 def open_wave(wave: Wave, *, user) -> Wave:
+    if wave.anonymised_at is not None:
+        raise ValidationError(_("This wave was anonymised for good: it cannot be opened again."))
     if not WaveIndicator.objects.filter(wave=wave).exists():
         raise ValidationError(_("Choose the wave's indicators before opening it."))
     now = timezone.now()
@@ -197,9 +244,87 @@ def close_wave(wave: Wave, *, user) -> Wave:
     return update_wave(wave, user=user, **fields)
 
 
+class SnapshotRefused(ValidationError):
+    """A new snapshot would let an observer work out a small cell by subtracting it from
+    the previous one: nothing was published (``problems``: the reasons)."""
+
+    def __init__(self, messages, problems):
+        super().__init__(messages)
+        self.problems = problems
+
+
+def _problem_text(wave: Wave, items, problem, threshold: int) -> str:
+    from cospiral.surveys import profiles
+
+    code = items[problem.indicator].indicator.code if problem.indicator < len(items) else "?"
+    if problem.key is None:
+        where = _("indicator %(code)s, every respondent") % {"code": code}
+    else:
+        labels = profiles.choices(wave, problem.key)
+        answer = (str(profiles.NOT_STATED_LABEL) if problem.code == rules.NOT_STATED
+                  else labels[problem.code] if 0 <= problem.code < len(labels) else str(problem.code))
+        where = _("indicator %(code)s, %(question)s “%(answer)s”") % {
+            "code": code, "question": profiles.QUESTION_LABELS[problem.key], "answer": answer}
+    if problem.kind == "decrease":
+        return _("%(where)s: answers were corrected or withdrawn since the last publication, "
+                 "so the difference would show them.") % {"where": where}
+    return _("%(where)s: %(n)s new valid answers since the last publication, fewer than the "
+             "threshold of %(threshold)s, so the difference would show them.") % {
+        "where": where, "n": problem.change, "threshold": threshold}
+
+
+def take_snapshot(wave: Wave, *, user):
+    """Freeze the wave's tallies as a new published snapshot (``ResultSnapshot``), or
+    return the latest one when nothing changed since. Refused (``SnapshotRefused``, with
+    every reason) when an observer could work out a cell under the threshold by
+    subtracting the previous snapshot from this one (``cospiral.domain.snapshots``)."""
+    from cospiral.domain import snapshots as snapshot_rules
+    from cospiral.surveys import selectors
+    from cospiral.surveys.models import ResultSnapshot
+
+    items = positions(wave)
+    J = len(items)
+    c = selectors.cells(wave, J)
+    latest = selectors.latest_snapshot(wave)
+    threshold = max(wave.threshold, latest.threshold if latest else 0)
+    t = selectors.snapshot_tables(wave, c)
+    forced = None
+    if latest is not None:
+        old_cells = selectors.snapshot_cells(latest)
+        old = selectors.snapshot_tables(wave, old_cells)
+        if latest.indicator_count == J and np.array_equal(old.overall, t.overall) and all(
+                np.array_equal(old.by_key[k], t.by_key[k]) for k in t.by_key):
+            return latest
+        forced = selectors.snapshot_hidden(latest, wave)
+    hidden = snapshot_rules.hidden_of(t, threshold, forced)
+    if latest is not None:
+        found = snapshot_rules.problems(old, forced, t, hidden, threshold)
+        if found:
+            shown = [_problem_text(wave, items, p, threshold) for p in found[:5]]
+            if len(found) > 5:
+                shown.append(_("…and %(n)s more cells.") % {"n": len(found) - 5})
+            raise SnapshotRefused(
+                [_("The results were not published again: an observer could subtract the "
+                   "previous publication from this one and see the answers of fewer than "
+                   "%(threshold)s people. Wait for more answers (at least %(threshold)s in "
+                   "each changed cell).") % {"threshold": threshold}] + shown, found)
+    rows = [[*map(int, p), int(n)] for p, n in zip(c.profiles, c.sizes, strict=True)]
+    snapshot = ResultSnapshot.objects.create(
+        territory_id=wave.territory_id, wave=wave, taken_by=user if getattr(user, "is_authenticated", False) else None,
+        respondents=c.respondents, indicator_count=J, cell_profiles=rows,
+        counts=c.counts.astype("<i4").tobytes(), threshold=threshold, hidden=hidden.to_json())
+    audit.record(wave.territory, user, AuditEntry.Action.CREATE, wave, summary=wave.title,
+                 changes={"results_snapshot": [None, snapshot.pk]})
+    return snapshot
+
+
 @transaction.atomic
 def publish_results(wave: Wave, *, user, published: bool = True) -> Wave:
+    """Publish the results (a new snapshot of the tallies, see ``take_snapshot``; the
+    same call publishes again after more answers) or stop publishing them."""
     wave = Wave.objects.select_for_update().get(pk=wave.pk)
+    if published:
+        take_snapshot(wave, user=user)
     wave.published_at = timezone.now() if published else None
     wave.save(update_fields=["published_at", "updated_at"])
     audit.record(wave.territory, user, AuditEntry.Action.UPDATE, wave, summary=wave.title,

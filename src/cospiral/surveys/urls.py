@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/open/", views.open_wave, name="open"),
     path("<int:pk>/close/", views.close_wave, name="close"),
     path("<int:pk>/publish/", views.publish, name="publish"),
+    path("<int:pk>/anonymise/", views.anonymise, name="anonymise"),
     path("<int:pk>/public-link/", views.public_link, name="public_link"),
     path("<int:pk>/links/", views.links, name="links"),
     path("<int:pk>/links.csv", views.links_csv, name="links_csv"),

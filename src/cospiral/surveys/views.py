@@ -226,6 +226,19 @@ def publish(request, pk):
 
 @territory_view(MANAGE)
 @require_POST
+def anonymise(request, pk):
+    """Anonymise a closed wave for good (``services.anonymise_wave``), once confirmed."""
+    wave = _wave(request, pk)
+    if request.POST.get("confirm") != "1":
+        messages.error(request, _("Tick the box to confirm: the personal and resume links are "
+                                  "deleted for good."))
+        return _detail(wave)
+    return _write(request, pk, lambda w: services.anonymise_wave(w, user=request.user),
+                  _("The wave is anonymised for good: its personal and resume links are deleted."))
+
+
+@territory_view(MANAGE)
+@require_POST
 def public_link(request, pk):
     action = request.POST.get("action")
     if action not in ("enable", "disable", "regenerate"):
@@ -252,18 +265,14 @@ def _link_url(request, token: str) -> str:
 
 
 def _link_state(link) -> str:
-    if link.revoked_at is not None:
-        return "revoked"
-    if link.sent:
-        return "sent"
-    if link.saved:
-        return "saved"
-    return "unused"
+    """Only "revoked" or "active": whether a link was used is never shown link by link
+    (only how many were), so that no download or page tells which person sent which
+    questionnaire, even by comparing two downloads."""
+    return "revoked" if link.revoked_at is not None else "active"
 
 
 def link_state_label(state: str) -> str:
-    return {"revoked": _("revoked"), "sent": _("used: questionnaire sent"),
-            "saved": _("started, not sent"), "unused": _("not used")}[state]
+    return {"revoked": _("revoked"), "active": _("active")}[state]
 
 
 @territory_view(MANAGE)
@@ -284,7 +293,7 @@ def links(request, pk):
                     "%(n)s respondent link created.", "%(n)s respondent links created.",
                     len(made)) % {"n": len(made)})
                 return redirect("surveys:links", territory=request.territory.slug, pk=wave.pk)
-    rows = list(selectors.tokens(wave).order_by("-id")[:MAX_LINKS_LISTED])
+    rows = list(RespondentToken.objects.filter(wave=wave).order_by("-id")[:MAX_LINKS_LISTED])
     for link in rows:
         link.state = _link_state(link)
         link.state_label = link_state_label(link.state)
@@ -309,7 +318,8 @@ def links_csv(request, pk):
     format = exports.requested_format(request)
     rows = ([link.token, _link_url(request, link.token), link.label, _link_state(link),
              timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
-            for link in selectors.tokens(wave).iterator(chunk_size=2000))
+            for link in RespondentToken.objects.filter(wave=wave).order_by("id")
+            .iterator(chunk_size=2000))
     with exports.language(format):
         sheet = exports.Sheet("links", LINK_COLUMNS, rows, link_labels())
         return exports.response(f"wave-{wave.pk}-links", [sheet], format)

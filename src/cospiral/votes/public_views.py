@@ -5,14 +5,13 @@ once the round is closed. Posts are rate limited per link and client address."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
 
+from cospiral.core.clients import public_post_limited
 from cospiral.votes import selectors, services
 from cospiral.votes.models import VoterToken
 from cospiral.votes.views import (
@@ -22,11 +21,6 @@ from cospiral.votes.views import (
     results_context,
     status_label,
 )
-
-
-def _rate_key(group, request):
-    token = request.resolver_match.kwargs.get("token", "")
-    return f"{token}|{request.META.get('REMOTE_ADDR', '')}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,8 +39,7 @@ def ballot(request, token):
     values: dict = {}
     errors: dict = {}
     if request.method == "POST":
-        if is_ratelimited(request, group="vote-public", key=_rate_key,
-                          rate=settings.COSPIRAL_ONLINE_RATE, method="POST", increment=True):
+        if public_post_limited(request, "vote-public", token):
             return render(request, "votes/public_rate_limited.html", context, status=429)
         entries, values = posted_entries(request, candidates)
     if request.method == "POST" and "count" in request.POST:
