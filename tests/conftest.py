@@ -25,6 +25,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _suggestions_at_once(settings):
+    """Suggestion models are built at once in tests (in a background thread in
+    production), and every test starts with none in memory and an empty cache."""
+    from django.core.cache import cache
+
+    from cospiral.coding import suggestions
+
+    settings.COSPIRAL_SUGGEST_BACKGROUND = "immediate"
+    suggestions.reset()
+    cache.clear()
+    yield
+    suggestions.reset()
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""

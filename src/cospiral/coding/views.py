@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cospiral.coding import selectors, services
+from cospiral.coding import selectors, services, suggestions
 from cospiral.coding.forms import ValidationForm
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
 from cospiral.criteria import selectors as card_selectors
@@ -106,19 +106,21 @@ def _after_write(request, card: Card, message: str):
     board's script, otherwise a redirect to the board focused on the next uncoded card."""
     territory = request.territory
     group = card.group
+    suggestions.card_changed(territory, card)  # what a person confirms counts at once
     cards = selectors.board_cards(territory, group)
     next_id = _next_uncoded(cards, card)
     if _wants_json(request):
         current = next((c for c in cards if c.pk == card.pk), None)
+        following = next((c for c in cards if c.pk == next_id), None)
         progress = selectors.progress(cards)
-        html = ""
-        if current is not None:
-            selectors.attach_suggestions(territory, [current], get_language())
-            html = render_to_string("coding/_card.html", {
-                "territory": territory, "card": current, "can_code": True,
-            }, request=request)
+        shown = [c for c in (current, following) if c is not None]
+        selectors.attach_suggestions(territory, shown, get_language())
+        html, next_html = ("" if c is None else render_to_string("coding/_card.html", {
+            "territory": territory, "card": c, "can_code": True,
+        }, request=request) for c in (current, following))
         return JsonResponse({
             "ok": True, "message": message, "card": card.pk, "html": html, "next": next_id,
+            "next_html": next_html,
             "progress": {"done": progress.done, "total": progress.total,
                          "text": progress_text(progress)},
         })
@@ -193,6 +195,7 @@ def split(request, pk: int):
     def action():
         created = services.split_card(request.territory, card, texts=parts, user=request.user,
                                       seen_updated_at=_seen(request))
+        suggestions.card_changed(request.territory, card)
         return created[0]
 
     return _run(request, card, action, _("The card was split into several ideas."))
@@ -206,8 +209,14 @@ def merge(request, pk: int):
     duplicates = list(Card.objects.of(request.territory).filter(pk__in=ids))
     if len(duplicates) != len(set(ids)):
         return _refuse(request, keep, services.CodingError(_("One of the chosen cards does not exist.")))
-    return _run(request, keep,
-                lambda: services.merge_cards(request.territory, keep, duplicates, user=request.user),
+
+    def action():
+        kept = services.merge_cards(request.territory, keep, duplicates, user=request.user)
+        for duplicate in duplicates:
+            suggestions.card_changed(request.territory, duplicate)
+        return kept
+
+    return _run(request, keep, action,
                 _("Duplicates merged into “%(text)s”.") % {"text": keep.text[:60]})
 
 
@@ -302,6 +311,7 @@ def agreement(request, pk: int):
         try:
             services.code_card(territory, card, code=_typed_code(request), user=request.user,
                                seen_updated_at=_seen(request))
+            suggestions.card_changed(territory, card)
         except services.CodingError as exc:
             messages.error(request, str(exc))
         except PermissionDenied as exc:
