@@ -57,11 +57,13 @@ RETRAIN_SECONDS = 60  # at most one retraining per territory in this time, acros
 RESYNC_SECONDS = 300  # a process re-reads the codings changed elsewhere at least this often
 DELTA_LIMIT = 1000  # changed cards read in one go; more and the layer is rebuilt in the background
 GRID_KEY_SECONDS = 30
+WARM_TERRITORIES = 20  # territories whose models a starting process loads before they are asked
 
 _lock = threading.RLock()
 _bases: OrderedDict[str, domain.Model] = OrderedDict()
 _states: dict[int, _State] = {}
 _grid_keys: dict[int, tuple[float, str]] = {}
+_shared_entries: dict[int, tuple[float, dict]] = {}
 _running: set[str] = set()
 _deferred: list[Callable[[], None]] = []
 _source_key: str | None = None
@@ -296,6 +298,7 @@ def reset() -> None:
         _bases.clear()
         _states.clear()
         _grid_keys.clear()
+        _shared_entries.clear()
         _running.clear()
         _deferred.clear()
         _source_key = None
@@ -565,10 +568,21 @@ def _ready(territory, allowed: dict[str, GridEntry]) -> tuple[_State, domain.Mod
 # --- the request side -----------------------------------------------------------------
 
 def allowed_components(territory) -> dict[str, GridEntry]:
-    """Codes a suggestion may name: components of the territory's grid version and its
-    own local components."""
-    entries = GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT)
-    return {e.code: e for e in entries}
+    """Codes a suggestion may name: components of the territory's grid version (kept a
+    few seconds in memory: shared by every territory of the version) and its own local
+    components (read each time)."""
+    now = time.monotonic()
+    version_id = territory.grid_version_id
+    with _lock:
+        cached = _shared_entries.get(version_id)
+    if cached is None or now - cached[0] >= GRID_KEY_SECONDS:
+        cached = (now, {e.code: e for e in _version_entries(version_id)})
+        with _lock:
+            _shared_entries[version_id] = cached
+    entries = dict(cached[1])
+    entries.update((e.code, e) for e in GridEntry.objects.of(territory).filter(
+        kind=GridEntry.Kind.COMPONENT, territory=territory))
+    return entries
 
 
 def suggest(territory, cards: Iterable, k: int = 3, *,
@@ -663,3 +677,42 @@ def model_for(territory) -> domain.Model | None:
         return None
     state, base = ready
     return state.full or base
+
+
+def warm_up(*, territories: bool = True) -> None:
+    """What a web process does when it starts (``cospiral.wsgi``), before its first
+    request: import the libraries the suggestions use and load the base models on disk
+    (a fraction of a second each); then, in the background, each territory's stored
+    model and layer. Never trains; never raises."""
+    try:
+        import joblib  # noqa: F401
+        import scipy.sparse  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.pipeline  # noqa: F401
+
+        from cospiral.coding.models import SuggestionModel
+        from cospiral.territories.models import Territory
+
+        versions = set(Territory.objects.values_list("grid_version_id", flat=True).distinct())
+        for version_id in versions:
+            if version_id is None:
+                continue
+            key = base_key(version_id)
+            model = _load_model(_base_path(key), key)
+            if model is not None:
+                _remember_base(key, model)
+        if territories:
+            recent = (SuggestionModel.objects.order_by("-created_at")
+                      .values_list("territory_id", flat=True)[:WARM_TERRITORIES])
+            for territory_pk in recent:
+                _background(f"warm-{territory_pk}", _warm_territory, territory_pk)
+    except Exception:  # noqa: BLE001 - e.g. no database yet: the first requests load what they need
+        log.warning("Could not warm up the suggestions.", exc_info=True)
+
+
+def _warm_territory(territory_pk: int) -> None:
+    from cospiral.territories.models import Territory
+
+    territory = Territory.objects.filter(pk=territory_pk).first()
+    if territory is not None:
+        _ready(territory, allowed_components(territory))

@@ -59,14 +59,20 @@ def _board_url(territory, group, focus: int | None = None) -> str:
 
 
 def _next_uncoded(cards, after: Card | None) -> int | None:
-    todo = [c for c in cards if not c.component_id and not c.not_codable_reason]
+    return _next_uncoded_of([(c.pk, c.component_id, c.not_codable_reason) for c in cards],
+                            after.pk if after is not None else None)
+
+
+def _next_uncoded_of(rows, after: int | None) -> int | None:
+    """The first uncoded card after ``after`` in board order (else the first uncoded)."""
+    todo = [pk for pk, component, reason in rows if not component and not reason]
     if after is not None:
-        ids = [c.pk for c in cards]
-        if after.pk in ids:
-            position = ids.index(after.pk)
-            later = [c for c in todo if ids.index(c.pk) > position]
+        ids = [pk for pk, _, _ in rows]
+        if after in ids:
+            position = ids.index(after)
+            later = [pk for pk in todo if ids.index(pk) > position]
             todo = later or todo
-    return todo[0].pk if todo else None
+    return todo[0] if todo else None
 
 
 def _board_context(request, group) -> dict:
@@ -107,12 +113,12 @@ def _after_write(request, card: Card, message: str):
     territory = request.territory
     group = card.group
     suggestions.card_changed(territory, card)  # what a person confirms counts at once
-    cards = selectors.board_cards(territory, group)
-    next_id = _next_uncoded(cards, card)
+    rows = selectors.board_order(territory, group)
+    next_id = _next_uncoded_of(rows, card.pk)
     if _wants_json(request):
-        current = next((c for c in cards if c.pk == card.pk), None)
-        following = next((c for c in cards if c.pk == next_id), None)
-        progress = selectors.progress(cards)
+        loaded = selectors.board_cards_by_id(territory, group, [card.pk, next_id])
+        current, following = loaded.get(card.pk), loaded.get(next_id)
+        progress = selectors.progress_of(rows)
         shown = [c for c in (current, following) if c is not None]
         selectors.attach_suggestions(territory, shown, get_language())
         html, next_html = ("" if c is None else render_to_string("coding/_card.html", {

@@ -40,6 +40,7 @@ class Layer:
         self._alive = np.zeros(0, dtype=bool)
         self._pending: dict[int, tuple[object, str]] = {}  # card id -> (row, code)
         self._where: dict[int, int] = {}  # card id -> row of the main matrix
+        self._stacked = None  # the pending rows as one matrix, until they change
 
     # --- building ------------------------------------------------------------------
 
@@ -65,13 +66,15 @@ class Layer:
         card_id = int(card_id)
         self._kill(card_id)
         self._pending[card_id] = (sparse.csr_matrix(row, dtype=np.float32), str(code))
+        self._stacked = None
         if len(self._pending) >= COMPACT_EVERY:
             self.compact()
 
     def drop(self, card_id: int) -> None:
         """The card is no longer coded by a person (uncoded, not codable, split, gone)."""
         self._kill(int(card_id))
-        self._pending.pop(int(card_id), None)
+        if self._pending.pop(int(card_id), None) is not None:
+            self._stacked = None
 
     def _kill(self, card_id: int) -> None:
         row = self._where.pop(card_id, None)
@@ -96,6 +99,7 @@ class Layer:
         self._alive = np.ones(len(ids), dtype=bool)
         self._where = {card: i for i, card in enumerate(ids)}
         self._pending = {}
+        self._stacked = None
 
     # --- reading -------------------------------------------------------------------
 
@@ -131,8 +135,9 @@ class Layer:
             if dead.any():
                 blocks[-1][dead, :] = 0
         if self._pending:
-            pending = sparse.vstack([r for r, _ in self._pending.values()], format="csr")
-            blocks.append((pending @ features.T).toarray())
+            if self._stacked is None:
+                self._stacked = sparse.vstack([r for r, _ in self._pending.values()], format="csr")
+            blocks.append((self._stacked @ features.T).toarray())
             ids.extend(self._pending)
             codes.extend(c for _, c in self._pending.values())
         scores = np.vstack(blocks)  # rows: coded cards, columns: asked texts
