@@ -107,14 +107,14 @@ def board(request, pk: int):
     return render(request, "coding/board.html", context)
 
 
-def _after_write(request, card: Card, message: str):
+def _after_write(request, card: Card, message: str, *, focus_self: bool = False):
     """Answer a board action: JSON with the card's new HTML and the progress for the
     board's script, otherwise a redirect to the board focused on the next uncoded card."""
     territory = request.territory
     group = card.group
     suggestions.card_changed(territory, card)  # what a person confirms counts at once
     rows = selectors.board_order(territory, group)
-    next_id = _next_uncoded_of(rows, card.pk)
+    next_id = card.pk if focus_self else _next_uncoded_of(rows, card.pk)
     if _wants_json(request):
         loaded = selectors.board_cards_by_id(territory, group, [card.pk, next_id])
         current, following = loaded.get(card.pk), loaded.get(next_id)
@@ -148,7 +148,7 @@ def _refuse(request, card: Card, error: Exception, status: int = 400):
     return redirect(_board_url(request.territory, card.group, card.pk))
 
 
-def _run(request, card: Card, action, message):
+def _run(request, card: Card, action, message, *, focus_self: bool = False):
     try:
         result = action()
     except services.CodingConflict as exc:
@@ -157,7 +157,8 @@ def _run(request, card: Card, action, message):
         return _refuse(request, card, exc)
     except PermissionDenied as exc:
         return _refuse(request, card, exc, status=403)
-    return _after_write(request, result if isinstance(result, Card) else card, message)
+    return _after_write(request, result if isinstance(result, Card) else card, message,
+                        focus_self=focus_self)
 
 
 @territory_view(ENTER_CARDS)
@@ -204,7 +205,8 @@ def split(request, pk: int):
         suggestions.card_changed(request.territory, card)
         return created[0]
 
-    return _run(request, card, action, _("The card was split into several ideas."))
+    # The first part has the focus next: it is the one to code now.
+    return _run(request, card, action, _("The card was split into several ideas."), focus_self=True)
 
 
 @territory_view(ENTER_CARDS)
@@ -283,15 +285,24 @@ def blind(request, pk: int):
                                          code=_typed_code(request),
                                          not_codable=request.POST.get("not_codable") == "1")
         except services.CodingError as exc:
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "error": str(exc), "card": card.pk}, status=400)
             messages.error(request, str(exc))
             return redirect(reverse("coding:blind", kwargs={"territory": territory.slug, "pk": group.pk})
                             + f"?focus={card.pk}#card-{card.pk}")
-        messages.success(request, _("Blind coding saved."))
         mine = selectors.blind_codings(territory, group, request.user)
-        cards = selectors.board_cards(territory, group)
-        ids = [c.pk for c in cards]
-        later = [c.pk for c in cards if c.pk not in mine and ids.index(c.pk) > ids.index(card.pk)] if card.pk in ids else []
-        rest = later or [c.pk for c in cards if c.pk not in mine]
+        ids = [pk for pk, _, _ in selectors.board_order(territory, group)]
+        later = [pk for pk in ids if pk not in mine and ids.index(pk) > ids.index(card.pk)] if card.pk in ids else []
+        rest = later or [pk for pk in ids if pk not in mine]
+        if _wants_json(request):
+            done = len(mine)
+            return JsonResponse({
+                "ok": True, "card": card.pk, "next": rest[0] if rest else None,
+                "message": _("Blind coding saved."),
+                "progress": {"done": done, "total": len(ids),
+                             "text": _("%(done)s / %(total)s coded by you") % {"done": done, "total": len(ids)}},
+            })
+        messages.success(request, _("Blind coding saved."))
         url = reverse("coding:blind", kwargs={"territory": territory.slug, "pk": group.pk})
         return redirect(f"{url}?focus={rest[0]}#card-{rest[0]}" if rest else url)
     cards = selectors.board_cards(territory, group)
