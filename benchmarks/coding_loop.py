@@ -59,6 +59,7 @@ def prepare(args) -> list[dict]:
     from django.utils import timezone
 
     from cospiral.coding import counts, suggestions
+    from cospiral.coding.models import SuggestionModel
     from cospiral.core.demo import load_demo
     from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.criteria.models import Card
@@ -99,7 +100,13 @@ def prepare(args) -> list[dict]:
         suggestions.build_base(territory.grid_version_id)
         base_s = time.perf_counter() - started
         started = time.perf_counter()
-        if not args.cold:
+        stored = SuggestionModel.objects.of(territory).first()
+        current = (stored is not None and stored.base_key == suggestions.base_key(territory.grid_version_id)
+                   and (suggestions.models_dir() / stored.file).is_file()
+                   and (suggestions.models_dir() / stored.layer_file).is_file())
+        if args.cold:
+            SuggestionModel.objects.of(territory).delete()
+        elif not (current and args.reuse):
             suggestions.retrain(territory.pk)
         full_s = time.perf_counter() - started
         result.append({
@@ -187,7 +194,7 @@ def main() -> None:
     parser.add_argument("--codings", type=int, default=200)
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reuse", action="store_true",
-                        help="use the benchmark database as it is when it already holds the data")
+                        help="use the benchmark database (and its current model files) as they are")
     parser.add_argument("--cold", action="store_true",
                         help="only the base model on disk: the territory's are built meanwhile")
     parser.add_argument("--skip-demo", action="store_true")

@@ -19,6 +19,9 @@ from cospiral.grid.models import GridEntry
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 12
+# Uncoded cards of a board that get suggestions when it opens; each next card gets fresh
+# ones when the card before it is saved.
+BOARD_SUGGESTED = 40
 NOT_CODABLE = "∅"
 
 
@@ -171,9 +174,9 @@ def attach_suggestions(territory, cards: list[Card], language: str | None = None
 
 
 def suggestions_for(territory, cards: list[Card], language: str | None = None) -> dict[int, list]:
-    """Top three suggestions per uncoded card, from ``cospiral.coding.suggestions`` when
+    """Top three suggestions per uncoded card (the first ``BOARD_SUGGESTED``), from ``cospiral.coding.suggestions`` when
     that module is installed; an empty dict otherwise or if the model cannot run."""
-    uncoded = [c for c in cards if not c.component_id and not c.not_codable_reason]
+    uncoded = [c for c in cards if not c.component_id and not c.not_codable_reason][:BOARD_SUGGESTED]
     if not uncoded:
         return {}
     try:

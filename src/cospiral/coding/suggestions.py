@@ -496,7 +496,7 @@ def retrain(territory_pk: int) -> None:
     grid_texts, grid_codes = grid_training(territory)
     model = domain.train([e.text for e in examples] + grid_texts + [t for _, t, _ in rows],
                          [e.code for e in examples] + grid_codes + [c for _, _, c in rows], seed=0)
-    matrix = _features(base, [t for _, t, _ in rows])
+    matrix = suggest_layer.prune(_features(base, [t for _, t, _ in rows]))
     token = f"{int(time.time())}-{secrets.token_hex(4)}"
     name, layer_name = f"full-t{territory.pk}-{token}.joblib", f"layer-t{territory.pk}-{token}.npz"
     _save_model(models_dir() / name, key, model)

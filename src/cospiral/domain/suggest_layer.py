@@ -21,6 +21,7 @@ import numpy as np
 from scipy import sparse
 
 COMPACT_EVERY = 256
+KEEP = 32  # features kept per row: its most telling ones (highest weights)
 NEIGHBOURS = 10
 # Cosine similarity under which a coded card says nothing about another one, and the
 # similarity from which the closest neighbour gets the full weight.
@@ -41,6 +42,7 @@ class Layer:
         self._pending: dict[int, tuple[object, str]] = {}  # card id -> (row, code)
         self._where: dict[int, int] = {}  # card id -> row of the main matrix
         self._stacked = None  # the pending rows as one matrix, until they change
+        self._main_csc = None  # the main matrix by columns, until it changes
 
     # --- building ------------------------------------------------------------------
 
@@ -48,7 +50,7 @@ class Layer:
     def from_rows(cls, matrix, ids: Sequence[int], codes: Sequence[str]) -> Layer:
         """A layer over ``matrix`` (one row per card of ``ids``, coded ``codes``); a card
         id that repeats keeps its last row."""
-        matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+        matrix = prune(matrix)
         layer = cls(matrix.shape[1])
         layer._main = matrix
         layer._main_ids = [int(i) for i in ids]
@@ -65,7 +67,7 @@ class Layer:
         """Add or replace the coding of one card (``row``: a 1 × n_features sparse row)."""
         card_id = int(card_id)
         self._kill(card_id)
-        self._pending[card_id] = (sparse.csr_matrix(row, dtype=np.float32), str(code))
+        self._pending[card_id] = (prune(row), str(code))
         self._stacked = None
         if len(self._pending) >= COMPACT_EVERY:
             self.compact()
@@ -96,6 +98,7 @@ class Layer:
         matrix = (sparse.vstack(blocks, format="csr", dtype=np.float32) if blocks
                   else sparse.csr_matrix((0, self.n_features), dtype=np.float32))
         self._main, self._main_ids, self._main_codes = matrix, ids, codes
+        self._main_csc = None
         self._alive = np.ones(len(ids), dtype=bool)
         self._where = {card: i for i, card in enumerate(ids)}
         self._pending = {}
@@ -125,25 +128,39 @@ class Layer:
         result: list[list[tuple[str, float]]] = [[] for _ in range(n)]
         if n == 0 or len(self) == 0:
             return result
-        excluded = {int(i) for i in exclude}
-        blocks, ids, codes = [], [], []
-        if self._main.shape[0]:
-            blocks.append((self._main @ features.T).toarray())
-            ids.extend(self._main_ids)
-            codes.extend(self._main_codes)
+        features = prune(features)
+        offset = self._main.shape[0]
+        scores = np.zeros((offset + len(self._pending), n), dtype=np.float32)
+        if offset:
+            if self._main_csc is None:
+                self._main_csc = self._main.tocsc()
+            # Per text, only the columns of its own features: rows are pruned to their
+            # most telling features, so these columns are short.
+            for column in range(n):
+                lo, hi = features.indptr[column], features.indptr[column + 1]
+                if lo == hi:
+                    continue
+                sub = self._main_csc[:, features.indices[lo:hi]]
+                scores[:offset, column] = sub @ features.data[lo:hi]
             dead = ~self._alive
             if dead.any():
-                blocks[-1][dead, :] = 0
+                scores[:offset][dead, :] = 0
+        pending_ids = list(self._pending)
         if self._pending:
             if self._stacked is None:
                 self._stacked = sparse.vstack([r for r, _ in self._pending.values()], format="csr")
-            blocks.append((self._stacked @ features.T).toarray())
-            ids.extend(self._pending)
-            codes.extend(c for _, c in self._pending.values())
-        scores = np.vstack(blocks)  # rows: coded cards, columns: asked texts
-        if excluded:
-            mask = np.fromiter((i in excluded for i in ids), dtype=bool, count=len(ids))
-            scores[mask, :] = 0
+            scores[offset:, :] = (self._stacked @ features.T).toarray()
+        for card in exclude:
+            row = self._where.get(int(card))
+            if row is not None:
+                scores[row, :] = 0
+            if int(card) in self._pending:
+                scores[offset + pending_ids.index(int(card)), :] = 0
+        pending_codes = [c for _, c in self._pending.values()]
+
+        def code(i: int) -> str:
+            return self._main_codes[i] if i < offset else pending_codes[i - offset]
+
         k = min(k, scores.shape[0])
         for column in range(n):
             values = scores[:, column]
@@ -152,8 +169,29 @@ class Layer:
             else:
                 top = np.arange(len(values))
             top = top[np.argsort(-values[top], kind="stable")]
-            result[column] = [(codes[i], float(values[i])) for i in top if values[i] >= FLOOR]
+            result[column] = [(code(i), float(values[i])) for i in top if values[i] >= FLOOR]
         return result
+
+
+def prune(features, keep: int = KEEP):
+    """Each row reduced to its ``keep`` largest weights (the rarest, most telling
+    n-grams and words), L2-normalised again: a near-identical text keeps a similarity
+    near 1, and a search touches short columns only."""
+    matrix = sparse.csr_matrix(features, dtype=np.float32, copy=True)
+    matrix.sum_duplicates()
+    counts = np.diff(matrix.indptr)
+    if len(counts) and counts.max() > keep:
+        rows = np.repeat(np.arange(matrix.shape[0]), counts)
+        order = np.lexsort((-matrix.data, rows))
+        rank = np.arange(len(order)) - np.repeat(matrix.indptr[:-1], counts)
+        chosen = np.sort(order[rank < keep])
+        matrix = sparse.csr_matrix((matrix.data[chosen], (rows[chosen], matrix.indices[chosen])),
+                                   shape=matrix.shape, dtype=np.float32)
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()).astype(np.float32)
+    norms[norms == 0] = 1
+    matrix = sparse.csr_matrix(sparse.diags(1 / norms) @ matrix, dtype=np.float32)
+    matrix.sort_indices()
+    return matrix
 
 
 def weight(similarity: float) -> float:
