@@ -296,3 +296,24 @@ def test_suggest_eval_refuses_unknown_territory(db):
 
     with pytest.raises(CommandError, match="nowhere"):
         call_command("suggest-eval", "--territory", "nowhere")
+
+
+def test_retraining_runs_as_a_job_of_the_task_engine(world, settings):
+    """With the task engine (cospiral.jobs, immediate backend in tests) the full model is
+    retrained by a job, at most one per territory at a time."""
+    from django.apps import apps
+
+    if not apps.is_installed("cospiral.jobs"):
+        pytest.skip("the task engine (cospiral.jobs) is not installed on this branch")
+    from cospiral.jobs.models import Job
+
+    settings.COSPIRAL_SUGGEST_BACKGROUND = "thread"  # the production path: a job
+    alpha = world.alpha
+    food = GridEntry.objects.of(alpha.territory).get(code="A01")
+    _confirm(alpha, _cards(alpha, PETANQUE), food, alpha.users["facilitator"])
+    suggestions._schedule_retrain(alpha.territory)
+    job = Job.objects.get(territory=alpha.territory, kind="coding.retrain_suggestions")
+    assert job.state == "succeeded"
+    assert SuggestionModel.objects.of(alpha.territory).get().trained_on == len(PETANQUE)
+    suggestions._schedule_retrain(alpha.territory)  # within RETRAIN_SECONDS: nothing more
+    assert Job.objects.filter(kind="coding.retrain_suggestions").count() == 1

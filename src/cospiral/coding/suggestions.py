@@ -524,9 +524,36 @@ def retrain_after(trained_on: int) -> int:
 
 
 def _schedule_retrain(territory) -> None:
+    """Retrain the territory's full model off the request: as a job of the task engine
+    when it is installed (``cospiral.jobs``; at most one queued per territory), else (or
+    if the engine refuses it) in a background thread."""
     if not cache.add(f"cospiral:suggest:retrain:{territory.pk}", 1, timeout=RETRAIN_SECONDS):
         return
+    if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") == "thread" and _start_job(territory):
+        return
     _background(f"retrain-{territory.pk}", retrain, territory.pk)
+
+
+def _start_job(territory) -> bool:
+    """Queue ``coding.retrain_suggestions`` unless one is queued; False when the task
+    engine is not installed or cannot take it."""
+    from django.apps import apps
+
+    if not apps.is_installed("cospiral.jobs"):
+        return False
+    try:
+        from cospiral.coding.jobs import RETRAIN_KIND
+        from cospiral.jobs.models import Job
+        from cospiral.jobs.services import start_job
+
+        if Job.objects.filter(territory=territory, kind=RETRAIN_KIND, state="queued").exists():
+            return True
+        start_job(RETRAIN_KIND, territory=territory, user=None, params={"territory_id": territory.pk})
+        return True
+    except Exception:  # noqa: BLE001 - the engine is down: train in a thread instead
+        log.warning("Could not queue the retraining of suggestions; training in a thread.",
+                    exc_info=True)
+        return False
 
 
 def _ready(territory, allowed: dict[str, GridEntry]) -> tuple[_State, domain.Model] | None:
