@@ -28,14 +28,14 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _suggestions_at_once(settings):
     """Suggestion models are built at once in tests (in a background thread in
-    production), and every test starts with none in memory and an empty cache."""
-    from django.core.cache import cache
+    production), and every test starts with none in memory and its own cache keys."""
+    import uuid
 
     from cospiral.coding import suggestions
 
     settings.COSPIRAL_SUGGEST_BACKGROUND = "immediate"
+    settings.COSPIRAL_SUGGEST_CACHE_PREFIX = f"test-suggest-{uuid.uuid4().hex}"
     suggestions.reset()
-    cache.clear()
     yield
     suggestions.reset()
 

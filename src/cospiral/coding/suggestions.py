@@ -366,8 +366,15 @@ def _features(model: domain.Model, texts: list[str]):
 
 # --- the territory's state ---------------------------------------------------------------
 
+def _cache_key(name: str, territory_pk: int) -> str:
+    """A key of Django's cache shared by the web processes (``COSPIRAL_SUGGEST_CACHE_PREFIX``
+    sets its prefix; each test has its own)."""
+    prefix = getattr(settings, "COSPIRAL_SUGGEST_CACHE_PREFIX", "cospiral:suggest")
+    return f"{prefix}:{name}:{territory_pk}"
+
+
 def _generation_key(territory_pk: int) -> str:
-    return f"cospiral:suggest:generation:{territory_pk}"
+    return _cache_key("generation", territory_pk)
 
 
 def _state(territory, key: str) -> _State:
@@ -527,7 +534,7 @@ def _schedule_retrain(territory) -> None:
     """Retrain the territory's full model off the request: as a job of the task engine
     when it is installed (``cospiral.jobs``; at most one queued per territory), else (or
     if the engine refuses it) in a background thread."""
-    if not cache.add(f"cospiral:suggest:retrain:{territory.pk}", 1, timeout=RETRAIN_SECONDS):
+    if not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
         return
     if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") == "thread" and _start_job(territory):
         return
