@@ -149,7 +149,21 @@ def measure(slug: str, codings: int) -> dict:
                 .order_by("question__position", "question__code", "created_at", "id")
                 .values_list("id", flat=True).first())
 
-    samples, codes, with_suggestions = [], [], 0
+    # The share of the suggestions in each request (layer update + next card's ranking).
+    spent = [0.0]
+
+    def timed(fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[0] += (time.perf_counter() - started) * 1000
+        return wrapper
+
+    suggestions.suggest = timed(suggestions.suggest)
+    suggestions.card_changed = timed(suggestions.card_changed)
+    samples, codes, with_suggestions, in_suggestions = [], [], 0, []
     card_id, code = None, "A00"
     group_index = 0
     while len(samples) < codings and group_index < len(groups):
@@ -160,9 +174,11 @@ def measure(slug: str, codings: int) -> dict:
                 group_index += 1
                 continue
         url = reverse("coding:code", kwargs={"territory": slug, "pk": card_id})
+        spent[0] = 0.0
         started = time.perf_counter()
         response = client.post(url, {"code": code}, HTTP_ACCEPT="application/json")
         samples.append((time.perf_counter() - started) * 1000)
+        in_suggestions.append(spent[0])
         data = response.json()
         assert response.status_code == 200 and data["ok"], data
         codes.append(code)
@@ -180,6 +196,9 @@ def measure(slug: str, codings: int) -> dict:
         "p95_ms": round(_percentile(samples, 0.95), 1),
         "max_ms": round(max(samples), 1),
         "first_ms": round(samples[0], 1),
+        "suggestions_part_ms": {"p50": round(statistics.median(in_suggestions), 1),
+                                "p95": round(_percentile(in_suggestions, 0.95), 1),
+                                "max": round(max(in_suggestions), 1)},
         "first_10_ms": [round(s, 1) for s in samples[:10]],
         "next_card_with_suggestions": with_suggestions,
         "accepted_first_suggestion": sum(c != "A00" for c in codes),
