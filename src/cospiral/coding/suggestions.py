@@ -27,6 +27,7 @@ its own local components, never another territory's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -36,7 +37,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -391,13 +392,15 @@ def _stored(territory):
     return SuggestionModel.objects.of(territory).first()
 
 
-def _apply(state: _State, base: domain.Model, changes: list[tuple[int, str, str | None]]) -> None:
-    """Put (code set) or drop (code None) each (card id, text, code) in the layer."""
+def _apply(state: _State, base: domain.Model, changes: list[tuple[int, str, str | None]], *,
+           shared: bool = True) -> None:
+    """Put (code set) or drop (code None) each (card id, text, code) in the layer; under
+    the lock only when the layer is the one requests read (``shared``)."""
     if state.layer is None or not changes:
         return
     put = [(i, t, c) for i, t, c in changes if c]
     rows = _features(base, [t for _, t, _ in put]) if put else None
-    with _lock:
+    with _lock if shared else contextlib.nullcontext():
         position = 0
         for card_id, _text, code in changes:
             if code:
@@ -458,7 +461,8 @@ def _build_layer(territory_pk: int, key: str, layer_file: str) -> None:
         watermark = started
     fresh = _State(base_key=key, layer=layer, watermark=watermark)
     changes, _more = _changed_since(territory, watermark, limit=200_000)
-    _apply(fresh, base, changes)
+    _apply(fresh, base, changes, shared=False)  # not read by requests yet: no lock
+    fresh.layer.compact()
     with _lock:
         journal = state.journal or []
         state.journal = None

@@ -56,6 +56,7 @@ class Layer:
         layer._main_ids = [int(i) for i in ids]
         layer._main_codes = [str(c) for c in codes]
         layer._alive = np.ones(matrix.shape[0], dtype=bool)
+        layer._main_csc = matrix.tocsc()  # built here (off the request), searched by columns
         for row, card in enumerate(layer._main_ids):
             previous = layer._where.get(card)
             if previous is not None:
@@ -103,6 +104,7 @@ class Layer:
         self._where = {card: i for i, card in enumerate(ids)}
         self._pending = {}
         self._stacked = None
+        self._main_csc = matrix.tocsc()
 
     # --- reading -------------------------------------------------------------------
 
