@@ -31,6 +31,21 @@ def _own_pdf_cache(tmp_path, monkeypatch):
     monkeypatch.setattr("cospiral.core.pdfs.cache_dir", lambda: tmp_path / "pdf-cache")
 
 
+@pytest.fixture(autouse=True)
+def _suggestions_at_once(settings):
+    """Suggestion models are built at once in tests (in a background thread in
+    production), and every test starts with none in memory and its own cache keys."""
+    import uuid
+
+    from cospiral.coding import suggestions
+
+    settings.COSPIRAL_SUGGEST_BACKGROUND = "immediate"
+    settings.COSPIRAL_SUGGEST_CACHE_PREFIX = f"test-suggest-{uuid.uuid4().hex}"
+    suggestions.reset()
+    yield
+    suggestions.reset()
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""

@@ -1,7 +1,8 @@
 """Work a web process does once when it starts, so that its first visitor does not wait:
 import every view (Altair comes with the chart modules, ~2 s), compile the templates,
 build the chart skeletons of each language (Altair validates a spec against the
-Vega-Lite schema, ~1 s the first time) and start vl-convert's engine (~1 s). Charts
+Vega-Lite schema, ~1 s the first time), start vl-convert's engine (~1 s) and load the
+coding suggestions' base models (``coding.suggestions.warm_up``). Charts
 themselves are kept on disk (``stats.charts``), so after a restart a page draws none of
 those it drew before.
 
@@ -74,6 +75,12 @@ def warm_up() -> dict:
     step = time.perf_counter()
     charts.start_engine()
     timings["engine_s"] = time.perf_counter() - step
+
+    step = time.perf_counter()
+    from cospiral.coding.suggestions import warm_up as warm_up_suggestions
+
+    warm_up_suggestions()  # the suggestion libraries and base models (never trains)
+    timings["suggestions_s"] = time.perf_counter() - step
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in timings.items()}
 
 

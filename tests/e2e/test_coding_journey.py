@@ -49,9 +49,21 @@ def _focused(page) -> str:
     return page.evaluate("document.activeElement && document.activeElement.id")
 
 
+def _cards_in_view(page) -> int:
+    """Card rows wholly inside the viewport."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.coding-cards > li.coding-card'))
+        .filter(li => { const r = li.getBoundingClientRect();
+                        return r.top >= 0 && r.bottom <= window.innerHeight && r.height > 0; }).length""")
+
+
 def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world):
     territory, group, cards, user = coding_world
     sign_in(page, user.username, PASSWORD)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/t/{territory.slug}/coding/groups/{group.pk}/")
+    assert not axe_violations(page), axe_violations(page)
+    shot(page, "coding-board-390")
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"/t/{territory.slug}/coding/groups/{group.pk}/")
     assert page.locator("h1").inner_text().startswith("Coding the cards of")
     assert page.locator("#coding-progress-text").inner_text() == "0 / 30 coded"
@@ -87,6 +99,8 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
         else:
             page.wait_for_function("document.getElementById('coding-progress-text').textContent === '30 / 30 coded'")
         if i == 14:
+            # Compact rows: at least 8 whole cards on a 1366 × 768 screen while coding.
+            assert _cards_in_view(page) >= 8, _cards_in_view(page)
             shot(page, "coding-board-half")
     assert page.locator("#coding-progress-text").inner_text() == "30 / 30 coded"
     assert [c.component.code for c in Card.objects.filter(pk__in=[c.pk for c in cards])
@@ -117,6 +131,29 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     page.keyboard.type("A01")
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('coding-progress-text').textContent === '31 / 31 coded'")
+
+    # Blind double coding keeps the focus on the next card after each save.
+    page.goto(f"/t/{territory.slug}/coding/groups/{group.pk}/blind/")
+    order = [c.pk for c in Card.objects.of(territory).counted().filter(group=group)
+             .order_by("question__position", "question__code", "created_at", "id")]
+    assert _focused(page) == f"blind-{order[0]}"
+    for i, code in enumerate(["A01", "a03", "B01"]):
+        assert _focused(page) == f"blind-{order[i]}"
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"document.activeElement && document.activeElement.id === 'blind-{order[i + 1]}'")
+        assert page.locator("#blind-progress-text").inner_text() == f"{i + 1} / 31 coded by you"
+    page.keyboard.type("Z99")
+    page.keyboard.press("Enter")
+    page.locator(f"#blind-{order[3]}-error").wait_for()
+    page.wait_for_function(f"document.getElementById('blind-{order[3]}-error').textContent.length > 0")
+    assert _focused(page) == f"blind-{order[3]}"
+    from cospiral.coding.models import IndependentCoding
+
+    assert IndependentCoding.objects.of(territory).filter(coder=user).count() == 3
+    assert not axe_violations(page), axe_violations(page)
+    shot(page, "coding-blind")
+    page.goto(f"/t/{territory.slug}/coding/groups/{group.pk}/")
 
     # The coordinator records the group's validation.
     page.reload()

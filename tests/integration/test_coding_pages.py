@@ -302,3 +302,39 @@ def test_validation_date_in_future_is_refused(world, login):
     response = client.post(url("validate", alpha, alpha.group.pk), {"validated_on": future}, follow=True)
     assert "in the future" in response.content.decode()
     assert not CodingValidation.objects.exists()
+
+
+def test_split_gives_the_focus_to_the_first_part(world, login):
+    alpha = world.alpha
+    client = login(alpha.users["facilitator"])
+    card = fresh(alpha.cards[0])
+    data = client.post(url("split", alpha, card.pk), {"parts": "Food\nHousing\n",
+                                                     "seen": card.updated_at.isoformat()}, **JSON).json()
+    first = Card.objects.of(alpha.territory).filter(split_from=card).order_by("id").first()
+    assert data["ok"] and data["next"] == first.pk
+    card = fresh(alpha.cards[1])
+    response = client.post(url("split", alpha, card.pk), {"parts": "Noise\nParks\n",
+                                                         "seen": card.updated_at.isoformat()})
+    first = Card.objects.of(alpha.territory).filter(split_from=card).order_by("id").first()
+    assert response.status_code == 302 and response["Location"].endswith(f"?focus={first.pk}#card-{first.pk}")
+
+
+def test_blind_coding_by_json_moves_to_the_next_card(world, login):
+    alpha = world.alpha
+    client = login(alpha.users["facilitator"])
+    first, second, third = alpha.cards
+    response = client.post(url("blind", alpha, alpha.group.pk), {"card": first.pk, "code": "a01"}, **JSON)
+    data = response.json()
+    assert data["ok"] and data["next"] == second.pk and data["progress"]["text"] == "1 / 3 coded by you"
+    response = client.post(url("blind", alpha, alpha.group.pk), {"card": second.pk, "code": "Z99"}, **JSON)
+    assert response.status_code == 400 and response.json()["error"] and response.json()["card"] == second.pk
+    data = client.post(url("blind", alpha, alpha.group.pk), {"card": third.pk, "not_codable": "1"}, **JSON).json()
+    assert data["ok"] and data["next"] == second.pk and data["progress"]["done"] == 2
+    data = client.post(url("blind", alpha, alpha.group.pk), {"card": second.pk, "code": "B01"}, **JSON).json()
+    assert data["ok"] and data["next"] is None
+    assert IndependentCoding.objects.of(alpha.territory).count() == 3
+    assert fresh(first).component_id is None  # blind codes never touch cards
+    # Another territory's card: 404, nothing recorded.
+    beta_card = world.beta.cards[0]
+    response = client.post(url("blind", alpha, alpha.group.pk), {"card": beta_card.pk, "code": "A01"}, **JSON)
+    assert response.status_code == 404

@@ -100,3 +100,25 @@ class CodingValidation(TerritoryOwned):
         verbose_name = _("coding validation")
         verbose_name_plural = _("coding validations")
         ordering = ["-validated_on", "-id"]
+
+
+class SuggestionModel(TerritoryOwned):
+    """Where the territory's full suggestion model is on disk, shared by every web process.
+
+    The model (shipped examples, grid words and the territory's confirmed codings) is
+    trained off the request and written atomically under ``DATA_DIR/models``; this row
+    then names the file, so each process loads the newest one. ``layer_file`` holds the
+    feature rows of the confirmed codings (the territory layer) as of ``watermark``;
+    ``base_key`` is the content key of the base model whose features they use."""
+
+    file = models.CharField(_("model file"), max_length=200)
+    layer_file = models.CharField(_("layer file"), max_length=200, blank=True)
+    base_key = models.CharField(_("base model key"), max_length=64)
+    trained_on = models.PositiveIntegerField(_("confirmed codings"), default=0)
+    watermark = models.DateTimeField(_("codings up to"))
+    created_at = models.DateTimeField(_("created"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("suggestion model")
+        verbose_name_plural = _("suggestion models")
+        constraints = [models.UniqueConstraint(fields=["territory"], name="one_suggestion_model")]

@@ -19,6 +19,9 @@ from cospiral.grid.models import GridEntry
 log = logging.getLogger(__name__)
 
 SEARCH_LIMIT = 12
+# Uncoded cards of a board that get suggestions when it opens; each next card gets fresh
+# ones when the card before it is saved.
+BOARD_SUGGESTED = 40
 NOT_CODABLE = "∅"
 
 
@@ -27,8 +30,32 @@ def board_cards(territory, group) -> list[Card]:
     return list(
         Card.objects.of(territory).counted().filter(group=group)
         .select_related("question", "component", "coded_by")
-        .order_by("question__position", "question__code", "created_at", "id")
+        .order_by(*BOARD_ORDER)
     )
+
+
+BOARD_ORDER = ("question__position", "question__code", "created_at", "id")
+
+
+def board_order(territory, group) -> list[tuple[int, int | None, str]]:
+    """(id, component id, not-codable reason) of the group's counted cards in board order,
+    without loading the cards: what moving to the next card needs after a save."""
+    return list(Card.objects.of(territory).counted().filter(group=group).order_by(*BOARD_ORDER)
+                .values_list("id", "component_id", "not_codable_reason"))
+
+
+def board_cards_by_id(territory, group, ids) -> dict[int, Card]:
+    """Some counted cards of the group, loaded as the board shows them."""
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {c.pk: c for c in Card.objects.of(territory).counted().filter(group=group, pk__in=ids)
+            .select_related("question", "component", "coded_by")}
+
+
+def progress_of(rows: list[tuple[int, int | None, str]]) -> Progress:
+    return Progress(total=len(rows), coded=sum(1 for _, component, _ in rows if component),
+                    not_codable=sum(1 for _, component, reason in rows if not component and reason))
 
 
 @dataclass
@@ -147,9 +174,9 @@ def attach_suggestions(territory, cards: list[Card], language: str | None = None
 
 
 def suggestions_for(territory, cards: list[Card], language: str | None = None) -> dict[int, list]:
-    """Top three suggestions per uncoded card, from ``cospiral.coding.suggestions`` when
+    """Top three suggestions per uncoded card (the first ``BOARD_SUGGESTED``), from ``cospiral.coding.suggestions`` when
     that module is installed; an empty dict otherwise or if the model cannot run."""
-    uncoded = [c for c in cards if not c.component_id and not c.not_codable_reason]
+    uncoded = [c for c in cards if not c.component_id and not c.not_codable_reason][:BOARD_SUGGESTED]
     if not uncoded:
         return {}
     try:

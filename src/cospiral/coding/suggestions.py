@@ -1,42 +1,73 @@
 """Coding suggestions for a territory's cards: the top components with a confidence.
 
-``suggest(territory, cards, k=3)`` returns ``{card id: [Suggestion, ...]}``. The model is
-trained on the labelled examples that cospiral ships (``cospiral/data/examples``, plus the
-demo's coded cards) and on the territory's own *confirmed* codings: cards whose component
-a person set (``coded_by`` not empty). Suggestions never train the model and never code a
-card: a person confirms them through the coding services.
+``suggest(territory, cards, k=3)`` returns ``{card id: [Suggestion, ...]}``. A request
+never trains a model; it only reads what is in memory (or a small file on disk):
 
+- **Base model**: the shipped examples (``cospiral/data/examples``, the demo's coded
+  cards) and the words of the grid version's components. Trained once per grid version
+  and kept under ``DATA_DIR/models`` (``base-<key>.joblib``, written atomically). Its key
+  is a hash of what it is trained from (examples, grid words, the code of
+  ``domain.suggest``, scikit-learn's version): a stale or corrupt file is deleted and
+  rebuilt in the background, never served. A restart loads it (a fraction of a second).
+- **Territory layer** (``cospiral.domain.suggest_layer``): nearest neighbours, over the
+  base model's features, among the territory's *confirmed* codings (cards whose component
+  a person set, ``coded_by`` not empty) and the words of its local components. A
+  confirmation adds its row in the same request (``card_changed``), so it counts for the
+  very next card.
+- **Full model**: base examples + grid words + confirmed codings, retrained off the
+  request (a background thread, debounced: at most one at a time per territory and one
+  per ``RETRAIN_SECONDS``) after ``retrain_after`` new confirmations. It is written to
+  disk with the layer's rows and named in the database (``coding.SuggestionModel``), so
+  every web process loads the newest one (in the background too) and swaps it in.
+
+While nothing is loaded yet the board shows fewer suggestions, or none: it never waits.
 Only codes the territory may use are suggested: the components of its grid version and
 its own local components, never another territory's.
-
-The grid's own words (labels and descriptions of the territory's components) are added as
-short examples. Trained models are cached in process memory, keyed by (territory, grid
-version, number of confirmed codings, latest coding time, number of local components), so a new confirmation retrains on the next
-request and nothing else does. They are also kept on disk with joblib under
-``DATA_DIR/models`` so that a restart does not retrain.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
 import logging
+import os
+import secrets
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
+from django.core.cache import cache
+from django.db import close_old_connections
+from django.utils import timezone
 
 from cospiral.criteria.models import Card
 from cospiral.domain import suggest as domain
+from cospiral.domain import suggest_layer
 from cospiral.grid.models import GridEntry
 
 log = logging.getLogger(__name__)
 
-_CACHE_SIZE = 32
-_cache: OrderedDict[tuple, domain.Model] = OrderedDict()
-_lock = threading.Lock()
+FORMAT = 2  # of the files on disk; a file of another format is rebuilt
+RETRAIN_SECONDS = 60  # at most one retraining per territory in this time, across processes
+RESYNC_SECONDS = 300  # a process re-reads the codings changed elsewhere at least this often
+DELTA_LIMIT = 1000  # changed cards read in one go; more and the layer is rebuilt in the background
+GRID_KEY_SECONDS = 30
+WARM_TERRITORIES = 20  # territories whose models a starting process loads before they are asked
+
+_lock = threading.RLock()
+_bases: OrderedDict[str, domain.Model] = OrderedDict()
+_states: dict[int, _State] = {}
+_grid_keys: dict[int, tuple[float, str]] = {}
+_shared_entries: dict[int, tuple[float, dict]] = {}
+_running: set[str] = set()
+_deferred: list[Callable[[], None]] = []
+_source_key: str | None = None
 _base_examples: list[domain.Example] | None = None
 
 
@@ -47,6 +78,27 @@ class Suggestion:
     confidence: float  # 0..1
 
 
+@dataclass
+class _State:
+    """What this process holds for one territory."""
+
+    base_key: str
+    layer: suggest_layer.Layer | None = None
+    journal: list[tuple[int, str, str | None]] | None = None  # changes while the layer loads
+    full: domain.Model | None = None
+    full_file: str = ""
+    trained_on: int = 0
+    changes: int = 0  # confirmations since the full model
+    generation: object = None
+    watermark: dt.datetime | None = None
+    synced_at: float = 0.0
+    local_key: tuple = ()
+    local: suggest_layer.Layer | None = None
+    nothing_to_train: bool = False
+
+
+# --- what the models learn from ---------------------------------------------------------
+
 def base_examples() -> list[domain.Example]:
     """The shipped examples, read once per process."""
     global _base_examples
@@ -56,7 +108,7 @@ def base_examples() -> list[domain.Example]:
 
 
 def confirmed_codings(territory):
-    """(text, component code) of the territory's cards coded by a person, counted ones."""
+    """The territory's counted cards coded by a person, with a text."""
     return (
         Card.objects.of(territory).counted()
         .filter(coded_by__isnull=False, component__isnull=False)
@@ -64,26 +116,9 @@ def confirmed_codings(territory):
     )
 
 
-def cache_key(territory) -> tuple:
-    stats = confirmed_codings(territory).aggregate(n=Count("id"), latest=Max("coded_at"))
-    latest = stats["latest"].isoformat() if stats["latest"] else ""
-    local = GridEntry.objects.of(territory).filter(territory=territory).aggregate(
-        n=Count("id"), last=Max("id"))
-    return (territory.pk, territory.grid_version_id, stats["n"], latest,
-            local["n"], local["last"] or 0)
-
-
-def _disk_path(key: tuple):
-    digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
-    return settings.DATA_DIR / "models" / f"suggest-t{key[0]}-v{key[1]}-{digest}.joblib"
-
-
-def grid_training(territory) -> tuple[list[str], list[str]]:
-    """Phrases of the labels and descriptions (every language) of the components the
-    territory may use, its local ones included: a new local component is suggested for
-    cards that use its words before anyone has coded a card with it."""
+def _phrases(entries) -> tuple[list[str], list[str]]:
     texts, codes = [], []
-    for entry in GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT):
+    for entry in entries:
         for language in sorted(set(entry.labels) | set(entry.descriptions or {})):
             for phrase in domain.grid_phrases(entry.labels.get(language, ""),
                                               (entry.descriptions or {}).get(language, "")):
@@ -92,84 +127,630 @@ def grid_training(territory) -> tuple[list[str], list[str]]:
     return texts, codes
 
 
-def _train_for(territory) -> domain.Model:
-    texts = [e.text for e in base_examples()]
-    codes = [e.code for e in base_examples()]
-    grid_texts, grid_codes = grid_training(territory)
-    texts += grid_texts
-    codes += grid_codes
-    for text, code in confirmed_codings(territory).values_list("text", "component__code").iterator():
-        texts.append(text)
-        codes.append(code)
-    return domain.train(texts, codes, seed=0)
+def grid_training(territory) -> tuple[list[str], list[str]]:
+    """Phrases of the labels and descriptions (every language) of the components the
+    territory may use, its local ones included."""
+    return _phrases(GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT)
+                    .order_by("code"))
 
 
-def model_for(territory) -> domain.Model:
-    """The territory's trained model, from memory, disk, or trained now."""
-    key = cache_key(territory)
+def _version_entries(version_id: int):
+    return (GridEntry.objects.filter(version_id=version_id, territory__isnull=True,
+                                     kind=GridEntry.Kind.COMPONENT).order_by("code"))
+
+
+def _code_key() -> str:
+    """Hash of what every model depends on besides the grid: the shipped examples, the
+    code of the features and the classifier, the library versions."""
+    global _source_key
+    if _source_key is None:
+        import sklearn
+
+        digest = hashlib.sha256(f"{FORMAT}|{sklearn.__version__}|{np.__version__}".encode())
+        for path in [Path(domain.__file__), *sorted(domain.EXAMPLES_DIR.glob("*")),
+                     domain.EXAMPLES_DIR.parent / "demo" / "demo_fr.json"]:
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        _source_key = digest.hexdigest()
+    return _source_key
+
+
+def base_key(version_id: int) -> str:
+    """Content key of the base model of a grid version (cached a few seconds)."""
+    now = time.monotonic()
+    cached = _grid_keys.get(version_id)
+    if cached and now - cached[0] < GRID_KEY_SECONDS:
+        return cached[1]
+    digest = hashlib.sha256(_code_key().encode())
+    for code, labels, descriptions in _version_entries(version_id).values_list(
+            "code", "labels", "descriptions"):
+        digest.update(repr((code, sorted(labels.items()), sorted((descriptions or {}).items()))).encode())
+    key = digest.hexdigest()
+    _grid_keys[version_id] = (now, key)
+    return key
+
+
+# --- files --------------------------------------------------------------------------------
+
+def models_dir() -> Path:
+    return Path(settings.DATA_DIR) / "models"
+
+
+def _base_path(key: str) -> Path:
+    return models_dir() / f"base-{key[:32]}.joblib"
+
+
+def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _save_model(path: Path, key: str, model: domain.Model) -> None:
+    import joblib
+
+    _write_atomic(path, lambda tmp: joblib.dump({"format": FORMAT, "key": key, "model": model}, tmp))
+
+
+def _load_model(path: Path, key: str) -> domain.Model | None:
+    """The model in ``path`` if it is whole, of this format and trained from ``key``;
+    otherwise the file is removed (it will be rebuilt) and None returned."""
+    if not path.is_file():
+        return None
+    try:
+        import joblib
+
+        payload = joblib.load(path)
+        if (isinstance(payload, dict) and payload.get("format") == FORMAT
+                and payload.get("key") == key and isinstance(payload.get("model"), domain.Model)):
+            return payload["model"]
+        log.warning("The suggestion model %s is stale; it will be rebuilt.", path)
+    except Exception:  # noqa: BLE001 - a corrupt or incompatible file is rebuilt, never served
+        log.warning("The suggestion model %s is unreadable; it will be rebuilt.", path, exc_info=True)
+    path.unlink(missing_ok=True)
+    return None
+
+
+def _save_layer(path: Path, key: str, matrix, ids: list[int], codes: list[str]) -> None:
+    from scipy import sparse
+
+    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
+
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as handle:
+            np.savez(handle, format=np.array([FORMAT]), key=np.array([key]),
+                     shape=np.array(matrix.shape), data=matrix.data, indices=matrix.indices,
+                     indptr=matrix.indptr, ids=np.asarray(ids, dtype=np.int64),
+                     codes=np.asarray(codes, dtype=str))
+
+    _write_atomic(path, write)
+
+
+def _load_layer(path: Path, key: str) -> suggest_layer.Layer | None:
+    if not path.is_file():
+        return None
+    try:
+        from scipy import sparse
+
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["format"][0]) != FORMAT or str(data["key"][0]) != key:
+                raise ValueError("stale layer")
+            matrix = sparse.csr_matrix((data["data"], data["indices"], data["indptr"]),
+                                       shape=tuple(int(n) for n in data["shape"]))
+            return suggest_layer.Layer.from_rows(matrix, data["ids"].tolist(), data["codes"].tolist())
+    except Exception:  # noqa: BLE001 - rebuilt from the database instead
+        log.warning("The suggestion layer %s is stale or unreadable; it will be rebuilt.", path,
+                    exc_info=True)
+        path.unlink(missing_ok=True)
+        return None
+
+
+# --- background work ------------------------------------------------------------------
+
+def _background(name: str, fn: Callable, *args) -> None:
+    """Run ``fn(*args)`` off the request, once at a time per ``name``.
+
+    ``COSPIRAL_SUGGEST_BACKGROUND`` (a Django setting): ``thread`` (default), ``immediate``
+    (now, in this thread: tests and commands), ``deferred`` (kept until
+    :func:`run_deferred`: tests that prove a request does no training)."""
+    mode = getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread")
     with _lock:
-        model = _cache.get(key)
-        if model is not None:
-            _cache.move_to_end(key)
-            return model
-    path = _disk_path(key)
-    model = None
-    if path.exists():
-        try:
-            import joblib
+        if name in _running:
+            return
+        _running.add(name)
 
-            model = joblib.load(path)
-        except Exception:  # a corrupt or incompatible file: retrain
-            log.warning("Could not read the suggestion model %s; retraining.", path, exc_info=True)
-            model = None
+    def run() -> None:
+        try:
+            fn(*args)
+        except Exception:  # noqa: BLE001 - logged; the board works without suggestions
+            log.exception("Background work %s on suggestions failed.", name)
+        finally:
+            with _lock:
+                _running.discard(name)
+            if mode == "thread":
+                close_old_connections()
+
+    if mode == "immediate":
+        run()
+    elif mode == "deferred":
+        _deferred.append(run)
+    else:
+        threading.Thread(target=run, name=f"cospiral-{name}", daemon=True).start()
+
+
+def run_deferred() -> int:
+    """Run the deferred background work (mode ``deferred``); returns how many ran."""
+    ran = 0
+    while _deferred:
+        _deferred.pop(0)()
+        ran += 1
+    return ran
+
+
+def reset() -> None:
+    """Forget every model held in memory (not the files)."""
+    global _source_key
+    with _lock:
+        _bases.clear()
+        _states.clear()
+        _grid_keys.clear()
+        _shared_entries.clear()
+        _running.clear()
+        _deferred.clear()
+        _source_key = None
+
+
+clear_cache = reset
+
+
+def is_busy() -> bool:
+    """Whether background work is running or waiting in this process."""
+    with _lock:
+        return bool(_running or _deferred)
+
+
+# --- the base model -----------------------------------------------------------------------
+
+def _train_base(version_id: int) -> domain.Model:
+    texts, codes = _phrases(_version_entries(version_id))
+    examples = base_examples()
+    return domain.train([e.text for e in examples] + texts, [e.code for e in examples] + codes,
+                        seed=0)
+
+
+def build_base(version_id: int) -> domain.Model:
+    """Train and store the base model of a grid version (not in a request)."""
+    key = base_key(version_id)
+    model = _load_model(_base_path(key), key)
     if model is None:
-        model = _train_for(territory)
+        model = _train_base(version_id)
         try:
-            import joblib
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Remove this territory's older models before writing the new one.
-            for old in path.parent.glob(f"suggest-t{key[0]}-*.joblib"):
-                old.unlink(missing_ok=True)
-            tmp = path.with_suffix(".tmp")
-            joblib.dump(model, tmp)
-            tmp.replace(path)
+            _save_model(_base_path(key), key, model)
         except OSError:
-            log.warning("Could not save the suggestion model to %s.", path, exc_info=True)
-    with _lock:
-        _cache[key] = model
-        _cache.move_to_end(key)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+            log.warning("Could not save the base suggestion model.", exc_info=True)
+    _remember_base(key, model)
     return model
 
 
-def clear_cache() -> None:
+def _remember_base(key: str, model: domain.Model) -> None:
     with _lock:
-        _cache.clear()
+        _bases[key] = model
+        _bases.move_to_end(key)
+        while len(_bases) > 4:
+            _bases.popitem(last=False)
 
+
+def _base(version_id: int, key: str) -> domain.Model | None:
+    """The base model from memory or its file; when missing, None and its build starts
+    in the background."""
+    with _lock:
+        model = _bases.get(key)
+    if model is not None:
+        return model
+    model = _load_model(_base_path(key), key)
+    if model is not None:
+        _remember_base(key, model)
+        return model
+    _background(f"base-{version_id}", build_base, version_id)
+    with _lock:
+        return _bases.get(key)  # built already when the work ran at once
+
+
+def _features(model: domain.Model, texts: list[str]):
+    return domain.features(model, texts)
+
+
+# --- the territory's state ---------------------------------------------------------------
+
+def _cache_key(name: str, territory_pk: int) -> str:
+    """A key of Django's cache shared by the web processes (``COSPIRAL_SUGGEST_CACHE_PREFIX``
+    sets its prefix; each test has its own)."""
+    prefix = getattr(settings, "COSPIRAL_SUGGEST_CACHE_PREFIX", "cospiral:suggest")
+    return f"{prefix}:{name}:{territory_pk}"
+
+
+def _generation_key(territory_pk: int) -> str:
+    return _cache_key("generation", territory_pk)
+
+
+def _state(territory, key: str) -> _State:
+    with _lock:
+        state = _states.get(territory.pk)
+        if state is None or state.base_key != key:
+            state = _states[territory.pk] = _State(base_key=key)
+        return state
+
+
+def _stored(territory):
+    from cospiral.coding.models import SuggestionModel
+
+    return SuggestionModel.objects.of(territory).first()
+
+
+def _apply(state: _State, base: domain.Model, changes: list[tuple[int, str, str | None]], *,
+           shared: bool = True) -> None:
+    """Put (code set) or drop (code None) each (card id, text, code) in the layer; under
+    the lock only when the layer is the one requests read (``shared``)."""
+    if state.layer is None or not changes:
+        return
+    put = [(i, t, c) for i, t, c in changes if c]
+    rows = _features(base, [t for _, t, _ in put]) if put else None
+    with _lock if shared else contextlib.nullcontext():
+        position = 0
+        for card_id, _text, code in changes:
+            if code:
+                state.layer.put(card_id, rows[position], code)
+                position += 1
+            else:
+                state.layer.drop(card_id)
+
+
+def _changed_since(territory, since: dt.datetime | None, limit: int = DELTA_LIMIT):
+    """(card id, text, code or None) of the cards changed since ``since``, newest last;
+    and whether there were more than ``limit``."""
+    changed = Card.objects.of(territory)
+    if since is not None:
+        changed = changed.filter(updated_at__gt=since - dt.timedelta(seconds=1))
+    ids = list(changed.order_by("-updated_at").values_list("id", flat=True)[:limit + 1])
+    more = len(ids) > limit
+    ids = ids[:limit]
+    confirmed = dict((i, (t, c)) for i, t, c in confirmed_codings(territory).filter(pk__in=ids)
+                     .values_list("id", "text", "component__code"))
+    return [(i, *confirmed[i]) if i in confirmed else (i, "", None) for i in reversed(ids)], more
+
+
+def _sync(territory, state: _State, base: domain.Model) -> None:
+    """Read the codings other processes changed since the layer's watermark."""
+    now = timezone.now()
+    changes, more = _changed_since(territory, state.watermark)
+    _apply(state, base, changes)
+    state.watermark = now
+    state.synced_at = time.monotonic()
+    if more:
+        _background(f"layer-{territory.pk}", _build_layer, territory.pk, state.base_key, "")
+
+
+def _build_layer(territory_pk: int, key: str, layer_file: str) -> None:
+    """Load the stored layer (and the codings changed since), or build it from the
+    database, then swap it in."""
+    from cospiral.territories.models import Territory
+
+    territory = Territory.objects.get(pk=territory_pk)
+    base = _base(territory.grid_version_id, key)
+    if base is None:
+        return
+    state = _state(territory, key)
+    with _lock:
+        state.journal = []
+    started = timezone.now()
+    layer, watermark = None, None
+    stored = _stored(territory)
+    if layer_file and stored is not None and stored.layer_file == layer_file and stored.base_key == key:
+        layer = _load_layer(models_dir() / layer_file, key)
+        watermark = stored.watermark
+    if layer is None:
+        rows = list(confirmed_codings(territory).values_list("id", "text", "component__code")
+                    .iterator(chunk_size=5000))
+        matrix = _features(base, [t for _, t, _ in rows])
+        layer = suggest_layer.Layer.from_rows(matrix, [i for i, _, _ in rows], [c for _, _, c in rows])
+        watermark = started
+    fresh = _State(base_key=key, layer=layer, watermark=watermark)
+    changes, _more = _changed_since(territory, watermark, limit=200_000)
+    _apply(fresh, base, changes, shared=False)  # not read by requests yet: no lock
+    fresh.layer.compact()
+    with _lock:
+        journal = state.journal or []
+        state.journal = None
+        state.layer = fresh.layer
+        state.watermark = started
+        state.synced_at = time.monotonic()
+    _apply(state, base, journal)
+
+
+def _load_full(territory_pk: int, key: str, file: str, trained_on: int) -> None:
+    model = _load_model(models_dir() / file, key)
+    with _lock:
+        state = _states.get(territory_pk)
+        if model is not None and state is not None and state.base_key == key:
+            state.full, state.full_file, state.trained_on = model, file, trained_on
+            state.changes = 0
+    if model is None:
+        from cospiral.territories.models import Territory
+
+        territory = Territory.objects.filter(pk=territory_pk).first()
+        if territory is not None:
+            _schedule_retrain(territory)
+
+
+def retrain(territory_pk: int) -> None:
+    """Train the territory's full model and its layer's rows, store both, name them in
+    the database and swap them in (never called by a request)."""
+    from cospiral.coding.models import SuggestionModel
+    from cospiral.territories.models import Territory
+
+    territory = Territory.objects.filter(pk=territory_pk).first()
+    if territory is None:
+        return
+    key = base_key(territory.grid_version_id)
+    base = build_base(territory.grid_version_id)
+    started = timezone.now()
+    rows = list(confirmed_codings(territory).values_list("id", "text", "component__code")
+                .iterator(chunk_size=5000))
+    if not rows:
+        return
+    examples = base_examples()
+    grid_texts, grid_codes = grid_training(territory)
+    model = domain.train([e.text for e in examples] + grid_texts + [t for _, t, _ in rows],
+                         [e.code for e in examples] + grid_codes + [c for _, _, c in rows], seed=0)
+    matrix = suggest_layer.prune(_features(base, [t for _, t, _ in rows]))
+    token = f"{int(time.time())}-{secrets.token_hex(4)}"
+    name, layer_name = f"full-t{territory.pk}-{token}.joblib", f"layer-t{territory.pk}-{token}.npz"
+    _save_model(models_dir() / name, key, model)
+    _save_layer(models_dir() / layer_name, key, matrix, [i for i, _, _ in rows], [c for _, _, c in rows])
+    previous = _stored(territory)
+    SuggestionModel.objects.update_or_create(
+        territory=territory,
+        defaults={"file": name, "layer_file": layer_name, "base_key": key,
+                  "trained_on": len(rows), "watermark": started})
+    if previous is not None:
+        for old in (previous.file, previous.layer_file):
+            if old and old not in (name, layer_name):
+                (models_dir() / old).unlink(missing_ok=True)
+    state = _state(territory, key)
+    with _lock:
+        state.full, state.full_file, state.trained_on = model, name, len(rows)
+        state.changes = 0
+        state.nothing_to_train = False
+
+
+def retrain_after(trained_on: int) -> int:
+    """New confirmations after which the full model is retrained: 20, or 2 % of what it
+    was trained on if more (a large territory's layer carries the new ones meanwhile)."""
+    return max(20, trained_on // 50)
+
+
+def _schedule_retrain(territory) -> None:
+    """Retrain the territory's full model off the request: as a job of the task engine
+    when it is installed (``cospiral.jobs``; at most one queued per territory), else (or
+    if the engine refuses it) in a background thread."""
+    if not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
+        return
+    if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") == "thread" and _start_job(territory):
+        return
+    _background(f"retrain-{territory.pk}", retrain, territory.pk)
+
+
+def _start_job(territory) -> bool:
+    """Queue ``coding.retrain_suggestions`` unless one is queued; False when the task
+    engine is not installed or cannot take it."""
+    from django.apps import apps
+
+    if not apps.is_installed("cospiral.jobs"):
+        return False
+    try:
+        from cospiral.coding.jobs import RETRAIN_KIND
+        from cospiral.jobs.models import Job
+        from cospiral.jobs.services import start_job
+
+        if Job.objects.filter(territory=territory, kind=RETRAIN_KIND, state="queued").exists():
+            return True
+        start_job(RETRAIN_KIND, territory=territory, user=None, params={"territory_id": territory.pk})
+        return True
+    except Exception:  # noqa: BLE001 - the engine is down: train in a thread instead
+        log.warning("Could not queue the retraining of suggestions; training in a thread.",
+                    exc_info=True)
+        return False
+
+
+def _ready(territory, allowed: dict[str, GridEntry]) -> tuple[_State, domain.Model] | None:
+    """The territory's state with its models as loaded now, starting in the background
+    whatever is missing. None when not even the base model is loaded yet."""
+    key = base_key(territory.grid_version_id)
+    base = _base(territory.grid_version_id, key)
+    if base is None:
+        return None
+    state = _state(territory, key)
+    stored = _stored(territory)
+    if stored is not None and stored.base_key == key:
+        if stored.file != state.full_file:
+            _background(f"full-{territory.pk}", _load_full, territory.pk, key, stored.file,
+                        stored.trained_on)
+    elif not state.nothing_to_train:
+        if confirmed_codings(territory).exists():
+            _schedule_retrain(territory)
+        else:
+            state.nothing_to_train = True
+    if state.layer is None:
+        layer_file = stored.layer_file if stored is not None and stored.base_key == key else ""
+        _background(f"layer-{territory.pk}", _build_layer, territory.pk, key, layer_file)
+    elif state.layer is not None:
+        generation = cache.get(_generation_key(territory.pk))
+        if generation != state.generation or time.monotonic() - state.synced_at > RESYNC_SECONDS:
+            state.generation = generation
+            _sync(territory, state, base)
+    local = tuple(sorted((e.pk, e.code, repr(e.labels), repr(e.descriptions))
+                         for e in allowed.values() if e.territory_id == territory.pk))
+    if local != state.local_key:
+        texts, codes = _phrases([e for e in allowed.values() if e.territory_id == territory.pk])
+        state.local = (suggest_layer.Layer.from_rows(_features(base, texts), range(-1, -len(texts) - 1, -1),
+                                                     codes) if texts else None)
+        state.local_key = local
+    return state, base
+
+
+# --- the request side -----------------------------------------------------------------
 
 def allowed_components(territory) -> dict[str, GridEntry]:
-    """Codes a suggestion may name: components of the territory's grid version and its
-    own local components."""
-    entries = GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT)
-    return {e.code: e for e in entries}
+    """Codes a suggestion may name: components of the territory's grid version (kept a
+    few seconds in memory: shared by every territory of the version) and its own local
+    components (read each time)."""
+    now = time.monotonic()
+    version_id = territory.grid_version_id
+    with _lock:
+        cached = _shared_entries.get(version_id)
+    if cached is None or now - cached[0] >= GRID_KEY_SECONDS:
+        cached = (now, {e.code: e for e in _version_entries(version_id)})
+        with _lock:
+            _shared_entries[version_id] = cached
+    entries = dict(cached[1])
+    entries.update((e.code, e) for e in GridEntry.objects.of(territory).filter(
+        kind=GridEntry.Kind.COMPONENT, territory=territory))
+    return entries
 
 
 def suggest(territory, cards: Iterable, k: int = 3, *,
             language: str | None = None) -> dict[int, list[Suggestion]]:
     """Top ``k`` components for each card (``card.id``, ``card.text``), most confident
-    first. Labels are in ``language`` (default: the active language)."""
-    cards = [c for c in cards]
+    first. Labels are in ``language`` (default: the active language). Cards whose text
+    gives nothing to go on (no letters, only emoji) get none."""
+    cards = list(cards)
+    empty = {c.id: [] for c in cards}
     if not cards or k <= 0:
-        return {c.id: [] for c in cards}
+        return empty
     allowed = allowed_components(territory)
     if not allowed:
-        return {c.id: [] for c in cards}
-    model = model_for(territory)
-    ranked = domain.top_k(model, [c.text or "" for c in cards], k, allowed=allowed.keys())
+        return empty
+    ready = _ready(territory, allowed)
+    if ready is None:
+        return empty
+    state, base = ready
+    texts = [(c.text or "")[:domain_text_limit()] for c in cards]
+    features = _features(base, texts)
+    model = state.full or base
+    proba = domain.probabilities(model, texts)
+    with _lock:
+        near = (state.layer.neighbours(features, exclude=[c.id for c in cards])
+                if state.layer is not None else [[] for _ in cards])
+        if state.local is not None:
+            local = state.local.neighbours(features)
+            near = [sorted(a + b, key=lambda pair: -pair[1]) for a, b in zip(near, local, strict=True)]
+    blended, codes = suggest_layer.blend(proba, model.codes, near, allowed=allowed.keys())
+    ranked = suggest_layer.top_k(blended, codes, k)
+    empty_rows = np.diff(features.indptr) == 0
     return {
-        card.id: [Suggestion(code=code, label=allowed[code].label(language), confidence=conf)
-                  for code, conf in row]
-        for card, row in zip(cards, ranked, strict=True)
+        card.id: ([] if nothing else
+                  [Suggestion(code=code, label=allowed[code].label(language), confidence=conf)
+                   for code, conf in row])
+        for card, row, nothing in zip(cards, ranked, empty_rows, strict=True)
     }
+
+
+def domain_text_limit() -> int:
+    """Characters of a card read for its suggestions (a card is a short idea; a pasted
+    page is read up to here)."""
+    return 2000
+
+
+def card_changed(territory, card) -> None:
+    """A person coded, recoded, uncoded or split ``card``: update the territory layer now
+    (same request), tell the other processes, and retrain the full model in the
+    background when enough has changed. Never raises."""
+    try:
+        _card_changed(territory, card)
+    except Exception:  # noqa: BLE001 - the coding is saved; suggestions catch up later
+        log.exception("Could not update the suggestions after coding card %s.", card.pk)
+
+
+def _card_changed(territory, card) -> None:
+    row = confirmed_codings(territory).filter(pk=card.pk).values_list("text", "component__code").first()
+    change = (card.pk, row[0], row[1]) if row else (card.pk, "", None)
+    with _lock:
+        state = _states.get(territory.pk)
+        base = _bases.get(state.base_key) if state is not None else None
+        if state is not None and state.journal is not None:
+            state.journal.append(change)
+    if state is not None and base is not None:
+        _apply(state, base, [change])
+    key = _generation_key(territory.pk)
+    if cache.add(key, 1, timeout=None):
+        generation = 1
+    else:
+        try:
+            generation = cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=None)
+            generation = 1
+    if state is None:
+        return
+    with _lock:
+        if state.generation is None or state.generation == generation - 1:
+            state.generation = generation
+        state.changes += 1
+        state.nothing_to_train = False
+        due = state.changes >= retrain_after(state.trained_on)
+    if due:
+        _schedule_retrain(territory)
+
+
+def model_for(territory) -> domain.Model | None:
+    """The model that ranks the territory's cards now: its full model when loaded, else
+    the base model; None while neither is (their build runs in the background)."""
+    ready = _ready(territory, allowed_components(territory))
+    if ready is None:
+        return None
+    state, base = ready
+    return state.full or base
+
+
+def warm_up(*, territories: bool = True) -> None:
+    """What a web process does when it starts (``cospiral.wsgi``), before its first
+    request: import the libraries the suggestions use and load the base models on disk
+    (a fraction of a second each); then, in the background, each territory's stored
+    model and layer. Never trains; never raises."""
+    try:
+        import joblib  # noqa: F401
+        import scipy.sparse  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.pipeline  # noqa: F401
+
+        from cospiral.coding.models import SuggestionModel
+        from cospiral.territories.models import Territory
+
+        versions = set(Territory.objects.values_list("grid_version_id", flat=True).distinct())
+        for version_id in versions:
+            if version_id is None:
+                continue
+            key = base_key(version_id)
+            model = _load_model(_base_path(key), key)
+            if model is not None:
+                _remember_base(key, model)
+        if territories:
+            recent = (SuggestionModel.objects.order_by("-created_at")
+                      .values_list("territory_id", flat=True)[:WARM_TERRITORIES])
+            for territory_pk in recent:
+                _background(f"warm-{territory_pk}", _warm_territory, territory_pk)
+    except Exception:  # noqa: BLE001 - e.g. no database yet: the first requests load what they need
+        log.warning("Could not warm up the suggestions.", exc_info=True)
+
+
+def _warm_territory(territory_pk: int) -> None:
+    from cospiral.territories.models import Territory
+
+    territory = Territory.objects.filter(pk=territory_pk).first()
+    if territory is not None:
+        _ready(territory, allowed_components(territory))

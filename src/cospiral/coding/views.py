@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cospiral.coding import selectors, services
+from cospiral.coding import selectors, services, suggestions
 from cospiral.coding.forms import ValidationForm
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
 from cospiral.criteria import selectors as card_selectors
@@ -59,14 +59,20 @@ def _board_url(territory, group, focus: int | None = None) -> str:
 
 
 def _next_uncoded(cards, after: Card | None) -> int | None:
-    todo = [c for c in cards if not c.component_id and not c.not_codable_reason]
+    return _next_uncoded_of([(c.pk, c.component_id, c.not_codable_reason) for c in cards],
+                            after.pk if after is not None else None)
+
+
+def _next_uncoded_of(rows, after: int | None) -> int | None:
+    """The first uncoded card after ``after`` in board order (else the first uncoded)."""
+    todo = [pk for pk, component, reason in rows if not component and not reason]
     if after is not None:
-        ids = [c.pk for c in cards]
-        if after.pk in ids:
-            position = ids.index(after.pk)
-            later = [c for c in todo if ids.index(c.pk) > position]
+        ids = [pk for pk, _, _ in rows]
+        if after in ids:
+            position = ids.index(after)
+            later = [pk for pk in todo if ids.index(pk) > position]
             todo = later or todo
-    return todo[0].pk if todo else None
+    return todo[0] if todo else None
 
 
 def _board_context(request, group) -> dict:
@@ -101,24 +107,26 @@ def board(request, pk: int):
     return render(request, "coding/board.html", context)
 
 
-def _after_write(request, card: Card, message: str):
+def _after_write(request, card: Card, message: str, *, focus_self: bool = False):
     """Answer a board action: JSON with the card's new HTML and the progress for the
     board's script, otherwise a redirect to the board focused on the next uncoded card."""
     territory = request.territory
     group = card.group
-    cards = selectors.board_cards(territory, group)
-    next_id = _next_uncoded(cards, card)
+    suggestions.card_changed(territory, card)  # what a person confirms counts at once
+    rows = selectors.board_order(territory, group)
+    next_id = card.pk if focus_self else _next_uncoded_of(rows, card.pk)
     if _wants_json(request):
-        current = next((c for c in cards if c.pk == card.pk), None)
-        progress = selectors.progress(cards)
-        html = ""
-        if current is not None:
-            selectors.attach_suggestions(territory, [current], get_language())
-            html = render_to_string("coding/_card.html", {
-                "territory": territory, "card": current, "can_code": True,
-            }, request=request)
+        loaded = selectors.board_cards_by_id(territory, group, [card.pk, next_id])
+        current, following = loaded.get(card.pk), loaded.get(next_id)
+        progress = selectors.progress_of(rows)
+        shown = [c for c in (current, following) if c is not None]
+        selectors.attach_suggestions(territory, shown, get_language())
+        html, next_html = ("" if c is None else render_to_string("coding/_card.html", {
+            "territory": territory, "card": c, "can_code": True,
+        }, request=request) for c in (current, following))
         return JsonResponse({
             "ok": True, "message": message, "card": card.pk, "html": html, "next": next_id,
+            "next_html": next_html,
             "progress": {"done": progress.done, "total": progress.total,
                          "text": progress_text(progress)},
         })
@@ -140,7 +148,7 @@ def _refuse(request, card: Card, error: Exception, status: int = 400):
     return redirect(_board_url(request.territory, card.group, card.pk))
 
 
-def _run(request, card: Card, action, message):
+def _run(request, card: Card, action, message, *, focus_self: bool = False):
     try:
         result = action()
     except services.CodingConflict as exc:
@@ -149,7 +157,8 @@ def _run(request, card: Card, action, message):
         return _refuse(request, card, exc)
     except PermissionDenied as exc:
         return _refuse(request, card, exc, status=403)
-    return _after_write(request, result if isinstance(result, Card) else card, message)
+    return _after_write(request, result if isinstance(result, Card) else card, message,
+                        focus_self=focus_self)
 
 
 @territory_view(ENTER_CARDS)
@@ -193,9 +202,11 @@ def split(request, pk: int):
     def action():
         created = services.split_card(request.territory, card, texts=parts, user=request.user,
                                       seen_updated_at=_seen(request))
+        suggestions.card_changed(request.territory, card)
         return created[0]
 
-    return _run(request, card, action, _("The card was split into several ideas."))
+    # The first part has the focus next: it is the one to code now.
+    return _run(request, card, action, _("The card was split into several ideas."), focus_self=True)
 
 
 @territory_view(ENTER_CARDS)
@@ -206,8 +217,14 @@ def merge(request, pk: int):
     duplicates = list(Card.objects.of(request.territory).filter(pk__in=ids))
     if len(duplicates) != len(set(ids)):
         return _refuse(request, keep, services.CodingError(_("One of the chosen cards does not exist.")))
-    return _run(request, keep,
-                lambda: services.merge_cards(request.territory, keep, duplicates, user=request.user),
+
+    def action():
+        kept = services.merge_cards(request.territory, keep, duplicates, user=request.user)
+        for duplicate in duplicates:
+            suggestions.card_changed(request.territory, duplicate)
+        return kept
+
+    return _run(request, keep, action,
                 _("Duplicates merged into “%(text)s”.") % {"text": keep.text[:60]})
 
 
@@ -268,15 +285,24 @@ def blind(request, pk: int):
                                          code=_typed_code(request),
                                          not_codable=request.POST.get("not_codable") == "1")
         except services.CodingError as exc:
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "error": str(exc), "card": card.pk}, status=400)
             messages.error(request, str(exc))
             return redirect(reverse("coding:blind", kwargs={"territory": territory.slug, "pk": group.pk})
                             + f"?focus={card.pk}#card-{card.pk}")
-        messages.success(request, _("Blind coding saved."))
         mine = selectors.blind_codings(territory, group, request.user)
-        cards = selectors.board_cards(territory, group)
-        ids = [c.pk for c in cards]
-        later = [c.pk for c in cards if c.pk not in mine and ids.index(c.pk) > ids.index(card.pk)] if card.pk in ids else []
-        rest = later or [c.pk for c in cards if c.pk not in mine]
+        ids = [pk for pk, _, _ in selectors.board_order(territory, group)]
+        later = [pk for pk in ids if pk not in mine and ids.index(pk) > ids.index(card.pk)] if card.pk in ids else []
+        rest = later or [pk for pk in ids if pk not in mine]
+        if _wants_json(request):
+            done = len(mine)
+            return JsonResponse({
+                "ok": True, "card": card.pk, "next": rest[0] if rest else None,
+                "message": _("Blind coding saved."),
+                "progress": {"done": done, "total": len(ids),
+                             "text": _("%(done)s / %(total)s coded by you") % {"done": done, "total": len(ids)}},
+            })
+        messages.success(request, _("Blind coding saved."))
         url = reverse("coding:blind", kwargs={"territory": territory.slug, "pk": group.pk})
         return redirect(f"{url}?focus={rest[0]}#card-{rest[0]}" if rest else url)
     cards = selectors.board_cards(territory, group)
@@ -302,6 +328,7 @@ def agreement(request, pk: int):
         try:
             services.code_card(territory, card, code=_typed_code(request), user=request.user,
                                seen_updated_at=_seen(request))
+            suggestions.card_changed(territory, card)
         except services.CodingError as exc:
             messages.error(request, str(exc))
         except PermissionDenied as exc:

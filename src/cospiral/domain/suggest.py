@@ -403,3 +403,18 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
               "top3_component": round(c[2] / c[0], 4)}
         for key, c in sorted(hits.items(), key=lambda kv: (kv[0] != "all", kv[0]))
     }
+
+
+# --- features for nearest neighbours ---------------------------------------------------
+
+
+def features(model: Model, texts: Sequence[str]):
+    """The model's L2-normalised sparse feature rows of ``texts`` (one row per text), for
+    nearest neighbours over the same features (``cospiral.domain.suggest_layer``). A
+    model without a feature step (one code only) gives rows with no column."""
+    from scipy import sparse
+
+    steps = getattr(model.pipeline, "steps", None)
+    if not steps:
+        return sparse.csr_matrix((len(texts), 0), dtype=np.float32)
+    return sparse.csr_matrix(steps[0][1].transform(list(texts)), dtype=np.float32)

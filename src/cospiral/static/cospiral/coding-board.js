@@ -3,6 +3,55 @@
    components. Every form also works without this script. */
 (function () {
   "use strict";
+  // Blind double coding: the same keyboard flow (Enter saves, the next card's field has
+  // the focus), without showing anyone else's codes.
+  var blind = document.querySelector(".blind-cards");
+  if (blind) {
+    var blindProgress = document.getElementById("blind-progress");
+    var blindText = document.getElementById("blind-progress-text");
+    var focusBlind = function (id) {
+      var input = id ? document.getElementById("blind-" + id) : null;
+      if (input) {
+        input.focus();
+        input.scrollIntoView({block: "center"});
+      } else if (blindText) {
+        blindText.setAttribute("tabindex", "-1");
+        blindText.focus();
+      }
+    };
+    blind.querySelectorAll("form.blind-form").forEach(function (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var card = form.getAttribute("data-card");
+        var data = e.submitter ? new FormData(form, e.submitter) : new FormData(form);
+        fetch(window.location.pathname, {method: "POST", body: data, credentials: "same-origin",
+                                         headers: {"Accept": "application/json"}})
+          .then(function (r) { return r.json().catch(function () { return {ok: false, error: r.statusText}; }); })
+          .then(function (answer) {
+            var error = document.getElementById("blind-" + card + "-error");
+            if (!answer.ok) {
+              if (error) error.textContent = answer.error || "";
+              var input = document.getElementById("blind-" + card);
+              if (input) input.focus();
+              return;
+            }
+            if (error) error.textContent = "";
+            var item = document.getElementById("card-" + card);
+            if (item) item.classList.add("is-coded");
+            if (answer.progress && blindProgress) {
+              blindProgress.max = answer.progress.total;
+              blindProgress.value = answer.progress.done;
+              blindText.textContent = answer.progress.text;
+            }
+            focusBlind(answer.next);
+          })
+          .catch(function () { form.submit(); });
+      });
+    });
+    var wanted = new URLSearchParams(window.location.search).get("focus");
+    if (wanted && document.activeElement && document.activeElement.id !== "blind-" + wanted) focusBlind(wanted);
+    return;
+  }
   var list = document.querySelector(".coding-cards");
   if (!list) return;
   var searchUrl = list.getAttribute("data-search");
@@ -131,6 +180,14 @@
           window.location.assign(window.location.pathname + (data.next ? "?focus=" + data.next + "#card-" + data.next : ""));
           return;
         }
+        // The next card with its suggestions as they are now (they learnt from this save).
+        var following = data.next ? document.getElementById("card-" + data.next) : null;
+        if (following && data.next_html) {
+          following.insertAdjacentHTML("afterend", data.next_html);
+          var renewed = following.nextElementSibling;
+          following.remove();
+          bind(renewed);
+        }
         focusNext(data.next);
       })
       .catch(function () { form.submit(); });
@@ -189,6 +246,12 @@
   }
 
   Array.prototype.forEach.call(list.querySelectorAll(".coding-card"), bind);
+  // After a reload (a split, a save without this script) the card asked for has the focus.
+  var asked = new URLSearchParams(window.location.search).get("focus");
+  if (asked && document.activeElement && document.activeElement.id !== "code-" + asked) {
+    var askedInput = document.getElementById("code-" + asked);
+    if (askedInput) askedInput.focus();
+  }
 
   document.querySelectorAll(".grid-drop").forEach(function (target) {
     target.addEventListener("dragover", function (e) { e.preventDefault(); target.classList.add("drop-over"); });
