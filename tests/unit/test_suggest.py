@@ -159,8 +159,9 @@ def test_shipped_model_suggests_sensible_components(shipped_model):
     assert "A02" in [c for c, _ in ranked[1]]
 
 
-# Measured on the shipped data (5 folds, seed 0): CV_FIGURES
-# The bar is that minus a margin of about 4 points.
+# Measured on the shipped data (5 folds, seed 0, 2,069 examples with the demo's cards):
+# top-1 family 65.5 %, top-3 component 71.3 % (French 72.7 %, English 69.4 %).
+# The bar is that minus a margin of about 3 points.
 def test_quality_bar_on_shipped_examples():
     examples = suggest.shipped_examples()
     result = suggest.cross_validate(
@@ -168,8 +169,8 @@ def test_quality_bar_on_shipped_examples():
         groups=[e.language for e in examples], folds=5, seed=0,
         extra=suggest.default_grid_phrases(), calibrate=False)
     assert result["all"]["n"] == len(examples)
-    assert result["all"]["top3_component"] >= 0.69
-    assert result["all"]["top1_family"] >= 0.63
+    assert result["all"]["top3_component"] >= 0.68
+    assert result["all"]["top1_family"] >= 0.62
     assert result["fr"]["top3_component"] >= 0.69
     assert result["en"]["top3_component"] >= 0.66
 

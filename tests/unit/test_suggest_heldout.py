@@ -95,16 +95,16 @@ def heldout_report():
                                   languages=[r["lang"] for r in rows])
 
 
-# Measured on the held-out sets (``cospiral suggest-eval --heldout --no-cv``, seed 0):
-# French 60.8 % top-1 family, 75.3 % top-3 component; English 56.5 %, 68.2 %; the weakest
-# family E 40.2 % top-1 family (both languages). Each floor is that figure minus about
-# 3 points (per family: 8 points, about 80 cards each). Below the goal of 80 %: honest
-# figures, so that a regression fails.
+# Measured on the held-out sets (``cospiral suggest-eval --heldout --no-cv``, seed 0,
+# 1,769 shipped examples): French 64.2 % top-1 family, 78.7 % top-3 component; English
+# 59.9 %, 70.4 %; the weakest family D at 57.5 % top-1 family (both languages). Each floor
+# is that figure minus about 3 points (per family: 8 points, about 80 cards each). Below
+# the goal of 80 %: honest figures, so that a regression fails.
 HELDOUT_FLOORS = {
-    "fr": {"top1_family": 0.57, "top3_component": 0.72},
-    "en": {"top1_family": 0.53, "top3_component": 0.65},
+    "fr": {"top1_family": 0.61, "top3_component": 0.75},
+    "en": {"top1_family": 0.56, "top3_component": 0.67},
 }
-FAMILY_FLOOR = 0.32
+FAMILY_FLOOR = 0.49
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
