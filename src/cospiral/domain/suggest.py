@@ -136,15 +136,18 @@ class CardVectorizer:
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0, dtype=np.float32)
         self.weights_ = np.zeros(0, dtype=np.float32)
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._cache: dict[str, np.ndarray] = {}
+        self._spelled_cache: dict[str, list[str]] = {}
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_cache"] = {}
+        state["_spelled_cache"] = {}
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self.__dict__.setdefault("_spelled_cache", {})
         if not hasattr(self, "weights_"):  # a model pickled before weights existed
             self.weights_ = np.ones(len(self.vocabulary_), dtype=np.float32)
 
@@ -229,6 +232,7 @@ class CardVectorizer:
                 weights[index] = self._weight(feature)
         self.weights_ = weights
         self._cache = {}
+        self._spelled_cache = {}
         return self
 
     def _token_columns(self, token: str) -> np.ndarray:
@@ -251,6 +255,9 @@ class CardVectorizer:
         pieces: list[np.ndarray] = []
         lengths = np.zeros(len(texts), dtype=np.int64)
         token_columns = self._token_columns
+        spelled_cache = self._spelled_cache
+        if len(spelled_cache) >= self.cache_size:
+            spelled_cache.clear()
         for row, text in enumerate(texts):
             tokens = self._tokens(text)
             size = 0
@@ -258,7 +265,15 @@ class CardVectorizer:
                 columns = token_columns(token)
                 pieces.append(columns)
                 size += len(columns)
-            words = self._words(text) if len(tokens) > 1 else ()
+            if len(tokens) > 1:
+                words = []
+                for token in tokens:
+                    spelled = spelled_cache.get(token)
+                    if spelled is None:
+                        spelled = spelled_cache[token] = _spelled(fold(token))
+                    words.extend(spelled)
+            else:
+                words = ()
             pairs = [vocabulary[f] for f in (f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
                      if f in vocabulary]
             if questions is not None and questions[row]:
