@@ -280,7 +280,8 @@ def test_suggest_eval_command(world):
     report = json.loads(out.getvalue())
     assert report["folds"] == 3
     assert report["shipped_examples"]["all"]["n"] >= 780
-    assert set(report["shipped_examples"]) == {"all", "fr", "en"}
+    assert set(report["shipped_examples"]) == {"all", "fr", "en", "reliability"}
+    assert report["shipped_examples"]["reliability"]["bins"]
     assert report["territory"]["slug"] == "alpha"
     assert report["territory"]["confirmed_codings"] == 6
     assert report["territory"]["results"]["all"]["n"] == 6
@@ -317,3 +318,58 @@ def test_retraining_runs_as_a_job_of_the_task_engine(world, settings):
     assert SuggestionModel.objects.of(alpha.territory).get().trained_on == len(PETANQUE)
     suggestions._schedule_retrain(alpha.territory)  # within RETRAIN_SECONDS: nothing more
     assert Job.objects.filter(kind="coding.retrain_suggestions").count() == 1
+
+
+def test_suggest_eval_territory_never_scores_a_text_it_trained_on(world):
+    """The demo territory's cards are shipped examples: they are left out of the training
+    data when that territory is cross-validated (the leak of earlier versions)."""
+    from cospiral.domain import suggest as domain
+
+    alpha = world.alpha
+    housing = GridEntry.objects.of(alpha.territory).get(code="A03")
+    shipped = [e.text for e in domain.load_examples(["fr"]) if e.code == "A03"][:4]
+    _confirm(alpha, _cards(alpha, shipped), housing, alpha.users["facilitator"])
+    out = StringIO()
+    call_command("suggest-eval", "--territory", "alpha", "--folds", "2", "--no-cv", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert "shipped_examples" not in report
+    assert report["territory"]["shipped_examples_left_out"] == 4
+    assert report["territory"]["results"]["all"]["n"] == 4
+
+
+def test_suggest_eval_heldout_and_pairs_files(db, tmp_path):
+    heldout = tmp_path / "mine.tsv"
+    heldout.write_text("text\tlang\tfamily\nIl n'y a plus de bus après 20h\tfr\tA\n"
+                       "My GP never has appointments\ten\tA\nLe racisme au travail\tfr\tE\n",
+                       encoding="utf-8")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text("lang,text_a,code_a,text_b,code_b,same\nfr,la solitude,G04,l'isolement,G04,1\n"
+                     "fr,le loyer,A03,le bruit,B01,0\n", encoding="utf-8")
+    out = StringIO()
+    call_command("suggest-eval", "--heldout", str(heldout), "--pairs", str(pairs), "--no-cv", "--json",
+                 stdout=out)
+    report = json.loads(out.getvalue())
+    results = report["heldout"]["without_question"]["results"]
+    assert results["all"]["n"] == 3 and results["fr"]["n"] == 2 and results["*:E"]["n"] == 1
+    assert "with_question" not in report["heldout"]
+    assert report["pairs"]["all"]["pairs"] == 2 and report["pairs"]["all"]["f1"] == 1.0
+    table = StringIO()
+    call_command("suggest-eval", "--heldout", str(heldout), "--no-cv", stdout=table)
+    assert "Held-out criteria" in table.getvalue() and "Expected calibration error" in table.getvalue()
+
+
+def test_suggest_eval_says_what_is_wrong_in_a_file(db, tmp_path):
+    from django.core.management.base import CommandError
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,lang\nx,fr\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 1: the columns must include text, lang and family or code"):
+        call_command("suggest-eval", "--heldout", str(bad), "--no-cv")
+    bad.write_text("text,lang,code\nun texte,fr,A0\n,fr,A01\n", encoding="utf-8")
+    with pytest.raises(CommandError, match=r"line 2, column code: “A0”.*\n.*line 3, column text: empty"):
+        call_command("suggest-eval", "--heldout", str(bad), "--no-cv")
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("suggest-eval", "--heldout", str(tmp_path / "missing.csv"), "--no-cv")
+    bad.write_text("lang,text_a,code_a,text_b,code_b,same\nfr,a,A01,b,A01,yes\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="line 2, column same"):
+        call_command("suggest-eval", "--pairs", str(bad), "--no-cv")

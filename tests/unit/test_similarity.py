@@ -35,3 +35,49 @@ def test_identical_once_normalised_always_group_and_order_is_stable():
     items = [("b", "La santé."), ("a", "la sante"), ("c", "autre chose")]
     assert near_duplicate_groups(items, threshold=0.99) == [["b", "a"]]
     assert near_duplicate_groups([]) == []
+
+
+# --- the same idea in other words ----------------------------------------------------
+
+from cospiral.domain import similarity as sim  # noqa: E402
+
+
+def test_paraphrases_of_one_idea_group_with_the_reason():
+    items = [
+        (1, "la solitude des personnes âgées", "G04"),
+        (2, "l'isolement", "G04"),
+        (3, "se sentir seul", "G04"),
+        (4, "le bruit des voitures", "G04"),
+    ]
+    groups = sim.same_idea_groups(items)
+    assert [g.keys for g in groups] == [[1, 2, 3]]
+    assert ("solitude", "isolement") in groups[0].words()
+    housing = sim.pair("logement trop cher", "les loyers sont hors de prix", "A03", "A03")
+    assert housing.same_idea() and housing.relation == "same"
+    assert {w for pair in housing.words for w in pair} >= {"logement", "loyers"}
+    assert sim.pair("Loneliness", "Feeling alone", "G04", "G04").same_idea()
+
+
+def test_related_words_are_not_the_same_idea():
+    assert not sim.pair("le bruit des voisins", "le bruit des voitures", "D04", "B01").same_idea()
+    assert not sim.pair("le prix des loyers", "le prix du pain", "A03", "A01").same_idea()
+    assert not sim.pair("la solitude", "la solidarité", "G04", "E02").same_idea()
+    assert not sim.pair("Isolation", "Insulation of homes", "G04", "A03").same_idea()
+
+
+def test_what_the_coding_knows_moves_the_score():
+    text_only = sim.pair("le stress des examens", "l'angoisse")
+    assert text_only.relation is None and 0 < text_only.score < 1
+    assert sim.pair("le stress des examens", "l'angoisse", "G02", "G02").score > text_only.score
+    assert sim.pair("le stress des examens", "l'angoisse", "G02", "A10").score < text_only.score
+    assert sim.relation("G04", "D00") == "neighbour"
+    assert sim.relation("G04", "G01") == "neighbour"
+    assert sim.relation("A03", "H04") == "other"
+    assert sim.relation("A03-11", "A03") == "same"
+
+
+def test_meaning_handles_odd_input():
+    assert sim.pair("", "").score == 1.0
+    assert sim.pair("!!!", "🙂").score <= 1.0
+    assert sim.same_idea_groups([]) == []
+    assert 0 <= sim.similarity("x" * 10_000, "la solitude") <= 1

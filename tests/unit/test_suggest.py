@@ -138,7 +138,7 @@ def test_no_duplicate_texts_and_demo_codes_exist():
     examples = suggest.shipped_examples()
     folded = Counter(suggest.fold(e.text).strip() for e in examples)
     assert [t for t, n in folded.items() if n > 1] == []
-    assert len(suggest.load_examples()) >= 480
+    assert len(suggest.load_examples()) >= 1500
     demo = suggest.load_demo_examples()
     assert len(demo) == 300
     assert {e.code for e in demo} <= _grid_codes()
@@ -159,16 +159,80 @@ def test_shipped_model_suggests_sensible_components(shipped_model):
     assert "A02" in [c for c, _ in ranked[1]]
 
 
-# Measured on the shipped data (5 folds, seed 0): top-1 family 60.0 %, top-3 component
-# 67.4 % (French 70.8 %, English 60.8 %). The bar is that minus a margin of 5 points.
+# Measured on the shipped data (5 folds, seed 0, 2,069 examples with the demo's cards):
+# top-1 family 65.5 %, top-3 component 71.3 % (French 72.7 %, English 69.4 %).
+# The bar is that minus a margin of about 3 points.
 def test_quality_bar_on_shipped_examples():
     examples = suggest.shipped_examples()
     result = suggest.cross_validate(
         [e.text for e in examples], [e.code for e in examples],
         groups=[e.language for e in examples], folds=5, seed=0,
-        extra=suggest.default_grid_phrases())
+        extra=suggest.default_grid_phrases(), calibrate=False)
     assert result["all"]["n"] == len(examples)
-    assert result["all"]["top3_component"] >= 0.62
-    assert result["all"]["top1_family"] >= 0.55
-    assert result["fr"]["top3_component"] >= 0.65
-    assert result["en"]["top3_component"] >= 0.55
+    assert result["all"]["top3_component"] >= 0.68
+    assert result["all"]["top1_family"] >= 0.62
+    assert result["fr"]["top3_component"] >= 0.69
+    assert result["en"]["top3_component"] >= 0.66
+
+
+# --- stems, spellings, the question, calibration -------------------------------------
+
+
+def test_stems_and_spellings_fold_words_together():
+    assert suggest.stems("logements") == suggest.stems("logement")
+    assert suggest.stems("écoles")[0] == suggest.stems("ecole")[0]
+    assert suggest.stems("loneliness")[1] == "loneli"
+    vectorizer = suggest.CardVectorizer().fit(["le boulot", "trooop cher"])
+    assert "w:travail" in vectorizer.vocabulary_  # « boulot » is spelled out
+    assert "w:trop" in vectorizer.vocabulary_  # « trooop » is squeezed
+    assert "s:log" in suggest.CardVectorizer().fit(["des logements"]).vocabulary_
+
+
+def test_the_question_is_an_optional_feature():
+    texts = ["faire", "faire", "bouger", "bouger"]
+    codes = ["H00", "A07", "H00", "A07"]
+    questions = ["Q3", "Q1", "Q3", "Q1"]
+    model = suggest.train(texts * 5, codes * 5, questions=questions * 5, seed=0)
+    assert model.meta["questions"] is True
+    q3 = suggest.top_k(model, ["faire bouger"], 1, questions=["Q3"])[0][0][0]
+    q1 = suggest.top_k(model, ["faire bouger"], 1, questions=["Q1"])[0][0][0]
+    assert (q3, q1) == ("H00", "A07")
+    # Without a question, a model trained with one still ranks.
+    assert len(suggest.top_k(model, ["faire bouger"], 2)[0]) == 2
+    matrix = suggest.vectorizer_of(model).transform(["faire"], questions=["Q3"])
+    assert matrix.shape[1] == len(suggest.vectorizer_of(model).vocabulary_)
+
+
+def test_confidences_are_temperature_scaled_and_sum_to_one(shipped_model):
+    assert 0.02 <= shipped_model.meta["temperature"] <= 50
+    proba = suggest.probabilities(shipped_model, ["le bus du soir", "", "🙂🙂", "x" * 10_000])
+    assert proba.shape == (4, len(shipped_model.codes))
+    assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+def test_reliability_table():
+    table = suggest.reliability([0.05, 0.15, 0.95, 0.92], [False, True, True, True])
+    assert [b["n"] for b in table["bins"]] == [1, 1, 2]
+    assert table["bins"][-1] == {"low": 0.9, "high": 1.0, "n": 2, "mean_confidence": 0.935, "accuracy": 1.0}
+    assert table["expected_calibration_error"] == pytest.approx((0.05 + 0.85 + 2 * 0.065) / 4, abs=1e-4)
+    assert suggest.reliability([], [])["expected_calibration_error"] is None
+
+
+def test_known_failures_are_fixed(shipped_model):
+    """« les fins de mois difficiles » is about money, not pollution; « jeunes » does not
+    pull D06 whatever the card says."""
+    ranked = suggest.top_k(shipped_model, ["les fins de mois difficiles", "Les fins de mois sont durs"], 3)
+    for row in ranked:
+        assert row[0][0] == "A00", row
+    about_something_else = {
+        "Les jeunes du quartier n'ont pas de travail": "A",
+        "Des jeunes qui vendent de la drogue devant l'école": "E",
+        "Un terrain de foot pour les jeunes": "A",
+        "Young people can't afford a flat": "A",
+        "Les jeunes qui font du bruit la nuit": "B",
+    }
+    ranked = suggest.top_k(shipped_model, list(about_something_else), 3)
+    for (text, family), row in zip(about_something_else.items(), ranked, strict=True):
+        assert row[0][0] != "D06", (text, row)
+        if family != "E":  # drugs « devant l'école » still get B01 (school, street) first
+            assert family in {code[0] for code, _ in row}, (text, row)

@@ -12,7 +12,7 @@ from cospiral.coding.models import CodingValidation, IndependentCoding
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card
 from cospiral.domain import agreement
-from cospiral.domain.similarity import near_duplicate_groups, normalise
+from cospiral.domain.similarity import normalise, same_idea_groups
 from cospiral.grid import selectors as grid_selectors
 from cospiral.grid.models import GridEntry
 
@@ -89,23 +89,30 @@ class DuplicateProposal:
     keep: Card
     duplicates: list[Card]
     exact: bool
+    # Why they were proposed: matching words ("stress ~ angoisse"), empty for wording
+    # that is nearly the same.
+    words: str = ""
 
 
 def duplicate_proposals(cards: list[Card]) -> list[DuplicateProposal]:
-    """Exact and near duplicates among the group's counted cards, per question. The card
-    to keep is the first coded one (else the first written)."""
+    """Exact duplicates, near duplicates and paraphrases among the group's counted
+    cards, per question (``cospiral.domain.similarity.same_idea_groups``: cards coded on
+    unrelated families are kept apart). The card to keep is the first coded one (else
+    the first written). A person decides whether to merge."""
     by_question: dict[int, list[Card]] = {}
     for card in cards:
         by_question.setdefault(card.question_id, []).append(card)
     result = []
     for same_question in by_question.values():
         index = {c.pk: c for c in same_question}
-        for keys in near_duplicate_groups([(c.pk, c.text) for c in same_question]):
-            members = [index[k] for k in keys]
+        items = [(c.pk, c.text, c.component.code if c.component_id else None) for c in same_question]
+        for found in same_idea_groups(items):
+            members = [index[k] for k in found.keys]
             keep = next((c for c in members if c.component_id), members[0])
             exact = len({normalise(c.text) for c in members}) == 1
+            words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in found.words())
             result.append(DuplicateProposal(keep=keep, duplicates=[c for c in members if c is not keep],
-                                            exact=exact))
+                                            exact=exact, words=words))
     return result
 
 

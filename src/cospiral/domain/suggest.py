@@ -61,30 +61,98 @@ class Model:
 
 
 _TOKEN = re.compile(r"\w\w+")
+_RUNS = re.compile(r"(\w)\1{2,}")
+# Spellings of post-its and text messages, folded, to the word they stand for (French and
+# English). Only tokens of two letters or more reach this table (see ``_TOKEN``).
+SPELLINGS = {
+    "bcp": "beaucoup", "tjrs": "toujours", "tjs": "toujours", "ds": "dans", "pr": "pour",
+    "qd": "quand", "pk": "pourquoi", "pq": "pourquoi", "ya": "il y a", "jsp": "je sais pas",
+    "mm": "meme", "tt": "tout", "ts": "tous", "koi": "quoi", "ke": "que", "kan": "quand",
+    "gosse": "enfant", "gosses": "enfants", "gamin": "enfant", "gamins": "enfants",
+    "boulot": "travail", "taf": "travail", "bosser": "travailler", "flic": "police",
+    "flics": "police", "keuf": "police", "keufs": "police", "thune": "argent", "thunes": "argent",
+    "fric": "argent", "sous": "argent", "appart": "appartement", "apparts": "appartements",
+    "ado": "adolescent", "ados": "adolescents", "asso": "association", "assos": "associations",
+    "ordi": "ordinateur", "bouffe": "nourriture", "bouffer": "manger", "pote": "ami",
+    "potes": "amis", "copain": "ami", "copains": "amis", "copine": "amie", "copines": "amies",
+    "fringues": "vetements", "toubib": "medecin", "secu": "securite sociale",
+    "u": "you", "ur": "your", "cuz": "because", "coz": "because", "gonna": "going to",
+    "wanna": "want to", "dunno": "do not know", "mates": "friends", "mate": "friend",
+    "kids": "children", "kid": "child", "telly": "television", "quid": "pounds",
+    "cops": "police", "coppers": "police", "dosh": "money", "skint": "no money",
+}
+
+
+def _spelled(word: str) -> list[str]:
+    """A folded token as one or more folded words: runs of three or more equal letters
+    squeezed (« trooop » → « trop »), text-message spellings spelled out."""
+    word = _RUNS.sub(r"\1", word)
+    spelled = SPELLINGS.get(word)
+    return spelled.split() if spelled else [word]
+
+
+_stemmer_pair = None
+
+
+def _stemmers():
+    global _stemmer_pair
+    if _stemmer_pair is None:
+        import snowballstemmer
+
+        _stemmer_pair = (snowballstemmer.stemmer("french"), snowballstemmer.stemmer("english"))
+    return _stemmer_pair
+
+
+def stems(word: str) -> tuple[str, str]:
+    """French and English Snowball stems of one lower-case word, accent-folded
+    (« logements » → « log », « loneliness » → « loneli »)."""
+    french, english = _stemmers()
+    return fold(french.stemWord(word)), fold(english.stemWord(word))
+
+
+# Weights of the kinds of feature before normalisation (chosen by cross-validation on the
+# shipped examples, ``cospiral suggest-eval``): the n-grams of a word are many, its word
+# and stem features few, so these are raised to count about as much as the n-grams.
+WORD_WEIGHT = 1.0
+STEM_WEIGHT = 1.0
+PAIR_WEIGHT = 1.0
+QUESTION_WEIGHT = 3.0
 
 
 class CardVectorizer:
     """TF-IDF of character n-grams inside words (2–5, padded with a space on each side),
-    whole words and word pairs, on accent-folded text, L2-normalised.
+    whole words, French and English Snowball stems and word pairs, on accent-folded text
+    with text-message spellings spelled out, plus (optionally) the question a card answers
+    (``q:Q1`` …), L2-normalised.
 
-    The same features as a ``FeatureUnion`` of two ``TfidfVectorizer`` (``char_wb`` and
-    word 1–2 grams), computed about five times faster: the n-grams of a word are looked up
-    once and their column numbers cached, so a card costs a few dictionary look-ups per
-    word instead of one per n-gram. This is what brings prediction above 20,000 cards/s."""
+    Computed about five times faster than a ``FeatureUnion`` of ``TfidfVectorizer``: the
+    features of a word are looked up once and their column numbers cached, so a card costs
+    a few dictionary look-ups per word instead of one per n-gram. This is what keeps
+    prediction above 20,000 cards/s."""
 
     def __init__(self, char_range: tuple[int, int] = (2, 5), cache_size: int = 300_000):
         self.char_range = char_range
         self.cache_size = cache_size
         self.vocabulary_: dict[str, int] = {}
         self.idf_ = np.zeros(0, dtype=np.float32)
+        self.weights_ = np.zeros(0, dtype=np.float32)
         self._cache: dict[str, np.ndarray] = {}
+        self._spelled_cache: dict[str, list[str]] = {}
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_cache"] = {}
+        state["_spelled_cache"] = {}
         return state
 
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("_spelled_cache", {})
+        if not hasattr(self, "weights_"):  # a model pickled before weights existed
+            self.weights_ = np.ones(len(self.vocabulary_), dtype=np.float32)
+
     def _word_grams(self, word: str) -> list[str]:
+        """The features of one folded word: n-grams and the word itself."""
         padded = f" {word} "
         lo, hi = self.char_range
         grams = []
@@ -95,61 +163,123 @@ class CardVectorizer:
         grams.append("w:" + word)
         return grams
 
+    def _token_features(self, token: str) -> list[str]:
+        """Every feature of one lower-case token (n-grams, words, stems)."""
+        features = []
+        for word in _spelled(fold(token)):
+            features.extend(self._word_grams(word))
+            french, english = stems(word if word != fold(token) else token)
+            features.append("s:" + french)
+            features.append("e:" + english)
+        return features
+
+    @staticmethod
+    def _tokens(text: str) -> list[str]:
+        return _TOKEN.findall((text or "").lower().translate(_APOSTROPHES))
+
     @staticmethod
     def _words(text: str) -> list[str]:
-        return _TOKEN.findall(fold(text))
+        """Folded words of a text, spellings spelled out (for word pairs)."""
+        words = []
+        for token in CardVectorizer._tokens(text):
+            words.extend(_spelled(fold(token)))
+        return words
 
-    def fit(self, texts: Sequence[str], y=None):
+    @staticmethod
+    def _weight(feature: str) -> float:
+        if feature.startswith("w:"):
+            return WORD_WEIGHT
+        if feature.startswith(("s:", "e:")):
+            return STEM_WEIGHT
+        if feature.startswith("b:"):
+            return PAIR_WEIGHT
+        if feature.startswith("q:"):
+            return QUESTION_WEIGHT
+        return 1.0
+
+    def fit(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
         vocabulary: dict[str, int] = {}
         df: list[int] = []
-        grams_of: dict[str, list[str]] = {}  # words repeat: build each word's grams once
-        for text in texts:
-            words = self._words(text)
+        features_of: dict[str, list[str]] = {}  # tokens repeat: build each one's features once
+        for row, text in enumerate(texts):
+            tokens = self._tokens(text)
             features = set()
-            for word in set(words):
-                grams = grams_of.get(word)
+            for token in set(tokens):
+                grams = features_of.get(token)
                 if grams is None:
-                    grams = grams_of[word] = self._word_grams(word)
+                    grams = features_of[token] = self._token_features(token)
                 features.update(grams)
+            words = self._words(text)
             features.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+            if questions is not None and questions[row]:
+                features.add("q:" + str(questions[row]))
             for feature in features:
                 index = vocabulary.setdefault(feature, len(vocabulary))
                 if index == len(df):
                     df.append(0)
                 df[index] += 1
+        if not vocabulary:
+            # Texts without a word of two letters: one column that is never set, so that a
+            # classifier still learns the codes' frequencies instead of failing.
+            vocabulary["_:empty"] = 0
+            df.append(0)
         n = len(texts)
         self.vocabulary_ = vocabulary
         self.idf_ = (np.log((1 + n) / (1 + np.asarray(df, dtype=np.float64))) + 1).astype(np.float32)
+        weights = np.ones(len(vocabulary), dtype=np.float32)
+        for feature, index in vocabulary.items():
+            if len(feature) > 2 and feature[1] == ":":  # n-grams never hold a colon
+                weights[index] = self._weight(feature)
+        self.weights_ = weights
         self._cache = {}
+        self._spelled_cache = {}
         return self
 
-    def _word_columns(self, word: str) -> np.ndarray:
-        columns = self._cache.get(word)
+    def _token_columns(self, token: str) -> np.ndarray:
+        columns = self._cache.get(token)
         if columns is None:
             vocabulary = self.vocabulary_
-            columns = np.fromiter((vocabulary[g] for g in self._word_grams(word) if g in vocabulary),
+            columns = np.fromiter((vocabulary[g] for g in self._token_features(token) if g in vocabulary),
                                   dtype=np.int32)
             if len(self._cache) >= self.cache_size:
                 self._cache.clear()
-            self._cache[word] = columns
+            self._cache[token] = columns
         return columns
 
-    def transform(self, texts: Sequence[str]):
+    def transform(self, texts: Sequence[str], *, questions: Sequence[str] | None = None):
+        """One unit-length row per text. ``questions`` (optional, one per text: ``Q1`` …)
+        adds the question feature of each text that has one."""
         from scipy import sparse
 
         vocabulary = self.vocabulary_
         pieces: list[np.ndarray] = []
         lengths = np.zeros(len(texts), dtype=np.int64)
-        word_columns = self._word_columns
+        token_columns = self._token_columns
+        spelled_cache = self._spelled_cache
+        if len(spelled_cache) >= self.cache_size:
+            spelled_cache.clear()
         for row, text in enumerate(texts):
-            words = self._words(text)
+            tokens = self._tokens(text)
             size = 0
-            for word in words:
-                columns = word_columns(word)
+            for token in tokens:
+                columns = token_columns(token)
                 pieces.append(columns)
                 size += len(columns)
+            if len(tokens) > 1:
+                words = []
+                for token in tokens:
+                    spelled = spelled_cache.get(token)
+                    if spelled is None:
+                        spelled = spelled_cache[token] = _spelled(fold(token))
+                    words.extend(spelled)
+            else:
+                words = ()
             pairs = [vocabulary[f] for f in (f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
                      if f in vocabulary]
+            if questions is not None and questions[row]:
+                column = vocabulary.get("q:" + str(questions[row]))
+                if column is not None:
+                    pairs.append(column)
             if pairs:
                 pieces.append(np.asarray(pairs, dtype=np.int32))
                 size += len(pairs)
@@ -161,10 +291,10 @@ class CardVectorizer:
             (np.ones(len(indices), dtype=np.float32), indices, indptr),
             shape=(len(texts), len(vocabulary)))
         matrix.sum_duplicates()
-        # Sublinear term frequency, inverse document frequency, unit length.
+        # Sublinear term frequency, inverse document frequency, kind weight, unit length.
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
-        matrix.data *= self.idf_[matrix.indices]
+        matrix.data *= self.idf_[matrix.indices] * self.weights_[matrix.indices]
         counts = np.diff(matrix.indptr)
         norms = np.ones(len(texts), dtype=np.float32)
         filled = counts > 0
@@ -177,8 +307,8 @@ class CardVectorizer:
         matrix.data /= np.repeat(norms, counts)
         return matrix
 
-    def fit_transform(self, texts: Sequence[str], y=None):
-        return self.fit(texts).transform(texts)
+    def fit_transform(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
+        return self.fit(texts, questions=questions).transform(texts, questions=questions)
 
     # scikit-learn's Pipeline asks these of its steps.
     def get_params(self, deep=True):
@@ -200,8 +330,11 @@ def _classifier(seed: int, n: int = 0):
     from sklearn.linear_model import SGDClassifier
 
     epochs = max(5, min(50, 300_000 // max(1, n)))
-    return SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=epochs, tol=1e-4,
+    return SGDClassifier(loss="log_loss", alpha=ALPHA, max_iter=epochs, tol=1e-4,
                          random_state=seed, n_jobs=2)
+
+
+ALPHA = 3e-5
 
 
 class _Constant:
@@ -214,47 +347,168 @@ class _Constant:
         return np.ones((len(texts), 1))
 
 
-def train(texts: Sequence[str], codes: Sequence[str], *, seed: int = 0) -> Model:
-    """Train on labelled texts. Empty texts are ignored; at least one example is needed."""
-    pairs = [(t, c) for t, c in zip(texts, codes, strict=True) if (t or "").strip() and c]
-    if not pairs:
-        raise ValueError("No labelled text to train on.")
-    x = [t for t, _ in pairs]
-    y = [c for _, c in pairs]
-    distinct = sorted(set(y))
-    if len(distinct) == 1:
-        return Model(pipeline=_Constant(distinct), codes=tuple(distinct), trained_on=len(x))
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.pipeline import Pipeline
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores / max(temperature, 1e-6)
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
 
-    pipeline = Pipeline([("features", _features()), ("classifier", _classifier(seed, len(x)))])
+
+def _scores(classifier, matrix) -> np.ndarray:
+    """Decision scores, one column per class (two classes give one column)."""
+    scores = np.asarray(classifier.decision_function(matrix), dtype=np.float64)
+    if scores.ndim == 1:
+        scores = np.column_stack([-scores, scores])
+    return scores
+
+
+def _fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of held-out answers
+    (temperature scaling, Guo et al. 2017): a single number, so the ranking never changes,
+    only what the percentages mean."""
+    from scipy.optimize import minimize_scalar
+
+    rows = np.arange(len(truth))
+
+    def loss(log_t):
+        p = _softmax(scores, float(np.exp(log_t)))
+        return -float(np.mean(np.log(np.clip(p[rows, truth], 1e-12, None))))
+
+    result = minimize_scalar(loss, bounds=(np.log(0.02), np.log(50.0)), method="bounded")
+    return float(np.exp(result.x))
+
+
+# The temperature used when the training data is too small or too one-sided to hold some
+# out (measured on the shipped examples).
+DEFAULT_TEMPERATURE = 0.25
+CALIBRATION_SAMPLE = 12_000
+# Above LARGE texts, the model leaves LARGE_HOLDOUT of them out to fit its temperature.
+LARGE = 20_000
+LARGE_HOLDOUT = 2_000
+
+
+def _fit(x, y, questions, seed):
+    from sklearn.exceptions import ConvergenceWarning
+
+    vectorizer = _features()
+    matrix = vectorizer.fit_transform(x, questions=questions)
+    classifier = _classifier(seed, len(x))
     with warnings.catch_warnings():
         # Few epochs on large data is deliberate (see _classifier).
         warnings.simplefilter("ignore", category=ConvergenceWarning)
-        pipeline.fit(x, y)
-    return Model(pipeline=pipeline, codes=tuple(str(c) for c in pipeline.classes_),
-                 trained_on=len(x))
+        classifier.fit(matrix, y)
+    return vectorizer, classifier
 
 
-def probabilities(model: Model, texts: Sequence[str]) -> np.ndarray:
-    """One row per text, one column per ``model.codes``; each row sums to 1."""
+def _calibration_temperature(x, y, questions, seed) -> float:
+    """Hold out a fifth of (at most ``CALIBRATION_SAMPLE``) training texts, train on the
+    rest, fit the temperature on the held-out fifth."""
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    order = rng.permutation(n)[:CALIBRATION_SAMPLE]
+    cut = int(len(order) * 0.8)
+    fit_idx, held_idx = order[:cut], order[cut:]
+    y = np.asarray(y)
+    if len(held_idx) < 50 or len(set(y[fit_idx])) < 2:
+        return DEFAULT_TEMPERATURE
+    q = None if questions is None else [questions[i] for i in fit_idx]
+    vectorizer, classifier = _fit([x[i] for i in fit_idx], y[fit_idx], q, seed)
+    known = {c: i for i, c in enumerate(classifier.classes_)}
+    keep = [i for i in held_idx if y[i] in known]
+    if len(keep) < 50:
+        return DEFAULT_TEMPERATURE
+    qh = None if questions is None else [questions[i] for i in keep]
+    scores = _scores(classifier, vectorizer.transform([x[i] for i in keep], questions=qh))
+    return _fit_temperature(scores, np.array([known[y[i]] for i in keep]))
+
+
+def train(texts: Sequence[str], codes: Sequence[str], *, seed: int = 0,
+          questions: Sequence[str] | None = None, calibrate: bool = True) -> Model:
+    """Train on labelled texts. Empty texts are ignored; at least one example is needed.
+
+    ``questions`` (optional, one per text: ``Q1`` well-being, ``Q2`` ill-being, ``Q3`` what
+    I do…, or empty) makes the question a feature; a model trained with it still ranks
+    texts given without one. ``calibrate`` fits the temperature of the confidences on
+    held-out data: up to ``LARGE`` texts, a model trained on four fifths of them ranks the
+    last fifth (see :func:`_calibration_temperature`); above, the model leaves
+    ``LARGE_HOLDOUT`` texts out of its own training (so that training 50,000 cards stays
+    within its time)."""
+    if questions is None:
+        rows = [(t, c, "") for t, c in zip(texts, codes, strict=True)]
+    else:
+        rows = list(zip(texts, codes, questions, strict=True))
+    rows = [(t, c, q or "") for t, c, q in rows if (t or "").strip() and c]
+    if not rows:
+        raise ValueError("No labelled text to train on.")
+    x = [t for t, _, _ in rows]
+    y = [c for _, c, _ in rows]
+    q = [str(q) for _, _, q in rows] if questions is not None else None
+    distinct = sorted(set(y))
+    if len(distinct) == 1:
+        return Model(pipeline=_Constant(distinct), codes=tuple(distinct), trained_on=len(x))
+    from sklearn.pipeline import Pipeline
+
+    if calibrate and len(x) > LARGE:
+        # Large data: the model itself leaves out a few thousand texts to fit its
+        # temperature on (no second training, and a loss of a few per cent of the data).
+        order = np.random.default_rng(seed).permutation(len(x))
+        held, kept = order[:LARGE_HOLDOUT], np.sort(order[LARGE_HOLDOUT:])
+        y_array = np.asarray(y)
+        vectorizer, classifier = _fit([x[i] for i in kept], y_array[kept],
+                                      None if q is None else [q[i] for i in kept], seed)
+        known = {c: i for i, c in enumerate(classifier.classes_)}
+        held = [i for i in held if y[i] in known]
+        scores = _scores(classifier, vectorizer.transform(
+            [x[i] for i in held], questions=None if q is None else [q[i] for i in held]))
+        temperature = _fit_temperature(scores, np.array([known[y[i]] for i in held]))
+    else:
+        temperature = _calibration_temperature(x, y, q, seed) if calibrate else DEFAULT_TEMPERATURE
+        vectorizer, classifier = _fit(x, y, q, seed)
+    pipeline = Pipeline([("features", vectorizer), ("classifier", classifier)])
+    return Model(pipeline=pipeline, codes=tuple(str(c) for c in classifier.classes_),
+                 trained_on=len(x), meta={"temperature": temperature,
+                                          "questions": questions is not None})
+
+
+def vectorizer_of(model: Model):
+    """The model's :class:`CardVectorizer` (for nearest neighbours over the same
+    features), or None for a one-code model."""
+    steps = getattr(model.pipeline, "named_steps", None)
+    return steps["features"] if steps else None
+
+
+def probabilities(model: Model, texts: Sequence[str], *,
+                  questions: Sequence[str] | None = None) -> np.ndarray:
+    """One row per text, one column per ``model.codes``; each row sums to 1. The
+    confidences are calibrated (temperature scaling, see :func:`train`)."""
     if not len(texts):
         return np.zeros((0, len(model.codes)))
-    proba = model.pipeline.predict_proba(list(texts))
-    return np.asarray(proba, dtype=np.float64)
+    steps = getattr(model.pipeline, "named_steps", None)
+    if not steps:
+        return np.asarray(model.pipeline.predict_proba(list(texts)), dtype=np.float64)
+    matrix = steps["features"].transform(list(texts), questions=questions)
+    classifier = steps["classifier"]
+    scores = _scores(classifier, matrix)
+    temperature = model.meta.get("temperature")
+    if temperature is None:  # a model from before calibration
+        return np.asarray(classifier.predict_proba(matrix), dtype=np.float64)
+    return _softmax(scores, temperature)
 
 
 def top_k(model: Model, texts: Sequence[str], k: int = 3, *,
-          allowed: Iterable[str] | None = None) -> list[list[tuple[str, float]]]:
+          allowed: Iterable[str] | None = None,
+          questions: Sequence[str] | None = None) -> list[list[tuple[str, float]]]:
     """For each text, up to ``k`` (code, confidence) pairs, most confident first.
 
     With ``allowed``, only those codes are ever returned (the others are dropped, not
-    redistributed, so the confidences of one text sum to at most 1). Ties break by code,
-    so the ranking is deterministic."""
+    redistributed, so the confidences of one text sum to at most 1). ``questions``
+    (optional, one per text) is passed to the features. Ties break by code, so the
+    ranking is deterministic."""
     if k <= 0:
         return [[] for _ in texts]
     codes = np.array(model.codes)
-    proba = probabilities(model, texts)
+    proba = probabilities(model, texts, questions=questions)
     if allowed is not None:
         allowed = set(allowed)
         mask = np.array([c in allowed for c in model.codes], dtype=bool)
@@ -361,16 +615,88 @@ def default_grid_phrases(path: Path = DEFAULT_GRID) -> tuple[list[str], list[str
 # --- evaluation ----------------------------------------------------------------------
 
 
+class _Tally:
+    """Counts of top-1 family and top-3 component hits per key."""
+
+    def __init__(self):
+        self.hits: dict[str, list[int]] = {}
+
+    def add(self, keys: Iterable[str], truth: str, suggested: Sequence[str]) -> None:
+        family_hit = bool(suggested) and family_of(suggested[0]) == family_of(truth)
+        component_hit = truth in suggested[:3] if len(truth) >= 3 else family_hit
+        for key in keys:
+            counts = self.hits.setdefault(key, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += family_hit
+            counts[2] += component_hit
+
+    def result(self) -> dict:
+        return {
+            key: {"n": c[0], "top1_family": round(c[1] / c[0], 4),
+                  "top3_component": round(c[2] / c[0], 4)}
+            for key, c in sorted(self.hits.items(), key=lambda kv: (kv[0] != "all", kv[0]))
+        }
+
+
+def reliability(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> dict:
+    """Reliability table of shown confidences: for each bin of confidence (0–10 %, …,
+    90–100 %), how many suggestions fell in it, their mean confidence and how often they
+    were right; and the expected calibration error (the mean gap, weighted by count)."""
+    confidences = np.asarray(confidences, dtype=np.float64)
+    correct = np.asarray(correct, dtype=bool)
+    rows = []
+    total = len(confidences)
+    gap = 0.0
+    edges = np.linspace(0, 1, bins + 1)
+    which = np.minimum((confidences * bins).astype(int), bins - 1) if total else np.zeros(0, int)
+    for b in range(bins):
+        mask = which == b
+        n = int(mask.sum())
+        if not n:
+            continue
+        mean = float(confidences[mask].mean())
+        accuracy = float(correct[mask].mean())
+        gap += n * abs(mean - accuracy)
+        rows.append({"low": round(float(edges[b]), 2), "high": round(float(edges[b + 1]), 2), "n": n,
+                     "mean_confidence": round(mean, 4), "accuracy": round(accuracy, 4)})
+    return {"bins": rows, "suggestions": total,
+            "expected_calibration_error": round(gap / total, 4) if total else None}
+
+
+def score_ranked(truths: Sequence[str], ranked: Sequence[Sequence[tuple[str, float]]],
+                 groups: Sequence[Sequence[str]]) -> tuple[dict, list[float], list[bool]]:
+    """Tally of :func:`top_k` rows against the right codes, per group key (each text has
+    a list of keys, e.g. ``["all", "fr", "fr:A"]``); and the (confidence, right?) of every
+    suggestion shown, for :func:`reliability`."""
+    tally = _Tally()
+    confidences: list[float] = []
+    correct: list[bool] = []
+    for truth, row, keys in zip(truths, ranked, groups, strict=True):
+        tally.add(keys, truth, [c for c, _ in row])
+        for code, confidence in row:
+            confidences.append(confidence)
+            correct.append(code == truth if len(truth) >= 3 else family_of(code) == family_of(truth))
+    return tally.result(), confidences, correct
+
+
 def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequence[str] | None = None,
                    folds: int = 5, seed: int = 0,
-                   extra: tuple[Sequence[str], Sequence[str]] = ((), ())) -> dict:
+                   extra: tuple[Sequence[str], Sequence[str]] = ((), ()),
+                   questions: Sequence[str] | None = None,
+                   split_by: Sequence[object] | None = None,
+                   with_reliability: bool = False, calibrate: bool = True) -> dict:
     """Stratified k-fold cross-validation (by family) of ``train`` + ``top_k``.
 
     ``extra`` (texts, codes) is added to every training fold, never tested (the grid's
-    phrases). Returns overall and, with ``groups`` (e.g. the language of each text),
-    per-group figures: ``n``, ``top1_family`` (the first suggestion is in the right family)
-    and ``top3_component`` (the right component is among the three suggestions)."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+    phrases, or the shipped examples when a territory is cross-validated). ``questions``
+    (one per text) makes the question a feature. ``split_by`` (one key per text, e.g. a
+    card's id) keeps the texts of one key in the same fold. Returns overall and, with
+    ``groups`` (e.g. the language of each text), per-group figures: ``n``,
+    ``top1_family`` (the first suggestion is in the right family) and ``top3_component``
+    (the right component is among the three suggestions); with ``with_reliability``, also
+    the ``reliability`` table of the confidences shown. ``calibrate=False`` skips the
+    temperature fit of each fold's model (same ranking, faster)."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
     texts = list(texts)
     codes = list(codes)
@@ -379,30 +705,47 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
     families = [family_of(c) for c in codes]
     folds = max(2, min(folds, n))
     smallest = min((families.count(f) for f in set(families)), default=0)
-    if smallest >= folds:
+    if split_by is not None:
+        keys = list(split_by)
+        folds = max(2, min(folds, len(set(keys))))
+        splits = GroupKFold(folds).split(texts, families, keys)
+    elif smallest >= folds:
         splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, families)
     else:
         splits = KFold(folds, shuffle=True, random_state=seed).split(texts)
-    hits: dict[str, list[int]] = {}
     extra_texts, extra_codes = list(extra[0]), list(extra[1])
+    truths, rows, keys_of = [], [], []
     for train_idx, test_idx in splits:
+        train_questions = None
+        if questions is not None:
+            train_questions = [questions[i] for i in train_idx] + [""] * len(extra_texts)
         model = train([texts[i] for i in train_idx] + extra_texts,
-                      [codes[i] for i in train_idx] + extra_codes, seed=seed)
-        ranked = top_k(model, [texts[i] for i in test_idx], 3)
+                      [codes[i] for i in train_idx] + extra_codes, seed=seed,
+                      questions=train_questions, calibrate=calibrate)
+        test_questions = None if questions is None else [questions[i] for i in test_idx]
+        ranked = top_k(model, [texts[i] for i in test_idx], 3, questions=test_questions)
         for i, row in zip(test_idx, ranked, strict=True):
-            suggested = [c for c, _ in row]
-            family_hit = bool(suggested) and family_of(suggested[0]) == families[i]
-            component_hit = codes[i] in suggested
-            for key in {"all", groups[i]}:
-                counts = hits.setdefault(key, [0, 0, 0])
-                counts[0] += 1
-                counts[1] += family_hit
-                counts[2] += component_hit
-    return {
-        key: {"n": c[0], "top1_family": round(c[1] / c[0], 4),
-              "top3_component": round(c[2] / c[0], 4)}
-        for key, c in sorted(hits.items(), key=lambda kv: (kv[0] != "all", kv[0]))
-    }
+            truths.append(codes[i])
+            rows.append(row)
+            keys_of.append(["all", groups[i]])
+    result, confidences, correct = score_ranked(truths, rows, keys_of)
+    if with_reliability:
+        result["reliability"] = reliability(confidences, correct)
+    return result
+
+
+def evaluate_model(model: Model, texts: Sequence[str], truths: Sequence[str], *,
+                   languages: Sequence[str], questions: Sequence[str] | None = None,
+                   allowed: Iterable[str] | None = None) -> dict:
+    """How a trained model ranks labelled texts it never saw (a held-out set): top-1
+    family and top-3 component overall, per language, per family and per language and
+    family, and the reliability table. A truth may be a family letter alone (then only
+    the family counts)."""
+    ranked = top_k(model, list(texts), 3, allowed=allowed, questions=questions)
+    keys = [["all", lang, f"{lang}:{family_of(t)}", f"*:{family_of(t)}"]
+            for t, lang in zip(truths, languages, strict=True)]
+    result, confidences, correct = score_ranked(list(truths), ranked, keys)
+    return {"results": result, "reliability": reliability(confidences, correct)}
 
 
 # --- features for nearest neighbours ---------------------------------------------------

@@ -14,7 +14,7 @@ from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card, Question
 from cospiral.criteria.selectors import can_write_group
 from cospiral.domain import synthesis as rules
-from cospiral.domain.similarity import near_duplicate_groups
+from cospiral.domain.similarity import same_idea_groups
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
 from cospiral.syntheses.models import SharedCriterion, Synthesis, SynthesisSentence
@@ -226,6 +226,9 @@ def csv_rows(b: Board) -> list[list]:
 class SameIdea:
     cards: list
     groups: list
+    # Why the cards were put together: the matching words ("solitude ~ isolement"), or
+    # empty when they are worded nearly the same.
+    words: str = ""
 
     @property
     def n_groups(self) -> int:
@@ -278,7 +281,9 @@ def _criteria(territory, **filters) -> list[SharedCriterion]:
 
 def crossing(territory, group: Group) -> Crossing:
     """Per component (grid order), the source groups' cards side by side and the ideas
-    near-duplicated across two or more groups (text similarity, French and English)."""
+    said by two or more groups: paraphrases as well as near-identical wording (same
+    component, words or concepts in common, French and English; see
+    ``cospiral.domain.similarity``). A person decides what becomes a shared criterion."""
     sources = list(group.source_groups.order_by("name"))
     column = {g.pk: i for i, g in enumerate(sources)}
     cards = list(
@@ -304,12 +309,14 @@ def crossing(territory, group: Group) -> Crossing:
     for block in blocks.values():
         flat = [c for col in block.columns for c in col]
         by_id = {c.pk: c for c in flat}
-        for keys in near_duplicate_groups([(c.pk, c.text) for c in flat]):
-            members = [by_id[k] for k in keys]
+        code = block.component.code
+        for found in same_idea_groups([(c.pk, c.text, code) for c in flat]):
+            members = [by_id[k] for k in found.keys]
             groups = rules.groups_spanned([c.pk for c in members], {c.pk: c.group for c in members})
             if len(groups) < 2:
                 continue  # the same idea within one group is a matter for coding (merge)
-            idea = SameIdea(cards=members, groups=groups)
+            words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in found.words())
+            idea = SameIdea(cards=members, groups=groups, words=words)
             block.same_ideas.append(idea)
             for c in members:
                 c.same_idea = len(block.same_ideas)

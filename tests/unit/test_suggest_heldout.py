@@ -1,0 +1,162 @@
+"""The held-out criteria and the labelled card pairs (``tests/data``): well-formed, apart
+from the training examples, and the floors of what the suggestions and the same-idea
+pairing reach on them, so that a regression fails in CI.
+
+The held-out sets were written for this project apart from the shipped examples and are
+never trained on; the figures below were measured once, after development by
+cross-validation on the shipped examples (``cospiral suggest-eval --heldout``)."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cospiral.domain import similarity, suggest
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+GRID = Path(suggest.__file__).resolve().parent.parent / "data" / "grid" / "spiral-default-2026.csv"
+LANGUAGES = ("fr", "en")
+
+
+def _components():
+    with GRID.open(encoding="utf-8") as handle:
+        return {row["code"] for row in csv.DictReader(handle) if len(row["code"]) == 3}
+
+
+def _heldout(language):
+    with (DATA / f"heldout_{language}.csv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames == ["text", "lang", "code", "question"]
+        return list(reader)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_heldout_sets_are_well_formed_and_cover_every_family(language):
+    rows = _heldout(language)
+    components = _components()
+    for line, row in enumerate(rows, start=2):
+        assert row["text"].strip(), f"line {line}: empty text"
+        assert row["lang"] == language, f"line {line}"
+        assert row["code"] in components, f"line {line}: {row['code']}"
+        assert row["question"] in {"Q1", "Q2", "Q3", "Q4"}, f"line {line}"
+    per_family = Counter(r["code"][0] for r in rows)
+    assert set(per_family) == set("ABCDEFGH")
+    assert min(per_family.values()) >= 40, per_family
+    folded = Counter(suggest.fold(r["text"]).strip() for r in rows)
+    assert [t for t, n in folded.items() if n > 1] == []
+
+
+def _words(text):
+    return similarity.normalise(text).split()
+
+
+def _trigrams(text):
+    padded = " " + similarity.normalise(text) + " "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+
+
+def test_no_heldout_criterion_repeats_or_nearly_repeats_a_training_example():
+    """Neither the same text once folded, nor a near copy (character trigrams and words
+    once normalised without function words, Jaccard 0.6 / 0.4 blend at 0.45 or more): the
+    held-out measures what the model does on criteria it never saw."""
+    training = suggest.shipped_examples()
+    grid_texts, _ = suggest.default_grid_phrases()
+    texts = [e.text for e in training]
+    # The grid's own phrases are never repeated; near copies are looked for among the
+    # examples (a criterion may well share words with a component's description).
+    folded = {suggest.fold(t).strip() for t in texts + grid_texts}
+    features = [(_trigrams(t), set(_words(t))) for t in texts]
+
+    def jaccard(a, b):
+        return len(a & b) / len(a | b) if a | b else 1.0
+
+    near = []
+    for language in LANGUAGES:
+        for row in _heldout(language):
+            assert suggest.fold(row["text"]).strip() not in folded, row["text"]
+            tri, words = _trigrams(row["text"]), set(_words(row["text"]))
+            best = max(0.6 * jaccard(tri, t) + 0.4 * jaccard(words, w) for t, w in features)
+            if best >= 0.45:
+                near.append((row["text"], round(best, 2)))
+    assert near == []
+
+
+@pytest.fixture(scope="module")
+def heldout_report():
+    examples = suggest.shipped_examples()
+    grid_texts, grid_codes = suggest.default_grid_phrases()
+    model = suggest.train([e.text for e in examples] + grid_texts, [e.code for e in examples] + grid_codes)
+    rows = _heldout("fr") + _heldout("en")
+    return suggest.evaluate_model(model, [r["text"] for r in rows], [r["code"] for r in rows],
+                                  languages=[r["lang"] for r in rows])
+
+
+# Measured on the held-out sets (``cospiral suggest-eval --heldout --no-cv``, seed 0,
+# 1,769 shipped examples): French 64.2 % top-1 family, 78.7 % top-3 component; English
+# 59.9 %, 70.4 %; the weakest family D at 57.5 % top-1 family (both languages). Each floor
+# is that figure minus about 3 points (per family: 8 points, about 80 cards each). Below
+# the goal of 80 %: honest figures, so that a regression fails.
+HELDOUT_FLOORS = {
+    "fr": {"top1_family": 0.61, "top3_component": 0.75},
+    "en": {"top1_family": 0.56, "top3_component": 0.67},
+}
+FAMILY_FLOOR = 0.49
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_heldout_accuracy_floor(heldout_report, language):
+    measured = heldout_report["results"][language]
+    assert measured["n"] >= 320
+    for key, floor in HELDOUT_FLOORS[language].items():
+        assert measured[key] >= floor, (language, key, measured)
+
+
+def test_heldout_accuracy_floor_per_family(heldout_report):
+    results = heldout_report["results"]
+    for family in "ABCDEFGH":
+        assert results[f"*:{family}"]["top1_family"] >= FAMILY_FLOOR, (family, results[f"*:{family}"])
+
+
+def test_heldout_confidences_are_calibrated(heldout_report):
+    table = heldout_report["reliability"]
+    assert table["suggestions"] >= 3 * 640
+    assert table["expected_calibration_error"] <= 0.08, table
+
+
+# --- the same idea across groups ------------------------------------------------------
+
+
+def _pairs():
+    with (DATA / "pairs.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_pairs_set_is_well_formed():
+    rows = _pairs()
+    components = _components()
+    assert len(rows) >= 200
+    counts = Counter((r["lang"], r["same"]) for r in rows)
+    for language in LANGUAGES:
+        assert counts[(language, "1")] >= 40 and counts[(language, "0")] >= 40, counts
+    for line, row in enumerate(rows, start=2):
+        assert row["code_a"] in components and row["code_b"] in components, f"line {line}"
+        assert row["text_a"].strip() and row["text_b"].strip(), f"line {line}"
+
+
+# Measured on tests/data/pairs.csv at the shipped threshold 0.45 (chosen on the
+# even-numbered pairs only; F1 on the odd-numbered ones 0.883): F1 0.898 (French 0.891,
+# English 0.907). The floor is that F1 minus about 3 points.
+PAIRS_F1_FLOOR = 0.87
+
+
+def test_pairing_f1_floor():
+    rows = [(r["text_a"], r["code_a"], r["text_b"], r["code_b"], r["same"] == "1") for r in _pairs()]
+    result = similarity.evaluate_pairs(rows)
+    assert result["f1"] >= PAIRS_F1_FLOOR, result
+    for language in LANGUAGES:
+        subset = [(r["text_a"], r["code_a"], r["text_b"], r["code_b"], r["same"] == "1")
+                  for r in _pairs() if r["lang"] == language]
+        assert similarity.evaluate_pairs(subset)["f1"] >= PAIRS_F1_FLOOR - 0.05, language
