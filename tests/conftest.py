@@ -25,6 +25,14 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_sign_in_lockout(settings):
+    """django-axes needs the request in ``authenticate``, which the test client's
+    ``login`` does not pass; its own tests turn it on (tests/integration/test_accounts_*)."""
+    settings.AXES_ENABLED = False
+    settings.COSPIRAL_FIRST_RUN_ANNOUNCE = False  # no setup link printed by every test
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""
