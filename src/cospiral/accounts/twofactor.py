@@ -47,14 +47,16 @@ def qr_svg(device: TOTPDevice) -> str:
 
 
 def _code_error(device: TOTPDevice):
-    allowed, _details = device.verify_is_allowed()
-    if not allowed:
-        return ValidationError({"code": _("Too many wrong codes: wait a minute and try again.")})
     return ValidationError({"code": _("This code is not right: type the six digits your app "
                                       "shows now.")})
 
 
 def verify(device: TOTPDevice, code: str) -> bool:
+    """Checks the code; refused at once while wrong codes are throttled (django-otp waits
+    longer after each wrong code)."""
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationError({"code": _("Too many wrong codes: wait a minute and try again.")})
     code = "".join((code or "").split())
     return device.verify_token(code)
 
