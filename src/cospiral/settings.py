@@ -255,16 +255,14 @@ globals().update(_email_settings(os.environ.get("COSPIRAL_EMAIL_URL", "console:/
 DEFAULT_FROM_EMAIL = os.environ.get("COSPIRAL_EMAIL_FROM", "cospiral <cospiral@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Content-Security-Policy: scripts only from our own static files, never inline (every
-# behaviour is in static/cospiral/*.js). style-src allows inline style *attributes* only
-# ("style-src-attr"): the charts are inline SVG rendered by Vega, which styles its text
-# with style attributes; <style> elements and stylesheets stay 'self'.
+# Content-Security-Policy: scripts and styles only from our own static files, never
+# inline (every behaviour is in static/cospiral/*.js; no style attribute in the pages;
+# the charts are inline SVG that Vega draws with presentation attributes only).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
