@@ -30,7 +30,15 @@ def _no_sign_in_lockout(settings):
     """django-axes needs the request in ``authenticate``, which the test client's
     ``login`` does not pass; its own tests turn it on (tests/integration/test_accounts_*)."""
     settings.AXES_ENABLED = False
-    settings.COSPIRAL_FIRST_RUN_ANNOUNCE = False  # no setup link printed by every test
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_setup_link_at_start_up():
+    """No setup link printed (nor asked of the database) when a test server builds its
+    handler; session-wide so that it is off before the live server starts."""
+    from django.conf import settings
+
+    settings.COSPIRAL_FIRST_RUN_ANNOUNCE = False
 
 
 @pytest.fixture

@@ -37,7 +37,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.urls import get_resolver
     from playwright.sync_api import sync_playwright
+
+    # Import every view (and NumPy, SciPy, …) here, once, rather than in the live server's
+    # first request, which on a busy machine could outlast a navigation's timeout.
+    get_resolver().url_patterns  # noqa: B018
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
