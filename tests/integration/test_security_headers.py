@@ -45,7 +45,7 @@ def test_no_inline_script_or_style_in_page_templates():
                 problems.append(f"{path}: inline {match.group(0)}")
         for match in re.finditer(r"\son[a-z]+\s*=\s*[\"']", text):
             problems.append(f"{path}: handler {match.group(0).strip()}")
-        for match in re.finditer(r"\sstyle\s*=\s*[\"']", text):
+        for _match in re.finditer(r"\sstyle\s*=\s*[\"']", text):
             problems.append(f"{path}: style attribute")
         if "<style" in text:
             problems.append(f"{path}: <style> element")
