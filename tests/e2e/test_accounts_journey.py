@@ -42,12 +42,12 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     _no_axe(page)
     page.goto(f"/setup/{firstrun.setup_token()}/")
     _no_axe(page)
-    page.get_by_label("Username").fill("maire")
-    page.get_by_label("E-mail address").fill("maire@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_label("Name of the first territory").fill("Mulhouse")
-    page.get_by_label("Identifier of the territory").fill("mulhouse")
+    page.locator("[name=username]").fill("maire")
+    page.locator("[name=email]").fill("maire@example.org")
+    page.locator("[name=password1]").fill(PASSWORD)
+    page.locator("[name=password2]").fill(PASSWORD)
+    page.locator("[name=territory_name]").fill("Mulhouse")
+    page.locator("[name=territory_slug]").fill("mulhouse")
     with page.expect_navigation():
         page.get_by_role("button", name="Create the administrator and the territory").click()
     assert page.url.endswith("/t/mulhouse/")
@@ -62,7 +62,7 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     assert page.locator(".qr-code svg").is_visible()
     _no_axe(page)
     shot(page, "accounts-two-factor-enrol")
-    page.get_by_label("Code from your authenticator app").fill(_code(admin))
+    page.locator("[name=code]").fill(_code(admin))
     with page.expect_navigation():
         page.get_by_role("button", name="Turn it on").click()
     assert "Two-factor sign-in is on" in page.locator(".messages").inner_text()
@@ -71,8 +71,8 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     page.goto("/t/mulhouse/members/")
     page.get_by_role("link", name="Invite someone by e-mail").click()
     _no_axe(page)
-    page.get_by_label("E-mail address").fill("animatrice@example.org")
-    page.get_by_label("Role").select_option("facilitator")
+    page.locator("[name=email]").fill("animatrice@example.org")
+    page.locator("[name=role]").select_option("facilitator")
     with page.expect_navigation():
         page.get_by_role("button", name="Send the invitation").click()
     assert "animatrice@example.org" in page.locator("table").inner_text()
@@ -91,7 +91,7 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     TOTPDevice.objects.filter(user=admin).update(last_t=-1)  # the same 30 s window again
-    page.get_by_label("Code from your authenticator app").fill(_code(admin))
+    page.locator("[name=code]").fill(_code(admin))
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
     assert page.locator("a.brand").is_visible() and "/accounts/login" not in page.url
@@ -101,9 +101,9 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     # The invited person accepts with a new account.
     page.goto(link)
     _no_axe(page)
-    page.get_by_label("Username").fill("animatrice")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
+    page.locator("[name=username]").fill("animatrice")
+    page.locator("[name=password1]").fill(PASSWORD)
+    page.locator("[name=password2]").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Create my account and accept").click()
     assert page.url.endswith("/t/mulhouse/")
