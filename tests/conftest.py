@@ -46,6 +46,22 @@ def _suggestions_at_once(settings):
     suggestions.reset()
 
 
+@pytest.fixture(autouse=True)
+def _no_sign_in_lockout(settings):
+    """django-axes needs the request in ``authenticate``, which the test client's
+    ``login`` does not pass; its own tests turn it on (tests/integration/test_accounts_*)."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_setup_link_at_start_up():
+    """No setup link printed (nor asked of the database) when a test server builds its
+    handler; session-wide so that it is off before the live server starts."""
+    from django.conf import settings
+
+    settings.COSPIRAL_FIRST_RUN_ANNOUNCE = False
+
+
 @pytest.fixture
 def grid_version(db):
     """A small grid version (independent of the shipped default grid)."""

@@ -277,10 +277,112 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Accounts and security (issue 13): sign-in lock-out, two-factor sign-in, e-mail,
+# Content-Security-Policy, HTTPS, JSON errors under /api/. Kept in one block. ----------
+import datetime as _dt  # noqa: E402
+from urllib.parse import parse_qs as _parse_qs  # noqa: E402
+from urllib.parse import unquote as _unquote  # noqa: E402
+from urllib.parse import urlsplit as _urlsplit  # noqa: E402
+
+INSTALLED_APPS += [
+    "cospiral.accounts",             # first run, invitations, two-factor pages
+    "axes",                          # lock-out after repeated sign-in failures
+    "django_otp",                    # optional two-factor sign-in…
+    "django_otp.plugins.otp_totp",   # …with a TOTP app (codes computed on a phone)
+    "csp",
+]
+# JSON for every error under /api/ (outermost, so it sees every response), the CSP
+# header, the second factor on request.user, and axes last (it must see the sign-in).
+MIDDLEWARE.insert(0, "cospiral.core.middleware.ApiJsonErrorsMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 2,
+                  "cospiral.core.middleware.FirstRunMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses any sign-in while locked out
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out: COSPIRAL_LOGIN_FAILURES failed sign-ins lock the account, and separately the
+# client address, for COSPIRAL_LOGIN_LOCKOUT_MINUTES (site administrators unlock earlier
+# in the admin, "Access attempts", or with `cospiral axes_reset_username NAME`).
+AXES_FAILURE_LIMIT = int(os.environ.get("COSPIRAL_LOGIN_FAILURES", "10"))
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("COSPIRAL_LOGIN_LOCKOUT_MINUTES", "60")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False  # no per-attempt table growing without end
+# Two-factor sign-in: the issuer shown in the person's TOTP app.
+OTP_TOTP_ISSUER = "cospiral"
+
+# First run: print the setup link on the console while no account exists.
+COSPIRAL_FIRST_RUN_ANNOUNCE = True
+# Invitations by e-mail: the signed link is valid for this many days.
+COSPIRAL_INVITATION_DAYS = int(os.environ.get("COSPIRAL_INVITATION_DAYS", "7"))
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # a reset link is valid three days
+
+
+def _email_settings(url: str) -> dict:
+    """``COSPIRAL_EMAIL_URL``: ``console://`` (default: messages are printed on the server's
+    console), ``smtp://user:password@host:587?tls=1`` (or ``?ssl=1``, or ``smtps://``)."""
+    parts = _urlsplit(url)
+    if parts.scheme in ("", "console"):
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError(f"COSPIRAL_EMAIL_URL: unknown scheme {parts.scheme!r} "
+                         "(console:// or smtp://user:password@host:587?tls=1)")
+    query = {k: v[-1].strip().lower() for k, v in _parse_qs(parts.query).items()}
+    ssl = parts.scheme == "smtps" or query.get("ssl") in {"1", "true", "yes", "on"}
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname or "localhost",
+        "EMAIL_PORT": parts.port or (465 if ssl else 25),
+        "EMAIL_HOST_USER": _unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": _unquote(parts.password or ""),
+        "EMAIL_USE_TLS": not ssl and query.get("tls") in {"1", "true", "yes", "on"},
+        "EMAIL_USE_SSL": ssl,
+        "EMAIL_TIMEOUT": 20,
+    }
+
+
+globals().update(_email_settings(os.environ.get("COSPIRAL_EMAIL_URL", "console://")))
+DEFAULT_FROM_EMAIL = os.environ.get("COSPIRAL_EMAIL_FROM", "cospiral <cospiral@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Content-Security-Policy: scripts and styles only from our own static files, never
+# inline (every behaviour is in static/cospiral/*.js; no style attribute in the pages;
+# the charts are inline SVG that Vega draws with presentation attributes only).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 if _env_bool("COSPIRAL_HTTPS"):
+    # Behind an HTTPS reverse proxy: secure cookies, trust its X-Forwarded-Proto, send
+    # every http:// request to https:// and tell browsers to keep to HTTPS (HSTS).
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("COSPIRAL_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("COSPIRAL_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("COSPIRAL_HSTS_PRELOAD", True)
+# --- end of accounts and security ----------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
+from cospiral.accounts import urls as account_urls
+from cospiral.accounts import views as account_views
 from cospiral.core import views as core_views
 from cospiral.jobs import views as job_views
 
@@ -10,11 +12,12 @@ urlpatterns = [
     path("health/", job_views.health, name="health"),
     path("jobs/", include("cospiral.jobs.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
-         name="password_change_done"),
+    # Accounts (issue 13): sign-in (with lock-out and the optional second factor), password
+    # reset, invitations, first run. The admin signs in through the same page.
+    path("accounts/", include(account_urls.site_urlpatterns)),
+    path("accounts/", include("cospiral.accounts.urls")),
+    path("setup/<str:token>/", account_views.setup, name="setup"),
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("grid/", include("cospiral.grid.urls")),
     path("p/", include("cospiral.criteria.public_urls")),
@@ -23,6 +26,7 @@ urlpatterns = [
     path("territories/", include("cospiral.territories.site_urls")),
     path("networks/", include("cospiral.network.urls", namespace="network")),
     path("t/<slug:territory>/", include("cospiral.territories.urls")),
+    path("t/<slug:territory>/invitations/", include("cospiral.accounts.territory_urls")),
     path("t/<slug:territory>/grid/", include("cospiral.grid.territory_urls")),
     path("t/<slug:territory>/jobs/", include("cospiral.jobs.urls")),
     path("t/<slug:territory>/groups/", include("cospiral.groups.urls")),

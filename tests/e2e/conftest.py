@@ -37,7 +37,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.urls import get_resolver
     from playwright.sync_api import sync_playwright
+
+    # Import every view (and NumPy, SciPy, …) here, once, rather than in the live server's
+    # first request, which on a busy machine could outlast a navigation's timeout.
+    get_resolver().url_patterns  # noqa: B018
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium).")
@@ -47,14 +52,25 @@ def browser():
         browser.close()
 
 
+def _csp_watch(page) -> list[str]:
+    """Every Content-Security-Policy refusal the browser reports in the console: a journey
+    with one fails (the pages must work under the strict policy)."""
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return refused
+
+
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB",
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused = _csp_watch(page)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 @pytest.fixture
@@ -64,8 +80,10 @@ def phone(browser, live_server):
                                   has_touch=True, device_scale_factor=2)
     context.set_default_timeout(15_000)
     page = context.new_page()
+    refused = _csp_watch(page)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 def shot(page, name: str) -> Path:
@@ -77,7 +95,10 @@ def shot(page, name: str) -> Path:
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
     """Run axe-core in the page; return the violations of the given impacts."""
-    page.add_script_tag(path=str(AXE))
+    # Evaluated through the DevTools protocol: an injected <script> would be refused by
+    # the Content-Security-Policy, as it should.
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"],

@@ -200,7 +200,7 @@ def test_actions_journey(browser, live_server, journey_world):
         assert page.locator("h1").inner_text().startswith("Vote: ")
         page.locator(f"input[name=c-{action_id}]").fill(str(dots[0]))
         page.locator(f"input[name=c-{repair_id}]").fill(str(dots[1]))
-        page.wait_for_function("document.getElementById('dots-left').textContent.trim() === '0'")
+        page.wait_for_function("() => document.getElementById('dots-left').textContent.trim() === '0'")
         if page is coordinator:
             _no_axe(page)
             shot(page, "actions-journey-ballot")

@@ -95,9 +95,9 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
             page.keyboard.type(expected.lower() if i % 2 else expected)
         page.keyboard.press("Enter")
         if i < len(cards) - 1:
-            page.wait_for_function(f"document.activeElement && document.activeElement.id === 'code-{cards[i + 1].pk}'")
+            page.wait_for_function(f"() => document.activeElement && document.activeElement.id === 'code-{cards[i + 1].pk}'")
         else:
-            page.wait_for_function("document.getElementById('coding-progress-text').textContent === '30 / 30 coded'")
+            page.wait_for_function("() => document.getElementById('coding-progress-text').textContent === '30 / 30 coded'")
         if i == 14:
             # Compact rows: at least 8 whole cards on a 1366 × 768 screen while coding.
             assert _cards_in_view(page) >= 8, _cards_in_view(page)
@@ -112,7 +112,7 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     item.locator("summary", has_text="Split").click()
     item.locator("textarea[name=parts]").fill("Avoir de quoi vivre\nManger à sa faim")
     item.get_by_role("button", name="Split the card").click()
-    page.wait_for_function("document.getElementById('coding-progress-text').textContent === '29 / 31 coded'")
+    page.wait_for_function("() => document.getElementById('coding-progress-text').textContent === '29 / 31 coded'")
     parts = list(Card.objects.filter(split_from=target).order_by("id"))
     assert len(parts) == 2
     shot(page, "coding-board-split")
@@ -123,14 +123,14 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     chosen = suggestion.inner_text()
     suggestion.focus()
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('coding-progress-text').textContent === '30 / 31 coded'")
+    page.wait_for_function("() => document.getElementById('coding-progress-text').textContent === '30 / 31 coded'")
     coded = Card.objects.get(pk=parts[0].pk)
     assert coded.component is not None and coded.component.code in chosen
     # The other part by keyboard: focus moved to it.
-    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'code-{parts[1].pk}'")
+    page.wait_for_function(f"() => document.activeElement && document.activeElement.id === 'code-{parts[1].pk}'")
     page.keyboard.type("A01")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('coding-progress-text').textContent === '31 / 31 coded'")
+    page.wait_for_function("() => document.getElementById('coding-progress-text').textContent === '31 / 31 coded'")
 
     # Blind double coding keeps the focus on the next card after each save.
     page.goto(f"/t/{territory.slug}/coding/groups/{group.pk}/blind/")

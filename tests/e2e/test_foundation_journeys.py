@@ -139,7 +139,7 @@ def test_100_cards_in_under_5_minutes_with_one_keystroke_per_card_and_undo(
     # Undo the last card from the keyboard, the box being empty.
     assert box.input_value() == ""
     page.keyboard.press("Control+z")
-    page.wait_for_function("document.querySelectorAll('#bulk-list li').length === 99")
+    page.wait_for_function("() => document.querySelectorAll('#bulk-list li').length === 99")
     last = Card.objects.get(territory__slug="speed", text=texts[-1])
     assert last.deleted_at is not None
     assert Card.objects.filter(territory__slug="speed", deleted_at=None).count() == 99
@@ -147,7 +147,7 @@ def test_100_cards_in_under_5_minutes_with_one_keystroke_per_card_and_undo(
     # Pasting several lines makes one card per line.
     box.fill("un jardin partagé\nune fête des voisins\n")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('#bulk-list li').length === 101")
+    page.wait_for_function("() => document.querySelectorAll('#bulk-list li').length === 101")
     assert Card.objects.filter(territory__slug="speed", text="une fête des voisins").exists()
 
 

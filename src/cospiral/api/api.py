@@ -132,6 +132,14 @@ def _http_error(request, exc):
     return _error(request, exc.status_code, str(exc))
 
 
+@api.exception_handler(Exception)
+def _unhandled(request, exc):
+    """Anything else (a database that is down: 503) answers JSON too, never a page."""
+    from cospiral.core.middleware import api_error_response
+
+    return api_error_response(request, exc)
+
+
 # --- helpers --------------------------------------------------------------------------
 
 
