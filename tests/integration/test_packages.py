@@ -10,6 +10,7 @@ import zipfile
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment
 from cospiral.coding import counts
