@@ -274,6 +274,8 @@ def test_survey_exports_templates_and_links(world, login, make_wave):
     assert found["xlsx"][0][mean] == "mean"
     every_format(client, url("breakdown"), (SUM,))
     every_format(client, url("codebook"), (SUM, AT))
+    # The raw answers are released once the wave is closed (never while answers arrive).
+    services.close_wave(wave, user=coordinator)
     raw = every_format(client, url("raw"), ())
     assert len(raw["excel-fr"]) == len(raw["csv"]) == 13
     assert raw["excel-fr"][1] == raw["csv"][1]
