@@ -313,6 +313,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("COSPIRAL_LOGIN_FAILURES", "10"))
 AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("COSPIRAL_LOGIN_LOCKOUT_MINUTES", "60")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The client's address as the rate limits see it: through COSPIRAL_TRUSTED_PROXIES, so
+# that behind the reverse proxy each client has its own address lock.
+AXES_CLIENT_IP_CALLABLE = "cospiral.core.clients.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"

@@ -110,3 +110,20 @@ def test_the_code_page_without_a_password_first_sends_to_sign_in(world, client):
 def test_admin_sign_in_goes_through_the_same_page(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_address_lock(world, client, axes_on,
+                                                                     settings):
+    settings.COSPIRAL_TRUSTED_PROXIES = ("127.0.0.1",)
+
+    def through_proxy(username, password, client_address):
+        return client.post(reverse("login"), {"username": username, "password": password},
+                           REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=client_address)
+
+    for i in range(10):  # one client tries ten accounts: its address is locked
+        through_proxy(f"nobody-{i}", "wrong", "203.0.113.7")
+    partner = world.alpha.users["partner"]
+    assert through_proxy(partner.username, world.password, "203.0.113.7").status_code == 429
+    # Another client behind the same proxy signs in.
+    ok = through_proxy(partner.username, world.password, "198.51.100.4")
+    assert ok.status_code == 302 and client.session["_auth_user_id"] == str(partner.pk)
