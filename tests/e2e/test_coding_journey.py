@@ -141,12 +141,12 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
         assert _focused(page) == f"blind-{order[i]}"
         page.keyboard.type(code)
         page.keyboard.press("Enter")
-        page.wait_for_function(f"document.activeElement && document.activeElement.id === 'blind-{order[i + 1]}'")
+        page.wait_for_function(f"() => document.activeElement && document.activeElement.id === 'blind-{order[i + 1]}'")
         assert page.locator("#blind-progress-text").inner_text() == f"{i + 1} / 31 coded by you"
     page.keyboard.type("Z99")
     page.keyboard.press("Enter")
     page.locator(f"#blind-{order[3]}-error").wait_for()
-    page.wait_for_function(f"document.getElementById('blind-{order[3]}-error').textContent.length > 0")
+    page.wait_for_function(f"() => document.getElementById('blind-{order[3]}-error').textContent.length > 0")
     assert _focused(page) == f"blind-{order[3]}"
     from cospiral.coding.models import IndependentCoding
 
