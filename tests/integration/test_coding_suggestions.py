@@ -303,10 +303,6 @@ def test_suggest_eval_refuses_unknown_territory(db):
 def test_retraining_runs_as_a_job_of_the_task_engine(world, settings):
     """With the task engine (cospiral.jobs, immediate backend in tests) the full model is
     retrained by a job, at most one per territory at a time."""
-    from django.apps import apps
-
-    if not apps.is_installed("cospiral.jobs"):
-        pytest.skip("the task engine (cospiral.jobs) is not installed on this branch")
     from cospiral.jobs.models import Job
 
     settings.COSPIRAL_SUGGEST_BACKGROUND = "thread"  # the production path: a job
