@@ -55,6 +55,9 @@ def test_no_inline_script_or_style_in_page_templates():
 def _env(tmp_path, **extra):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COSPIRAL_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    # The browser suite's conftest sets this for its own process (Playwright's loop);
+    # a deployment never has it, and `check --deploy` rightly refuses it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(COSPIRAL_DATA_DIR=str(tmp_path), **extra)
     return env
 
