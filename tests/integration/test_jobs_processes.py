@@ -156,6 +156,9 @@ def test_a_worker_killed_mid_job_leaves_it_failed_and_nothing_written(tmp_path):
         _wait(lambda: _job(tmp_path, pk)["state"] == "running")
         time.sleep(1)
         assert _job(tmp_path, pk)["state"] == "running"
+        # The worker gives way to the web processes: 10 niceness levels below us.
+        assert os.getpriority(os.PRIO_PROCESS, worker.pid) == min(
+            19, os.getpriority(os.PRIO_PROCESS, 0) + 10)
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:

@@ -4,6 +4,7 @@ heartbeat for /health/ and mark failed the jobs of workers that died."""
 
 from __future__ import annotations
 
+import os
 import threading
 
 from django.conf import settings
@@ -28,14 +29,23 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0,
                             help=_("Seconds between two looks at an empty queue (database "
                                    "backend; default 1)."))
+        parser.add_argument("--nice", type=int, default=10,
+                            help=_("Scheduling priority added to the worker's process (0 to "
+                                   "19; default 10), so that pages answer first when jobs "
+                                   "and requests share the machine's cores."))
 
-    def handle(self, *args, batch: bool = False, interval: float = 1.0, **options):
+    def handle(self, *args, batch: bool = False, interval: float = 1.0, nice: int = 10,
+               **options):
         backend = settings.COSPIRAL_TASKS_BACKEND
         if backend == "immediate":
             raise CommandError(_(
                 "COSPIRAL_TASKS_BACKEND is “immediate”: jobs run inside the web request, "
                 "there is nothing for a worker to do. Set it to “database” or “rq”."))
         verbosity = options.get("verbosity", 1)
+        if not 0 <= nice <= 19:
+            raise CommandError(_("--nice must be between 0 and 19."))
+        if nice:
+            os.nice(nice)  # a PDF or a retraining never slows the pages of a workshop
         recovered = services.recover_stale()
         if recovered and verbosity:
             self.stderr.write(_("%(n)s job(s) of a stopped worker marked failed.")
