@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
 from cospiral.domain.codes import validate_full_code
+from cospiral.grid import imports as grid_imports
 from cospiral.grid import selectors, services
 from cospiral.grid.models import GridEntry, GridVersion
 
@@ -72,14 +73,14 @@ def test_import_export_round_trip_is_byte_identical(admin_user):
     data = small_grid('A01-11,"Pain, céréales",Bread,"Le pain, la farine",,imported\n',
                       'B,Cadre de vie,Living environment,,"The place, as a whole",published\n',
                       "B00,Général,,,,draft\n")
-    version = services.import_grid(data, "mine.csv", slug="mine", name="Mine", user=admin_user)
+    version = grid_imports.import_grid(data, "mine.csv", slug="mine", name="Mine", user=admin_user)
     assert version.entries.count() == 6
     sub = version.entries.get(code="A01-11")
     assert (sub.kind, sub.parent.code) == ("sub_object", "A01")
     assert version.entries.get(code="B00").labels == {"fr": "Général"}
     assert services.export_grid_csv(version).encode() == data
     shipped = shipped_bytes()
-    copy = services.import_grid(shipped, "default.csv", slug="copy", name="Copy")
+    copy = grid_imports.import_grid(shipped, "default.csv", slug="copy", name="Copy")
     assert services.export_grid_csv(copy).encode() == shipped
     assert AuditEntry.objects.filter(model="gridversion", object_id=str(version.pk),
                                      action="import", user=admin_user).exists()
@@ -88,7 +89,7 @@ def test_import_export_round_trip_is_byte_identical(admin_user):
 @pytest.mark.django_db
 def test_import_reads_semicolons_and_empty_source_as_imported():
     data = "code;label_fr;label_en\nA;Accès;Access\nA00;Général;\n".encode()
-    version = services.import_grid(data, "excel.csv", slug="excel", name="Excel")
+    version = grid_imports.import_grid(data, "excel.csv", slug="excel", name="Excel")
     assert set(version.entries.values_list("source", flat=True)) == {"imported"}
 
 
@@ -113,7 +114,7 @@ def test_import_reads_semicolons_and_empty_source_as_imported():
 def test_rejected_import_stores_nothing_and_says_where(data, expected):
     before = (GridVersion.objects.count(), GridEntry.objects.count(), AuditEntry.objects.count())
     with pytest.raises(TableRejected) as exc:
-        services.import_grid(data, "bad.csv", slug="bad", name="Bad")
+        grid_imports.import_grid(data, "bad.csv", slug="bad", name="Bad")
     found = [(e.line, e.column) for e in exc.value.errors]
     assert found == [(line, column) for line, column, _ in expected]
     for error, (_, _, text) in zip(exc.value.errors, expected, strict=True):
@@ -128,7 +129,7 @@ def test_rejected_import_reports_every_error_at_once():
     data = small_grid("A01,Encore,Again,,,draft\n", "x9,Mauvais,Bad,,,\n",
                       "C02,Orphelin,Orphan,,,nope\n")
     with pytest.raises(TableRejected) as exc:
-        services.import_grid(data, "bad.csv", slug="bad", name="Bad")
+        grid_imports.import_grid(data, "bad.csv", slug="bad", name="Bad")
     assert [(e.line, e.column) for e in exc.value.errors] == [
         (5, "code"), (6, "code"), (7, "code"), (7, "source")]
     assert str(exc.value.errors[0]).startswith("bad.csv, line 5, column “code”: ")
@@ -139,7 +140,7 @@ def test_rejected_import_reports_every_error_at_once():
 def test_import_refuses_existing_slug_and_bad_slug(grid_version):
     for slug in ("test-grid", "import", "no spaces"):
         with pytest.raises(TableRejected) as exc:
-            services.import_grid(small_grid(), "g.csv", slug=slug, name="X")
+            grid_imports.import_grid(small_grid(), "g.csv", slug=slug, name="X")
         assert exc.value.errors[0].line is None
         assert slug in exc.value.errors[0].message
     assert GridVersion.objects.count() == 1
@@ -281,7 +282,7 @@ def test_export_with_territory_adds_its_local_components_only(world):
         services.export_grid_csv(other, alpha)
     # A territory export cannot be imported back as a shared grid: local rows are refused.
     with pytest.raises(TableRejected) as exc:
-        services.import_grid(text.encode(), "alpha.csv", slug="again", name="Again")
+        grid_imports.import_grid(text.encode(), "alpha.csv", slug="again", name="Again")
     assert [e.column for e in exc.value.errors] == ["code"]
 
 

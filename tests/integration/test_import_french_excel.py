@@ -15,9 +15,9 @@ from cospiral.actions import tabular
 from cospiral.actions.models import Commitment
 from cospiral.criteria.models import Card
 from cospiral.criteria.services import import_cards
-from cospiral.grid import services as grid_services
+from cospiral.grid import imports as grid_imports
 from cospiral.grid.models import GridEntry, GridVersion
-from cospiral.network import services as network_services
+from cospiral.network import imports as network_imports
 from cospiral.network.models import GridMapping
 from cospiral.surveys.imports import import_responses
 from cospiral.surveys.models import Questionnaire
@@ -49,7 +49,7 @@ def test_grid(db):
         ["A", "Accès aux moyens de vie", "Access to means of living", "draft"],
         ["A01", "Santé, bien-être", "Health", "draft"],
     ])
-    version = grid_services.import_grid(data, "grille.csv", slug="grille-fr", name="Grille")
+    version = grid_imports.import_grid(data, "grille.csv", slug="grille-fr", name="Grille")
     labels = dict(GridEntry.objects.filter(version=version).values_list("code", "labels"))
     assert labels["A01"]["fr"] == "Santé, bien-être"
 
@@ -101,7 +101,7 @@ def test_grid_mapping(world):
     GridEntry.objects.create(version=other, code="C01", kind="component", parent=family,
                              labels={"fr": "Été", "en": "Summer"}, position=1)
     data = french_excel([["Code_source", "Code_cible"], ["C01", "A01"]])
-    count = network_services.import_mapping(user=admin, from_version=other,
+    count = network_imports.import_mapping(user=admin, from_version=other,
                                             to_version=world.alpha.territory.grid_version,
                                             data=data, filename="correspondance.csv")
     assert count == 1 and GridMapping.objects.get().to_code == "A01"

@@ -26,9 +26,9 @@ from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria.models import Card
 from cospiral.criteria.services import import_cards
-from cospiral.grid import services as grid_services
+from cospiral.grid import imports as grid_imports
 from cospiral.grid.models import GridEntry, GridVersion
-from cospiral.network import services as network_services
+from cospiral.network import imports as network_imports
 from cospiral.network.models import GridMapping
 from cospiral.surveys.imports import import_responses
 from cospiral.surveys.models import Questionnaire
@@ -180,7 +180,7 @@ def test_grid_fuzz():
     @given(table_file(*GRID))
     def run(made):
         accepted_or_refused_whole(
-            lambda d, f: grid_services.import_grid(d, f, slug=next(slugs), name="Fuzz"), *made)
+            lambda d, f: grid_imports.import_grid(d, f, slug=next(slugs), name="Fuzz"), *made)
 
     run()
 
@@ -291,7 +291,7 @@ def test_grid_mapping_fuzz(world):
                       {"from_code": ["C01", "C02", "C09"], "to_code": ["A01", "B01", "Z99"]}))
     def run(made):
         accepted_or_refused_whole(
-            lambda d, f: network_services.import_mapping(
+            lambda d, f: network_imports.import_mapping(
                 user=admin, from_version=other, to_version=target, data=d, filename=f), *made)
 
     run()

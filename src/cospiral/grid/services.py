@@ -16,16 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cospiral.core import audit
-from cospiral.core.tabular import TableError, TableRejected, read_table
 from cospiral.domain.codes import CodeError
 from cospiral.domain.grid import (
     LANGUAGES,
     LOCAL_SOURCE,
-    OPTIONAL_COLUMNS,
-    REQUIRED_COLUMNS,
     GridRow,
     next_local_code,
-    parse_grid_rows,
     write_grid_csv,
 )
 from cospiral.grid.models import GridEntry, GridVersion
@@ -33,11 +29,6 @@ from cospiral.grid.models import GridEntry, GridVersion
 DEFAULT_GRID_SLUG = "spiral-default-2026"
 DEFAULT_GRID_NAME = "SPIRAL default grid 2026 (cospiral)"
 DEFAULT_GRID_FILE = "spiral-default-2026.csv"
-#: French names accepted for the grid file's columns.
-COLUMN_ALIASES = {
-    "label_fr": ("libellé_fr", "intitulé_fr"), "label_en": ("libellé_en", "intitulé_en"),
-    "source": ("origine",),
-}
 
 
 class GridError(Exception):
@@ -83,7 +74,7 @@ def _store_rows(version: GridVersion, rows: list[GridRow]) -> int:
 RESERVED_SLUGS = {"import"}  # taken by the grid pages' own address
 
 
-def _slug_problem(slug: str) -> str | None:
+def slug_problem(slug: str) -> str | None:
     try:
         validate_slug(slug)
     except ValidationError:
@@ -95,21 +86,6 @@ def _slug_problem(slug: str) -> str | None:
     return None
 
 
-def _rows_from_file(data: bytes, filename: str) -> list[GridRow]:
-    """Read and validate a shared grid file; raises ``TableRejected`` with every error."""
-    table = read_table(data, filename, required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS,
-                       aliases=COLUMN_ALIASES)
-    rows, issues = parse_grid_rows([(row.line, row.values) for row in table])
-    errors = [
-        TableError(file=filename, line=issue.line, column=issue.column,
-                   message=issue.render(_))
-        for issue in issues
-    ]
-    if errors:
-        raise TableRejected(errors)
-    return rows
-
-
 def default_version() -> GridVersion:
     """The shipped default grid, loaded from ``cospiral/data/grid/`` on first use.
 
@@ -119,7 +95,9 @@ def default_version() -> GridVersion:
     version = GridVersion.objects.filter(slug=DEFAULT_GRID_SLUG).first()
     if version is not None:
         return version
-    rows = _rows_from_file(_default_grid_bytes(), DEFAULT_GRID_FILE)
+    from cospiral.grid.imports import read_grid  # the file format lives with the importer
+
+    rows = read_grid(_default_grid_bytes(), DEFAULT_GRID_FILE)
     with transaction.atomic():
         version, created = GridVersion.objects.get_or_create(
             slug=DEFAULT_GRID_SLUG,
@@ -137,38 +115,31 @@ def default_version() -> GridVersion:
     return version
 
 
-def import_grid(data: bytes, filename: str, *, slug: str, name: str,
-                based_on: GridVersion | None = None, user=None) -> GridVersion:
-    """A new grid version from a grid CSV/XLSX file: all rows or nothing.
-
-    Raises ``TableRejected`` with every error (file, line, column, reason): problems of
-    the file (encoding, columns...), of its rows (codes, duplicates, parents, labels,
-    sources) and an identifier already taken."""
-    errors: list[TableError] = []
-    slug = (slug or "").strip()
-    name = (name or "").strip()
-    problem = _slug_problem(slug)
+def create_version(*, slug: str, name: str, rows: list[GridRow],
+                   based_on: GridVersion | None = None, notes: str = "", user=None,
+                   origin: str = "") -> GridVersion:
+    """A new grid version holding ``rows`` (validated by ``domain.grid.parse_grid_rows``):
+    the one write path of the grid importer and of ``derive_version``. Raises
+    ``GridError`` for an identifier that is taken or invalid, or a missing name."""
+    slug, name = (slug or "").strip(), (name or "").strip()
+    problem = slug_problem(slug)
     if problem:
-        errors.append(TableError(file=filename, line=None, column=None, message=problem))
+        raise GridError(problem)
     if not name:
-        errors.append(TableError(file=filename, line=None, column=None,
-                                 message=_("the grid version needs a name.")))
-    try:
-        rows = _rows_from_file(data, filename)
-    except TableRejected as rejected:
-        errors.extend(rejected.errors)
-    if errors:
-        raise TableRejected(errors)
+        raise GridError(_("The grid version needs a name."))
     try:
         with transaction.atomic():
-            version = GridVersion.objects.create(slug=slug, name=name, based_on=based_on)
+            version = GridVersion.objects.create(slug=slug, name=name, based_on=based_on,
+                                                 notes=notes)
             count = _store_rows(version, rows)
-            audit.record(None, user, "import", version,
-                         f"Grid {slug} imported from {filename} ({count} entries)")
-    except IntegrityError as exc:
-        raise TableRejected([TableError(file=filename, line=None, column=None, message=_(
-            "a grid version “%(slug)s” already exists; choose another identifier (a "
-            "version never changes once others use it).") % {"slug": slug})]) from exc
+            if based_on is not None and not origin:
+                audit.record(None, user, "create", version,
+                             f"Grid {slug} derived from {based_on.slug}")
+            else:
+                audit.record(None, user, "import", version,
+                             f"Grid {slug} imported from {origin} ({count} entries)")
+    except IntegrityError as exc:  # the same identifier taken at the same instant
+        raise GridError(_("A grid version “%(slug)s” already exists.") % {"slug": slug}) from exc
     return version
 
 
@@ -205,12 +176,6 @@ def export_grid_csv(version: GridVersion, territory=None) -> str:
 def derive_version(version: GridVersion, *, slug: str, name: str, user=None) -> GridVersion:
     """A new, unfrozen version with a copy of every shared entry of ``version``: the way
     to change a frozen grid. Territories' local components are not copied."""
-    slug = (slug or "").strip()
-    problem = _slug_problem(slug)
-    if problem:
-        raise GridError(problem)
-    if not (name or "").strip():
-        raise GridError(_("The grid version needs a name."))
     rows = [
         GridRow(line=entry.position, code=entry.code, kind=entry.kind,
                 parent_code=entry.parent.code if entry.parent_id else None,
@@ -218,15 +183,8 @@ def derive_version(version: GridVersion, *, slug: str, name: str, user=None) -> 
                 source=entry.source)
         for entry in version.entries.shared().select_related("parent").order_by("position", "code")
     ]
-    try:
-        with transaction.atomic():
-            new = GridVersion.objects.create(slug=slug, name=name.strip(), based_on=version,
-                                             notes=version.notes)
-            _store_rows(new, rows)
-            audit.record(None, user, "create", new, f"Grid {slug} derived from {version.slug}")
-    except IntegrityError as exc:
-        raise GridError(_("A grid version “%(slug)s” already exists.") % {"slug": slug}) from exc
-    return new
+    return create_version(slug=slug, name=name, rows=rows, based_on=version,
+                          notes=version.notes, user=user)
 
 
 def add_local_component(territory, *, family_code: str, labels: dict,

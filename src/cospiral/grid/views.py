@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from cospiral.core import exports
 from cospiral.core.tabular import TableRejected
 from cospiral.domain.grid import GRID_COLUMNS
-from cospiral.grid import selectors, services
+from cospiral.grid import imports, selectors, services
 from cospiral.grid.forms import GridImportForm
 
 
@@ -68,7 +68,7 @@ def version_import(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            version = services.import_grid(
+            version = imports.import_grid(
                 upload.read(), upload.name, slug=form.cleaned_data["slug"],
                 name=form.cleaned_data["name"], based_on=form.cleaned_data["based_on"],
                 user=request.user,

@@ -161,46 +161,39 @@ def can_import_mapping(user) -> bool:
         user.is_superuser or NetworkCoordinator.objects.filter(user=user).exists()))
 
 
+class MappingRejected(Exception):
+    """A refused mapping: ``problems`` are ``domain.network.check_mapping``'s, each with
+    the line, the column (from_code or to_code), the code and the value."""
+
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
 @transaction.atomic
-def import_mapping(*, user, from_version, to_version, data: bytes, filename: str) -> int:
-    """Replace the mapping from one grid version to another with the rows of a CSV or
-    XLSX file (columns from_code, to_code). All or nothing: any bad row refuses the file,
-    naming its line and column."""
-    from cospiral.core.tabular import TableError, TableRejected, read_table
+def replace_mapping(*, user, from_version, to_version, rows) -> int:
+    """Replace the mapping from one grid version to another with ``rows``, triples
+    ``(line, from_code, to_code)``: all or nothing. Raises ``MappingRejected`` with every
+    problem (an unknown code, a code mapped twice, an empty one) and writes nothing."""
     from cospiral.grid.models import GridEntry
 
     if not can_import_mapping(user):
         raise PermissionDenied
     if from_version.pk == to_version.pk:
         raise ValidationError({"to_version": _("Choose two different grid versions.")})
-    rows = read_table(data, filename, required=["from_code", "to_code"],
-                      aliases={"from_code": ("code_source", "code_de_départ"),
-                               "to_code": ("code_cible", "code_d_arrivée")})
 
     def codes(version):
         return set(GridEntry.objects.filter(version=version, territory__isnull=True,
                                             kind=GridEntry.Kind.COMPONENT)
                    .values_list("code", flat=True))
 
-    parsed = [(r.line, r.values.get("from_code", "").strip(), r.values.get("to_code", "").strip())
-              for r in rows]
-    messages = {
-        "unknown_from": _("“%(value)s” is not a component of the grid version %(version)s."),
-        "unknown_to": _("“%(value)s” is not a component of the grid version %(version)s."),
-        "duplicate_from": _("“%(value)s” is mapped more than once."),
-        "empty": _("the code is missing."),
-    }
-    problems = rules.check_mapping(parsed, codes(from_version), codes(to_version))
+    problems = rules.check_mapping(rows, codes(from_version), codes(to_version))
     if problems:
-        raise TableRejected([
-            TableError(filename, p.line, p.column, messages[p.code] % {
-                "value": p.value,
-                "version": (to_version if p.column == "to_code" else from_version).name})
-            for p in problems])
+        raise MappingRejected(problems)
     GridMapping.objects.filter(from_version=from_version, to_version=to_version).delete()
     made = GridMapping.objects.bulk_create([
         GridMapping(from_version=from_version, to_version=to_version, from_code=s, to_code=t)
-        for _line, s, t in parsed])
-    audit.record(None, user, "import", made[0],
+        for _line, s, t in rows])
+    audit.record(None, user, "import", made[0] if made else from_version,
                  f"Mapping from grid {from_version.slug} to {to_version.slug}: {len(made)} codes")
     return len(made)

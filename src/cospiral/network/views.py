@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cospiral.domain import network as rules
-from cospiral.network import forms, selectors, services
+from cospiral.network import forms, imports, selectors, services
 from cospiral.network.models import CharterVersion
 from cospiral.stats import charts
 from cospiral.territories.models import Territory
@@ -299,7 +299,7 @@ def mapping(request, slug):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                count = services.import_mapping(
+                count = imports.import_mapping(
                     user=request.user, from_version=form.cleaned_data["from_version"],
                     to_version=form.cleaned_data["to_version"], data=upload.read(),
                     filename=upload.name)

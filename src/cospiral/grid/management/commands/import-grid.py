@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from cospiral.core.tabular import TableRejected
-from cospiral.grid import services
+from cospiral.grid import imports
 from cospiral.grid.models import GridVersion
 
 
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if base is None:
                 raise CommandError(f"--based-on: there is no grid version “{based_on}”.")
         try:
-            version = services.import_grid(data, path.name, slug=slug, name=name, based_on=base)
+            version = imports.import_grid(data, path.name, slug=slug, name=name, based_on=base)
         except TableRejected as rejected:
             for error in rejected.errors:
                 self.stderr.write(str(error))
