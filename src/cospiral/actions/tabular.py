@@ -259,13 +259,7 @@ def import_actions(territory, data: bytes, filename: str, *, user, progress=None
     with transaction.atomic():
         existing = {a.pk: a for a in Action.objects.of(territory).select_for_update().order_by("id")}
         checker = _ActionFile(territory, filename, existing)
-        prepared = []
-        for number, row in enumerate(rows, start=1):
-            if progress is not None and number % 1000 == 0:
-                progress(number, len(rows))
-            checked = checker.check(row)
-            if checked is not None:
-                prepared.append(checked)
+        prepared = checker.check_all(rows, progress)
         checker.hierarchy(prepared)
         if checker.errors.items:
             raise TableRejected(checker.errors.items)
@@ -276,22 +270,17 @@ def import_actions(territory, data: bytes, filename: str, *, user, progress=None
                         rows.described())
 
 
-class _ActionFile:
-    """The checks of an imported action file, line by line, then of the whole resulting
-    hierarchy; the plan's own rules through ``services.check_action``."""
+class _FileById:
+    """What the action and commitment files share: a line names the row it changes by
+    the ``id`` of the export (empty for a new row), once per file, never a deleted one."""
 
-    def __init__(self, territory, filename: str, existing: dict):
-        self.territory = territory
+    def __init__(self, filename: str, existing: dict):
         self.errors = _Errors(filename)
         self.existing = existing
-        self.axes = {a.code.strip().casefold(): a for a in Axis.objects.of(territory)}
-        self.axes_by_pk = {a.pk: a for a in self.axes.values()}
-        self.organisations = _by_name(Organisation.objects.of(territory))
-        self.organisations_by_pk = {o.pk: o for o in self.organisations.values()}
         self.seen_ids: dict[int, int] = {}
 
     def current(self, line, v):
-        """``(ok, the action the line changes or None for a new one)``."""
+        """``(ok, the row the line changes or None for a new one)``."""
         pk = _read(self.errors, line, "id", table.identifier, v["id"], default=False)
         if pk is False:
             return False, None
@@ -299,21 +288,65 @@ class _ActionFile:
             return True, None
         current = self.existing.get(pk)
         if current is None:
-            self.errors.add(line, "id", _("no action of this territory has the number %(id)s: "
-                                          "keep the number of the export, or leave the cell "
-                                          "empty to create a new action.") % {"id": pk})
+            self.errors.add(line, "id", self.unknown(pk))
         elif current.deleted_at is not None:
-            self.errors.add(line, "id", _("the action %(id)s (“%(title)s”) is deleted: restore "
-                                          "it before changing it.")
-                            % {"id": pk, "title": current.title})
+            self.errors.add(line, "id", self.deleted(current))
         elif pk in self.seen_ids:
-            self.errors.add(line, "id", _("the action %(id)s is already on line %(first)s: give "
-                                          "each action one line.")
-                            % {"id": pk, "first": self.seen_ids[pk]})
+            self.errors.add(line, "id", self.repeated(pk, self.seen_ids[pk]))
         else:
             self.seen_ids[pk] = line
             return True, current
         return False, None
+
+    def check_all(self, rows, progress=None) -> list:
+        """The checked values of every valid line (errors noted), telling ``progress``
+        every 1,000 lines."""
+        prepared = []
+        for number, row in enumerate(rows, start=1):
+            if progress is not None and number % 1000 == 0:
+                progress(number, len(rows))
+            checked = self.check(row)
+            if checked is not None:
+                prepared.append(checked)
+        return prepared
+
+    def read_cells(self, line, v, d, readers) -> bool:
+        """Read the cells of ``readers`` (``(column, reader, value when bad)``) present
+        on the line into ``d``; False when one of them is refused (its error noted)."""
+        ok = True
+        for name, reader, bad in readers:
+            if name in v:
+                value = _read(self.errors, line, name, reader, v[name], bad)
+                if value is bad:
+                    ok = False
+                else:
+                    d[name] = value
+        return ok
+
+
+class _ActionFile(_FileById):
+    """The checks of an imported action file, line by line, then of the whole resulting
+    hierarchy; the plan's own rules through ``services.check_action``."""
+
+    def __init__(self, territory, filename: str, existing: dict):
+        super().__init__(filename, existing)
+        self.territory = territory
+        self.axes = {a.code.strip().casefold(): a for a in Axis.objects.of(territory)}
+        self.axes_by_pk = {a.pk: a for a in self.axes.values()}
+        self.organisations = _by_name(Organisation.objects.of(territory))
+        self.organisations_by_pk = {o.pk: o for o in self.organisations.values()}
+
+    def unknown(self, pk) -> str:
+        return _("no action of this territory has the number %(id)s: keep the number of the "
+                 "export, or leave the cell empty to create a new action.") % {"id": pk}
+
+    def deleted(self, current) -> str:
+        return _("the action %(id)s (“%(title)s”) is deleted: restore it before changing "
+                 "it.") % {"id": current.pk, "title": current.title}
+
+    def repeated(self, pk, first) -> str:
+        return _("the action %(id)s is already on line %(first)s: give each action one "
+                 "line.") % {"id": pk, "first": first}
 
     def start(self, current) -> tuple[dict, str, int | None]:
         """``(fields, status, progress)`` before the line: the action's, or a new one's."""
@@ -410,18 +443,10 @@ class _ActionFile:
 
     def cells(self, line, v, d) -> bool:
         """The yes/no and date cells."""
-        ok = True
-        for name, reader, bad in ([(n, table.boolean, None)
-                                   for n in ("demonstrative", *plan.DEMONSTRATIVE_TESTS)]
-                                  + [(n, table.date, False)
-                                     for n in ("starts_on", "ends_on", "review_on")]):
-            if name in v:
-                value = _read(self.errors, line, name, reader, v[name], bad)
-                if value is bad:
-                    ok = False
-                else:
-                    d[name] = value
-        return ok
+        return self.read_cells(line, v, d, [(n, table.boolean, None) for n in
+                                            ("demonstrative", *plan.DEMONSTRATIVE_TESTS)]
+                               + [(n, table.date, False)
+                                  for n in ("starts_on", "ends_on", "review_on")])
 
     def check(self, row):
         """``(row, action or None, values, axis given)`` of a valid line, else None."""
@@ -513,13 +538,7 @@ def import_commitments(territory, data: bytes, filename: str, *, user,
                     .order_by("id")}
         actions = {a.pk: a for a in Action.objects.of(territory).order_by("id")}
         checker = _CommitmentFile(territory, filename, existing, actions)
-        prepared = []
-        for number, row in enumerate(rows, start=1):
-            if progress is not None and number % 1000 == 0:
-                progress(number, len(rows))
-            checked = checker.check(row)
-            if checked is not None:
-                prepared.append(checked)
+        prepared = checker.check_all(rows, progress)
         if checker.errors.items:
             raise TableRejected(checker.errors.items)
         written = services.import_plan_commitments(territory, user=user, rows=prepared,
@@ -533,43 +552,29 @@ _COMMITMENT_FIELDS = ("party_kind", "organisation", "group", "person", "what", "
                       "evidence")
 
 
-class _CommitmentFile:
+class _CommitmentFile(_FileById):
     """The checks of an imported commitment file, line by line; the plan's own rules
     through ``services.check_commitment``."""
 
     def __init__(self, territory, filename: str, existing: dict, actions: dict):
         from cospiral.groups.models import Group
 
-        self.territory = territory
-        self.errors = _Errors(filename)
-        self.existing, self.actions = existing, actions
+        super().__init__(filename, existing)
+        self.territory, self.actions = territory, actions
         self.organisations = _by_name(Organisation.objects.of(territory))
         self.groups = _by_name(Group.objects.of(territory))
-        self.seen_ids: dict[int, int] = {}
 
-    def current(self, line, v):
-        """``(ok, the commitment the line changes or None for a new one)``."""
-        pk = _read(self.errors, line, "id", table.identifier, v["id"], default=False)
-        if pk is False:
-            return False, None
-        if pk is None:
-            return True, None
-        current = self.existing.get(pk)
-        if current is None:
-            self.errors.add(line, "id", _("no commitment of this territory has the number "
-                                          "%(id)s: keep the number of the export, or leave the "
-                                          "cell empty to add a commitment.") % {"id": pk})
-        elif current.deleted_at is not None:
-            self.errors.add(line, "id", _("the commitment %(id)s is deleted: restore it before "
-                                          "changing it.") % {"id": pk})
-        elif pk in self.seen_ids:
-            self.errors.add(line, "id", _("the commitment %(id)s is already on line %(first)s: "
-                                          "give each commitment one line.") % {
-                "id": pk, "first": self.seen_ids[pk]})
-        else:
-            self.seen_ids[pk] = line
-            return True, current
-        return False, None
+    def unknown(self, pk) -> str:
+        return _("no commitment of this territory has the number %(id)s: keep the number of "
+                 "the export, or leave the cell empty to add a commitment.") % {"id": pk}
+
+    def deleted(self, current) -> str:
+        return _("the commitment %(id)s is deleted: restore it before changing it.") % {
+            "id": current.pk}
+
+    def repeated(self, pk, first) -> str:
+        return _("the commitment %(id)s is already on line %(first)s: give each commitment "
+                 "one line.") % {"id": pk, "first": first}
 
     def action(self, line, v, current):
         action_id = _read(self.errors, line, "action_id", table.identifier, v["action_id"], False)
@@ -631,15 +636,8 @@ class _CommitmentFile:
             d["amount"] = _amount(table.text(v["amount"]))
 
     def dates(self, line, v, d) -> bool:
-        ok = True
-        for name in ("due_on", "accepted_on", "signed_on"):
-            if name in v:
-                value = _read(self.errors, line, name, table.date, v[name], False)
-                if value is False:
-                    ok = False
-                else:
-                    d[name] = value
-        return ok
+        return self.read_cells(line, v, d, [(n, table.date, False)
+                                            for n in ("due_on", "accepted_on", "signed_on")])
 
     def check(self, row):
         """``(commitment or None, its action, values)`` of a valid line, else None."""
