@@ -327,3 +327,28 @@ def test_comparison_page_equals_the_domain(world, make_wave, login):
     response = login(world.alpha.users["observer"]).get(
         reverse("surveys:results_comparison", args=[world.alpha.territory.slug, before.wave.pk]))
     assert "has no ex-ante wave to compare with" in response.content.decode()
+
+
+def test_the_bootstrap_of_unchanged_answers_is_drawn_once(make_wave, monkeypatch):
+    """A results page asked again while nothing changed reuses its bootstrap (a pure
+    function of its inputs, kept by their digest): the same figures, no new draw; a new
+    answer draws again."""
+    from cospiral.surveys import results
+
+    w = make_wave(indicators=3)
+    answer(w, mixed(40), publish=False)
+    draws = []
+    real = scoring.bootstrap_with_indices
+    monkeypatch.setattr(scoring, "bootstrap_with_indices",
+                        lambda *a, **k: draws.append(1) or real(*a, **k))
+    results._BOOTSTRAPS.clear()
+    first = results.compute(w.wave)
+    again = results.compute(w.wave)
+    assert len(draws) == 1
+    assert np.array_equal(first.intervals.mean_low, again.intervals.mean_low)
+    assert first.intervals.mean_low is not again.intervals.mean_low  # a copy each time
+    again.intervals.mean_low[:] = -1  # what a caller changes is not kept
+    assert np.array_equal(results.compute(w.wave).intervals.mean_low, first.intervals.mean_low)
+    answer(w, mixed(5, seed=9), prefix="late", publish=False)
+    results.compute(w.wave)
+    assert len(draws) == 2

@@ -15,7 +15,12 @@ published: two downloads never differ by a few answers."""
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import math
+import pickle
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -102,14 +107,38 @@ class Computed:
         return self.res.wave
 
 
+#: The bootstrap of the figures a page shows, by a digest of its very inputs (a pure
+#: function of them, so nothing can be stale): a results page asked again and again
+#: while its answers do not change draws its 2,000 replicates once per process.
+_BOOTSTRAPS: OrderedDict[str, tuple] = OrderedDict()
+_BOOTSTRAPS_KEPT = 64
+_BOOTSTRAPS_LOCK = threading.Lock()
+
+
+def _bootstrap(distribution, indices, seed: int):
+    digest = hashlib.sha256(pickle.dumps((distribution, indices, seed,
+                                          scoring.DEFAULT_REPLICATES))).hexdigest()
+    with _BOOTSTRAPS_LOCK:
+        found = _BOOTSTRAPS.get(digest)
+        if found is not None:
+            _BOOTSTRAPS.move_to_end(digest)
+    if found is None:
+        found = scoring.bootstrap_with_indices(distribution, indices, seed=seed)
+        with _BOOTSTRAPS_LOCK:
+            _BOOTSTRAPS[digest] = found
+            while len(_BOOTSTRAPS) > _BOOTSTRAPS_KEPT:
+                _BOOTSTRAPS.popitem(last=False)
+    return copy.deepcopy(found)  # callers may change what they get
+
+
 def compute(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,
             snapshot=None) -> Computed:
     res = selectors.results(wave, breakdown=breakdown, weighted=weighted, with_intervals=False,
                             snapshot=snapshot)
     intervals = index_intervals = None
     if res.items and res.scores.indices is not None:
-        intervals, index_intervals = scoring.bootstrap_with_indices(
-            res.scores.overall, res.scores.indices, seed=int(wave.bootstrap_seed))
+        intervals, index_intervals = _bootstrap(res.scores.overall, res.scores.indices,
+                                                int(wave.bootstrap_seed))
     language = _language()
     titles = [item.indicator.title(language) for item in res.items]
     return Computed(res, intervals, index_intervals, titles)
