@@ -261,11 +261,12 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
     present = IndicatorCriterion.objects.of(territory).filter(indicator=indicator)
     errors: dict[str, list[str]] = {}
 
-    found_cards = {c.pk: c for c in Card.objects.filter(pk__in=card_ids).select_related("component")}
+    found_cards = {c.pk: c for c in Card.objects.of(territory).filter(pk__in=card_ids)
+                   .select_related("component")}
     already = set(present.filter(card_id__in=card_ids).values_list("card_id", flat=True))
     for pk in card_ids:
         card = found_cards.get(pk)
-        if card is None or card.territory_id != territory.pk:
+        if card is None:
             errors.setdefault("cards", []).append(
                 _("Card #%(id)s is not a card of this territory.") % {"id": pk})
         elif card.deleted_at or card.is_split or card.merged_into_id:
@@ -281,13 +282,13 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
             errors.setdefault("cards", []).append(
                 _("Card #%(id)s is already a criterion of this indicator.") % {"id": pk})
 
-    found_shared = {s.pk: s for s in SharedCriterion.objects.filter(pk__in=shared_ids)
-                    .select_related("component")}
+    found_shared = {s.pk: s for s in SharedCriterion.objects.of(territory)
+                    .filter(pk__in=shared_ids).select_related("component")}
     already = set(present.filter(shared_criterion_id__in=shared_ids)
                   .values_list("shared_criterion_id", flat=True))
     for pk in shared_ids:
         shared = found_shared.get(pk)
-        if shared is None or shared.territory_id != territory.pk:
+        if shared is None:
             errors.setdefault("shared_criteria", []).append(
                 _("Shared criterion #%(id)s is not a shared criterion of this territory.") % {"id": pk})
         elif not _of_component(shared.component, component):

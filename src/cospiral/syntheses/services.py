@@ -54,12 +54,13 @@ def _check_cards(territory, ids: list[int], *, allowed, scope_label: str, compon
     if not ids:
         raise ValidationError({"cards": _("Choose at least one card: every sentence is traced "
                                           "to the cards it sums up.")})
-    cards = {c.pk: c for c in Card.objects.filter(pk__in=ids).select_related("group", "component")}
+    cards = {c.pk: c for c in Card.objects.of(territory).filter(pk__in=ids)
+             .select_related("group", "component")}
     allowed_ids = set(allowed.filter(pk__in=ids).values_list("pk", flat=True))
     errors = []
     for pk in ids:
         card = cards.get(pk)
-        if card is None or card.territory_id != territory.pk:
+        if card is None:
             errors.append(_("Card #%(id)s is not a card of this territory.") % {"id": pk})
         elif card.deleted_at or card.is_split or card.merged_into_id:
             errors.append(_("Card #%(id)s no longer counts (deleted, split into ideas or merged "
