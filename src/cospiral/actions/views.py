@@ -215,7 +215,9 @@ def _difference_text(measure: str, value) -> str:
 
 
 def _follow_up_reading(row, measure_label: str) -> str:
-    from cospiral.surveys.results import reading
+    """Before → after, the ``cospiral.domain.verdict`` of the change (the same rule as
+    the comparison page and the review), then whether the target is reached."""
+    from cospiral.surveys.results import verdict_text
 
     if row.before is None or row.after is None:
         return _("Not enough answers in one of the two waves to compare (fewer than the "
@@ -223,16 +225,12 @@ def _follow_up_reading(row, measure_label: str) -> str:
     values = {"measure": measure_label, "before": _measure_text(row.target.measure, row.before),
               "after": _measure_text(row.target.measure, row.after),
               "target": _measure_text(row.target.measure, row.target.target)}
-    if row.direction == "better":
-        text = _("%(measure)s moved the right way, from %(before)s to %(after)s") % values
-    elif row.direction == "worse":
-        text = _("%(measure)s moved the wrong way, from %(before)s to %(after)s") % values
-    else:
-        text = _("%(measure)s stayed at %(after)s") % values
+    text = _("%(measure)s went from %(before)s to %(after)s") % values
+    text += " (" + (verdict_text(row.verdict) if row.verdict is not None
+                    else _("too few answers to say whether it changed")) + ")"
     text += "; " + (_("the target of %(target)s is reached") % values if row.reached
                     else _("the target of %(target)s is not reached yet") % values)
-    return text + ". " + _("Test: %(reading)s.") % {
-        "reading": reading(row.p_value, row.superiority, row.confidence)}
+    return text + "."
 
 
 def _follow_up_context(targets, waves, commitments, *, live: bool = False) -> dict:
