@@ -38,8 +38,9 @@ def action(territory, pk) -> Action | None:
             .filter(pk=pk).first())
 
 
-def tests_of(a: Action) -> dict[str, bool]:
-    return {t: bool(getattr(a, t)) for t in plan.DEMONSTRATIVE_TESTS}
+def tests_of(a: Action) -> dict[str, bool | None]:
+    """The four tests: True passes, False fails, None not assessed yet."""
+    return {t: getattr(a, t) for t in plan.DEMONSTRATIVE_TESTS}
 
 
 def scores_of(a: Action) -> dict[str, int | None]:

@@ -61,8 +61,9 @@ def _commitment(request, pk):
     return c
 
 
-def _tests(a) -> list[tuple[str, str, bool]]:
-    return [(t, TEST_LABELS[t], bool(getattr(a, t))) for t in plan.DEMONSTRATIVE_TESTS]
+def _tests(a) -> list[tuple[str, str, bool | None]]:
+    """(key, label, True passes / False fails / None not assessed yet)."""
+    return [(t, TEST_LABELS[t], getattr(a, t)) for t in plan.DEMONSTRATIVE_TESTS]
 
 
 def _detail_url(a) -> str:
