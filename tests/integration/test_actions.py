@@ -333,7 +333,18 @@ def test_demonstrative_flag_needs_the_four_tests(plan_world, login):
     services.update_action(a.sub, coordinator(a), scores={"coverage": 2})
     page = login(a.users["observer"]).get(url("grid", a)).content.decode()
     assert page.index("Alpha repair café") < page.index("Alpha tool library")
-    assert "passes all four" in page and "fails 4 tests" in page
+    # The sub-action's tests were never assessed: "not assessed", never "fails".
+    assert "passes all four" in page and "4 tests not assessed yet" in page
+    assert "fails 4 tests" not in page
+    detail = login(a.users["observer"]).get(url("detail", a, pk=a.sub.pk)).content.decode()
+    assert "4 of the four tests are not assessed yet." in detail and "Fails" not in detail
+    # Assessed as failing one test: that one fails, the others stay not assessed.
+    services.update_action(a.sub, coordinator(a), quick_results=False)
+    detail = login(a.users["observer"]).get(url("detail", a, pk=a.sub.pk)).content.decode()
+    assert "Fails 1 of the four tests." in detail and "3 of the four tests are not assessed yet." in detail
+    # The other territory's grid shows none of alpha's actions.
+    assert "Alpha repair café" not in login(plan_world.beta.users["observer"]).get(
+        url("grid", plan_world.beta)).content.decode()
     assert "90" in page  # (4+4+3+3+4)/5/4*100
     assert "<svg" in page
 
@@ -559,3 +570,27 @@ def test_every_page_renders_for_a_coordinator(plan_world, make_wave, login):
     for page in (url("target_edit", b, pk=target.pk), url("commitment_edit", b, pk=a.commitment.pk),
                  url("axis_edit", b, pk=a.axis.pk), url("milestone_edit", b, pk=milestone.pk)):
         assert beta.get(page).status_code == 404, page
+
+
+def test_the_form_records_each_test_as_passed_failed_or_not_assessed(plan_world, login):
+    a = plan_world.alpha
+    client = login(coordinator(a))
+    form = client.get(url("edit", a, pk=a.main.pk)).content.decode()
+    select = form[form.index('name="starts_at_once"'):]
+    select = select[:select.index("</select>")]
+    # Never assessed: "not assessed" is chosen, not "fails".
+    assert '<option value="" selected>not assessed</option>' in select
+    response = client.post(url("edit", a, pk=a.main.pk), {
+        "title": "Alpha repair café", "status": "proposed", "starts_at_once": "yes",
+        "quick_results": "no", "crosses_barriers": ""})
+    assert response.status_code == 302
+    a.main.refresh_from_db()
+    assert (a.main.starts_at_once, a.main.quick_results, a.main.crosses_barriers,
+            a.main.addresses_extreme) == (True, False, None, None)
+    response = client.post(url("edit", a, pk=a.main.pk), {
+        "title": "Alpha repair café", "status": "proposed", "starts_at_once": "maybe"})
+    assert response.status_code == 400
+    # Beta cannot open alpha's action.
+    assert login(coordinator(plan_world.beta)).get(
+        reverse("actions:edit", kwargs={"territory": plan_world.beta.territory.slug,
+                                        "pk": a.main.pk})).status_code == 404

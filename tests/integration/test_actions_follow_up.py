@@ -107,10 +107,18 @@ def test_follow_up_equals_the_survey_comparison(followed, login):
     assert high.before == pytest.approx(0.0) and high.after == pytest.approx(200 / 3)
     assert high.reached is True and high.direction == "better" and high.p_value < 0.05
     assert "is reached" in rows[f.high.pk]["reading"]
-    assert "situations tend to be better after" in rows[f.high.pk]["reading"]
+    # The verdict is the Newcombe interval's (the same rule as the comparison page).
+    lo, hi = high.interval
+    assert lo > 0 and high.verdict == "better"
+    assert "(better: the interval does not include 0)" in rows[f.high.pk]["reading"]
     # Food: the share at levels 1–2 stays 100 → 33.3 %; the target of 10 % is not reached.
     low = rows[f.low.pk]["row"]
     assert low.reached is False and low.direction == "better"
+    # The share at levels 1–2 should fall: its verdict reads the interval that way.
+    assert low.verdict == ("better" if low.interval[1] < 0 else "worse" if low.interval[0] > 0
+                           else "no_clear_change")
+    # The median has no interval of its difference: the ordinal test's interval decides.
+    assert median.verdict in ("better", "no_clear_change")
     assert "not reached yet" in rows[f.low.pk]["reading"]
     summary = response.context["follow_up_summary"]
     reached = sum(1 for r in rows.values() if r["row"].reached)

@@ -114,10 +114,21 @@ def test_demonstrative_needs_all_four_tests():
     verdict = plan.demonstrative({"starts_at_once": True, "quick_results": False,
                                   "addresses_extreme": True})
     assert not verdict.demonstrative
-    assert verdict.failed == ("quick_results", "crosses_barriers")
+    assert verdict.failed == ("quick_results",)  # assessed False
+    assert verdict.not_assessed == ("crosses_barriers",)  # not given: not assessed
     assert verdict.passed == ("starts_at_once", "addresses_extreme")
     with pytest.raises(KeyError):
         plan.demonstrative({"cheap": True})
+
+
+def test_not_assessed_is_never_failed():
+    verdict = plan.demonstrative({"starts_at_once": True, "quick_results": None,
+                                  "crosses_barriers": False})
+    assert verdict.passed == ("starts_at_once",) and verdict.failed == ("crosses_barriers",)
+    assert verdict.not_assessed == ("quick_results", "addresses_extreme")
+    assert not verdict.demonstrative
+    nothing = plan.demonstrative({})
+    assert nothing.failed == () and len(nothing.not_assessed) == 4 and not nothing.demonstrative
 
 
 # --- Comparison grid ---------------------------------------------------------------------------------
@@ -136,7 +147,8 @@ def test_comparison_grid_ranks_with_the_evaluation_rule():
     assert rows[0].ranked.total == 100.0 and rows[1].ranked.total == 50.0
     assert rows[0].ranked.families == ("A", "B")
     assert rows[0].demonstrative.demonstrative and not rows[2].demonstrative.demonstrative
-    assert len(rows[2].demonstrative.failed) == 3
+    # The idea's three other tests were never given: not assessed, not failed.
+    assert rows[2].demonstrative.failed == () and len(rows[2].demonstrative.not_assessed) == 3
 
 
 # --- Commitments kept ---------------------------------------------------------------------------------

@@ -105,7 +105,10 @@ class ActionForm(forms.Form):
         self.fields["families"].choices = [(f.code, f"{f.code} · {f.label}")
                                            for f in families(territory)]
         for t in plan.DEMONSTRATIVE_TESTS:
-            self.fields[t] = forms.BooleanField(label=TEST_FIELD_LABELS[t], required=False)
+            self.fields[t] = forms.TypedChoiceField(
+                label=TEST_FIELD_LABELS[t], required=False,
+                choices=[("", _("not assessed")), ("yes", _("passes")), ("no", _("fails"))],
+                coerce=lambda v: v == "yes", empty_value=None)
         for q in ev.QUESTIONS:
             self.fields[q] = forms.TypedChoiceField(
                 label=QUESTION_LABELS[q], required=False, help_text=QUESTION_HELP[q],
@@ -128,7 +131,10 @@ class ActionForm(forms.Form):
     def initial_of(a: Action) -> dict:
         initial = {name: getattr(a, name) for name in (
             "title", "description", "status", "progress", "starts_on", "ends_on", "review_on",
-            "position", "demonstrative", *plan.DEMONSTRATIVE_TESTS)}
+            "position", "demonstrative")}
+        for t in plan.DEMONSTRATIVE_TESTS:
+            value = getattr(a, t)
+            initial[t] = "" if value is None else "yes" if value else "no"
         initial.update(axis=a.axis_id, parent=a.parent_id, lead=a.lead_id, cycle=a.cycle_id,
                        families=list(a.families))
         for q in ev.QUESTIONS:

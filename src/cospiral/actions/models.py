@@ -88,12 +88,12 @@ class Action(TerritoryOwned):
     sober_resources = _score_field(_("sober use of resources"))
     multiplier_effect = _score_field(_("multiplier effect"))
     co_responsibility = _score_field(_("co-responsibility created"))
-    # A demonstrative action and its four tests.
+    # A demonstrative action and its four tests (None: not assessed yet, never "fails").
     demonstrative = models.BooleanField(_("demonstrative action"), default=False)
-    starts_at_once = models.BooleanField(_("starts at once"), default=False)
-    quick_results = models.BooleanField(_("first results within about three months"), default=False)
-    crosses_barriers = models.BooleanField(_("crosses institutional barriers"), default=False)
-    addresses_extreme = models.BooleanField(_("addresses an extreme situation"), default=False)
+    starts_at_once = models.BooleanField(_("starts at once"), null=True, blank=True, default=None)
+    quick_results = models.BooleanField(_("first results within about three months"), null=True, blank=True, default=None)
+    crosses_barriers = models.BooleanField(_("crosses institutional barriers"), null=True, blank=True, default=None)
+    addresses_extreme = models.BooleanField(_("addresses an extreme situation"), null=True, blank=True, default=None)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.PROPOSED)
     #: 0–100, or empty: "not measured" (never the same as 0 %).

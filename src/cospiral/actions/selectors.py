@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
 from cospiral.domain import evaluation as ev
-from cospiral.domain import plan
+from cospiral.domain import plan, verdict
 
 CLOSED = tuple(plan.CLOSED_STATUSES)
 
@@ -38,8 +38,9 @@ def action(territory, pk) -> Action | None:
             .filter(pk=pk).first())
 
 
-def tests_of(a: Action) -> dict[str, bool]:
-    return {t: bool(getattr(a, t)) for t in plan.DEMONSTRATIVE_TESTS}
+def tests_of(a: Action) -> dict[str, bool | None]:
+    """The four tests: True passes, False fails, None not assessed yet."""
+    return {t: getattr(a, t) for t in plan.DEMONSTRATIVE_TESTS}
 
 
 def scores_of(a: Action) -> dict[str, int | None]:
@@ -363,6 +364,9 @@ class FollowUp:
     reached: bool | None
     direction: str | None
     changed_version: bool
+    # ``cospiral.domain.verdict`` of the change: on the Newcombe interval for the shares,
+    # on the Brunner–Munzel interval of the superiority for the score and the median.
+    verdict: str | None = None
 
 
 def _value(figures, measure: str) -> float | None:
@@ -419,6 +423,16 @@ def follow_up(target_rows, waves, compared: dict | None = None, *, live: bool = 
                 interval = None if lo is None or hi is None else (lo * 100, hi * 100)
             elif before is not None and after is not None:
                 difference = after - before
+            if interval is not None:
+                change = verdict.verdict(difference, *interval,
+                                         higher_is_better=plan.HIGHER_IS_BETTER[t.measure])
+            elif t.measure in ("score", "median"):
+                sup = _masked(cmp.superiority, j)
+                change = verdict.verdict(sup, _masked(cmp.superiority_low, j),
+                                         _masked(cmp.superiority_high, j), null=0.5,
+                                         higher_is_better=plan.HIGHER_IS_BETTER[t.measure])
+            else:
+                change = None
             rows.append(FollowUp(
                 target=t, wave=wave, before_wave=result.before, before=before, after=after,
                 difference=difference, interval=interval, p_value=_masked(cmp.p_value, j),
@@ -426,7 +440,8 @@ def follow_up(target_rows, waves, compared: dict | None = None, *, live: bool = 
                 n_before=fb.n, n_after=fa.n,
                 reached=plan.target_reached(t.measure, after, t.target),
                 direction=plan.change_direction(t.measure, before, after),
-                changed_version=t.indicator.code in result.changed_versions))
+                changed_version=t.indicator.code in result.changed_versions,
+                verdict=change))
     return rows
 
 

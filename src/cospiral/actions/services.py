@@ -222,7 +222,8 @@ def _clean_action(territory, action: Action | None, data: dict) -> tuple[dict, d
         values["axis"] = parent.axis  # a sub-action belongs to its parent's axis
     values["families"] = _clean_families(errors, territory, data.get("families"))
     values.update(_clean_scores(errors, data.get("scores") or {}))
-    tests = {t: bool(data.get(t)) for t in TEST_FIELDS}
+    # None: not assessed yet (never the same as failing a test).
+    tests = {t: None if data.get(t) is None else bool(data.get(t)) for t in TEST_FIELDS}
     values.update(tests)
     values["demonstrative"] = bool(data.get("demonstrative"))
     verdict = plan.demonstrative(tests)
@@ -230,7 +231,8 @@ def _clean_action(territory, action: Action | None, data: dict) -> tuple[dict, d
         errors["demonstrative"] = _(
             "An action is demonstrative only when it passes the four tests; it does not pass: "
             "%(failed)s. Tick the tests it passes, or untick “demonstrative action”."
-        ) % {"failed": ", ".join(str(TEST_LABELS[t]) for t in verdict.failed)}
+        ) % {"failed": ", ".join(str(TEST_LABELS[t])
+                                 for t in (*verdict.failed, *verdict.not_assessed))}
     for name in ("starts_on", "ends_on", "review_on"):
         values[name] = data.get(name)
     _date_order(errors, "starts_on", values["starts_on"], "ends_on", values["ends_on"],

@@ -85,7 +85,7 @@ def column_help(kind: str) -> list[tuple[str, bool, str]]:
         helps = {**ACTION_HELP, **{q: _("%(question)s: 0 (not at all) to 4 (fully); empty = "
                                         "not assessed") % {"question": QUESTION_LABELS[q]}
                                    for q in ev.QUESTIONS},
-                 **{t: _("yes or no: %(test)s") % {"test": services.TEST_LABELS[t]}
+                 **{t: _("yes or no, empty = not assessed: %(test)s") % {"test": services.TEST_LABELS[t]}
                     for t in plan.DEMONSTRATIVE_TESTS}}
         columns = table.ACTION_COLUMNS
     else:
@@ -202,6 +202,9 @@ class _Errors:
             column = columns.get(field, field)
             if (line, column) not in done:
                 self.add(line, column, message)
+
+
+_BAD = object()  # a cell that could not be read, where None is a value (not assessed)
 
 
 def _read(errors: _Errors, line, column, reader, value, default=None):
@@ -353,7 +356,7 @@ class _ActionFile(_FileById):
         if current is None:
             return ({"title": "", "description": "", "axis": None, "parent": None, "cycle": None,
                      "lead": None, "families": [], "scores": {}, "demonstrative": False,
-                     **{t: False for t in plan.DEMONSTRATIVE_TESTS}, "starts_on": None,
+                     **{t: None for t in plan.DEMONSTRATIVE_TESTS}, "starts_on": None,
                      "ends_on": None, "review_on": None, "position": 0},
                     Action.Status.PROPOSED, None)
         return ({"title": current.title, "description": current.description,
@@ -443,8 +446,9 @@ class _ActionFile(_FileById):
 
     def cells(self, line, v, d) -> bool:
         """The yes/no and date cells."""
-        return self.read_cells(line, v, d, [(n, table.boolean, None) for n in
-                                            ("demonstrative", *plan.DEMONSTRATIVE_TESTS)]
+        return self.read_cells(line, v, d, [(n, table.boolean, None) for n in ("demonstrative",)]
+                               + [(n, table.optional_boolean, _BAD)
+                                  for n in plan.DEMONSTRATIVE_TESTS]
                                + [(n, table.date, False)
                                   for n in ("starts_on", "ends_on", "review_on")])
 

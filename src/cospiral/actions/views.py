@@ -61,8 +61,9 @@ def _commitment(request, pk):
     return c
 
 
-def _tests(a) -> list[tuple[str, str, bool]]:
-    return [(t, TEST_LABELS[t], bool(getattr(a, t))) for t in plan.DEMONSTRATIVE_TESTS]
+def _tests(a) -> list[tuple[str, str, bool | None]]:
+    """(key, label, True passes / False fails / None not assessed yet)."""
+    return [(t, TEST_LABELS[t], getattr(a, t)) for t in plan.DEMONSTRATIVE_TESTS]
 
 
 def _detail_url(a) -> str:
@@ -215,7 +216,9 @@ def _difference_text(measure: str, value) -> str:
 
 
 def _follow_up_reading(row, measure_label: str) -> str:
-    from cospiral.surveys.results import reading
+    """Before → after, the ``cospiral.domain.verdict`` of the change (the same rule as
+    the comparison page and the review), then whether the target is reached."""
+    from cospiral.surveys.results import verdict_text
 
     if row.before is None or row.after is None:
         return _("Not enough answers in one of the two waves to compare (fewer than the "
@@ -223,16 +226,12 @@ def _follow_up_reading(row, measure_label: str) -> str:
     values = {"measure": measure_label, "before": _measure_text(row.target.measure, row.before),
               "after": _measure_text(row.target.measure, row.after),
               "target": _measure_text(row.target.measure, row.target.target)}
-    if row.direction == "better":
-        text = _("%(measure)s moved the right way, from %(before)s to %(after)s") % values
-    elif row.direction == "worse":
-        text = _("%(measure)s moved the wrong way, from %(before)s to %(after)s") % values
-    else:
-        text = _("%(measure)s stayed at %(after)s") % values
+    text = _("%(measure)s went from %(before)s to %(after)s") % values
+    text += " (" + (verdict_text(row.verdict) if row.verdict is not None
+                    else _("too few answers to say whether it changed")) + ")"
     text += "; " + (_("the target of %(target)s is reached") % values if row.reached
                     else _("the target of %(target)s is not reached yet") % values)
-    return text + ". " + _("Test: %(reading)s.") % {
-        "reading": reading(row.p_value, row.superiority, row.confidence)}
+    return text + "."
 
 
 def _follow_up_context(targets, waves, commitments, *, live: bool = False) -> dict:

@@ -220,22 +220,25 @@ DEMONSTRATIVE_TESTS: tuple[str, ...] = (
 class Demonstrative:
     passed: tuple[str, ...]
     failed: tuple[str, ...]
+    not_assessed: tuple[str, ...] = ()
 
     @property
     def demonstrative(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.not_assessed
 
 
-def demonstrative(tests: Mapping[str, bool]) -> Demonstrative:
+def demonstrative(tests: Mapping[str, bool | None]) -> Demonstrative:
     """An action is demonstrative when it passes the four tests of METHOD.md §9 (starts at
     once, first results within about three months, crosses institutional barriers,
-    addresses an extreme situation); otherwise the tests it fails, in that order."""
+    addresses an extreme situation); otherwise the tests it fails and those not assessed
+    yet (``None`` or missing: never counted as failed), each in that order."""
     unknown = set(tests) - set(DEMONSTRATIVE_TESTS)
     if unknown:
         raise KeyError(sorted(unknown)[0])
-    passed = tuple(t for t in DEMONSTRATIVE_TESTS if tests.get(t))
-    failed = tuple(t for t in DEMONSTRATIVE_TESTS if not tests.get(t))
-    return Demonstrative(passed, failed)
+    passed = tuple(t for t in DEMONSTRATIVE_TESTS if tests.get(t) is True)
+    failed = tuple(t for t in DEMONSTRATIVE_TESTS if tests.get(t) is False)
+    not_assessed = tuple(t for t in DEMONSTRATIVE_TESTS if tests.get(t) is None)
+    return Demonstrative(passed, failed, not_assessed)
 
 
 # --- The comparison grid of candidate actions -------------------------------------------------

@@ -65,8 +65,16 @@ def protect(value):
     return value
 
 
-def yes_no(value: bool) -> str:
+def yes_no(value: bool | None) -> str:
+    """"yes" or "no"; "" for None (a demonstrative test not assessed yet)."""
+    if value is None:
+        return ""
     return "yes" if value else "no"
+
+
+def optional_boolean(value: str) -> bool | None:
+    """``boolean``, but an empty cell is None (not assessed), not "no"."""
+    return None if not (value or "").strip() else boolean(value)
 
 
 def date_cell(value: dt.date | None) -> str:

@@ -232,6 +232,20 @@ class Breakdown:
     indices: Indices | None
     threshold: int
     all_suppressed: bool  # every non-empty cell is suppressed
+    # Suppressed for having fewer than ``threshold`` answers (True), as opposed to
+    # hidden to protect another cell (complementary suppression) or because an earlier
+    # published snapshot hid it.
+    primary: np.ndarray | None = None
+
+    def hidden_reason(self, g: int, j: int) -> str | None:
+        """Why the cell (g, j) is hidden: ``"small"`` (fewer answers than the threshold),
+        ``"complementary"`` (hidden so that the total cannot reveal another hidden cell,
+        or kept hidden as in an earlier snapshot), ``None`` when it is shown."""
+        if not self.distribution.suppressed[g, j]:
+            return None
+        if self.primary is not None and self.primary[g, j]:
+            return "small"
+        return "complementary"
 
 
 @dataclass(frozen=True)
@@ -319,6 +333,10 @@ class Comparison:
     df: np.ma.MaskedArray
     p_value: np.ma.MaskedArray  # two-sided
     superiority: np.ma.MaskedArray  # P(after > before) + ½ P(tie)
+    # Brunner–Munzel interval of the superiority at ``confidence`` (t approximation): it
+    # excludes ½ exactly when ``p_value`` < 1 − confidence.
+    superiority_low: np.ma.MaskedArray
+    superiority_high: np.ma.MaskedArray
     interval_method: str = "Newcombe hybrid score interval (Wilson-based), method 10"
     test_method: str = "Brunner–Munzel, t approximation (as scipy.stats.brunnermunzel)"
 
@@ -950,6 +968,7 @@ def _scores(t: _Tally, labels, *, rows, indicators, plan, threshold, confidence,
             indices=_indices(cell_dist.score, plan),
             threshold=threshold,
             all_suppressed=bool(np.all(hidden | empty)),
+            primary=hidden & (n_cells < threshold) & ~empty,
         )
     return Scores(
         indicators=indicators,
@@ -1030,12 +1049,19 @@ def newcombe(p1, l1, u1, p2, l2, u2):
 
 
 def brunner_munzel_counts(before, after):
+    """``_brunner_munzel`` without the standard error of the superiority."""
+    return _brunner_munzel(before, after)[:4]
+
+
+def _brunner_munzel(before, after):
     """Brunner–Munzel test from counts per ordered category, vectorised over the
     leading axes: ``before`` and ``after`` of shape (..., K). Same statistic, degrees
     of freedom and two-sided p-value as ``scipy.stats.brunnermunzel(before_sample,
     after_sample)`` (positive statistic: ``after`` tends to be higher). Also returns
     the probability of superiority P(after > before) + ½ P(tie). NaN where undefined
-    (a sample with fewer than 2 values, or no variance within both samples)."""
+    (a sample with fewer than 2 values, or no variance within both samples). Fifth: the
+    standard error of the superiority, sqrt(nx·sx + ny·sy) / (nx·ny), so that the
+    superiority ± t(df) × it excludes ½ exactly when the p-value is below the level."""
     x = np.asarray(before, dtype=np.float64)
     y = np.asarray(after, dtype=np.float64)
     nx = x.sum(axis=-1)
@@ -1067,7 +1093,8 @@ def brunner_munzel_counts(before, after):
         sf = stats.t.sf(statistic, df)
         p_value = np.where(defined, np.minimum(1.0, 2 * np.minimum(cdf, sf)), np.nan)
         superiority = np.where((nx > 0) & (ny > 0), superiority, np.nan)
-    return statistic, df, p_value, superiority
+        se = np.where(defined, np.sqrt(variance) / (nx * ny), np.nan)
+    return statistic, df, p_value, superiority, se
 
 
 def compare(before: Scores | Distribution, after: Scores | Distribution, *, confidence: float | None = None) -> Comparison:
@@ -1104,7 +1131,9 @@ def compare(before: Scores | Distribution, after: Scores | Distribution, *, conf
     d_high, d_high_lo, d_high_hi = newcombe(pb_high, lb_high, ub_high, pa_high, la_high, ua_high)
     pseudo_b = filled(b.shares) * neff_b[:, None]
     pseudo_a = filled(a.shares) * neff_a[:, None]
-    statistic, df, p_value, superiority = brunner_munzel_counts(pseudo_b, pseudo_a)
+    statistic, df, p_value, superiority, se = _brunner_munzel(pseudo_b, pseudo_a)
+    with np.errstate(invalid="ignore"):
+        half_width = stats.t.ppf(0.5 + confidence / 2, np.where(np.isfinite(df), df, 1.0)) * se
 
     def out(x, extra=None):
         mask = undefined | ~np.isfinite(x)
@@ -1127,6 +1156,8 @@ def compare(before: Scores | Distribution, after: Scores | Distribution, *, conf
         df=out(df),
         p_value=out(p_value),
         superiority=out(superiority),
+        superiority_low=out(superiority - half_width),
+        superiority_high=out(superiority + half_width),
     )
 
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/sessions/new/", views.session_create, name="session_create"),
     path("<int:pk>/sessions/<int:session_pk>/", views.session_edit, name="session_edit"),
     path("<int:pk>/entry-link/", views.entry_link, name="entry_link"),
+    path("<int:pk>/words-handout/", views.words_handout, name="words_handout"),
 ]

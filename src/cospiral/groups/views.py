@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_http_methods
 
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
 from cospiral.groups import forms, selectors, services
@@ -132,6 +133,40 @@ ENTRY_ACTIONS = {
     "reveal": (services.reveal_group, _lazy("The group view is open: everyone with the link "
                                         "now sees all the group's cards.")),
 }
+
+
+def _qr_svg(url: str) -> str:
+    """The QR code of ``url`` as inline SVG (paths only: no style, no script)."""
+    import io
+
+    import qrcode
+    import qrcode.image.svg
+
+    out = io.BytesIO()
+    qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2).save(out)
+    text = out.getvalue().decode("utf-8")
+    return text[text.index("<svg"):]
+
+
+@territory_view(READ)
+@require_http_methods(["GET", "POST"])
+def words_handout(request, pk: int):
+    """A printable handout for the group (paper-only groups too): the address and QR code
+    of its « what became of our words » page. The address is the group's private link
+    token, created here if the group has none; online entry stays as it is (closed
+    unless someone opened it), so the handout lets nobody write cards."""
+    group = _group(request, pk)
+    if request.method == "POST":
+        if not _can_run(request, group):
+            raise PermissionDenied
+        if not group.entry_token:
+            services.create_entry_token(group, request.user)
+            messages.success(request, _("The group's page of words has an address: print it."))
+        return redirect("groups:words_handout", territory=request.territory.slug, pk=group.pk)
+    url = (request.build_absolute_uri(reverse("public:words", args=[group.entry_token]))
+           if group.entry_token else "")
+    return _page(request, "groups/words_handout.html", group=group, words_url=url,
+                 qr=_qr_svg(url) if url else "", can_run=_can_run(request, group))
 
 
 @territory_view(ENTER_CARDS)

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from cospiral.criteria.models import Card
 from cospiral.domain import network as rules
 from cospiral.domain import stats as numbers
+from cospiral.domain import verdict
 from cospiral.network.models import (
     CharterSignature,
     CharterVersion,
@@ -245,10 +246,12 @@ def indicator_results(territories: list[Territory], user=None, language: str | N
         if comp is not None:
             c = comp.comparison
             for j, code in enumerate(comp.codes):
+                d, lo, hi = (None if a[j] is np.ma.masked else float(a[j]) * 100
+                             for a in (c.high_difference, c.high_diff_low, c.high_diff_high))
                 progress.setdefault(code, [None] * len(territories))[i] = {
-                    "difference": _f(c.high_difference[j] * 100) if c.high_difference[j] is not np.ma.masked else None,
-                    "low": _f(c.high_diff_low[j] * 100) if c.high_diff_low[j] is not np.ma.masked else None,
-                    "high": _f(c.high_diff_high[j] * 100) if c.high_diff_high[j] is not np.ma.masked else None,
+                    "difference": _f(d), "low": _f(lo), "high": _f(hi),
+                    # On the unrounded interval: the rule of every results page.
+                    "verdict": verdict.verdict(d, lo, hi),
                 }
     rows = [IndicatorRow(code, titles[code], results[code]) for code in sorted(results)]
     changes = [ProgressRow(code, progress[code]) for code in sorted(progress)]

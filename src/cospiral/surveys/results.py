@@ -29,10 +29,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cospiral.core.access import READ, can_manage, territory_view
-from cospiral.domain import scoring
+from cospiral.domain import scoring, verdict
 from cospiral.domain import survey as rules
 from cospiral.surveys import exports, profiles, results_charts, selectors
 from cospiral.surveys.models import Wave
@@ -322,6 +322,7 @@ def breakdown_table(c: Computed, rows: list[dict]) -> dict | None:
     score = np.ma.filled(d.score, np.nan)
     n = np.ma.filled(d.n, 0)
     hidden = fewer_than(threshold)
+    protecting = _("hidden to protect another cell (complementary suppression)")
     nobody = _("nobody")
     body = []
     for j, row in enumerate(rows):
@@ -330,7 +331,9 @@ def breakdown_table(c: Computed, rows: list[dict]) -> dict | None:
             if d.empty[g, j]:
                 cells.append({"text": nobody, "muted": True})
             elif d.suppressed[g, j]:
-                cells.append({"text": hidden, "muted": True})
+                reason = b.hidden_reason(g, j)
+                cells.append({"text": hidden if reason == "small" else protecting,
+                              "muted": True, "reason": reason})
             elif math.isnan(low[g, j]):
                 cells.append({"text": _("no valid answer"), "muted": True})
             else:
@@ -493,7 +496,10 @@ def comparison(request, pk: int):
     return render(request, "surveys/results_comparison.html", context)
 
 
-def reading(p_value, superiority, confidence: float) -> str:
+def reading(p_value, superiority, low=None, high=None) -> str:
+    """The ordinal test in words: ``verdict`` on the Brunner–Munzel interval of the
+    probability of superiority against ½ (it excludes ½ exactly when the p-value is below
+    the level), so that this reading and the shares' intervals follow one rule."""
     if superiority is None:
         return _("not enough answers to compare")
     if p_value is None:
@@ -502,11 +508,39 @@ def reading(p_value, superiority, confidence: float) -> str:
         if superiority <= 0:
             return _("every answer after is at a lower level than every answer before")
         return _("the test cannot be computed: the levels do not vary within the waves")
-    if p_value < 1 - confidence:
-        if superiority > 0.5:
-            return _("situations tend to be better after (levels higher)")
+    v = verdict.verdict(superiority, low, high, null=0.5)
+    if v == verdict.BETTER:
+        return _("situations tend to be better after (levels higher)")
+    if v == verdict.WORSE:
         return _("situations tend to be worse after (levels lower)")
-    return _("no clear change: the difference may be chance")
+    if v == verdict.NO_CLEAR_CHANGE:
+        return _("no clear change: the difference may be chance")
+    return _("not enough answers to compare")
+
+
+VERDICT_TEXTS = {
+    verdict.BETTER: gettext_lazy("better: the interval does not include 0"),
+    verdict.WORSE: gettext_lazy("worse: the interval does not include 0"),
+    verdict.NO_CLEAR_CHANGE: gettext_lazy("no clear change: the interval includes 0"),
+}
+VERDICT_SHORT = {
+    verdict.BETTER: gettext_lazy("better"),
+    verdict.WORSE: gettext_lazy("worse"),
+    verdict.NO_CLEAR_CHANGE: gettext_lazy("no clear change"),
+}
+
+
+def verdict_text(v: str | None, *, short: bool = False) -> str:
+    """The words of a ``cospiral.domain.verdict`` verdict ("" without one)."""
+    if v is None:
+        return ""
+    return str((VERDICT_SHORT if short else VERDICT_TEXTS)[v])
+
+
+def share_verdicts(difference, low, high, *, higher_is_better: bool) -> tuple[str | None, str]:
+    """The verdict of a difference of shares with its interval, and its words."""
+    v = verdict.verdict(difference, low, high, higher_is_better=higher_is_better)
+    return v, verdict_text(v)
 
 
 def comparison_context(wave: Wave, *, live: bool = True) -> dict:
@@ -535,6 +569,12 @@ def comparison_context(wave: Wave, *, live: bool = True) -> dict:
             return _scalar(array, j)
 
         p_value, superiority = val(cmp.p_value), val(cmp.superiority)
+        low_verdict, low_verdict_text = share_verdicts(
+            val(cmp.low_difference), val(cmp.low_diff_low), val(cmp.low_diff_high),
+            higher_is_better=False)
+        high_verdict, high_verdict_text = share_verdicts(
+            val(cmp.high_difference), val(cmp.high_diff_low), val(cmp.high_diff_high),
+            higher_is_better=True)
         rows.append({
             "code": item.indicator.code, "title": item.indicator.title(language),
             "changed_version": item.indicator.code in changed,
@@ -553,7 +593,10 @@ def comparison_context(wave: Wave, *, live: bool = True) -> dict:
             "p_value_value": p_value, "superiority_value": superiority,
             "p_value": num(p_value, 3) if p_value is not None else "",
             "superiority": num(superiority, 2) if superiority is not None else "",
-            "reading": reading(p_value, superiority, cmp.confidence),
+            "low_verdict": low_verdict, "low_verdict_text": low_verdict_text,
+            "high_verdict": high_verdict, "high_verdict_text": high_verdict_text,
+            "reading": reading(p_value, superiority, val(cmp.superiority_low),
+                               val(cmp.superiority_high)),
         })
     summary = comparison_summary(rows, result.before.title, result.after.title)
     names = {"before": result.before.title, "after": result.after.title}
@@ -569,17 +612,25 @@ def comparison_context(wave: Wave, *, live: bool = True) -> dict:
 
 
 def comparison_summary(rows: list[dict], before: str, after: str) -> str:
-    defined = [r for r in rows if r["high_diff_value"] is not None]
+    """Counts by ``verdict`` of the share at levels 4–5 (a rise that the interval does not
+    confirm is no clear change, never "rose")."""
+    defined = [r for r in rows if r["high_verdict"] is not None]
     if not defined:
         return _("No indicator has enough answers in both waves to be compared.")
-    up = sum(1 for r in defined if r["high_diff_value"] > 0)
-    down = sum(1 for r in defined if r["high_diff_value"] < 0)
+    counts = verdict.count(r["high_verdict"] for r in defined)
     largest = max(defined, key=lambda r: abs(r["high_diff_value"]))
-    return _("From “%(before)s” to “%(after)s”, the share at levels 4–5 rose for %(up)s of "
-             "%(n)s indicators and fell for %(down)s; the largest change is on %(code)s "
-             "(%(diff)s points).") % {"before": before, "after": after, "up": up, "down": down,
-                                      "n": len(defined), "code": largest["code"],
-                                      "diff": largest["high_diff"]}
+    return ngettext(
+        "From “%(before)s” to “%(after)s”, the share at levels 4–5 clearly rose for "
+        "%(up)s of %(n)s indicator, clearly fell for %(down)s and shows no clear change "
+        "for %(unclear)s (its interval includes 0); the largest difference is on "
+        "%(code)s (%(diff)s points).",
+        "From “%(before)s” to “%(after)s”, the share at levels 4–5 clearly rose for "
+        "%(up)s of %(n)s indicators, clearly fell for %(down)s and shows no clear change "
+        "for %(unclear)s (their interval includes 0); the largest difference is on "
+        "%(code)s (%(diff)s points).", len(defined)) % {
+        "before": before, "after": after, "up": counts[verdict.BETTER],
+        "down": counts[verdict.WORSE], "unclear": counts[verdict.NO_CLEAR_CHANGE],
+        "n": len(defined), "code": largest["code"], "diff": largest["high_diff"]}
 
 
 EXPORTS = ("results", "breakdown", "raw", "codebook")

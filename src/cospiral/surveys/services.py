@@ -100,7 +100,18 @@ def create_wave(territory, *, user, title: str, **fields) -> Wave:
         raise ValidationError({"title": _("A wave needs a title.")})
     _clean_wave(territory, fields)
     wave = Wave.objects.create(territory=territory, created_by=user, **fields)
-    audit.record(territory, user, AuditEntry.Action.CREATE, wave, summary=wave.title)
+    copied = []
+    if wave.kind == Wave.Kind.EX_POST and wave.baseline_id is not None:
+        # An ex-post wave starts with its baseline's instrument (same indicator versions,
+        # order and weights): the comparison joins on codes, so any change is deliberate.
+        baseline = list(WaveIndicator.objects.filter(wave_id=wave.baseline_id)
+                        .select_related("indicator").order_by("position"))
+        WaveIndicator.objects.bulk_create([
+            WaveIndicator(wave=wave, indicator=item.indicator, position=item.position,
+                          weight=item.weight) for item in baseline])
+        copied = [item.indicator.code for item in baseline]
+    audit.record(territory, user, AuditEntry.Action.CREATE, wave, summary=wave.title,
+                 changes={"indicators": copied} if copied else None)
     return wave
 
 

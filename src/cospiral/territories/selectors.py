@@ -105,7 +105,7 @@ def audit_models(territory) -> list[str]:
 
 
 def _blank_production():
-    return {"groups": [], "sessions": 0, "cards": 0, "coded": 0}
+    return {"groups": [], "sessions": 0, "cards": 0, "coded": 0, "not_codable": 0}
 
 
 def production(territory) -> dict:
@@ -127,25 +127,139 @@ def production(territory) -> dict:
     )
     cards = {
         row["group_id"]: row
-        for row in Card.objects.of(territory).alive().order_by().values("group_id")
-        .annotate(total=Count("id"), coded=Count("component"))
+        # Counted cards only: a split original and a merged duplicate are not ideas of
+        # their own (« 32 cartes / 31 codées » counted the original of a split card).
+        for row in Card.objects.of(territory).counted().order_by().values("group_id")
+        .annotate(total=Count("id"), coded=Count("component"),
+                  not_codable=Count("id", filter=Q(component__isnull=True)
+                                    & ~Q(not_codable_reason="")))
     }
     by_cycle: dict = {}
     for g in groups:
         g["sessions"] = sessions.get(g["id"], 0)
         g["cards"] = cards.get(g["id"], {}).get("total", 0)
         g["coded"] = cards.get(g["id"], {}).get("coded", 0)
+        g["not_codable"] = cards.get(g["id"], {}).get("not_codable", 0)
         bucket = by_cycle.setdefault(g["cycle__number"], _blank_production())
         bucket["groups"].append(g)
         bucket["sessions"] += g["sessions"]
         bucket["cards"] += g["cards"]
         bucket["coded"] += g["coded"]
+        bucket["not_codable"] += g["not_codable"]
     return {"seats": seats, "groups": groups, "by_cycle": by_cycle,
             "unassigned": by_cycle.get(None, _blank_production())}
 
 
+def _by_cycle(rows, key: str, into: dict, **names) -> None:
+    """Add aggregated ``rows`` (dicts with a cycle number under ``key``) to ``into``:
+    ``names`` maps each count key of ``phases.STEPS`` to the row's column."""
+    for row in rows:
+        bucket = into.setdefault(row[key], {})
+        for name, column in names.items():
+            bucket[name] = bucket.get(name, 0) + (row[column] or 0)
+
+
+def phase_counts(territory, produced: dict | None = None) -> dict:
+    """What each cycle has recorded, as the plain counts ``phases.phase_progress`` reads,
+    by cycle number (``None``: things that belong to no cycle). Aggregate queries, a
+    fixed number whatever the size of the territory (phases 1–2 from ``production``)."""
+    from cospiral.actions.models import Action, Axis, Commitment
+    from cospiral.contracts.models import Contract
+    from cospiral.domain import contracts as contract_rules
+    from cospiral.domain.evaluation import QUESTIONS
+    from cospiral.evaluations.models import ExistingAction
+    from cospiral.indicators.models import Indicator
+    from cospiral.reports.models import Review
+    from cospiral.surveys.models import Wave
+    from cospiral.syntheses.models import SharedCriterion, Synthesis
+    from cospiral.votes.models import Round
+
+    produced = produced or production(territory)
+    counts: dict = {}
+    for cycle, bucket in produced["by_cycle"].items():
+        counts[cycle] = {"groups": len(bucket["groups"]), "sessions": bucket["sessions"],
+                         "cards": bucket["cards"], "coded": bucket["coded"],
+                         "not_codable": bucket["not_codable"]}
+    _by_cycle(Synthesis.objects.of(territory).filter(group__isnull=False).order_by()
+              .values("group__cycle__number")
+              .annotate(n=Count("id"), v=Count("id", filter=Q(status=Synthesis.Status.VALIDATED))),
+              "group__cycle__number", counts, syntheses="n", validated_syntheses="v")
+    _by_cycle(SharedCriterion.objects.of(territory).order_by().values("mixed_group__cycle__number")
+              .annotate(n=Count("id")), "mixed_group__cycle__number", counts, shared_criteria="n")
+    _by_cycle(Wave.objects.of(territory).order_by().values("cycle__number").annotate(
+        pre=Count("id", filter=Q(kind=Wave.Kind.EX_ANTE), distinct=True),
+        post=Count("id", filter=Q(kind=Wave.Kind.EX_POST), distinct=True),
+        pre_n=Count("questionnaires", filter=Q(kind=Wave.Kind.EX_ANTE,
+                                               questionnaires__submitted_at__isnull=False)),
+        post_n=Count("questionnaires", filter=Q(kind=Wave.Kind.EX_POST,
+                                                questionnaires__submitted_at__isnull=False))),
+        "cycle__number", counts, ex_ante_waves="pre", ex_post_waves="post",
+        ex_ante_answers="pre_n", ex_post_answers="post_n")
+    assessed = Q()
+    for q in QUESTIONS:
+        assessed |= Q(**{f"{q}_score__isnull": False})
+    _by_cycle(ExistingAction.objects.of(territory).filter(deleted_at__isnull=True).order_by()
+              .values("cycle__number").annotate(n=Count("id"), a=Count("id", filter=assessed)),
+              "cycle__number", counts, existing_actions="n", existing_assessed="a")
+    _by_cycle(Axis.objects.of(territory).order_by().values("cycle__number").annotate(n=Count("id")),
+              "cycle__number", counts, axes="n")
+    under_way = Q(status__in=[Action.Status.RUNNING, Action.Status.DONE])
+    _by_cycle(Action.objects.of(territory).alive().order_by().values("cycle__number").annotate(
+        n=Count("id", distinct=True), w=Count("id", filter=under_way, distinct=True),
+        d=Count("id", filter=Q(status=Action.Status.DONE), distinct=True),
+        t=Count("targets", distinct=True)),
+        "cycle__number", counts, actions="n", actions_under_way="w", actions_done="d", targets="t")
+    _by_cycle(Commitment.objects.of(territory).filter(deleted_at__isnull=True,
+                                                     action__deleted_at__isnull=True)
+              .order_by().values("action__cycle__number")
+              .annotate(n=Count("id"), o=Count("id", filter=~Q(outcome=""))),
+              "action__cycle__number", counts, commitments="n", outcomes="o")
+    # A round counts in the cycle of its candidate actions (once per cycle).
+    _by_cycle(Round.objects.of(territory).order_by().values("candidates__cycle__number")
+              .annotate(n=Count("id", distinct=True), b=Count("ballots", distinct=True)),
+              "candidates__cycle__number", counts, rounds="n", ballots="b")
+    signed = Q(status__in=[contract_rules.SIGNED, contract_rules.RUNNING,
+                           contract_rules.REVIEWED, contract_rules.CLOSED])
+    _by_cycle(Contract.objects.of(territory).order_by().values("action__cycle__number")
+              .annotate(n=Count("id"), s=Count("id", filter=signed)),
+              "action__cycle__number", counts, contracts="n", contracts_signed="s")
+    _by_cycle(Review.objects.of(territory).order_by().values("cycle__number").annotate(
+        n=Count("id", filter=~Q(lessons_learnt="") | ~Q(what_next="")),
+        f=Count("id", filter=Q(snapshot_at__isnull=False))),
+        "cycle__number", counts, reviews="n", reviews_frozen="f")
+    territory_wide = {"seats": produced["seats"],
+                      "indicators": Indicator.objects.of(territory).values("code").distinct().count()}
+    return {"by_cycle": counts, "territory": territory_wide}
+
+
+def cycle_counts(territory, cycle_numbers, produced: dict | None = None) -> tuple[dict, int | None]:
+    """``phase_counts`` per cycle of ``cycle_numbers``, with the territory's own counts
+    (seats, indicators) in each, and what belongs to no cycle in the current cycle
+    (``phases.current_cycle``; groups without a cycle are listed apart). Also returns
+    the current cycle."""
+    from cospiral.domain import phases as rules
+
+    recorded = phase_counts(territory, produced)
+    by_cycle = recorded["by_cycle"]
+    current = rules.current_cycle([c for c, v in by_cycle.items() if any(v.values())],
+                                  cycle_numbers)
+    counts = {c: dict(by_cycle.get(c, {})) for c in cycle_numbers}
+    if current in counts:
+        for key, n in by_cycle.get(None, {}).items():
+            if key not in ("groups", "sessions", "cards", "coded", "not_codable"):
+                counts[current][key] = counts[current].get(key, 0) + n
+    for c in counts:
+        counts[c].update(recorded["territory"])
+    return counts, current
+
+
 def phase_matrix(territory) -> dict:
-    """Rows = phases 1–8, columns = cycles 0–3; each cell has the Phase and what it produced."""
+    """Rows = phases 1–8, columns = cycles 0–3; each cell has the Phase, what it produced
+    (phases 1–2: the groups) and its ``phases.phase_progress`` from what is recorded.
+    Things of no cycle (a wave, an action or a contract without one) count in the
+    current cycle (``phases.current_cycle``)."""
+    from cospiral.domain import phases as rules
+
     phases = {
         (p.cycle.number, p.number): p
         for p in Phase.objects.of(territory).select_related("cycle")
@@ -153,14 +267,28 @@ def phase_matrix(territory) -> dict:
     produced = production(territory)
     cycle_numbers = sorted({c for (c, _n) in phases})
     phase_numbers = sorted({n for (_c, n) in phases})
+    counts, current = cycle_counts(territory, cycle_numbers, produced)
     rows = []
     for number in phase_numbers:
         cells = []
         for cycle in cycle_numbers:
-            cell = {"phase": phases[(cycle, number)], "cycle": cycle, "number": number}
+            p = phases[(cycle, number)]
+            cell = {"phase": p, "cycle": cycle, "number": number, "current": cycle == current,
+                    "progress": rules.phase_progress(number, counts[cycle], p.status)}
             if number in (1, 2):
                 cell["produced"] = produced["by_cycle"].get(cycle, _blank_production())
             cells.append(cell)
         rows.append({"number": number, "cells": cells})
     return {"cycles": cycle_numbers, "rows": rows, "seats": produced["seats"],
-            "groups": produced["groups"], "unassigned": produced["unassigned"]}
+            "groups": produced["groups"], "unassigned": produced["unassigned"],
+            "current": current}
+
+
+def deadlines(territory, today, horizon_days: int = 14) -> list:
+    """Phases not done whose end date is past or within ``horizon_days``, earliest first."""
+    import datetime as dt
+
+    return list(Phase.objects.of(territory).select_related("cycle")
+                .filter(ends_on__isnull=False, ends_on__lte=today + dt.timedelta(days=horizon_days))
+                .exclude(status__in=[Phase.Status.DONE, Phase.Status.SKIPPED])
+                .order_by("ends_on", "cycle__number", "number"))

@@ -15,7 +15,13 @@ from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.core.audit import shown_changes
 from cospiral.territories import forms, selectors, services
 from cospiral.territories.labels import CYCLE_NAMES, PHASE_NAMES, cycle_label, phase_label
-from cospiral.territories.models import CoordinationMember, Membership, Organisation, Territory
+from cospiral.territories.models import (
+    CoordinationMember,
+    Membership,
+    Organisation,
+    Phase,
+    Territory,
+)
 
 
 def form_error(form, error: ValidationError) -> None:
@@ -80,18 +86,39 @@ def create(request):
 
 @territory_view(READ)
 def home(request):
+    from django.utils import timezone
+
+    from cospiral.territories import guide
+
     territory = request.territory
     matrix = selectors.phase_matrix(territory)
+    statuses = dict(Phase.Status.choices)
+    next_step = None
+    guides = can_manage(request)  # the next steps lead to the coordinators' pages
     for row in matrix["rows"]:
         row["name"] = PHASE_NAMES.get(row["number"], "")
+        for cell in row["cells"]:
+            progress = cell["progress"]
+            cell["state_label"] = statuses[progress.state]
+            cell["lines"] = [guide.count_text(key, n) for key, n in progress.counts
+                             if n or key in ("groups", "cards", "ex_ante_waves", "actions",
+                                             "ex_post_waves", "reviews")]
+            cell["next"] = None
+            if guides and cell["current"] and progress.state not in ("done", "skipped"):
+                cell["next"] = guide.next_step(progress.next_step, territory, cell["cycle"])
+                if next_step is None and cell["next"] is not None:
+                    next_step = dict(cell["next"], phase=row["number"], name=row["name"])
     reviews_due = None
+    deadlines = []
     if can_manage(request):
         from cospiral.actions.selectors import reviews_due as actions_reviews_due
 
         reviews_due = actions_reviews_due(territory)  # one query
+        deadlines = selectors.deadlines(territory, timezone.localdate())
     return _page(
         request, "territories/home.html",
-        matrix=matrix, reviews_due=reviews_due,
+        matrix=matrix, reviews_due=reviews_due, deadlines=deadlines, next_step=next_step,
+        today=timezone.localdate(),
         cycle_headers=[(n, cycle_label(n)) for n in matrix["cycles"]],
         children=selectors.children(territory),
         parent=territory.parent if territory.parent_id else None,
@@ -123,13 +150,25 @@ def phase(request, cycle: int, number: int):
             })
     elif request.method == "POST":
         raise PermissionDenied
+    from cospiral.domain import phases as rules
+    from cospiral.territories import guide
+
+    everything = selectors.production(request.territory)
     produced = None
     if number in (1, 2):
-        everything = selectors.production(request.territory)
         produced = everything["by_cycle"].get(cycle, selectors._blank_production())
         produced["seats"] = everything["seats"]
+    counts, _current = selectors.cycle_counts(
+        request.territory, [c.number for c in selectors.cycles(request.territory)], everything)
+    progress = rules.phase_progress(number, counts.get(cycle, {}), obj.status)
+    statuses = dict(Phase.Status.choices)
+    nxt = (guide.next_step(progress.next_step, request.territory, cycle)
+           if can_manage(request) and progress.state not in (rules.DONE, rules.SKIPPED) else None)
     return _page(
         request, "territories/phase.html", phase=obj, form=form, produced=produced,
+        progress=progress, state_label=statuses[progress.state],
+        derived_label=statuses[progress.derived], next=nxt, rule=guide.progress_rule(),
+        lines=[guide.count_text(key, n) for key, n in progress.counts],
         cycle_name=cycle_label(cycle), phase_name=phase_label(number),
         cycle_short=CYCLE_NAMES.get(cycle), phase_short=PHASE_NAMES.get(number),
     )
