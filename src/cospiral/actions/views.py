@@ -111,9 +111,9 @@ def plan_page(request):
 def _default_progress_rows():
     labels = dict(Action.Status.choices)
     texts = {
-        "proposed": _("not measured"), "selected": _("not measured"), "planned": "0 %",
+        "proposed": _("not measured"), "selected": _("not measured"), "planned": l10n.percent(0),
         "running": _("the value measured; not measured until someone measures it"),
-        "done": "100 %", "abandoned": _("left out of every roll-up (its last value is kept)"),
+        "done": l10n.percent(100), "abandoned": _("left out of every roll-up (its last value is kept)"),
     }
     return [(labels[s], texts[s]) for s in plan.STATUSES]
 

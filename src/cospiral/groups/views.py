@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -121,7 +122,7 @@ def session_edit(request, pk: int, session_pk: int):
             return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
     return _page(request, "groups/form.html", form=form, group=group,
                  title=_("Session of “%(name)s” on %(date)s")
-                 % {"name": group.name, "date": session.date.isoformat()})
+                 % {"name": group.name, "date": date_format(session.date)})
 
 
 ENTRY_ACTIONS = {
