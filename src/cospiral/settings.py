@@ -159,6 +159,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Dates as « 1 déc. 2026 » / « 1 Dec 2026 » on every page (cospiral/formats/).
+FORMAT_MODULE_PATH = ["cospiral.formats"]
 TIME_ZONE = os.environ.get("COSPIRAL_TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

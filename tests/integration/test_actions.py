@@ -207,7 +207,7 @@ def test_create_from_indicator_lists_poor_results_and_target_baseline(plan_world
     page = client.get(url("create_from_indicator", a)).content.decode()
     first, second = w.indicators
     assert page.index(first.code) < page.index(second.code)
-    assert "75 %" in page and "25 %" in page
+    assert "75%" in page and "25%" in page
     response = client.post(url("create_from_indicator", a), {
         "indicator": first.pk, "title": "Decent housing now"})
     assert response.status_code == 302
@@ -426,7 +426,7 @@ def test_partner_updates_only_its_organisation_commitment(plan_world, login):
     assert a.town_commitment.outcome == ""
     # Share kept per party on the commitments page: club 50 % (partly), town pending.
     page = client.get(url("commitments", a)).content.decode()
-    assert "50 %" in page and "no outcome yet" in page
+    assert "50%" in page and "no outcome yet" in page
 
 
 def test_partner_without_organisation_updates_nothing(plan_world, login):

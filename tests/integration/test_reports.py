@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
 from cospiral.contracts.models import Contract, ContractCommitment, ContractParty
@@ -207,13 +208,14 @@ def test_pdf_has_sections_lessons_indicator_and_methods(world, login, plan, answ
     assert answered.indicators[0].code in text
     # The snapshot date is the moment the job built the PDF; downloading wrote nothing.
     job = Job.objects.get(kind="reports.review_pdf")
-    assert timezone.localtime(job.started_at).strftime("%Y-%m-%d") in text
+    assert date_format(timezone.localtime(job.started_at), "SHORT_DATE_FORMAT") in text
     built = pdfs_cache.built_at(pdfs_cache.content_key(
         "reports.review_pdf", world.alpha.territory, role=job.params["pdf"]["role"],
         language=job.params["pdf"]["language"],
         params={"cycle_id": job.params["cycle_id"], "base_url": job.params["base_url"]},
         extra=review_jobs.unaudited(world.alpha.territory)))
-    assert built is not None and timezone.localtime(built).strftime("%Y-%m-%d %H:%M") in text
+    assert built is not None and date_format(timezone.localtime(built),
+                                             "SHORT_DATETIME_FORMAT") in text
     assert AuditEntry.objects.count() == audited
     assert not Review.objects.of(world.alpha.territory).get(cycle__number=2).snapshot_at
     assert str(answered.wave.bootstrap_seed) in text
@@ -221,7 +223,7 @@ def test_pdf_has_sections_lessons_indicator_and_methods(world, login, plan, answ
     assert "Alphaville young people" in text and "Betatown" not in text
     assert re.search(r"\b1 / \d+\b", text)  # page numbers
     # The review page and the list of reviews name the moment its figures were frozen.
-    shown = timezone.localtime(built).strftime("%Y-%m-%d %H:%M")
+    shown = date_format(timezone.localtime(built), "SHORT_DATETIME_FORMAT")
     assert shown in client.get(url("review", world.alpha)).content.decode()
     assert shown in client.get(reverse("reports:index", args=["alpha"])).content.decode()
 

@@ -132,7 +132,7 @@ def test_phase_end_before_start_is_refused(world, login):
     response = client.post(url("territories:phase", cycle=1, number=2), {
         "status": "in_progress", "starts_on": "2026-05-10", "ends_on": "2026-05-01", "notes": "x"})
     assert response.status_code == 200
-    assert "The end date (2026-05-01) is before the start date (2026-05-10)." in response.content.decode()
+    assert "The end date (1 May 2026) is before the start date (10 May 2026)." in response.content.decode()
     phase = Phase.objects.of(world.alpha.territory).get(cycle__number=1, number=2)
     assert phase.status == "not_started" and phase.starts_on is None
 
@@ -147,7 +147,7 @@ def test_phase_is_saved_and_audited(world, login):
     assert phase.status == "in_progress" and str(phase.ends_on) == "2026-06-30"
     assert AuditEntry.objects.of(world.alpha.territory).filter(model="phase").count() == 1
     home = client.get(url("territories:home")).content.decode()
-    assert "Four groups planned" in home and "2026-05-01" in home
+    assert "Four groups planned" in home and "1 May 2026" in home
 
 
 @pytest.mark.parametrize("role", ["facilitator", "partner", "observer"])

@@ -33,6 +33,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -116,7 +117,7 @@ def _same_territory(errors: dict, field: str, obj, territory, message: str) -> N
 
 def _date_order(errors: dict, start_field: str, start, end_field: str, end, message: str) -> None:
     if start and end and end < start:
-        errors[end_field] = message % {"start": start.isoformat(), "end": end.isoformat()}
+        errors[end_field] = message % {"start": date_format(start), "end": date_format(end)}
 
 
 def _alive_action(action: Action, *, lock: bool = True) -> Action:
@@ -530,7 +531,7 @@ def _clean_milestone(on, title, note, reached, today) -> tuple[dict, dict]:
         errors["on"] = _("Give the milestone's date (YYYY-MM-DD).")
     elif values["reached"] and on > today:
         errors["reached"] = _("A milestone dated %(on)s, in the future, cannot be reached yet.") % {
-            "on": on.isoformat()}
+            "on": date_format(on)}
     return values, errors
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.actions import forms, selectors, services
 from cospiral.actions.models import Action, Target
+from cospiral.core import l10n
 from cospiral.core.access import (
     ENTER_CARDS,
     MANAGE,
@@ -32,6 +33,7 @@ from cospiral.core.access import (
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
 from cospiral.evaluations import charts as evaluation_charts
+from cospiral.evaluations import exports as evaluation_exports
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
 from cospiral.evaluations.selectors import families as grid_families
 from cospiral.jobs.uploads import runs_as_job, start_import
@@ -110,9 +112,9 @@ def plan_page(request):
 def _default_progress_rows():
     labels = dict(Action.Status.choices)
     texts = {
-        "proposed": _("not measured"), "selected": _("not measured"), "planned": "0 %",
+        "proposed": _("not measured"), "selected": _("not measured"), "planned": l10n.percent(0),
         "running": _("the value measured; not measured until someone measures it"),
-        "done": "100 %", "abandoned": _("left out of every roll-up (its last value is kept)"),
+        "done": l10n.percent(100), "abandoned": _("left out of every roll-up (its last value is kept)"),
     }
     return [(labels[s], texts[s]) for s in plan.STATUSES]
 
@@ -151,8 +153,8 @@ def grid(request):
                  questions=[(q, QUESTION_LABELS[q], QUESTION_HELP[q], QUESTION_SHORT[q])
                             for q in ev.QUESTIONS],
                  tests=[(t, TEST_LABELS[t]) for t in plan.DEMONSTRATIVE_TESTS],
-                 scale=[(v, SCALE_LABELS[v]) for v in ev.SCALE], score_rule=ev.SCORE_FORMULA,
-                 ranking_rule=ev.RANKING_RULE)
+                 scale=[(v, SCALE_LABELS[v]) for v in ev.SCALE], score_rule=evaluation_exports.score_rule(),
+                 ranking_rule=evaluation_exports.ranking_rule())
 
 
 # --- An action -----------------------------------------------------------------------------------
@@ -199,7 +201,7 @@ def _measure_text(measure: str, value) -> str:
     if value is None:
         return ""
     if measure in ("high_share", "low_share"):
-        return _("%(value)s %%") % {"value": num(value, 1)}
+        return l10n.percent(value, 1, trim=False)
     return num(value, 1)
 
 
@@ -252,7 +254,7 @@ def _follow_up_context(targets, waves, commitments, *, live: bool = False) -> di
             "difference": _difference_text(r.target.measure, r.difference),
             "interval": (" – ".join(_difference_text(r.target.measure, v) for v in r.interval)
                          if r.interval else ""),
-            "p_value": num(r.p_value, 3) if r.p_value is not None else "",
+            "p_value": l10n.p_value(r.p_value),
             "reading": _follow_up_reading(r, label),
         })
     if items:

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cospiral.core import l10n
 from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
 
 MAX_BARS = 60
@@ -33,7 +34,7 @@ def _skeleton(language: str) -> str:
 
 
 def _pct(rate) -> str:
-    return f"{round(rate * 100)} %" if rate is not None else "—"
+    return l10n.share(rate, 0) if rate is not None else "—"
 
 
 def summary(o) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -110,9 +111,9 @@ def _text(errors: dict, field: str, value, *, required: bool, limit: int, what: 
 
 
 def _date(value) -> str:
-    """A date in a message as the contract's pages show dates (2026-09-16), never the
-    locale's short format (09/16/2026 in English reads as September or the 9th)."""
-    return value.strftime("%Y-%m-%d") if value else ""
+    """A date in a message as the contract's pages show dates (« 16 sept. 2026 »,
+    « 16 Sept 2026 »: cospiral/formats), never 09/16/2026, read as September or the 9th."""
+    return date_format(value) if value else ""
 
 
 def _fields(obj, names) -> dict:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from cospiral.groups.models import Group, Session
 
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.group.name} · {obj.date:%Y-%m-%d}" + (f" · {obj.place}" if obj.place else "")
+        return f"{obj.group.name} · {date_format(obj.date)}" + (f" · {obj.place}" if obj.place else "")
 
 
 class QuestionChoiceField(forms.ModelChoiceField):

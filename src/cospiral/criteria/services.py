@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cospiral.coding import counts
@@ -100,7 +101,7 @@ def _check_entry(territory, *, group, session, question, language, channel) -> N
         elif session.group_id != group.pk:
             errors["session"] = [
                 _("The session of %(date)s belongs to another group, not to “%(group)s”.")
-                % {"date": session.date.isoformat(), "group": group.name}
+                % {"date": date_format(session.date), "group": group.name}
             ]
     if language not in selectors.allowed_languages(territory):
         errors["language"] = [

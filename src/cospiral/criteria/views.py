@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cospiral.core import audit, exports
@@ -257,7 +258,7 @@ def history(request, pk):
     return render(request, "criteria/history.html", {
         "territory": territory, "card": card,
         "entries": audit.shown_changes(selectors.card_history(territory, card)),
-        "time_format": "Y-m-d H:i" if can_manage(request) else "Y-m-d",
+        "time_format": "SHORT_DATETIME_FORMAT" if can_manage(request) else "SHORT_DATE_FORMAT",
         "can_write": selectors.can_write_group(territory, request.user, card.group),
     })
 
@@ -265,16 +266,16 @@ def history(request, pk):
 # --- import and templates -------------------------------------------------------------
 
 COLUMNS = [
-    ("group", True, _("the group's name, exactly as in cospiral")),
-    ("question", True, _("Q1, Q2, Q3, Q4 or the code of one of your own questions")),
-    ("text", True, _("the card's text (at most 2,000 characters)")),
-    ("session", False, _("the date of a session of that group, as YYYY-MM-DD")),
-    ("language", False, _("fr, en… (default: the territory's first language)")),
-    ("channel", False, _("paper or online (default: paper)")),
-    ("author", False, _("an anonymous author tag, never a name")),
-    ("ref", False, _("your own card number, unique within the group: re-importing a corrected "
+    ("group", True, gettext_lazy("the group's name, exactly as in cospiral")),
+    ("question", True, gettext_lazy("Q1, Q2, Q3, Q4 or the code of one of your own questions")),
+    ("text", True, gettext_lazy("the card's text (at most 2,000 characters)")),
+    ("session", False, gettext_lazy("the date of a session of that group, as YYYY-MM-DD")),
+    ("language", False, gettext_lazy("fr, en… (default: the territory's first language)")),
+    ("channel", False, gettext_lazy("paper or online (default: paper)")),
+    ("author", False, gettext_lazy("an anonymous author tag, never a name")),
+    ("ref", False, gettext_lazy("your own card number, unique within the group: re-importing a corrected "
                      "text with the same ref does not copy the card")),
-    ("code", False, _("a full grid code such as A01-11/P15/k, for cards already coded")),
+    ("code", False, gettext_lazy("a full grid code such as A01-11/P15/k, for cards already coded")),
 ]
 
 

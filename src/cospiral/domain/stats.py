@@ -43,12 +43,14 @@ def ranked(counts: Mapping[Hashable, int]) -> list[tuple[Hashable, int]]:
     return sorted(((k, v) for k, v in counts.items() if v > 0), key=lambda kv: -kv[1])
 
 
-def percent(share: float) -> str:
-    """A share as a whole percentage, e.g. 0.342 -> '34%'. Shares above 0 that would
-    round to 0 show as '<1%' so a rare idea is never shown as nothing."""
+def percent(share: float, gettext: Callable[[str], str] | None = None) -> str:
+    """A share as a whole percentage, e.g. 0.342 -> '34%' ('34 %' in French, through
+    ``gettext``'s "%(value)s%%"). Shares above 0 that would round to 0 show as '<1%' so
+    a rare idea is never shown as nothing."""
+    _ = gettext or _identity
     if 0 < share < 0.005:
-        return "<1%"
-    return f"{round(share * 100)}%"
+        return "<" + _("%(value)s%%") % {"value": 1}
+    return _("%(value)s%%") % {"value": round(share * 100)}
 
 
 def rounded_percents(counts: Sequence[int]) -> list[int]:
@@ -139,11 +141,11 @@ def summary_sentence(
         return _("No coded card yet for %(subject)s.") % {"subject": subject}
     order = ranked(counts)
     first_key, first_count = order[0]
-    first = f"{labels.get(first_key, first_key)} ({percent(first_count / whole)})"
+    first = f"{labels.get(first_key, first_key)} ({percent(first_count / whole, _)})"
     if len(order) == 1:
         return _("All the coded cards of %(subject)s are about %(first)s.") % {
             "subject": subject, "first": first}
-    rest = [f"{labels.get(k, k)} ({percent(v / whole)})" for k, v in order[1:top]]
+    rest = [f"{labels.get(k, k)} ({percent(v / whole, _)})" for k, v in order[1:top]]
     return _("The coded cards of %(subject)s are most often about %(first)s, then %(rest)s.") % {
         "subject": subject, "first": first, "rest": _join(rest, _)}
 
@@ -159,8 +161,8 @@ def comparison_sentence(
             "group": group_label}
     parts = [
         _("%(label)s (%(share)s against %(others)s)") % {
-            "label": labels.get(o.key, o.key), "share": percent(o.share),
-            "others": percent(o.others_share)}
+            "label": labels.get(o.key, o.key), "share": percent(o.share, _),
+            "others": percent(o.others_share, _)}
         for o in found
     ]
     return _("Compared with the other groups, %(group)s stresses %(items)s.") % {

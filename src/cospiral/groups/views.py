@@ -7,8 +7,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
@@ -122,15 +123,15 @@ def session_edit(request, pk: int, session_pk: int):
             return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
     return _page(request, "groups/form.html", form=form, group=group,
                  title=_("Session of “%(name)s” on %(date)s")
-                 % {"name": group.name, "date": session.date.isoformat()})
+                 % {"name": group.name, "date": date_format(session.date)})
 
 
 ENTRY_ACTIONS = {
-    "create": (services.create_entry_token, _lazy("A new private link was created.")),
-    "revoke": (services.revoke_entry_token, _lazy("The private link was revoked: it no longer works.")),
-    "open": (lambda g, u: services.set_entry_open(g, u, True), _lazy("Online entry is open.")),
-    "close": (lambda g, u: services.set_entry_open(g, u, False), _lazy("Online entry is closed.")),
-    "reveal": (services.reveal_group, _lazy("The group view is open: everyone with the link "
+    "create": (services.create_entry_token, gettext_lazy("A new private link was created.")),
+    "revoke": (services.revoke_entry_token, gettext_lazy("The private link was revoked: it no longer works.")),
+    "open": (lambda g, u: services.set_entry_open(g, u, True), gettext_lazy("Online entry is open.")),
+    "close": (lambda g, u: services.set_entry_open(g, u, False), gettext_lazy("Online entry is closed.")),
+    "reveal": (services.reveal_group, gettext_lazy("The group view is open: everyone with the link "
                                         "now sees all the group's cards.")),
 }
 

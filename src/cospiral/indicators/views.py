@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.core.access import (
@@ -244,7 +245,8 @@ def criteria_sort(request, pk):
         changed = services.sort_criteria(indicator, wanted, user=request.user)
     except ValidationError as error:
         return _detail(request, indicator, sort_errors=_errors(None, error), status=400)
-    messages.success(request, _("Criteria sorted (%(n)s changed).") % {"n": changed})
+    messages.success(request, ngettext("Criteria sorted (%(n)s changed).", "Criteria sorted (%(n)s changed).",
+                                              changed) % {"n": changed})
     return redirect(_detail_url(indicator, "step-one"))
 
 

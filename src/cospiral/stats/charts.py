@@ -150,7 +150,7 @@ def bars_by_question(table: Table, questions: list[str], *, top: int | None = No
 def _heat_values(values: list[dict]) -> list[dict]:
     top = max((v["share"] for v in values), default=0) or 1.0
     for v in values:
-        v["text"] = f"{round(v['share'] * 100)}%"
+        v["text"] = _("%(value)s%%") % {"value": round(v["share"] * 100)}
         v["dark"] = bool(v["share"] > top * 0.55)
     return values
 
@@ -244,9 +244,17 @@ def start_engine() -> None:
 _SVG_OPEN = re.compile(r"<svg\b([^>]*)>")
 
 
+# Vega writes its own descriptions of axes and marks, in English whatever the page's
+# language ("X-axis titled 'Share' for a linear scale…"): the image is named by our
+# translated summary and the data table beside it, so they go.
+_VEGA_ARIA = re.compile(r'\s(?:aria-label|aria-roledescription|aria-hidden|role)="[^"]*"')
+
+
 def accessible(svg_text: str, name: str) -> str:
-    """The SVG as an image named by ``name`` (role, aria-label and a title element)."""
+    """The SVG as an image named by ``name`` (role, aria-label and a title element), with
+    none of Vega's English descriptions inside."""
     label = escape(name, quote=True)
+    svg_text = _VEGA_ARIA.sub("", svg_text)
     return _SVG_OPEN.sub(
         lambda m: f'<svg{m.group(1)} role="img" aria-label="{label}" focusable="false">'
                   f"<title>{label}</title>",

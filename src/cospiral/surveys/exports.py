@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cospiral.core import exports
 from cospiral.domain import scoring
@@ -79,30 +81,31 @@ def _round(value, digits=6):
 # --- results ------------------------------------------------------------------------------
 
 RESULT_COLUMNS = [
-    ("kind", "indicator, family or synthetic"),
-    ("code", "indicator code, family code, or 'synthetic'"),
-    ("version", "version of the indicator in this wave"),
-    ("family", "family (grid) of the indicator"),
-    ("weight", "weight of the indicator in its family index, or of the family in the synthetic index"),
-    ("title", "title of the indicator, in the language of the export"),
-    ("suppressed", "1 when fewer valid answers than the threshold: figures left empty"),
-    ("n", "valid answers (levels 1–5)"),
-    ("dont_know", "answers 'don't know' (never a level)"),
-    ("not_applicable", "answers 'not applicable' (never a level)"),
-    ("no_answer", "questionnaires without an answer to this indicator"),
-    *((f"share_{level}", f"share of the valid answers at level {level}") for level in scoring.LEVELS),
-    ("median", "median level"), ("median_low", "bootstrap interval of the median, low"),
-    ("median_high", "bootstrap interval of the median, high"),
-    ("low_share", "share at levels 1–2"), ("low_share_low", "Wilson interval, low"),
-    ("low_share_high", "Wilson interval, high"),
-    ("high_share", "share at levels 4–5"), ("high_share_low", "Wilson interval, low"),
-    ("high_share_high", "Wilson interval, high"),
-    ("mean", "mean level"), ("mean_low", "bootstrap interval of the mean, low"),
-    ("mean_high", "bootstrap interval of the mean, high"),
-    ("score", "score 0–100 (see score_formula); for kind family/synthetic: the index"),
-    ("score_low", "bootstrap interval, low"), ("score_high", "bootstrap interval, high"),
-    ("n_eff", "effective sample size (weighted results only)"),
-    ("complete", "family/synthetic: 1 when every indicator entered the index"),
+    ("kind", gettext_lazy("indicator, family or synthetic")),
+    ("code", gettext_lazy("indicator code, family code, or 'synthetic'")),
+    ("version", gettext_lazy("version of the indicator in this wave")),
+    ("family", gettext_lazy("family (grid) of the indicator")),
+    ("weight", gettext_lazy("weight of the indicator in its family index, or of the family in the synthetic index")),
+    ("title", gettext_lazy("title of the indicator, in the language of the export")),
+    ("suppressed", gettext_lazy("1 when fewer valid answers than the threshold: figures left empty")),
+    ("n", gettext_lazy("valid answers (levels 1–5)")),
+    ("dont_know", gettext_lazy("answers 'don't know' (never a level)")),
+    ("not_applicable", gettext_lazy("answers 'not applicable' (never a level)")),
+    ("no_answer", gettext_lazy("questionnaires without an answer to this indicator")),
+    *((f"share_{level}", format_lazy(gettext_lazy("share of the valid answers at level {level}"), level=level))
+      for level in scoring.LEVELS),
+    ("median", gettext_lazy("median level")), ("median_low", gettext_lazy("bootstrap interval of the median, low")),
+    ("median_high", gettext_lazy("bootstrap interval of the median, high")),
+    ("low_share", gettext_lazy("share at levels 1–2")), ("low_share_low", gettext_lazy("Wilson interval, low")),
+    ("low_share_high", gettext_lazy("Wilson interval, high")),
+    ("high_share", gettext_lazy("share at levels 4–5")), ("high_share_low", gettext_lazy("Wilson interval, low")),
+    ("high_share_high", gettext_lazy("Wilson interval, high")),
+    ("mean", gettext_lazy("mean level")), ("mean_low", gettext_lazy("bootstrap interval of the mean, low")),
+    ("mean_high", gettext_lazy("bootstrap interval of the mean, high")),
+    ("score", gettext_lazy("score 0–100 (see score_formula); for kind family/synthetic: the index")),
+    ("score_low", gettext_lazy("bootstrap interval, low")), ("score_high", gettext_lazy("bootstrap interval, high")),
+    ("n_eff", gettext_lazy("effective sample size (weighted results only)")),
+    ("complete", gettext_lazy("family/synthetic: 1 when every indicator entered the index")),
 ]
 
 
@@ -147,18 +150,19 @@ def results_table(c, rows: list[dict], indices: list[dict]) -> tuple[list[str], 
 # --- breakdowns ---------------------------------------------------------------------------
 
 BREAKDOWN_COLUMNS = [
-    ("profile_question", "profile question of the breakdown"),
-    ("profile_code", "code of the answer (-1 not stated)"),
-    ("profile_label", "label of the answer"),
-    ("indicator", "indicator code"),
-    ("suppressed", "1 when the cell is hidden (fewer answers than the threshold here, or to protect such a cell): every figure empty"),
-    ("n", "valid answers (levels 1–5) of the cell"),
-    *((f"share_{level}", f"share at level {level}") for level in scoring.LEVELS),
-    ("low_share", "share at levels 1–2"), ("low_share_low", "Wilson interval, low"),
-    ("low_share_high", "Wilson interval, high"),
-    ("high_share", "share at levels 4–5"), ("high_share_low", "Wilson interval, low"),
-    ("high_share_high", "Wilson interval, high"),
-    ("median", "median level"), ("mean", "mean level"), ("score", "score 0–100"),
+    ("profile_question", gettext_lazy("profile question of the breakdown")),
+    ("profile_code", gettext_lazy("code of the answer (-1 not stated)")),
+    ("profile_label", gettext_lazy("label of the answer")),
+    ("indicator", gettext_lazy("indicator code")),
+    ("suppressed", gettext_lazy("1 when the cell is hidden (fewer answers than the threshold here, or to protect such a cell): every figure empty")),
+    ("n", gettext_lazy("valid answers (levels 1–5) of the cell")),
+    *((f"share_{level}", format_lazy(gettext_lazy("share at level {level}"), level=level))
+      for level in scoring.LEVELS),
+    ("low_share", gettext_lazy("share at levels 1–2")), ("low_share_low", gettext_lazy("Wilson interval, low")),
+    ("low_share_high", gettext_lazy("Wilson interval, high")),
+    ("high_share", gettext_lazy("share at levels 4–5")), ("high_share_low", gettext_lazy("Wilson interval, low")),
+    ("high_share_high", gettext_lazy("Wilson interval, high")),
+    ("median", gettext_lazy("median level")), ("mean", gettext_lazy("mean level")), ("score", gettext_lazy("score 0–100")),
 ]
 
 
@@ -240,8 +244,9 @@ def codebook(wave, items) -> tuple[list[str], list[list]]:
     for key in rules.PROFILE_KEYS:
         if key not in wave.profile_questions:
             continue
-        en, fr = _both(lambda key=key: profiles.QUESTION_LABELS[key])
-        rows.append([key, _("profile question (raw responses)") + f": {en} / {fr}", None, None, None])
+        # The meaning in the reader's language; the labels of its codes in both, beside.
+        rows.append([key, _("profile question (raw responses): %(question)s")
+                     % {"question": profiles.QUESTION_LABELS[key]}, None, None, None])
         if key in ("age_band", "gender"):
             with translation.override("en"):
                 labels_en = profiles.choices(wave, key)
@@ -268,15 +273,15 @@ def codebook(wave, items) -> tuple[list[str], list[list]]:
         rows.append([ind.code, None, scoring.NOT_APPLICABLE, *na])
         rows.append([ind.code, None, scoring.MISSING, *missing])
     for key, meaning in RESULT_COLUMNS:
-        rows.append([f"results.{key}", meaning, None, None, None])
+        rows.append([f"results.{key}", str(meaning), None, None, None])
     for key, meaning in BREAKDOWN_COLUMNS:
-        rows.append([f"breakdown.{key}", meaning, None, None, None])
-    rows.append(["score_formula", scoring.SCORE_FORMULA, None, None, None])
+        rows.append([f"breakdown.{key}", str(meaning), None, None, None])
+    rows.append(["score_formula", _("score = (mean − 1) / 4 × 100"), None, None, None])
     rows.append(["suppression_threshold", str(wave.threshold), None, None, None])
     rows.append(["bootstrap_seed", str(wave.bootstrap_seed), None, None, None])
     rows.append(["bootstrap_replicates", str(scoring.DEFAULT_REPLICATES), None, None, None])
-    rows.append(["raw_row_order", "rows sorted by their content (first column first): the order "
-                 "says nothing of the order of arrival; released once the wave is closed",
+    rows.append(["raw_row_order", _("rows sorted by their content (first column first): the order "
+                 "says nothing of the order of arrival; released once the wave is closed"),
                  None, None, None])
     return CODEBOOK_HEADER, rows
 

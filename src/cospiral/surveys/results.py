@@ -31,6 +31,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from cospiral.core import l10n
 from cospiral.core.access import READ, can_manage, territory_view
 from cospiral.domain import scoring, verdict
 from cospiral.domain import survey as rules
@@ -48,9 +49,8 @@ def num(value, decimals: int = 1) -> str:
 
 
 def pct(value, decimals: int = 0) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return _("%(value)s%%") % {"value": num(float(value) * 100, decimals)}
+    """A share (0 to 1) as « 76,7 % » (see cospiral.core.l10n)."""
+    return l10n.share(value, decimals, trim=False)
 
 
 def interval(low, high, formatter=num) -> str:
@@ -151,6 +151,11 @@ def weighting_available(wave: Wave) -> bool:
 def breakdown_choices(wave: Wave) -> list[tuple[str, str]]:
     return [(key, str(profiles.QUESTION_LABELS[key])) for key in rules.PROFILE_KEYS
             if key in wave.profile_questions]
+
+
+def score_formula() -> str:
+    """``scoring.SCORE_FORMULA`` in the reader's language."""
+    return _("score = (mean − 1) / 4 × 100")
 
 
 def score_rule() -> str:
@@ -393,7 +398,7 @@ def page_context(wave: Wave, *, breakdown: str | None, weighted: bool, public: b
         "confidence": pct(s.confidence), "respondents": s.respondents,
         "respondents_text": (fewer_than(s.threshold) if public and 0 < s.respondents < s.threshold
                              else formats.number_format(s.respondents, force_grouping=True)),
-        "score_formula": scoring.SCORE_FORMULA, "score_rule": score_rule(),
+        "score_formula": score_formula(), "score_rule": score_rule(),
         "rules": rules_text(s.threshold), "level_names": results_charts.level_names(),
         "no_indicators": not c.res.items, "no_answers": s.respondents == 0,
         "weighted": s.weighted, "n_eff": num(s.n_eff, 0) if s.weighted else "",
@@ -591,7 +596,7 @@ def comparison_context(wave: Wave, *, live: bool = True) -> dict:
             "high_diff": points(val(cmp.high_difference)),
             "high_diff_ci": interval(val(cmp.high_diff_low), val(cmp.high_diff_high), points),
             "p_value_value": p_value, "superiority_value": superiority,
-            "p_value": num(p_value, 3) if p_value is not None else "",
+            "p_value": l10n.p_value(p_value),
             "superiority": num(superiority, 2) if superiority is not None else "",
             "low_verdict": low_verdict, "low_verdict_text": low_verdict_text,
             "high_verdict": high_verdict, "high_verdict_text": high_verdict_text,

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cospiral.core import audit
@@ -210,7 +211,7 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
         raise PermissionDenied(_("Only coordinators record the validation of a synthesis."))
     if validated_on > timezone.localdate():
         raise ValidationError({"validated_on": _("The validation date %(date)s is in the future.")
-                               % {"date": validated_on.isoformat()}})
+                               % {"date": date_format(validated_on)}})
     synthesis = _get_or_create_synthesis(territory, actor, group)
     if not synthesis.sentences.exists():
         raise ValidationError(_("Write at least one sentence before recording a validation."))

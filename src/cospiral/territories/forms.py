@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.domain.territory_rules import free_identifier, identifier_from
@@ -106,7 +107,7 @@ class PhaseForm(forms.Form):
         if start and end and end < start:
             self.add_error("ends_on", _(
                 "The end date (%(end)s) is before the start date (%(start)s)."
-            ) % {"end": end.isoformat(), "start": start.isoformat()})
+            ) % {"end": date_format(end), "start": date_format(start)})
         return data
 
 

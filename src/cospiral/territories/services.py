@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cospiral.core import audit
@@ -111,7 +112,7 @@ def update_phase(phase: Phase, user, *, status: str, starts_on, ends_on, notes: 
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError({"ends_on": _(
             "The end date (%(end)s) is before the start date (%(start)s)."
-        ) % {"end": ends_on.isoformat(), "start": starts_on.isoformat()}})
+        ) % {"end": date_format(ends_on), "start": date_format(starts_on)}})
     before = _snapshot(phase, PHASE_FIELDS)
     phase.status, phase.starts_on, phase.ends_on, phase.notes = status, starts_on, ends_on, notes
     phase.save(update_fields=list(PHASE_FIELDS))

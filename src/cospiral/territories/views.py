@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
@@ -381,8 +382,9 @@ def questions(request):
         if request.POST.get("form") == "cycles":
             changed = services.set_question_cycles(territory, request.user,
                                                    _enabled_pairs(request.POST))
-            messages.success(request, _("Cycles saved (%(count)s question(s) changed).")
-                             % {"count": changed})
+            messages.success(request, ngettext("Cycles saved (%(count)s question changed).",
+                                                "Cycles saved (%(count)s questions changed).",
+                                                changed) % {"count": changed})
             return redirect("territories:questions", territory=territory.slug)
         form = forms.QuestionForm(request.POST, prefix="new")
         if form.is_valid():

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cospiral.actions.models import Action
 from cospiral.core import audit
@@ -59,7 +60,9 @@ def can_vote(round: Round, user) -> bool:
 def _config_message(error: rules.ConfigError) -> tuple[str, str]:
     p = error.params
     if error.code == "candidates":
-        return "candidates", _("Choose at least two actions to prioritise (%(n)s chosen).") % p
+        return "candidates", ngettext(
+            "Choose at least two actions to prioritise (%(n)s chosen).",
+            "Choose at least two actions to prioritise (%(n)s chosen).", p["n"]) % p
     if error.code == "dots":
         return "dots_per_voter", _("Give each voter from 1 to %(max)s dots.") % p
     if error.code == "cap":
