@@ -13,8 +13,9 @@ suggestion shown for the card (or A00 when there is none). Goal: p95 <= 150 ms a
     python benchmarks/coding_loop.py [--codings 200] [--cards 100000] [--reuse] [--cold]
     COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/coding_loop.py
 
-``--cold``: only the base model file is on disk (no territory model, no stored layer):
-they are built in the background while the codings run. Database: the SQLite file
+``--cards 0`` measures the demo alone (as ``--skip-generated``). ``--cold``: only the
+base model file is on disk (no territory model, no stored layer): they are built in the
+background while the codings run. Database: the SQLite file
 ``<data dir>/bench-coding.sqlite3`` or the PostgreSQL database ``cospiral_bench_coding``;
 models under ``<data dir>/models``. Prints one JSON object.
 """
@@ -188,6 +189,9 @@ def measure(slug: str, codings: int) -> dict:
         code = found[0] if found else "A00"
         if card_id is None:
             group_index += 1
+    if not samples:
+        return {"slug": slug, "codings": 0, "process_warm_up_ms": round(warm_up_ms),
+                "error": "no uncoded card to code in this territory"}
     # How the process stood at the end (background loading may still run).
     state = suggestions._states.get(territory.pk)
     return {
@@ -220,6 +224,10 @@ def main() -> None:
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cards < 0 or args.codings < 1:
+        parser.error("--cards must be 0 or more and --codings 1 or more")
+    if args.cards == 0:
+        args.skip_generated = True  # no generated territory, as --skip-generated
     if args.measure:
         print(json.dumps(measure(args.measure, args.codings)))
         return
@@ -242,7 +250,8 @@ def main() -> None:
         measured = json.loads(run.stdout.strip().splitlines()[-1])
         measured["load_average_before"] = [round(x, 2) for x in load]
         measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-        measured["meets_goals"] = measured["p95_ms"] <= 150 and measured["max_ms"] <= 1000
+        measured["meets_goals"] = ("p95_ms" in measured and measured["p95_ms"] <= 150
+                                   and measured["max_ms"] <= 1000)
         result["territories"].append({**info, **measured})
     print(json.dumps(result, indent=2))
 
