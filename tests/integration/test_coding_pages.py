@@ -400,3 +400,14 @@ def test_board_in_french_has_french_rows(world, login):
     page = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Enregistrer le code" in page and "Code de la carte" in page
     assert "Code complet, scinder, non codable, retirer le code" in page
+
+
+def test_a_paraphrase_proposal_says_which_words_put_the_cards_together(world, login):
+    alpha = world.alpha
+    for text in ("La solitude des personnes âgées", "L'isolement"):
+        Card.objects.create(territory=alpha.territory, group=alpha.group, question=alpha.q1, text=text)
+    client = login(alpha.users["facilitator"])
+    page = client.get(url("board", alpha, alpha.group.pk)).content.decode()
+    assert "Put together because of these words: solitude ~ isolement. You decide." in page
+    french = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Rapprochées à cause de ces mots\u00a0: solitude ~ isolement." in french
