@@ -283,6 +283,7 @@ class CardVectorizer:
         from scipy import sparse
 
         vocabulary = self.vocabulary_
+        lookup = vocabulary.get
         pieces: list[np.ndarray] = []
         lengths = np.zeros(len(texts), dtype=np.int64)
         token_columns = self._token_columns
@@ -305,8 +306,8 @@ class CardVectorizer:
                     words.extend(spelled)
             else:
                 words = ()
-            pairs = [vocabulary[f] for f in (f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
-                     if f in vocabulary]
+            pairs = [c for c in map(lookup, [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+                     if c is not None]
             if questions is not None and questions[row]:
                 column = vocabulary.get("q:" + str(questions[row]))
                 if column is not None:
@@ -563,6 +564,8 @@ def top_k(model: Model, texts: Sequence[str], k: int = 3, *,
     top = np.take_along_axis(proba, order, axis=1)
     names = codes[order].tolist()
     values = np.clip(top, 0.0, 1.0).tolist()
+    if allowed is None:  # every code may be named: nothing to drop
+        return [list(zip(n, v, strict=True)) for n, v in zip(names, values, strict=True)]
     keep = (top >= 0).tolist()
     result = []
     for row_names, row_values, row_keep in zip(names, values, keep, strict=True):
