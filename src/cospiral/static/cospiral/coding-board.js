@@ -186,7 +186,9 @@
           progressText.textContent = data.progress.text;
         }
         if (form.classList.contains("split-form") || !data.html) {
-          window.location.assign(window.location.pathname + (data.next ? "?focus=" + data.next + "#card-" + data.next : ""));
+          // No "#card-…" here: a fragment makes the browser focus the page when it
+          // scrolls to it, after this script gave the card's field the focus.
+          window.location.assign(window.location.pathname + (data.next ? "?focus=" + data.next : ""));
           return;
         }
         // The next card with its suggestions as they are now (they learnt from this save).
@@ -281,7 +283,17 @@
   var asked = new URLSearchParams(window.location.search).get("focus");
   if (asked && document.activeElement && document.activeElement.id !== "code-" + asked) {
     var askedInput = document.getElementById("code-" + asked);
-    if (askedInput) askedInput.focus();
+    if (askedInput) {
+      askedInput.focus();
+      askedInput.scrollIntoView({block: "center"});
+      // A "#card-…" fragment (a redirect after a save without this script) makes the
+      // browser focus the page once it has scrolled to it: give the field the focus back.
+      if (window.location.hash) {
+        window.addEventListener("load", function () {
+          setTimeout(function () { if (document.activeElement === document.body) askedInput.focus(); }, 0);
+        });
+      }
+    }
   }
 
   document.querySelectorAll(".grid-drop").forEach(function (target) {
