@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cospiral.coding import counts
 from cospiral.coding.models import CodingValidation, IndependentCoding
@@ -13,6 +14,14 @@ from cospiral.criteria.models import Card
 
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A French request leaves French active in this thread (the locale middleware does
+    not undo it): later tests must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 def url(name, t, pk):
