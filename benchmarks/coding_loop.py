@@ -6,15 +6,16 @@ process (nothing in memory, as right after a restart; the model files are on dis
 after a normal restart) makes N consecutive codings (default 200) through the board's
 own endpoint with Django's test client. Each coding's answer carries the next card with
 its suggestions (what the board shows next), so one request per coding is timed: the
-server time of the whole coding + next card's suggestions. The code saved is the first
-suggestion shown for the card (or A00 when there is none). Goal: p95 <= 150 ms and max
+server time of the whole coding + next card's suggestions (wall and CPU time). The code
+saved is the first suggestion shown for the card (or A00 when there is none). Goal: p95 <= 150 ms and max
 <= 1 s on 2 cores, the first coding after the restart included.
 
     python benchmarks/coding_loop.py [--codings 200] [--cards 100000] [--reuse] [--cold]
     COSPIRAL_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/postgres python benchmarks/coding_loop.py
 
-``--cold``: only the base model file is on disk (no territory model, no stored layer):
-they are built in the background while the codings run. Database: the SQLite file
+``--cards 0`` measures the demo alone (as ``--skip-generated``). ``--cold``: only the
+base model file is on disk (no territory model, no stored layer): they are built in the
+background while the codings run. Database: the SQLite file
 ``<data dir>/bench-coding.sqlite3`` or the PostgreSQL database ``cospiral_bench_coding``;
 models under ``<data dir>/models``. Prints one JSON object.
 """
@@ -163,7 +164,7 @@ def measure(slug: str, codings: int) -> dict:
 
     suggestions.suggest = timed(suggestions.suggest)
     suggestions.card_changed = timed(suggestions.card_changed)
-    samples, codes, with_suggestions, in_suggestions = [], [], 0, []
+    samples, cpu, codes, with_suggestions, in_suggestions = [], [], [], 0, []
     card_id, code = None, "A00"
     group_index = 0
     while len(samples) < codings and group_index < len(groups):
@@ -175,9 +176,10 @@ def measure(slug: str, codings: int) -> dict:
                 continue
         url = reverse("coding:code", kwargs={"territory": slug, "pk": card_id})
         spent[0] = 0.0
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.post(url, {"code": code}, HTTP_ACCEPT="application/json")
         samples.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         in_suggestions.append(spent[0])
         data = response.json()
         assert response.status_code == 200 and data["ok"], data
@@ -188,6 +190,9 @@ def measure(slug: str, codings: int) -> dict:
         code = found[0] if found else "A00"
         if card_id is None:
             group_index += 1
+    if not samples:
+        return {"slug": slug, "codings": 0, "process_warm_up_ms": round(warm_up_ms),
+                "error": "no uncoded card to code in this territory"}
     # How the process stood at the end (background loading may still run).
     state = suggestions._states.get(territory.pk)
     return {
@@ -196,6 +201,10 @@ def measure(slug: str, codings: int) -> dict:
         "p95_ms": round(_percentile(samples, 0.95), 1),
         "max_ms": round(max(samples), 1),
         "first_ms": round(samples[0], 1),
+        # CPU time of the process during each request (background loading included): what
+        # a shared, busy machine distorts least.
+        "cpu_p50_ms": round(statistics.median(cpu), 1), "cpu_p95_ms": round(_percentile(cpu, 0.95), 1),
+        "cpu_max_ms": round(max(cpu), 1),
         "suggestions_part_ms": {"p50": round(statistics.median(in_suggestions), 1),
                                 "p95": round(_percentile(in_suggestions, 0.95), 1),
                                 "max": round(max(in_suggestions), 1)},
@@ -220,6 +229,10 @@ def main() -> None:
     parser.add_argument("--skip-generated", action="store_true")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cards < 0 or args.codings < 1:
+        parser.error("--cards must be 0 or more and --codings 1 or more")
+    if args.cards == 0:
+        args.skip_generated = True  # no generated territory, as --skip-generated
     if args.measure:
         print(json.dumps(measure(args.measure, args.codings)))
         return
@@ -242,7 +255,8 @@ def main() -> None:
         measured = json.loads(run.stdout.strip().splitlines()[-1])
         measured["load_average_before"] = [round(x, 2) for x in load]
         measured["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
-        measured["meets_goals"] = measured["p95_ms"] <= 150 and measured["max_ms"] <= 1000
+        measured["meets_goals"] = ("p95_ms" in measured and measured["p95_ms"] <= 150
+                                   and measured["max_ms"] <= 1000)
         result["territories"].append({**info, **measured})
     print(json.dumps(result, indent=2))
 

@@ -1,5 +1,5 @@
-"""Browser journey of coding: 30 cards coded by keyboard alone, a split, an accepted
-suggestion, the group's validation, and the board's progress."""
+"""Browser journey of coding: 30 cards coded by keyboard alone, a split (the focus on its
+first part), an accepted suggestion, the group's validation, and the board's progress."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from cospiral.coding import counts
 from cospiral.criteria.models import Card, Question
@@ -109,12 +110,16 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     # Split one card into two ideas.
     target = cards[4]
     item = page.locator(f"#card-{target.pk}")
+    # The card's tools come on demand: opening them fetches their forms.
+    assert item.locator("textarea[name=parts]").count() == 0
     item.locator("summary", has_text="Split").click()
     item.locator("textarea[name=parts]").fill("Avoir de quoi vivre\nManger à sa faim")
     item.get_by_role("button", name="Split the card").click()
     page.wait_for_function("() => document.getElementById('coding-progress-text').textContent === '29 / 31 coded'")
     parts = list(Card.objects.filter(split_from=target).order_by("id"))
     assert len(parts) == 2
+    # After a split the first part has the focus: it is the one to code now.
+    expect(page.locator(f"#code-{parts[0].pk}")).to_be_focused()
     shot(page, "coding-board-split")
 
     # Accept a suggestion for the first part (a person decides; nothing is automatic).

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cospiral.coding import counts
 from cospiral.coding.models import CodingValidation, IndependentCoding
@@ -13,6 +14,14 @@ from cospiral.criteria.models import Card
 
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A French request leaves French active in this thread (the locale middleware does
+    not undo it): later tests must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 def url(name, t, pk):
@@ -338,3 +347,76 @@ def test_blind_coding_by_json_moves_to_the_next_card(world, login):
     beta_card = world.beta.cards[0]
     response = client.post(url("blind", alpha, alpha.group.pk), {"card": beta_card.pk, "code": "A01"}, **JSON)
     assert response.status_code == 404
+
+
+def test_card_rows_escape_what_citizens_wrote_and_tools_come_on_demand(world, login):
+    alpha = world.alpha
+    card = Card.objects.create(territory=alpha.territory, group=alpha.group, question=alpha.q1,
+                               text='<script>alert("x")</script> & « le bruit »')
+    counts.recompute(alpha.territory)
+    client = login(alpha.users["facilitator"])
+    page = client.get(url("board", alpha, alpha.group.pk)).content.decode()
+    assert '<script>alert("x")</script>' not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; « le bruit »" in page
+    row = page[page.index(f'id="card-{card.pk}"'):]
+    row = row[:row.index("</details>")]
+    # A compact row: the code field and a link to the card's other tools, not their forms.
+    assert f'id="code-{card.pk}"' in row and f'aria-labelledby="code-{card.pk}-label card-{card.pk}-text"' in row
+    assert 'name="parts"' not in row and 'name="reason"' not in row
+    tools = reverse("coding:card_tools", kwargs={"territory": alpha.territory.slug, "pk": card.pk})
+    assert f'href="{tools}"' in row
+    # Without JavaScript: the tools page of the card; the board's script fetches the fragment.
+    full = client.get(tools).content.decode()
+    assert "<html" in full and 'name="parts"' in full and 'name="reason"' in full and 'name="sense"' in full
+    assert "&lt;script&gt;" in full and '<script>alert("x")' not in full
+    fragment = client.get(tools + "?fragment=1").content.decode()
+    assert "<html" not in fragment and f'id="parts-{card.pk}"' in fragment
+    # The full code from the tools page.
+    response = client.post(url("code", alpha, card.pk), {"code": "B01", "sense": "P15", "beneficiary": "k",
+                                                          "seen": fresh(card).updated_at.isoformat()})
+    assert response.status_code == 302 and fresh(card).full_code == "B01/P15/k"
+    assert 'value="B01"' in client.get(tools).content.decode()  # "Remove the code" offered too
+    assert "Remove the code" in client.get(tools).content.decode()
+    # Another territory's card, a partner, a facilitator of another group: no tools.
+    assert client.get(reverse("coding:card_tools", kwargs={
+        "territory": alpha.territory.slug, "pk": world.beta.cards[0].pk})).status_code == 404
+    assert login(alpha.users["partner"]).get(tools).status_code == 403
+    from cospiral.groups.models import Group
+
+    other = Group.objects.create(territory=alpha.territory, name="Elders", profile="elderly")
+    elder = Card.objects.create(territory=alpha.territory, group=other, question=alpha.q1, text="bench")
+    assert client.get(reverse("coding:card_tools", kwargs={
+        "territory": alpha.territory.slug, "pk": elder.pk})).status_code == 403
+
+
+def test_merge_by_hand_has_its_own_page(world, login):
+    alpha = world.alpha
+    client = login(alpha.users["facilitator"])
+    board = client.get(url("board", alpha, alpha.group.pk)).content.decode()
+    page_url = url("merge_by_hand", alpha, alpha.group.pk)
+    assert f'href="{page_url}"' in board and 'name="keep"' not in board
+    page = client.get(page_url).content.decode()
+    assert 'name="keep"' in page and all(f'id="dup-{c.pk}"' in page for c in alpha.cards)
+    assert world.beta.cards[0].text not in page
+    assert login(alpha.users["partner"]).get(page_url).status_code == 403
+    other = client.get(url("merge_by_hand", alpha, world.beta.group.pk))
+    assert other.status_code in (403, 404) and world.beta.cards[0].text not in other.content.decode()
+
+
+def test_board_in_french_has_french_rows(world, login):
+    alpha = world.alpha
+    client = login(alpha.users["facilitator"])
+    page = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Enregistrer le code" in page and "Code de la carte" in page
+    assert "Code complet, scinder, non codable, retirer le code" in page
+
+
+def test_a_paraphrase_proposal_says_which_words_put_the_cards_together(world, login):
+    alpha = world.alpha
+    for text in ("La solitude des personnes âgées", "L'isolement"):
+        Card.objects.create(territory=alpha.territory, group=alpha.group, question=alpha.q1, text=text)
+    client = login(alpha.users["facilitator"])
+    page = client.get(url("board", alpha, alpha.group.pk)).content.decode()
+    assert "Put together because of these words: solitude ~ isolement. You decide." in page
+    french = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Rapprochées à cause de ces mots\u00a0: solitude ~ isolement." in french

@@ -81,3 +81,35 @@ def test_meaning_handles_odd_input():
     assert sim.pair("!!!", "🙂").score <= 1.0
     assert sim.same_idea_groups([]) == []
     assert 0 <= sim.similarity("x" * 10_000, "la solitude") <= 1
+
+
+def _pairwise_groups(items):
+    """The groups by scoring each pair on its own with :func:`pair` (the reference)."""
+    links = [(i, j) for i in range(len(items)) for j in range(i + 1, len(items))
+             if sim.pair(items[i][1], items[j][1], items[i][2], items[j][2]).same_idea()]
+    groups = sim._groups(len(items), links)
+    return [[items[i][0] for i in members] for _, members in sorted(groups.items()) if len(members) > 1]
+
+
+def test_groups_scored_all_at_once_equal_the_pairwise_groups():
+    import csv
+    import random
+
+    from cospiral.domain.suggest import EXAMPLES_DIR
+
+    rows = []
+    for name in ("criteria_fr.csv", "criteria_en.csv"):
+        with (EXAMPLES_DIR / name).open(encoding="utf-8") as handle:
+            rows += [(r["text"], r["code"]) for r in csv.DictReader(handle)]
+    rng = random.Random(11)
+    for _ in range(8):
+        sample = rng.sample(rows, 80)
+        items = [(k, text, code if rng.random() < 0.5 else None) for k, (text, code) in enumerate(sample)]
+        # Same text once normalised, spelling slips, cards of another family.
+        items += [(100 + k, text.upper() + " !", code) for k, text, code in items[:6]]
+        items += [(200 + k, text[:-1], "H04") for k, text, _ in items[6:12]]
+        assert [g.keys for g in sim.same_idea_groups(items)] == _pairwise_groups(items)
+    many = [(k, f"Load test card client-{k % 7} {k * 7919}", None) for k in range(60)]
+    groups = sim.same_idea_groups(many)
+    assert [g.keys for g in groups] == _pairwise_groups(many)
+    assert all(len(g.links) <= sim.LINKS_KEPT for g in groups)

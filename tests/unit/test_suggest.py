@@ -236,3 +236,34 @@ def test_known_failures_are_fixed(shipped_model):
         assert row[0][0] != "D06", (text, row)
         if family != "E":  # drugs « devant l'école » still get B01 (school, street) first
             assert family in {code[0] for code, _ in row}, (text, row)
+
+
+def test_fit_transform_in_one_pass_equals_fit_then_transform():
+    """The fused fit counts what transform counts, and the document frequencies of the
+    features as listed one text at a time (words, n-grams, stems, pairs, question)."""
+    texts = [e.text for e in suggest.shipped_examples()[:400]] + [
+        "dunno", "Le loyer, le loyer, le loyer !", "", "!!!", "skint", "kids kids", "Trooop cher"]
+    questions = [("Q1", "Q2", "", "Q3")[i % 4] for i in range(len(texts))]
+    fused = suggest.CardVectorizer()
+    matrix = fused.fit_transform(texts, questions=questions)
+    plain = suggest.CardVectorizer().fit(texts, questions=questions)
+    plain._cache, plain._spelled_cache = {}, {}
+    again = plain.transform(texts, questions=questions)
+    assert plain.vocabulary_ == fused.vocabulary_
+    assert abs(matrix - again).max() < 1e-6 and matrix.nnz == again.nnz
+    reference = suggest.CardVectorizer()
+    df = Counter()
+    for text, question in zip(texts, questions, strict=True):
+        features = set()
+        for token in reference._tokens(text):
+            features.update(reference._token_features(token))
+        words = reference._words(text)
+        features.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        if question:
+            features.add("q:" + question)
+        df.update(features)
+    assert set(df) == set(fused.vocabulary_)
+    n = len(texts)
+    for feature, count in df.items():
+        expected = np.log((1 + n) / (1 + count)) + 1
+        assert abs(fused.idf_[fused.vocabulary_[feature]] - expected) < 1e-5, feature

@@ -86,24 +86,29 @@ def test_no_heldout_criterion_repeats_or_nearly_repeats_a_training_example():
 
 @pytest.fixture(scope="module")
 def heldout_report():
+    """As the board ranks a card: a model trained with the question of each example (the
+    grid's phrases have none), given the question each held-out card answers."""
     examples = suggest.shipped_examples()
     grid_texts, grid_codes = suggest.default_grid_phrases()
-    model = suggest.train([e.text for e in examples] + grid_texts, [e.code for e in examples] + grid_codes)
+    model = suggest.train([e.text for e in examples] + grid_texts, [e.code for e in examples] + grid_codes,
+                          questions=[e.question for e in examples] + [""] * len(grid_texts))
     rows = _heldout("fr") + _heldout("en")
     return suggest.evaluate_model(model, [r["text"] for r in rows], [r["code"] for r in rows],
-                                  languages=[r["lang"] for r in rows])
+                                  languages=[r["lang"] for r in rows],
+                                  questions=[r["question"] for r in rows])
 
 
-# Measured on the held-out sets (``cospiral suggest-eval --heldout --no-cv``, seed 0,
-# 1,769 shipped examples): French 64.2 % top-1 family, 78.7 % top-3 component; English
-# 59.9 %, 70.4 %; the weakest family D at 57.5 % top-1 family (both languages). Each floor
-# is that figure minus about 3 points (per family: 8 points, about 80 cards each). Below
-# the goal of 80 %: honest figures, so that a regression fails.
+# Measured on the held-out sets (``cospiral suggest-eval --heldout --no-cv``, "the
+# question as a feature", seed 0, 1,769 shipped examples): French 70.4 % top-1 family,
+# 79.9 % top-3 component; English 65.1 %, 73.2 %; the weakest family C at 60.0 % top-1
+# family (both languages). Without the question it was 64.2 %, 78.7 %, 59.9 %, 70.4 %.
+# Each floor is that figure minus about 3 points (per family: 8 points, about 80 cards
+# each). Below the goal of 80 %: honest figures, so that a regression fails.
 HELDOUT_FLOORS = {
-    "fr": {"top1_family": 0.61, "top3_component": 0.75},
-    "en": {"top1_family": 0.56, "top3_component": 0.67},
+    "fr": {"top1_family": 0.67, "top3_component": 0.77},
+    "en": {"top1_family": 0.62, "top3_component": 0.70},
 }
-FAMILY_FLOOR = 0.49
+FAMILY_FLOOR = 0.52
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

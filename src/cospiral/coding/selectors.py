@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from cospiral.coding.models import CodingValidation, IndependentCoding
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card
-from cospiral.domain import agreement
+from cospiral.domain import agreement, similarity
 from cospiral.domain.similarity import normalise, same_idea_groups
 from cospiral.grid import selectors as grid_selectors
 from cospiral.grid.models import GridEntry
@@ -94,25 +96,42 @@ class DuplicateProposal:
     words: str = ""
 
 
+DUPLICATES_CACHE_SECONDS = 24 * 3600
+
+
 def duplicate_proposals(cards: list[Card]) -> list[DuplicateProposal]:
     """Exact duplicates, near duplicates and paraphrases among the group's counted
     cards, per question (``cospiral.domain.similarity.same_idea_groups``: cards coded on
     unrelated families are kept apart). The card to keep is the first coded one (else
-    the first written). A person decides whether to merge."""
+    the first written). A person decides whether to merge.
+
+    Computed once per state of the board: the groups are kept in the shared cache under
+    a hash of every card's id, question, text and component (and the similarity's
+    version), so opening the board again costs a cache read."""
     by_question: dict[int, list[Card]] = {}
     for card in cards:
         by_question.setdefault(card.question_id, []).append(card)
+    state = hashlib.sha256(repr((similarity.fingerprint(), [
+        (c.pk, c.question_id, c.text, c.component.code if c.component_id else None) for c in cards
+    ])).encode()).hexdigest()
+    key = f"coding:duplicates:{state}"
+    found = cache.get(key)
+    if found is None:
+        found = []
+        for same_question in by_question.values():
+            items = [(c.pk, c.text, c.component.code if c.component_id else None) for c in same_question]
+            for group in same_idea_groups(items):
+                words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in group.words())
+                found.append((group.keys, words))
+        cache.set(key, found, DUPLICATES_CACHE_SECONDS)
+    index = {c.pk: c for c in cards}
     result = []
-    for same_question in by_question.values():
-        index = {c.pk: c for c in same_question}
-        items = [(c.pk, c.text, c.component.code if c.component_id else None) for c in same_question]
-        for found in same_idea_groups(items):
-            members = [index[k] for k in found.keys]
-            keep = next((c for c in members if c.component_id), members[0])
-            exact = len({normalise(c.text) for c in members}) == 1
-            words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in found.words())
-            result.append(DuplicateProposal(keep=keep, duplicates=[c for c in members if c is not keep],
-                                            exact=exact, words=words))
+    for keys, words in found:
+        members = [index[k] for k in keys]
+        keep = next((c for c in members if c.component_id), members[0])
+        exact = len({normalise(c.text) for c in members}) == 1
+        result.append(DuplicateProposal(keep=keep, duplicates=[c for c in members if c is not keep],
+                                        exact=exact, words=words))
     return result
 
 

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cospiral.coding import selectors, services, suggestions
 from cospiral.coding.forms import ValidationForm
+from cospiral.coding.rows import Row
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
 from cospiral.criteria import selectors as card_selectors
 from cospiral.criteria.models import Card
@@ -104,7 +104,26 @@ def board(request, pk: int):
     context = _board_context(request, group)
     focus = request.GET.get("focus", "")
     context["focus"] = int(focus) if focus.isdigit() else context["next_uncoded"]
+    row = Row.of(request, request.territory, can_code=context["can_code"], language=get_language())
+    context["card_rows"] = row.render_all(context["cards"], focus=context["focus"])
     return render(request, "coding/board.html", context)
+
+
+@territory_view(ENTER_CARDS)
+@require_GET
+def card_tools(request, pk: int):
+    """The tools of one card the board shows on demand (full code, split, not codable,
+    uncode): a page of its own without JavaScript, the fragment alone for the board's
+    script (``?fragment=1``)."""
+    card = get_object_or_404(Card.objects.of(request.territory).counted()
+                             .select_related("group", "question", "component"), pk=pk)
+    if not card_selectors.can_write_group(request.territory, request.user, card.group):
+        raise PermissionDenied(_("Only coordinators, or facilitators of this group, code its cards."))
+    context = {"territory": request.territory, "group": card.group, "card": card,
+               "back": _board_url(request.territory, card.group, card.pk)}
+    if request.GET.get("fragment") == "1":
+        return render(request, "coding/_card_tools.html", context)
+    return render(request, "coding/card_tools.html", context)
 
 
 def _after_write(request, card: Card, message: str, *, focus_self: bool = False):
@@ -121,9 +140,8 @@ def _after_write(request, card: Card, message: str, *, focus_self: bool = False)
         progress = selectors.progress_of(rows)
         shown = [c for c in (current, following) if c is not None]
         selectors.attach_suggestions(territory, shown, get_language())
-        html, next_html = ("" if c is None else render_to_string("coding/_card.html", {
-            "territory": territory, "card": c, "can_code": True,
-        }, request=request) for c in (current, following))
+        row = Row.of(request, territory, can_code=True, language=get_language())
+        html, next_html = ("" if c is None else row.render(c) for c in (current, following))
         return JsonResponse({
             "ok": True, "message": message, "card": card.pk, "html": html, "next": next_id,
             "next_html": next_html,
@@ -226,6 +244,18 @@ def merge(request, pk: int):
 
     return _run(request, keep, action,
                 _("Duplicates merged into “%(text)s”.") % {"text": keep.text[:60]})
+
+
+@territory_view(ENTER_CARDS)
+@require_GET
+def merge_by_hand(request, pk: int):
+    """The form to merge any cards of the group (the board links to it: listing every
+    card twice on the board itself made it heavy)."""
+    group = _group(request, pk)
+    _check_group_writer(request, group)
+    return render(request, "coding/merge_by_hand.html", {
+        "territory": request.territory, "group": group,
+        "cards": selectors.board_cards(request.territory, group)})
 
 
 @territory_view(ENTER_CARDS)

@@ -53,6 +53,9 @@ LIGHT_WORDS = STOPWORDS | frozenset(
     there here what which who because can cant don doesn didn won isn aren just so some
     """.split()
 )
+# Bump when a change of this module or of the lexicon changes which cards pair up
+# (callers keep results under it).
+VERSION = 2
 _WORD = re.compile(r"[a-z0-9]+")
 DEFAULT_THRESHOLD = 0.5
 LEXICON = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "concepts.csv"
@@ -132,6 +135,15 @@ class _Lexicon:
     # key of a phrase's first word → (phrase, concepts), longest phrases first
     phrases: dict[str, tuple[tuple[tuple[str, ...], frozenset[str]], ...]]
     kinds: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What decides which cards pair up: this module's ``VERSION`` and the lexicon's
+    content (a key for results kept by callers)."""
+    import hashlib
+
+    return f"{VERSION}:{hashlib.sha256(LEXICON.read_bytes()).hexdigest()[:16]}"
 
 
 @lru_cache(maxsize=4)
@@ -362,28 +374,122 @@ def _groups(n: int, linked) -> dict[int, list[int]]:
     return groups
 
 
+# At most this many links (the strongest) are kept per group to say why it was formed.
+LINKS_KEPT = 12
+# Scores this close to the threshold are recomputed one pair at a time (:func:`_pair`),
+# so rounding in the matrix sums never moves a pair across it.
+_EXACT_MARGIN = 1e-9
+
+
+def _incidence(sets: Sequence[Sequence[str]], weights=None):
+    """A sparse (texts × features) matrix: 1 (or the feature's weight) where a text has it."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    index: dict[str, int] = {}
+    rows, cols, data = [], [], []
+    for row, features in enumerate(sets):
+        for feature in features:
+            rows.append(row)
+            cols.append(index.setdefault(feature, len(index)))
+            data.append(1.0 if weights is None else weights[row][feature])
+    return csr_matrix((np.asarray(data, dtype=float), (rows, cols)),
+                      shape=(len(sets), max(1, len(index))))
+
+
+def _jaccard_matrix(sets: Sequence[frozenset]):
+    """Jaccard index of every pair of sets (1 for two empty sets), as :func:`_jaccard`."""
+    import numpy as np
+
+    m = _incidence(sets)
+    shared = (m @ m.T).toarray()
+    sizes = np.asarray([len(s) for s in sets], dtype=float)
+    union = sizes[:, None] + sizes[None, :] - shared
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(union > 0, shared / np.where(union > 0, union, 1), 1.0)
+
+
+def _score_matrix(cards: Sequence[_Card]):
+    """:func:`_pair`'s score of every pair of cards at once (sparse products over the
+    trigrams, words and weighted meaning features: a feature weighs the same in every
+    text, so the weighted overlap is a product)."""
+    import numpy as np
+
+    n = len(cards)
+    spelling = 0.6 * _jaccard_matrix([c.spelling[0] for c in cards]) \
+        + 0.4 * _jaccard_matrix([c.spelling[1] for c in cards])
+    m = _incidence([list(c.meaning.weights) for c in cards], [c.meaning.weights for c in cards])
+    binary = m.copy()
+    binary.data[:] = 1.0
+    both = (m @ binary.T).toarray()
+    totals = np.asarray([c.meaning.total for c in cards], dtype=float)
+    union = totals[:, None] + totals[None, :] - both
+    smaller = np.minimum(totals[:, None], totals[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sense = np.where(both > 0, 0.5 * both / np.where(union > 0, union, 1)
+                         + 0.5 * both / np.where(smaller > 0, smaller, 1), 0.0)
+    score = np.maximum(spelling, sense)
+    # What the coding knows, per pair of distinct codes.
+    codes = sorted({c.code for c in cards if c.code})
+    if codes:
+        at = {code: i for i, code in enumerate(codes)}
+        shift = np.zeros((len(codes) + 1, len(codes) + 1))
+        bonus = {"same": SAME_COMPONENT_BONUS, "other": -OTHER_FAMILY_PENALTY}
+        for i, a in enumerate(codes):
+            for j, b in enumerate(codes):
+                shift[i, j] = bonus.get(relation(a, b), 0.0)
+        where = np.asarray([at[c.code] if c.code else len(codes) for c in cards])
+        score = score + shift[where[:, None], where[None, :]]
+    score = np.clip(score, 0.0, 1.0)
+    norms: dict[str, list[int]] = {}
+    for i, c in enumerate(cards):
+        norms.setdefault(c.norm, []).append(i)
+    for same in norms.values():
+        if len(same) > 1:
+            score[np.ix_(same, same)] = 1.0
+    score[np.arange(n), np.arange(n)] = 0.0
+    return score
+
+
 def same_idea_groups(items: Sequence[tuple[Hashable, str, str | None]],
                      threshold: float = SAME_IDEA_THRESHOLD) -> list[IdeaGroup]:
     """Groups (of two or more keys) of cards ``(key, text, component code or None)`` that
     say the same idea: the connected components of "``pair(...).score >= threshold``".
-    Groups come in the order of their first item, keys in input order."""
+    Groups come in the order of their first item, keys in input order; each group keeps
+    its ``LINKS_KEPT`` strongest links. Every pair is scored at once (sparse matrix
+    products), the same figures as :func:`pair`."""
+    import numpy as np
+
     n = len(items)
+    if n < 2:
+        return []
     cards = [_card(text, code) for _, text, code in items]
-    links: list[tuple[int, int, Pair]] = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            p = _pair(cards[i], cards[j])
-            if p.score >= threshold:
-                links.append((i, j, p))
-    groups = _groups(n, [(i, j) for i, j, _ in links])
+    score = np.triu(_score_matrix(cards), k=1)
+    near = np.argwhere(np.abs(score - threshold) < _EXACT_MARGIN)
+    for i, j in near:
+        if i < j:
+            score[i, j] = _pair(cards[i], cards[j]).score
+    linked = np.argwhere(score >= threshold)
+    if not len(linked):
+        return []
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    graph = coo_matrix((np.ones(len(linked)), (linked[:, 0], linked[:, 1])), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    strength = score[linked[:, 0], linked[:, 1]]
+    order = np.argsort(-strength, kind="stable")
+    members: dict[int, list[int]] = {}
+    for i, label in enumerate(labels.tolist()):
+        members.setdefault(label, []).append(i)
+    link_label = labels[linked[order, 0]]
     result = []
-    for _root, members in sorted(groups.items()):
-        if len(members) < 2:
+    for label, keys in sorted(members.items(), key=lambda lm: lm[1][0]):
+        if len(keys) < 2:
             continue
-        inside = set(members)
-        group_links = sorted(((items[i][0], items[j][0], p) for i, j, p in links if i in inside),
-                             key=lambda link: -link[2].score)
-        result.append(IdeaGroup(keys=[items[i][0] for i in members], links=group_links))
+        strongest = linked[order[link_label == label][:LINKS_KEPT]].tolist()
+        links = [(items[i][0], items[j][0], _pair(cards[i], cards[j])) for i, j in strongest]
+        result.append(IdeaGroup(keys=[items[i][0] for i in keys], links=links))
     return result
 
 

@@ -198,42 +198,73 @@ class CardVectorizer:
         return 1.0
 
     def fit(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
+        self._fit_counts(texts, questions)
+        return self
+
+    def _fit_counts(self, texts: Sequence[str], questions: Sequence[str] | None):
+        """Learn the vocabulary and the document frequencies, and return the raw term
+        counts of ``texts`` (what :meth:`transform` would count): one pass over the
+        texts, each distinct token's features built and numbered once."""
+        from scipy import sparse
+
         vocabulary: dict[str, int] = {}
-        df: list[int] = []
-        features_of: dict[str, list[str]] = {}  # tokens repeat: build each one's features once
+        number = vocabulary.setdefault
+        token_columns: dict[str, np.ndarray] = {}
+        spelled_of: dict[str, list[str]] = {}
+        pieces: list[np.ndarray] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        # Word pairs a one-token text gets at fit time only (a spelling spelled out into
+        # several words): they count in the document frequencies, as they always did,
+        # never in the text's row (transform reads pairs of two tokens or more).
+        fit_only: list[tuple[int, int]] = []
         for row, text in enumerate(texts):
             tokens = self._tokens(text)
-            features = set()
-            for token in set(tokens):
-                grams = features_of.get(token)
-                if grams is None:
-                    grams = features_of[token] = self._token_features(token)
-                features.update(grams)
-            words = self._words(text)
-            features.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+            size = 0
+            words: list[str] = []
+            for token in tokens:
+                columns = token_columns.get(token)
+                if columns is None:
+                    columns = np.fromiter((number(g, len(vocabulary)) for g in self._token_features(token)),
+                                          dtype=np.int32)
+                    token_columns[token] = columns
+                    spelled_of[token] = _spelled(fold(token))
+                pieces.append(columns)
+                size += len(columns)
+                words.extend(spelled_of[token])
+            pairs = [number(f"b:{a} {b}", len(vocabulary)) for a, b in zip(words, words[1:], strict=False)]
+            if len(tokens) <= 1:
+                fit_only.extend((row, column) for column in set(pairs))
+                pairs = []
             if questions is not None and questions[row]:
-                features.add("q:" + str(questions[row]))
-            for feature in features:
-                index = vocabulary.setdefault(feature, len(vocabulary))
-                if index == len(df):
-                    df.append(0)
-                df[index] += 1
+                pairs.append(number("q:" + str(questions[row]), len(vocabulary)))
+            if pairs:
+                pieces.append(np.asarray(pairs, dtype=np.int32))
+                size += len(pairs)
+            lengths[row] = size
         if not vocabulary:
             # Texts without a word of two letters: one column that is never set, so that a
             # classifier still learns the codes' frequencies instead of failing.
             vocabulary["_:empty"] = 0
-            df.append(0)
+        indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        counts = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                                   shape=(len(texts), len(vocabulary)))
+        counts.sum_duplicates()
+        df = np.bincount(counts.indices, minlength=len(vocabulary))
+        if fit_only:
+            df += np.bincount(np.asarray([c for _, c in fit_only], dtype=np.int64), minlength=len(vocabulary))
         n = len(texts)
         self.vocabulary_ = vocabulary
-        self.idf_ = (np.log((1 + n) / (1 + np.asarray(df, dtype=np.float64))) + 1).astype(np.float32)
+        self.idf_ = (np.log((1 + n) / (1 + df.astype(np.float64))) + 1).astype(np.float32)
         weights = np.ones(len(vocabulary), dtype=np.float32)
         for feature, index in vocabulary.items():
             if len(feature) > 2 and feature[1] == ":":  # n-grams never hold a colon
                 weights[index] = self._weight(feature)
         self.weights_ = weights
-        self._cache = {}
-        self._spelled_cache = {}
-        return self
+        self._cache = token_columns if len(token_columns) < self.cache_size else {}
+        self._spelled_cache = spelled_of if len(spelled_of) < self.cache_size else {}
+        return counts
 
     def _token_columns(self, token: str) -> np.ndarray:
         columns = self._cache.get(token)
@@ -252,6 +283,7 @@ class CardVectorizer:
         from scipy import sparse
 
         vocabulary = self.vocabulary_
+        lookup = vocabulary.get
         pieces: list[np.ndarray] = []
         lengths = np.zeros(len(texts), dtype=np.int64)
         token_columns = self._token_columns
@@ -274,8 +306,8 @@ class CardVectorizer:
                     words.extend(spelled)
             else:
                 words = ()
-            pairs = [vocabulary[f] for f in (f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
-                     if f in vocabulary]
+            pairs = [c for c in map(lookup, [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+                     if c is not None]
             if questions is not None and questions[row]:
                 column = vocabulary.get("q:" + str(questions[row]))
                 if column is not None:
@@ -291,12 +323,17 @@ class CardVectorizer:
             (np.ones(len(indices), dtype=np.float32), indices, indptr),
             shape=(len(texts), len(vocabulary)))
         matrix.sum_duplicates()
+        return self._weigh(matrix)
+
+    def _weigh(self, matrix):
+        """Raw counts to features, in place: sublinear term frequency, inverse document
+        frequency, kind weight, unit length."""
         # Sublinear term frequency, inverse document frequency, kind weight, unit length.
         np.log(matrix.data, out=matrix.data)
         matrix.data += 1
         matrix.data *= self.idf_[matrix.indices] * self.weights_[matrix.indices]
         counts = np.diff(matrix.indptr)
-        norms = np.ones(len(texts), dtype=np.float32)
+        norms = np.ones(matrix.shape[0], dtype=np.float32)
         filled = counts > 0
         if filled.any():
             # Sum of squares per row in float32, over the rows that have entries only
@@ -308,7 +345,9 @@ class CardVectorizer:
         return matrix
 
     def fit_transform(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
-        return self.fit(texts, questions=questions).transform(texts, questions=questions)
+        """``fit(texts).transform(texts)`` in one pass (the counts of the fit are the
+        transform's)."""
+        return self._weigh(self._fit_counts(texts, questions))
 
     # scikit-learn's Pipeline asks these of its steps.
     def get_params(self, deep=True):
@@ -356,7 +395,14 @@ def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def _scores(classifier, matrix) -> np.ndarray:
-    """Decision scores, one column per class (two classes give one column)."""
+    """Decision scores, one column per class (two classes give one column).
+
+    The weights are kept in Fortran order: the product ``matrix @ coef_.T`` then reads
+    them as they are, where a C-ordered ``coef_`` was copied whole on every call (7 ms
+    for a board's two cards with the base model, far more for a large territory's)."""
+    coef = getattr(classifier, "coef_", None)
+    if coef is not None and not coef.flags.f_contiguous:
+        classifier.coef_ = np.asfortranarray(coef)  # once per model: same values
     scores = np.asarray(classifier.decision_function(matrix), dtype=np.float64)
     if scores.ndim == 1:
         scores = np.column_stack([-scores, scores])
@@ -518,6 +564,8 @@ def top_k(model: Model, texts: Sequence[str], k: int = 3, *,
     top = np.take_along_axis(proba, order, axis=1)
     names = codes[order].tolist()
     values = np.clip(top, 0.0, 1.0).tolist()
+    if allowed is None:  # every code may be named: nothing to drop
+        return [list(zip(n, v, strict=True)) for n, v in zip(names, values, strict=True)]
     keep = (top >= 0).tolist()
     result = []
     for row_names, row_values, row_keep in zip(names, values, keep, strict=True):

@@ -52,6 +52,15 @@
     if (wanted && document.activeElement && document.activeElement.id !== "blind-" + wanted) focusBlind(wanted);
     return;
   }
+  // Merge by hand: the chosen card to keep decides the form's address.
+  var merge = document.querySelector(".merge-form");
+  if (merge) {
+    var keep = merge.querySelector(".merge-keep");
+    var template = merge.getAttribute("data-action-template");
+    var update = function () { merge.action = template.replace(/\/0\/merge\/$/, "/" + keep.value + "/merge/"); };
+    keep.addEventListener("change", update);
+    update();
+  }
   var list = document.querySelector(".coding-cards");
   if (!list) return;
   var searchUrl = list.getAttribute("data-search");
@@ -110,7 +119,7 @@
       li.appendChild(document.createTextNode(" " + r.label));
       if (r.doubt) {
         var hint = document.createElement("em");
-        hint.textContent = " · " + (box.getAttribute("data-doubt") || "when in doubt");
+        hint.textContent = " · " + (list.getAttribute("data-doubt") || "when in doubt");
         li.appendChild(hint);
       }
       li.addEventListener("mousedown", function (e) { e.preventDefault(); });
@@ -177,7 +186,9 @@
           progressText.textContent = data.progress.text;
         }
         if (form.classList.contains("split-form") || !data.html) {
-          window.location.assign(window.location.pathname + (data.next ? "?focus=" + data.next + "#card-" + data.next : ""));
+          // No "#card-…" here: a fragment makes the browser focus the page when it
+          // scrolls to it, after this script gave the card's field the focus.
+          window.location.assign(window.location.pathname + (data.next ? "?focus=" + data.next : ""));
           return;
         }
         // The next card with its suggestions as they are now (they learnt from this save).
@@ -191,6 +202,16 @@
         focusNext(data.next);
       })
       .catch(function () { form.submit(); });
+  }
+
+  function bindForm(form, input) {
+    if (form.querySelector("textarea[name=parts]")) form.classList.add("split-form");
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      sequence++;
+      if (input) close(input);
+      send(form, e.submitter);
+    });
   }
 
   function bind(item) {
@@ -226,15 +247,27 @@
         }
       });
     }
-    item.querySelectorAll("form").forEach(function (form) {
-      if (form.querySelector("textarea[name=parts]")) form.classList.add("split-form");
-      form.addEventListener("submit", function (e) {
-        e.preventDefault();
-        sequence++;
-        if (input) close(input);
-        send(form, e.submitter);
+    item.querySelectorAll("form").forEach(function (form) { bindForm(form, input); });
+    // The card's other tools (full code, split, not codable, uncode) are fetched when
+    // they are opened; without this script their summary holds a link to their page.
+    var tools = item.querySelector("details.card-tools[data-tools]");
+    if (tools) {
+      tools.addEventListener("toggle", function () {
+        if (!tools.open || tools.getAttribute("data-loaded")) return;
+        tools.setAttribute("data-loaded", "1");
+        fetch(tools.getAttribute("data-tools"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
+          .then(function (r) { if (!r.ok) throw new Error(r.statusText); return r.text(); })
+          .then(function (html) {
+            var link = tools.querySelector(".card-tools-link");
+            if (link) link.remove();
+            tools.insertAdjacentHTML("beforeend", html);
+            tools.querySelectorAll("form").forEach(function (form) { bindForm(form, input); });
+            var first = tools.querySelector("input:not([type=hidden]), textarea");
+            if (first && document.activeElement === tools.querySelector("summary")) first.focus();
+          })
+          .catch(function () { tools.removeAttribute("data-loaded"); });
       });
-    });
+    }
     if (item.getAttribute("draggable") === "true") {
       item.addEventListener("dragstart", function (e) {
         e.dataTransfer.setData("text/plain", item.getAttribute("data-card"));
@@ -250,7 +283,17 @@
   var asked = new URLSearchParams(window.location.search).get("focus");
   if (asked && document.activeElement && document.activeElement.id !== "code-" + asked) {
     var askedInput = document.getElementById("code-" + asked);
-    if (askedInput) askedInput.focus();
+    if (askedInput) {
+      askedInput.focus();
+      askedInput.scrollIntoView({block: "center"});
+      // A "#card-…" fragment (a redirect after a save without this script) makes the
+      // browser focus the page once it has scrolled to it: give the field the focus back.
+      if (window.location.hash) {
+        window.addEventListener("load", function () {
+          setTimeout(function () { if (document.activeElement === document.body) askedInput.focus(); }, 0);
+        });
+      }
+    }
   }
 
   document.querySelectorAll(".grid-drop").forEach(function (target) {
@@ -267,12 +310,4 @@
     });
   });
 
-  var merge = document.querySelector(".merge-form");
-  if (merge) {
-    var keep = merge.querySelector(".merge-keep");
-    var template = merge.getAttribute("data-action-template");
-    var update = function () { merge.action = template.replace(/\/0\/merge\/$/, "/" + keep.value + "/merge/"); };
-    keep.addEventListener("change", update);
-    update();
-  }
 })();
