@@ -190,3 +190,55 @@ def make_wave(world):
         return SimpleNamespace(wave=wave, indicators=made, t=t)
 
     return _make
+
+
+@pytest.fixture(scope="class")
+def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``cospiral demo`` run once for a class of tests that read it (building it takes a
+    minute): the demo is written inside a transaction opened around the class, each test
+    runs in a savepoint of it (pytest-django's ``db``), and the whole is rolled back after
+    the class, so no other test sees it. Use it on a class (``@pytest.mark.usefixtures``),
+    with ``@pytest.mark.xdist_group("demo")`` so that one worker builds it. Returns a
+    namespace with ``output``, what the first run printed."""
+    import io
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from cospiral.coding import suggestions
+
+    # The function-scoped fixtures above are not active yet: the same settings, by hand.
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        COSPIRAL_SUGGEST_BACKGROUND="immediate",
+        COSPIRAL_SUGGEST_CACHE_PREFIX=f"test-suggest-{uuid.uuid4().hex}",
+        AXES_ENABLED=False,
+    )
+    pdf_cache = tmp_path_factory.mktemp("demo-pdf-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setattr("cospiral.core.pdfs.cache_dir", lambda: pdf_cache)
+    overrides.enable()
+    suggestions.reset()
+    out = io.StringIO()
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            call_command("demo", no_serve=True, stdout=out)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            overrides.disable()
+            patch.undo()
+            raise
+    try:
+        yield SimpleNamespace(output=out.getvalue())
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        suggestions.reset()
+        overrides.disable()
+        patch.undo()
