@@ -15,6 +15,26 @@ hypothesis_settings.register_profile("cospiral", deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cospiral")
 
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker has its own database (pytest-django) and here its
+    own data directory: job files (``jobs/<pk>``, and every worker's database gives the
+    same pks), the PDF, chart and suggestion-model caches, uploads."""
+    import os
+    from pathlib import Path
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+
+    data_dir = Path(settings.DATA_DIR) / f"xdist-{worker}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings.DATA_DIR = data_dir
+    settings.MEDIA_ROOT = data_dir / "media"
+
+
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 PASSWORD = "correct horse battery staple"
 
@@ -44,6 +64,18 @@ def _suggestions_at_once(settings):
     suggestions.reset()
     yield
     suggestions.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request through LocaleMiddleware
+    leaves its language active in the thread, and under pytest-xdist the test that ran
+    before in a worker may be any test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
