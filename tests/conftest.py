@@ -35,6 +35,26 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = data_dir / "media"
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the tests of a class kept together on one worker (so a
+    class fixture such as ``built_demo`` is built once), every other test sent to any
+    worker. xdist's own loadgroup marks the group in ``item._nodeid``, which pytest 9 no
+    longer reads, so its groups were split across workers; this groups by class instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ClassScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            parts = nodeid.split("::")
+            if len(parts) >= 3 and parts[1].startswith("Test"):
+                return "::".join(parts[:2])  # module::Class
+            return nodeid
+
+    return ClassScheduling(config, log)
+
+
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 PASSWORD = "correct horse battery staple"
 
@@ -229,8 +249,8 @@ def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """``cospiral demo`` run once for a class of tests that read it (building it takes a
     minute): the demo is written inside a transaction opened around the class, each test
     runs in a savepoint of it (pytest-django's ``db``), and the whole is rolled back after
-    the class, so no other test sees it. Use it on a class (``@pytest.mark.usefixtures``),
-    with ``@pytest.mark.xdist_group("demo")`` so that one worker builds it. Returns a
+    the class, so no other test sees it. Use it on a class (``@pytest.mark.usefixtures``):
+    under xdist a class runs on one worker (``pytest_xdist_make_scheduler``). Returns a
     namespace with ``output``, what the first run printed."""
     import io
     import uuid

@@ -58,7 +58,6 @@ def test_demo_refuses_a_malformed_address():
     assert not Territory.objects.exists()
 
 
-@pytest.mark.xdist_group("demo")
 @pytest.mark.usefixtures("built_demo")
 class TestTheDemoBuiltOnce:
     """The demo is built once for these tests (``built_demo``, about a minute); each test
