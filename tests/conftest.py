@@ -15,6 +15,46 @@ hypothesis_settings.register_profile("cospiral", deadline=None,
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile("cospiral")
 
+
+
+def pytest_configure(config):
+    """Under pytest-xdist each worker has its own database (pytest-django) and here its
+    own data directory: job files (``jobs/<pk>``, and every worker's database gives the
+    same pks), the PDF, chart and suggestion-model caches, uploads."""
+    import os
+    from pathlib import Path
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+
+    data_dir = Path(settings.DATA_DIR) / f"xdist-{worker}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    settings.DATA_DIR = data_dir
+    settings.MEDIA_ROOT = data_dir / "media"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the tests of a class kept together on one worker (so a
+    class fixture such as ``built_demo`` is built once), every other test sent to any
+    worker. xdist's own loadgroup marks the group in ``item._nodeid``, which pytest 9 no
+    longer reads, so its groups were split across workers; this groups by class instead."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ClassScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            parts = nodeid.split("::")
+            if len(parts) >= 3 and parts[1].startswith("Test"):
+                return "::".join(parts[:2])  # module::Class
+            return nodeid
+
+    return ClassScheduling(config, log)
+
+
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 PASSWORD = "correct horse battery staple"
 
@@ -44,6 +84,18 @@ def _suggestions_at_once(settings):
     suggestions.reset()
     yield
     suggestions.reset()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language: a request through LocaleMiddleware
+    leaves its language active in the thread, and under pytest-xdist the test that ran
+    before in a worker may be any test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -190,3 +242,55 @@ def make_wave(world):
         return SimpleNamespace(wave=wave, indicators=made, t=t)
 
     return _make
+
+
+@pytest.fixture(scope="class")
+def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """``cospiral demo`` run once for a class of tests that read it (building it takes a
+    minute): the demo is written inside a transaction opened around the class, each test
+    runs in a savepoint of it (pytest-django's ``db``), and the whole is rolled back after
+    the class, so no other test sees it. Use it on a class (``@pytest.mark.usefixtures``):
+    under xdist a class runs on one worker (``pytest_xdist_make_scheduler``). Returns a
+    namespace with ``output``, what the first run printed."""
+    import io
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from cospiral.coding import suggestions
+
+    # The function-scoped fixtures above are not active yet: the same settings, by hand.
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        COSPIRAL_SUGGEST_BACKGROUND="immediate",
+        COSPIRAL_SUGGEST_CACHE_PREFIX=f"test-suggest-{uuid.uuid4().hex}",
+        AXES_ENABLED=False,
+    )
+    pdf_cache = tmp_path_factory.mktemp("demo-pdf-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setattr("cospiral.core.pdfs.cache_dir", lambda: pdf_cache)
+    overrides.enable()
+    suggestions.reset()
+    out = io.StringIO()
+    outer = transaction.atomic()
+    with django_db_blocker.unblock():
+        outer.__enter__()
+        try:
+            call_command("demo", no_serve=True, stdout=out)
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            overrides.disable()
+            patch.undo()
+            raise
+    try:
+        yield SimpleNamespace(output=out.getvalue())
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        suggestions.reset()
+        overrides.disable()
+        patch.undo()

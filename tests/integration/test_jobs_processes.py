@@ -97,6 +97,14 @@ def _free_port(port: int) -> bool:
     return True
 
 
+def _unused_port() -> int:
+    """A port nobody listens on now, chosen by the system: fixed ports would collide
+    with another run of the suite on the same machine (or another xdist worker)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _get(url: str, opener=None, timeout=10):
     opener = opener or urllib.request.build_opener()
     try:
@@ -177,7 +185,7 @@ def test_a_worker_killed_mid_job_leaves_it_failed_and_nothing_written(tmp_path):
 
 
 def test_demo_serves_with_a_worker_and_stops_cleanly_on_sigterm(tmp_path):
-    port = 18141
+    port = _unused_port()
     assert _free_port(port)
     env = _env(tmp_path, "database")
     demo = subprocess.Popen([sys.executable, "-m", "cospiral", "demo", "--addrport",
@@ -226,7 +234,9 @@ def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path):
         "q = Question.objects.of(t).get(code='Q1'); "
         "print('SETUP', token, q.pk)"))
     token, question = re.search(r"SETUP (\S+) (\d+)", out).groups()
-    ports = (18142, 18143)
+    ports = (_unused_port(), _unused_port())
+    while ports[1] == ports[0]:
+        ports = (ports[0], _unused_port())
     servers = [subprocess.Popen([sys.executable, "-m", "cospiral", "runserver", "--noreload",
                                  f"127.0.0.1:{p}"], env=env, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL) for p in ports]

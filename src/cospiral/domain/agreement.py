@@ -15,11 +15,12 @@ printing a number.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
 
-def _pairs(a: Sequence[Hashable | None], b: Sequence[Hashable | None]) -> list[tuple]:
+def _pairs(a: Sequence[Hashable | None], b: Sequence[Hashable | None]) -> list[tuple[Any, ...]]:
     if len(a) != len(b):
         raise ValueError("Both coders must have one value (or None) per unit.")
     return [(x, y) for x, y in zip(a, b, strict=True) if x is not None and y is not None]

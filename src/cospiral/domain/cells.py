@@ -18,7 +18,7 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_START) and not _NUMBER.match(text)
 
 
-def neutralise(value):
+def neutralise(value: object) -> object:
     """``value`` with a leading apostrophe when it is a text a spreadsheet would run."""
     if isinstance(value, str) and is_formula_like(value):
         return "'" + value

@@ -39,6 +39,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cospiral.domain import plan
 
@@ -83,11 +84,11 @@ class Reason:
     params: tuple[tuple[str, object], ...] = ()
 
     @classmethod
-    def of(cls, code: str, **params) -> Reason:
+    def of(cls, code: str, **params: object) -> Reason:
         return cls(code, tuple(sorted(params.items())))
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         return dict(self.params)
 
 
@@ -222,7 +223,8 @@ class Rate:
         return self.present / self.expected if self.expected else None
 
 
-def attendance_rates(rows: Iterable[tuple[object, object, bool]]):
+def attendance_rates(rows: Iterable[tuple[object, object, bool]],
+                     ) -> tuple[dict[object, Rate], dict[object, Rate], Rate]:
     """``rows`` of (workshop, party, present), one per party expected at a workshop whose
     attendance is recorded. Returns ``(by_party, by_workshop, overall)``: dicts of
     ``Rate`` keyed by party and by workshop (in first-seen order) and the overall

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 QUESTIONS: tuple[str, ...] = (
     "coverage",
@@ -55,14 +56,14 @@ TOTAL_DECIMALS = 1
 class ScoreError(ValueError):
     """A score that is not on the scale; ``question`` names the question."""
 
-    def __init__(self, question: str, value):
+    def __init__(self, question: str, value: object) -> None:
         self.question = question
         self.value = value
         super().__init__(f"{question}: {value!r} is not on the scale "
                          f"{SCALE_MIN}-{SCALE_MAX} (or empty for not assessed)")
 
 
-def check_score(question: str, value) -> int | None:
+def check_score(question: str, value: object) -> int | None:
     """``value`` as a score of ``question``: ``None`` (not assessed) or an integer of the
     scale. Booleans, fractions and out-of-range numbers raise ``ScoreError``."""
     if question not in QUESTIONS:
@@ -96,8 +97,8 @@ def is_complete(scores: Mapping[str, int | None]) -> bool:
 def total(scores: Mapping[str, int | None]) -> float | None:
     """``SCORE_FORMULA``: the mean of the assessed scores on 0–100, rounded to
     ``TOTAL_DECIMALS``; ``None`` when no question is assessed."""
-    values = [check_score(q, scores.get(q)) for q in QUESTIONS]
-    values = [v for v in values if v is not None]
+    checked = [check_score(q, scores.get(q)) for q in QUESTIONS]
+    values = [v for v in checked if v is not None]
     if not values:
         return None
     return round(sum(values) / len(values) / SCALE_MAX * 100, TOTAL_DECIMALS)
@@ -118,7 +119,7 @@ class Ranked:
         return len(self.families)
 
 
-def rank(items: Iterable[tuple]) -> list[Ranked]:
+def rank(items: Iterable[tuple[Any, ...]]) -> list[Ranked]:
     """``RANKING_RULE`` applied to ``(key, scores[, families])`` items, in ranking order.
 
     Items of equal total and tier keep the order they were given in (pass them sorted by

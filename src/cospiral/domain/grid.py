@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cospiral.domain.cells import neutralise
 from cospiral.domain.codes import COMPONENT_RE, FAMILY_RE, CodeError, kind_of
@@ -37,11 +38,11 @@ class GridIssue:
     line: int | None
     column: str | None
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
 
-    def render(self, translate=lambda s: s) -> str:
+    def render(self, translate: Callable[[str], str] = lambda s: s) -> str:
         text = translate(self.message)
-        return text % self.params if self.params else text
+        return str(text % self.params) if self.params else text
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,12 @@ class GridRow:
     code: str
     kind: str
     parent_code: str | None
-    labels: dict
-    descriptions: dict
+    labels: dict[str, Any]
+    descriptions: dict[str, Any]
     source: str
 
 
-def _texts(values: Mapping[str, str], prefix: str) -> dict:
+def _texts(values: Mapping[str, str], prefix: str) -> dict[str, Any]:
     return {
         lang: (values.get(f"{prefix}_{lang}") or "").strip()
         for lang in LANGUAGES
@@ -109,7 +110,8 @@ def parse_grid_rows(
             continue
         first_line[code] = line
         component = code.split("-", 1)[0]
-        if kind != "family" and COMPONENT_RE.match(component).group("local"):
+        shape = COMPONENT_RE.match(component)
+        if kind != "family" and shape is not None and shape.group("local"):
             issues.append(
                 GridIssue(
                     line, "code",

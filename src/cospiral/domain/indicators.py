@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 LANGUAGES = ("fr", "en")
 CATEGORIES = ("possibility", "obtaining", "quality", "sustainability")
@@ -31,7 +32,7 @@ CATEGORY_UNKNOWN = "category_unknown"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
@@ -42,7 +43,7 @@ def used_languages(languages: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(lang for lang in LANGUAGES if lang in wanted) or LANGUAGES
 
 
-def problems(titles: Mapping | None, levels: Sequence | None,
+def problems(titles: Mapping[str, Any] | None, levels: Sequence[Any] | None,
              categories: Iterable[str], *,
              languages: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """What an indicator still lacks, as ``(field, message key)`` pairs in page order.
@@ -79,7 +80,8 @@ def problems(titles: Mapping | None, levels: Sequence | None,
     return found
 
 
-def is_ready(titles, levels, categories, *, languages: Iterable[str] | None = None) -> bool:
+def is_ready(titles: Mapping[str, Any] | None, levels: Sequence[Any] | None,
+             categories: Iterable[str], *, languages: Iterable[str] | None = None) -> bool:
     return not problems(titles, levels, categories, languages=languages)
 
 
@@ -87,13 +89,13 @@ def empty_levels() -> list[dict[str, str]]:
     return [{language: "" for language in LANGUAGES} for _ in range(LEVEL_COUNT)]
 
 
-def clean_texts(texts: Mapping | None) -> dict[str, str]:
+def clean_texts(texts: Mapping[str, Any] | None) -> dict[str, str]:
     """``{"fr": ..., "en": ...}`` with both languages present, stripped (other keys dropped)."""
     texts = texts if isinstance(texts, Mapping) else {}
     return {language: _text(texts.get(language)) for language in LANGUAGES}
 
 
-def clean_levels(levels: Sequence | None) -> list[dict[str, str]]:
+def clean_levels(levels: Sequence[Any] | None) -> list[dict[str, str]]:
     """Exactly five descriptors, each ``{"fr", "en"}`` stripped; missing ones empty.
     More than five is an error (``ValueError``): nothing is dropped silently."""
     levels = list(levels or [])
@@ -118,13 +120,13 @@ def next_code(component_code: str, existing: Iterable[str]) -> str:
 
 # --- the library of example indicators ------------------------------------------------------
 
-def example_categories(example: Mapping) -> list[str]:
+def example_categories(example: Mapping[str, Any]) -> list[str]:
     """The category of each example criterion, in order (for ``problems``)."""
     criteria = example.get("criteria") or {}
     return [category for category in criteria for _ in criteria[category] or []]
 
 
-def library_problems(document: Mapping, component_codes: Iterable[str]) -> list[str]:
+def library_problems(document: Mapping[str, Any], component_codes: Iterable[str]) -> list[str]:
     """What is wrong with a library document (``data/indicators/library.json``), as plain
     English sentences for developers (the file ships with cospiral): keys unique,
     components known in ``component_codes``, two to four criteria per category in both

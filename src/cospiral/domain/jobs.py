@@ -5,6 +5,7 @@ and who ranks high enough to see a kind of job. Pure Python: no Django."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 QUEUED = "queued"
 RUNNING = "running"
@@ -75,7 +76,7 @@ def is_stale(state: str, *, started_at: dt.datetime | None, heartbeat_at: dt.dat
 
 
 def worker_is_gone(job_worker: str, *, this_host: str, alive_pids: set[int] | None = None,
-                   pid_alive=None) -> bool:
+                   pid_alive: Callable[[int], bool] | None = None) -> bool:
     """A running job records its worker as ``host:pid``. On the same host, a job whose
     worker process no longer exists is dead at once (no need to wait for the heartbeat to
     age). On another host nothing can be said (``False``): the heartbeat rule decides."""

@@ -40,7 +40,7 @@ class NetworkRuleError(ValueError):
     """A broken rule: ``code`` names it, ``field`` the form field, ``params`` the values
     the message quotes."""
 
-    def __init__(self, code: str, field: str | None = None, **params):
+    def __init__(self, code: str, field: str | None = None, **params: object) -> None:
         super().__init__(code)
         self.code = code
         self.field = field

@@ -20,7 +20,9 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cospiral.domain.survey import AGE_BANDS, GENDERS
 
@@ -50,7 +52,7 @@ def json_depth(text: str, limit: int) -> int:
     return deepest
 
 
-def load_json(text: str, limit: int):
+def load_json(text: str, limit: int) -> Any:
     """``json.loads(text)``, refusing (ValueError) a nesting deeper than ``limit`` before
     any recursion could run out."""
     if json_depth(text, limit) > limit:
@@ -66,9 +68,9 @@ class Field:
     required: bool = False
     enum: tuple[str, ...] | None = None
 
-    def schema(self) -> dict:
-        out = {"name": self.name, "type": self.type, "description": self.description}
-        constraints = {}
+    def schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description}
+        constraints: dict[str, Any] = {}
         if self.required:
             constraints["required"] = True
         if self.enum is not None:
@@ -94,7 +96,7 @@ class Resource:
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
 
-    def schema(self) -> dict:
+    def schema(self) -> dict[str, Any]:
         return {
             "fields": [f.schema() for f in self.fields],
             "missingValues": [""],
@@ -106,7 +108,8 @@ class Resource:
         }
 
 
-def F(name, type="string", description="", *, required=False, enum=None) -> Field:  # noqa: N802
+def F(name: str, type: str = "string", description: str = "", *, required: bool = False,  # noqa: N802
+      enum: Iterable[str] | None = None) -> Field:
     return Field(name, type, description, required, tuple(enum) if enum is not None else None)
 
 
@@ -272,7 +275,7 @@ CODEBOOK = {
 # --- writing ------------------------------------------------------------------------------
 
 
-def cell(value) -> str:
+def cell(value: object) -> str:
     """One value as text, always the same way."""
     if value is None:
         return ""
@@ -291,7 +294,7 @@ def cell(value) -> str:
     return str(value)
 
 
-def write_csv(resource: Resource, rows) -> bytes:
+def write_csv(resource: Resource, rows: Iterable[Sequence[object]]) -> bytes:
     """The resource's CSV: header, then the rows (already in their published order)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -305,7 +308,7 @@ def sha256(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def descriptor(*, name: str, title: str, created: str, territory: dict,
+def descriptor(*, name: str, title: str, created: str, territory: dict[str, Any],
                files: dict[str, bytes]) -> bytes:
     """The ``datapackage.json`` for these CSV files (one per resource)."""
     body = {
@@ -333,24 +336,25 @@ class PackageError:
     line: int | None
     column: str | None
     what: str  # a key of the caller's message table
-    params: dict = field(default_factory=dict, hash=False, compare=False)
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass
 class Package:
-    descriptor: dict
-    tables: dict[str, list[dict]]  # resource name → typed rows
+    descriptor: dict[str, Any]
+    tables: dict[str, list[dict[str, Any]]]  # resource name → typed rows
 
     @property
-    def territory(self) -> dict:
-        return self.descriptor["cospiral"]["territory"]
+    def territory(self) -> dict[str, Any]:
+        territory: dict[str, Any] = self.descriptor["cospiral"]["territory"]
+        return territory
 
 
 TERRITORY_KEYS = {"identifier": str, "name": str, "kind": str, "languages": list,
                   "grid_version": str, "publish_card_texts": bool, "publish_raw_responses": bool}
 
 
-def _parse(value: str, f: Field, max_depth: int = MAX_DEPTH):
+def _parse(value: str, f: Field, max_depth: int = MAX_DEPTH) -> Any:
     """The typed value of a cell, or raise ValueError."""
     if value == "":
         return "" if f.type == "string" else None
@@ -377,7 +381,7 @@ def _parse(value: str, f: Field, max_depth: int = MAX_DEPTH):
     return parsed
 
 
-def _load_descriptor(data: bytes | None, max_depth: int) -> tuple[dict | None, list[PackageError]]:
+def _load_descriptor(data: bytes | None, max_depth: int) -> tuple[dict[str, Any] | None, list[PackageError]]:
     """The descriptor's JSON object, or None and the error: missing, not UTF-8, nested
     deeper than ``max_depth`` (checked before parsing), not JSON, not an object."""
     if data is None:
@@ -399,7 +403,7 @@ def _load_descriptor(data: bytes | None, max_depth: int) -> tuple[dict | None, l
 
 
 def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
-                     ) -> tuple[dict | None, list[PackageError]]:
+                     ) -> tuple[dict[str, Any] | None, list[PackageError]]:
     body, errors = _load_descriptor(data, max_depth)
     if body is None:
         return None, errors
@@ -439,7 +443,7 @@ def _read_descriptor(data: bytes | None, max_depth: int = MAX_DEPTH
     return (None if errors else body), errors
 
 
-def _check_resources(resources: list[dict], errors: list[PackageError]) -> None:
+def _check_resources(resources: list[dict[str, Any]], errors: list[PackageError]) -> None:
     """Each listed resource has the path, schema, hash and size entries of ``RESOURCES``."""
     for given, expected in zip(resources, RESOURCES, strict=True):
         if given.get("path") != expected.path:
@@ -459,21 +463,22 @@ def _int(value: str) -> int:
     return int(value)
 
 
-def _converter(f: Field, max_depth: int = MAX_DEPTH):
+def _converter(f: Field, max_depth: int = MAX_DEPTH) -> Callable[[str], Any]:
     """A function from a non-empty cell to its typed value (raises ValueError)."""
     if f.type == "integer":
         return _int
     return lambda value: _parse(value, f, max_depth)
 
 
-def _csv_rows(resource: Resource, text: str, errors: list[PackageError], max_cell: int):
+def _csv_rows(resource: Resource, text: str, errors: list[PackageError],
+              max_cell: int) -> list[tuple[int, list[str]]] | None:
     """``(line, values)`` of every record after the header (``None`` if the header is
     wrong or the text cannot be read); a cell longer than ``max_cell`` is an error at its
     line and column (the csv module's own field limit is lifted while reading: no cell can
     be longer than the file, whose size is bounded before it is read)."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     width = len(resource.fields)
-    raw = []
+    raw: list[tuple[int, list[str]]] = []
     previous = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     try:
         header = next(reader, None)
@@ -501,7 +506,7 @@ def _csv_rows(resource: Resource, text: str, errors: list[PackageError], max_cel
 
 
 def _read_table(resource: Resource, data: bytes, errors: list[PackageError], *,
-                max_cell: int = MAX_CELL, max_depth: int = MAX_DEPTH) -> list[dict]:
+                max_cell: int = MAX_CELL, max_depth: int = MAX_DEPTH) -> list[dict[str, Any]]:
     """The typed rows; checked column by column (types, required, enums), then the
     primary key."""
     try:
@@ -545,7 +550,7 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError], *,
     key_index = [resource.columns.index(k) for k in resource.primary_key]
     keys = list(zip(*(columns[i] for i in key_index), strict=True))
     if len(set(keys)) != len(keys):
-        seen: dict[tuple, int] = {}
+        seen: dict[tuple[Any, ...], int] = {}
         for index, key in enumerate(keys):
             if key in seen:
                 errors.append(PackageError(resource.path, lines[index], ", ".join(resource.primary_key),
@@ -556,7 +561,7 @@ def _read_table(resource: Resource, data: bytes, errors: list[PackageError], *,
     return [dict(zip(names, row, strict=True)) for row in zip(*typed_columns, strict=True)]
 
 
-def _check_foreign_keys(tables: dict[str, list[dict]], errors: list[PackageError]) -> None:
+def _check_foreign_keys(tables: dict[str, list[dict[str, Any]]], errors: list[PackageError]) -> None:
     for resource in RESOURCES:
         rows = tables.get(resource.name, [])
         for local, target, remote in resource.foreign_keys:
@@ -583,7 +588,7 @@ def validate(files: dict[str, bytes], *, max_cell: int = MAX_CELL, max_depth: in
     expected = {DESCRIPTOR} | {r.path for r in RESOURCES}
     for extra in sorted(set(files) - expected):
         errors.append(PackageError(extra, None, None, "unexpected_file"))
-    tables: dict[str, list[dict]] = {}
+    tables: dict[str, list[dict[str, Any]]] = {}
     for given, resource in zip(body["resources"], RESOURCES, strict=True):
         data = files.get(resource.path)
         if data is None:

@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, SupportsFloat
 
 from cospiral.domain import evaluation as ev
 
@@ -82,7 +83,7 @@ class PlanError(ValueError):
 
 # --- Status and progress -----------------------------------------------------------------
 
-def check_progress(value) -> int | None:
+def check_progress(value: object) -> int | None:
     """``value`` as a progress: ``None`` (not measured) or a whole number 0–100."""
     if value is None:
         return None
@@ -155,8 +156,8 @@ def rollup(node: Node) -> RollUp:
                if c.status not in EXCLUDED_STATUSES]
     abandoned = len(rolled) - len(counted)
     if not counted:
-        own = effective_progress(node.status, node.progress)
-        own = None if own is None else float(own)
+        stored = effective_progress(node.status, node.progress)
+        own = None if stored is None else float(stored)
         return RollUp(node.key, own, True, abandoned=abandoned, children=rolled)
     values = [r.progress for r in counted if r.progress is not None]
     progress = round(sum(values) / len(values), 1) if values else None
@@ -171,7 +172,7 @@ def tree(rows: Iterable[tuple[Hashable, Hashable | None, str, int | None]]) -> l
     sit in a cycle are left out (they cannot be reached from a root)."""
     rows = list(rows)
     keys = {r[0] for r in rows}
-    children: dict[Hashable, list[tuple]] = {}
+    children: dict[Hashable, list[tuple[Any, ...]]] = {}
     roots = []
     for row in rows:
         if row[1] is None or row[1] not in keys:
@@ -179,7 +180,7 @@ def tree(rows: Iterable[tuple[Hashable, Hashable | None, str, int | None]]) -> l
         else:
             children.setdefault(row[1], []).append(row)
 
-    def build(row, seen):
+    def build(row: tuple[Any, ...], seen: frozenset[Hashable]) -> Node:
         key = row[0]
         kids = tuple(build(c, seen | {key}) for c in children.get(key, []) if c[0] not in seen)
         return Node(key, row[2], row[3], kids)
@@ -249,7 +250,7 @@ class GridRow:
     demonstrative: Demonstrative
 
     @property
-    def key(self):
+    def key(self) -> object:
         return self.ranked.key
 
 
@@ -258,9 +259,10 @@ def comparison_grid(items: Iterable[tuple[Hashable, Mapping[str, int | None], Se
     """Candidate actions ``(key, scores, families, tests)`` in the order of
     ``evaluation.RANKING_RULE`` (total of ``evaluation.SCORE_FORMULA`` on the five
     questions), each with its demonstrative verdict."""
-    items = list(items)
-    ranked = ev.rank((n, item[1], item[2]) for n, item in enumerate(items))
-    return [GridRow(replace(r, key=items[r.key][0]), demonstrative(items[r.key][3]))
+    by_position: dict[object, tuple[Hashable, Mapping[str, int | None], Sequence[str],
+                                    Mapping[str, bool]]] = dict(enumerate(items))
+    ranked = ev.rank((n, item[1], item[2]) for n, item in by_position.items())
+    return [GridRow(replace(r, key=by_position[r.key][0]), demonstrative(by_position[r.key][3]))
             for r in ranked]
 
 
@@ -341,7 +343,7 @@ MEASURES: dict[str, tuple[float, float]] = {
 HIGHER_IS_BETTER = {"score": True, "high_share": True, "low_share": False, "median": True}
 
 
-def check_measure_value(measure: str, value) -> float | None:
+def check_measure_value(measure: str, value: str | SupportsFloat | None) -> float | None:
     """``value`` on the range of ``measure`` (shares and score 0–100, median 1–5)."""
     if measure not in MEASURES:
         raise PlanError("measure", f"{measure!r} is not a measure ({', '.join(MEASURES)})")

@@ -50,7 +50,7 @@ class CellError(ValueError):
     """A cell that cannot be read: ``code`` says why (``whole``, ``date``, ``yes_no``,
     ``range``), ``params`` what was found."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, **params: object) -> None:
         self.code = code
         self.params = params
         super().__init__(f"{code}: {params}")
@@ -58,7 +58,7 @@ class CellError(ValueError):
 
 # --- Writing cells ---------------------------------------------------------------------
 
-def protect(value):
+def protect(value: object) -> object:
     """A text that starts like a formula gets a leading quote (spreadsheets would run it)."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
@@ -81,7 +81,7 @@ def date_cell(value: dt.date | None) -> str:
     return value.isoformat() if value is not None else ""
 
 
-def number_cell(value) -> str:
+def number_cell(value: object) -> str:
     return "" if value is None else str(value)
 
 

@@ -46,10 +46,12 @@ the per-cell views (``Distribution.figures``). Nothing ever divides by zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 # --- Encoding of the level matrix ----------------------------------------------------
@@ -156,20 +158,21 @@ class Distribution:
     def shape(self) -> tuple[int, ...]:
         return self.suppressed.shape
 
-    def figures(self, index, *, indicator: Hashable = None, group: Hashable = None) -> Figures:
+    def figures(self, index: int | tuple[int, ...], *, indicator: Hashable = None,
+                group: Hashable = None) -> Figures:
         """The figures at ``index`` (``j`` overall, ``(g, j)`` in a breakdown)."""
 
-        def scalar(array, cast=float):
+        def scalar(array: np.ndarray, cast: Callable[[Any], Any] = float) -> Any:
             value = array[index]
             return None if value is np.ma.masked else cast(value)
 
-        def pair(low, high):
+        def pair(low: np.ndarray, high: np.ndarray) -> tuple[float, float] | None:
             lo, hi = low[index], high[index]
             if lo is np.ma.masked or hi is np.ma.masked:
                 return None
             return (float(lo), float(hi))
 
-        def vector(array):
+        def vector(array: np.ndarray) -> tuple[float, ...] | None:
             row = array[index]
             if np.ma.is_masked(row):
                 return None
@@ -344,7 +347,7 @@ class Comparison:
 # --- Validation and counting ----------------------------------------------------------
 
 
-def _as_levels(levels, check: bool = True) -> np.ndarray:
+def _as_levels(levels: ArrayLike, check: bool = True) -> np.ndarray:
     array = np.asarray(levels)
     if array.ndim != 2:
         raise ValueError(
@@ -374,7 +377,7 @@ def _raise_bad_code(array: np.ndarray) -> None:
     )
 
 
-def _as_groups(profile, respondents: int, n_groups: int | None) -> tuple[np.ndarray, int, bool]:
+def _as_groups(profile: ArrayLike, respondents: int, n_groups: int | None) -> tuple[np.ndarray, int, bool]:
     """Group index per respondent (0..K-1, K = not stated) and the number of groups."""
     codes = np.asarray(profile)
     if codes.shape != (respondents,):
@@ -406,8 +409,10 @@ class _Tally:
     squared: np.ndarray  # (G, J, 8) float64 (Σw²)
 
 
-def _weight_classes(weights, respondents: int):
-    if isinstance(weights, Weighting) and weights.classes is not None:
+def _weight_classes(weights: Weighting | ArrayLike,
+                    respondents: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if (isinstance(weights, Weighting) and weights.classes is not None
+            and weights.class_weights is not None):
         if weights.weights.shape != (respondents,):
             raise ValueError(
                 f"Weights have shape {weights.weights.shape}; expected one per respondent ({respondents},)."
@@ -429,17 +434,19 @@ def _weight_classes(weights, respondents: int):
     return w, values, inverse.astype(np.int32)
 
 
-def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
+def tally(levels: ArrayLike, group_index: np.ndarray | None = None, n_groups: int = 1,
+          weights: Weighting | ArrayLike | None = None) -> _Tally:
     """Counts per group × indicator × code in one blocked pass (see module docstring)."""
     # int8 matrices are checked block by block below, while each block is in cache.
     levels = _as_levels(levels, check=False)
     rows, J = levels.shape
     G = n_groups if group_index is not None else 1
-    values = None
+    values: np.ndarray | None = None
     cell = group_index.astype(np.int32) if group_index is not None else None
     cells = G
     dense_weights = None
-    cell_group = cell_class = None
+    cell_group: np.ndarray | None = None
+    cell_class: np.ndarray | None = None
     if weights is not None:
         w, values, classes = _weight_classes(weights, rows)
         if len(values) <= 1:
@@ -459,9 +466,10 @@ def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
             dense_weights = w
             values = None
     bins = N_CODES * J * cells
-    raw = np.zeros(bins, dtype=np.int64)
-    wsum = np.zeros(bins) if dense_weights is not None else None
-    wsq = np.zeros(bins) if dense_weights is not None else None
+    raw: np.ndarray = np.zeros(bins, dtype=np.int64)
+    # Sums of weights and of squared weights, only with dense weights (else empty).
+    wsum = np.zeros(bins if dense_weights is not None else 0)
+    wsq = np.zeros(bins if dense_weights is not None else 0)
     if rows and J:
         # Modular arithmetic: uint16 keys are exact whenever the bins fit in 16 bits.
         key_type = np.uint16 if bins <= 1 << 16 else np.int32
@@ -472,7 +480,7 @@ def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
             chunk = levels[start : start + block]
             if int(chunk.min()) < LOWEST_CODE or int(chunk.max()) > HIGHEST_CODE:
                 _raise_bad_code(levels)
-            key = chunk.astype(key_type)
+            key: np.ndarray = chunk.astype(key_type)
             if cell is None:
                 key += column_offset + shift
             else:
@@ -504,20 +512,28 @@ def tally(levels, group_index=None, n_groups: int = 1, weights=None) -> _Tally:
 # --- Figures from counts ------------------------------------------------------------
 
 
+def _fresh_seed() -> int:
+    """A new random seed (below 2**63), for bootstrap draws a caller can reproduce."""
+    entropy = np.random.SeedSequence().entropy  # an int when the sequence draws it fresh
+    assert isinstance(entropy, int)
+    return entropy % (1 << 63)
+
+
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"The confidence level must be between 0 and 1; got {confidence}.")
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
-def wilson(successes, n, confidence: float = DEFAULT_CONFIDENCE):
+def wilson(successes: ArrayLike, n: ArrayLike,
+           confidence: float = DEFAULT_CONFIDENCE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Wilson score interval for a share ``successes / n`` (arrays; ``n`` may be an
     effective size). Returns (share, low, high), NaN where ``n == 0``."""
     z = _z(confidence)
     x = np.asarray(successes, dtype=np.float64)
     n = np.asarray(n, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
+        p: np.ndarray = np.where(n > 0, x / np.where(n > 0, n, 1), np.nan)
         p = np.clip(p, 0.0, 1.0)
         nn = np.where(n > 0, n, np.nan)
         denominator = 1 + z * z / nn
@@ -540,7 +556,7 @@ def _median_from_counts(level_counts: np.ndarray) -> np.ndarray:
     return np.where(total[..., 0] > 0, median, np.nan)
 
 
-def _masked(data: np.ndarray, mask: np.ndarray, fill=0) -> np.ma.MaskedArray:
+def _masked(data: np.ndarray, mask: np.ndarray, fill: float = 0) -> np.ma.MaskedArray:
     data = np.array(data, copy=True)
     full_mask = np.broadcast_to(mask.reshape(mask.shape + (1,) * (data.ndim - mask.ndim)), data.shape)
     data[full_mask] = fill
@@ -597,7 +613,8 @@ def _distribution(t: _Tally, suppressed: np.ndarray, confidence: float) -> Distr
     )
 
 
-def _wilson_eff(p, n_eff, confidence):
+def _wilson_eff(p: np.ndarray, n_eff: np.ndarray,
+               confidence: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         return wilson(np.where(np.isnan(p), 0.0, p) * n_eff, n_eff, confidence)
 
@@ -649,15 +666,16 @@ def suppress(n: np.ndarray, threshold: int = DEFAULT_THRESHOLD, empty: np.ndarra
     suppressed_sorted = sizes <= count[None, :]
     result = np.zeros(n.shape, dtype=bool)
     np.put_along_axis(result, order, suppressed_sorted, axis=0)
-    return result & ~empty
+    kept: np.ndarray = result & ~empty
+    return kept
 
 
-def _suppress_forced(n: np.ndarray, threshold: int, empty, forced: np.ndarray) -> np.ndarray:
+def _suppress_forced(n: np.ndarray, threshold: int, empty: np.ndarray | None, forced: np.ndarray) -> np.ndarray:
     if empty is None:
         empty = np.zeros(n.shape, dtype=bool)
     if forced.shape != n.shape:
         raise ValueError(f"Forced cells have shape {forced.shape}; expected {n.shape}.")
-    result = suppress(n, threshold, empty) | (forced & ~empty)
+    result: np.ndarray = suppress(n, threshold, empty) | (forced & ~empty)
     for j in np.flatnonzero(result.any(axis=0)):
         column = result[:, j].copy()
         while column.sum() < 2 or n[column, j].sum() < threshold:
@@ -672,7 +690,12 @@ def _suppress_forced(n: np.ndarray, threshold: int, empty, forced: np.ndarray) -
 # --- Indices ----------------------------------------------------------------------------
 
 
-def _family_plan(J, families, indicator_weights, family_weights):
+#: Family keys, each indicator's family position, indicator weights, family weights.
+_Plan = tuple[tuple[Hashable, ...], np.ndarray, np.ndarray, np.ndarray]
+
+
+def _family_plan(J: int, families: Sequence[Hashable] | None, indicator_weights: ArrayLike | None,
+                 family_weights: Mapping[Hashable, float] | ArrayLike | None) -> _Plan | None:
     if families is None:
         return None
     families = list(families)
@@ -703,7 +726,7 @@ def _family_plan(J, families, indicator_weights, family_weights):
     return tuple(keys), np.array(of), iw, fw
 
 
-def _indices(score: np.ma.MaskedArray, plan) -> Indices | None:
+def _indices(score: np.ma.MaskedArray, plan: _Plan | None) -> Indices | None:
     if plan is None:
         return None
     keys, of, iw, fw = plan
@@ -739,7 +762,8 @@ def _indices(score: np.ma.MaskedArray, plan) -> Indices | None:
 # --- Extremes ---------------------------------------------------------------------------
 
 
-def _extremes(indicators, overall: Distribution, breakdown: Breakdown | None, limit: int):
+def _extremes(indicators: Sequence[Hashable], overall: Distribution, breakdown: Breakdown | None,
+              limit: int) -> tuple[Extreme, ...]:
     entries = []
     dists = [overall]
     if breakdown is not None:
@@ -765,7 +789,7 @@ def _extremes(indicators, overall: Distribution, breakdown: Breakdown | None, li
     # Largest share first; then the largest lower bound (more certain), then larger n.
     order = np.lexsort((-n_all, -lo_all, -s_all))[:limit]
     for i in order:
-        group = None if d_all[i] == 0 else breakdown.groups[g_all[i]]
+        group = breakdown.groups[g_all[i]] if d_all[i] != 0 and breakdown is not None else None
         entries.append(
             Extreme(
                 indicator=indicators[j_all[i]],
@@ -782,16 +806,16 @@ def _extremes(indicators, overall: Distribution, breakdown: Breakdown | None, li
 
 
 def score(
-    levels,
+    levels: ArrayLike,
     *,
     indicators: Sequence[Hashable] | None = None,
-    profile=None,
+    profile: ArrayLike | None = None,
     profile_labels: Sequence[Hashable] | None = None,
     not_stated_label: Hashable = "not stated",
-    weights=None,
+    weights: Weighting | ArrayLike | None = None,
     families: Sequence[Hashable] | None = None,
-    indicator_weights=None,
-    family_weights=None,
+    indicator_weights: ArrayLike | None = None,
+    family_weights: Mapping[Hashable, float] | ArrayLike | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     confidence: float = DEFAULT_CONFIDENCE,
     extremes: int = DEFAULT_EXTREMES,
@@ -831,22 +855,22 @@ def score(
 
 
 def score_cells(
-    cell_counts,
-    cell_respondents,
+    cell_counts: ArrayLike,
+    cell_respondents: ArrayLike,
     *,
     indicators: Sequence[Hashable] | None = None,
-    cell_profile=None,
+    cell_profile: ArrayLike | None = None,
     profile_labels: Sequence[Hashable] | None = None,
     not_stated_label: Hashable = "not stated",
-    cell_weights=None,
+    cell_weights: ArrayLike | None = None,
     families: Sequence[Hashable] | None = None,
-    indicator_weights=None,
-    family_weights=None,
+    indicator_weights: ArrayLike | None = None,
+    family_weights: Mapping[Hashable, float] | ArrayLike | None = None,
     threshold: int = DEFAULT_THRESHOLD,
     confidence: float = DEFAULT_CONFIDENCE,
     extremes: int = DEFAULT_EXTREMES,
-    forced_cells=None,
-    forced_overall=None,
+    forced_cells: ArrayLike | None = None,
+    forced_overall: ArrayLike | None = None,
 ) -> Scores:
     """The same figures as ``score``, from counts already made per *cell* of respondents
     (for example the exact tallies a database keeps per combination of profile answers).
@@ -928,7 +952,10 @@ def score_cells(
                    forced_cells=forced_cells, forced_overall=forced_overall)
 
 
-def _prepare(J, indicators, threshold, confidence, families, indicator_weights, family_weights):
+def _prepare(J: int, indicators: Sequence[Hashable] | None, threshold: int, confidence: float,
+             families: Sequence[Hashable] | None, indicator_weights: ArrayLike | None,
+             family_weights: Mapping[Hashable, float] | ArrayLike | None,
+             ) -> tuple[tuple[Hashable, ...], _Plan | None]:
     if indicators is None:
         indicators = tuple(range(J))
     indicators = tuple(indicators)
@@ -940,15 +967,18 @@ def _prepare(J, indicators, threshold, confidence, families, indicator_weights, 
     return indicators, _family_plan(J, families, indicator_weights, family_weights)
 
 
-def _labels(profile_labels, G, not_stated, not_stated_label):
-    labels = list(profile_labels) if profile_labels is not None else list(range(G - not_stated))
+def _labels(profile_labels: Sequence[Hashable] | None, G: int, not_stated: bool,
+            not_stated_label: Hashable) -> list[Hashable]:
+    labels: list[Hashable] = list(profile_labels) if profile_labels is not None else list(range(G - not_stated))
     if not_stated:
         labels.append(not_stated_label)
     return labels
 
 
-def _scores(t: _Tally, labels, *, rows, indicators, plan, threshold, confidence, extremes,
-            weighted, w_total, n_eff, forced_cells=None, forced_overall=None) -> Scores:
+def _scores(t: _Tally, labels: Sequence[Hashable] | None, *, rows: int, indicators: Sequence[Hashable],
+            plan: _Plan | None, threshold: int, confidence: float, extremes: int,
+            weighted: bool, w_total: float, n_eff: float, forced_cells: np.ndarray | None = None,
+            forced_overall: np.ndarray | None = None) -> Scores:
     total = _Tally(t.raw.sum(axis=0), t.weighted.sum(axis=0), t.squared.sum(axis=0))
     n_overall = total.raw[..., LEVEL_SLOTS].sum(axis=-1)
     overall_suppressed = n_overall < threshold
@@ -971,7 +1001,7 @@ def _scores(t: _Tally, labels, *, rows, indicators, plan, threshold, confidence,
             primary=hidden & (n_cells < threshold) & ~empty,
         )
     return Scores(
-        indicators=indicators,
+        indicators=tuple(indicators),
         respondents=rows,
         overall=overall,
         indices=indices,
@@ -1003,7 +1033,7 @@ def bootstrap(
         raise ValueError(f"At least one bootstrap replicate is needed; got {replicates}.")
     _z(confidence)
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+        seed = _fresh_seed()
     rng = np.random.default_rng(seed)
     shape = distribution.shape
     shares = np.ma.filled(distribution.shares, 0.0).reshape(-1, N_LEVELS)
@@ -1021,7 +1051,7 @@ def bootstrap(
     med_lo, med_hi = np.quantile(medians, [alpha, 1 - alpha], axis=0, method="inverted_cdf")
     mask = ~defined.reshape(shape)
 
-    def out(values):
+    def out(values: np.ndarray) -> np.ma.MaskedArray:
         return _masked(values.reshape(shape), mask, 0.0)
 
     return BootstrapIntervals(
@@ -1040,7 +1070,8 @@ def bootstrap(
 # --- Ex-post against ex-ante ------------------------------------------------------------
 
 
-def newcombe(p1, l1, u1, p2, l2, u2):
+def newcombe(p1: np.ndarray, l1: np.ndarray, u1: np.ndarray, p2: np.ndarray, l2: np.ndarray,
+             u2: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Newcombe's hybrid score interval for p2 − p1 from the two Wilson intervals."""
     d = p2 - p1
     low = d - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
@@ -1048,12 +1079,15 @@ def newcombe(p1, l1, u1, p2, l2, u2):
     return d, np.clip(low, -1, 1), np.clip(high, -1, 1)
 
 
-def brunner_munzel_counts(before, after):
+def brunner_munzel_counts(before: ArrayLike, after: ArrayLike,
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``_brunner_munzel`` without the standard error of the superiority."""
-    return _brunner_munzel(before, after)[:4]
+    statistic, df, p_value, superiority, _se = _brunner_munzel(before, after)
+    return statistic, df, p_value, superiority
 
 
-def _brunner_munzel(before, after):
+def _brunner_munzel(before: ArrayLike, after: ArrayLike,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Brunner–Munzel test from counts per ordered category, vectorised over the
     leading axes: ``before`` and ``after`` of shape (..., K). Same statistic, degrees
     of freedom and two-sided p-value as ``scipy.stats.brunnermunzel(before_sample,
@@ -1068,7 +1102,7 @@ def _brunner_munzel(before, after):
     ny = y.sum(axis=-1)
     both = x + y
     # Mid-ranks of each category in the pooled sample and within each sample.
-    def midranks(c):
+    def midranks(c: np.ndarray) -> np.ndarray:
         cum = np.cumsum(c, axis=-1)
         return cum - (c - 1) / 2
 
@@ -1119,7 +1153,7 @@ def compare(before: Scores | Distribution, after: Scores | Distribution, *, conf
     confidence = confidence if confidence is not None else b.confidence
     undefined = np.ma.getmaskarray(b.mean) | np.ma.getmaskarray(a.mean)
 
-    def filled(x):
+    def filled(x: np.ndarray) -> np.ndarray:
         return np.ma.filled(x, 0.0).astype(np.float64)
 
     neff_b, neff_a = filled(b.n_eff), filled(a.n_eff)
@@ -1135,7 +1169,7 @@ def compare(before: Scores | Distribution, after: Scores | Distribution, *, conf
     with np.errstate(invalid="ignore"):
         half_width = stats.t.ppf(0.5 + confidence / 2, np.where(np.isfinite(df), df, 1.0)) * se
 
-    def out(x, extra=None):
+    def out(x: np.ndarray, extra: np.ndarray | None = None) -> np.ma.MaskedArray:
         mask = undefined | ~np.isfinite(x)
         if extra is not None:
             mask = mask | extra
@@ -1164,14 +1198,14 @@ def compare(before: Scores | Distribution, after: Scores | Distribution, *, conf
 # --- Weighting ---------------------------------------------------------------------------
 
 
-def effective_sample_size(weights) -> float:
+def effective_sample_size(weights: ArrayLike) -> float:
     """Kish's n_eff = (Σw)² / Σw² (0 when every weight is 0)."""
     w = np.asarray(weights, dtype=np.float64)
     w2 = float(np.dot(w, w))
     return float(w.sum()) ** 2 / w2 if w2 > 0 else 0.0
 
 
-def _margin_array(margin, k: int, name: str) -> np.ndarray:
+def _margin_array(margin: Mapping[int, float] | ArrayLike, k: int, name: str) -> np.ndarray:
     if isinstance(margin, Mapping):
         array = np.zeros(k)
         for code, value in margin.items():
@@ -1184,11 +1218,14 @@ def _margin_array(margin, k: int, name: str) -> np.ndarray:
         raise ValueError(
             f"Margin of {name}: expected {k} non-negative population figures (counts or shares) with a positive total."
         )
-    return array / array.sum()
+    shares: np.ndarray = array / array.sum()
+    return shares
 
 
-def _weighting(weights: np.ndarray, method: str, iterations=0, converged=True, classes=None, class_weights=None) -> Weighting:
-    if class_weights is not None:
+def _weighting(weights: np.ndarray, method: str, iterations: int = 0, converged: bool = True,
+               classes: np.ndarray | None = None,
+               class_weights: np.ndarray | None = None) -> Weighting:
+    if class_weights is not None and classes is not None:
         members = np.bincount(classes, minlength=len(class_weights))
         used = members > 0
         positive = class_weights[used & (class_weights > 0)]
@@ -1215,7 +1252,7 @@ def _weighting(weights: np.ndarray, method: str, iterations=0, converged=True, c
     )
 
 
-def poststratify(profile, margin, *, name: str = "profile") -> Weighting:
+def poststratify(profile: ArrayLike, margin: Mapping[int, float] | Sequence[float], *, name: str = "profile") -> Weighting:
     """Weights that make the sample's distribution of one profile variable equal to a
     known population margin (counts or shares per code 0..K-1; K = len(margin)).
 
@@ -1244,8 +1281,8 @@ def poststratify(profile, margin, *, name: str = "profile") -> Weighting:
 
 
 def rake(
-    profiles: Sequence,
-    margins: Sequence,
+    profiles: Sequence[ArrayLike],
+    margins: Sequence[Mapping[int, float] | Sequence[float]],
     *,
     names: Sequence[str] | None = None,
     max_iterations: int = 100,
@@ -1369,13 +1406,14 @@ class IndexIntervals:
     )
 
 
-def _replicate_counts(distribution: Distribution, replicates: int, seed: int | None):
+def _replicate_counts(distribution: Distribution, replicates: int, seed: int | None,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """The multinomial redraws of ``bootstrap`` (same generator calls, so one seed gives
     the same replicates): counts (B, M, 5), draws per cell (M,), defined (M,), seed."""
     if replicates < 1:
         raise ValueError(f"At least one bootstrap replicate is needed; got {replicates}.")
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+        seed = _fresh_seed()
     rng = np.random.default_rng(seed)
     shares = np.ma.filled(distribution.shares, 0.0).reshape(-1, N_LEVELS)
     defined = ~np.ma.getmaskarray(distribution.mean).reshape(-1)
@@ -1414,7 +1452,7 @@ def _index_intervals(replicate_scores: np.ndarray, defined: np.ndarray, indices:
     family_mask = np.ma.getmaskarray(indices.family) | ~family_defined
     synthetic_mask = np.ma.getmaskarray(indices.synthetic) | ~(total > 0)
 
-    def out(values, mask):
+    def out(values: np.ndarray, mask: np.ndarray) -> np.ma.MaskedArray:
         values = np.asarray(values, dtype=np.float64)
         return np.ma.MaskedArray(np.where(mask, 0.0, values), mask=np.array(mask, copy=True))
 
@@ -1451,7 +1489,7 @@ def bootstrap_with_indices(
     med_lo, med_hi = np.quantile(medians, [alpha, 1 - alpha], axis=0, method="inverted_cdf")
     mask = ~defined.reshape(shape)
 
-    def cell(values):
+    def cell(values: np.ndarray) -> np.ma.MaskedArray:
         return _masked(values.reshape(shape), mask, 0.0)
 
     indicator_intervals = BootstrapIntervals(

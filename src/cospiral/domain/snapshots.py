@@ -28,8 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from cospiral.domain.scoring import LEVEL_SLOTS, N_CODES, PROFILE_NOT_STATED, suppress
 
@@ -50,13 +52,13 @@ class Hidden:
     overall: np.ndarray
     by_key: Mapping[str, np.ndarray]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"overall": [int(j) for j in np.flatnonzero(self.overall)],
                 "by_key": {key: [[_code(int(r), len(mask)), int(j)] for r, j in zip(*np.nonzero(mask), strict=True)]
                            for key, mask in self.by_key.items()}}
 
     @classmethod
-    def from_json(cls, data: Mapping, J: int, sizes: Mapping[str, int]) -> Hidden:
+    def from_json(cls, data: Mapping[str, Any], J: int, sizes: Mapping[str, int]) -> Hidden:
         """``sizes``: the number of answers K of each profile question."""
         overall = np.zeros(J, dtype=bool)
         overall[[j for j in data.get("overall", []) if 0 <= j < J]] = True
@@ -75,7 +77,7 @@ def _code(row: int, rows: int) -> int:
     return PROFILE_NOT_STATED if row == rows - 1 else row
 
 
-def tables(counts, profiles, keys: Sequence[tuple[str, int, int]]) -> Tables:
+def tables(counts: ArrayLike, profiles: ArrayLike, keys: Sequence[tuple[str, int, int]]) -> Tables:
     """``counts`` (C, J, 8) per cell of profile answers, ``profiles`` (C, P) their codes;
     ``keys``: ``(key, column of profiles, K)`` of every profile question asked."""
     counts = np.asarray(counts, dtype=np.int64)
@@ -93,7 +95,8 @@ def tables(counts, profiles, keys: Sequence[tuple[str, int, int]]) -> Tables:
 
 
 def _n(table: np.ndarray) -> np.ndarray:
-    return table[..., LEVEL_SLOTS].sum(axis=-1)
+    n: np.ndarray = table[..., LEVEL_SLOTS].sum(axis=-1)
+    return n
 
 
 def hidden_of(t: Tables, threshold: int, forced: Hidden | None = None) -> Hidden:
@@ -129,7 +132,8 @@ def problems(old: Tables, old_hidden: Hidden, new: Tables, new_hidden: Hidden,
     """Every reason not to publish ``new`` after ``old`` (empty: allowed). ``new_hidden``
     must be ``hidden_of(new, threshold, forced=old_hidden)``."""
     found: list[Problem] = []
-    pairs = [(None, old.overall[None], old_hidden.overall[None], new.overall[None], new_hidden.overall[None])]
+    pairs: list[tuple[str | None, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = [
+        (None, old.overall[None], old_hidden.overall[None], new.overall[None], new_hidden.overall[None])]
     pairs += [(key, old.by_key[key], old_hidden.by_key[key], new.by_key[key], new_hidden.by_key[key])
               for key in new.by_key if key in old.by_key]
     for key, before, hidden_before, after, hidden_after in pairs:

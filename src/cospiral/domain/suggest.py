@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def component_of(code: str) -> str:
 class Model:
     """A trained classifier and the codes it knows, in the order of its columns."""
 
-    pipeline: object
+    pipeline: Any  # a fitted scikit-learn pipeline (or a stand-in with predict_proba)
     codes: tuple[str, ...]
     trained_on: int = 0
     meta: dict = field(default_factory=dict)
@@ -155,7 +156,7 @@ class CardVectorizer:
         """The features of one folded word: n-grams and the word itself."""
         padded = f" {word} "
         lo, hi = self.char_range
-        grams = []
+        grams: list[str] = []
         for n in range(lo, hi + 1):
             if len(padded) < n:
                 break
@@ -305,7 +306,7 @@ class CardVectorizer:
                         spelled = spelled_cache[token] = _spelled(fold(token))
                     words.extend(spelled)
             else:
-                words = ()
+                words = []
             pairs = [c for c in map(lookup, [f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False)])
                      if c is not None]
             if questions is not None and questions[row]:
@@ -499,12 +500,12 @@ def train(texts: Sequence[str], codes: Sequence[str], *, seed: int = 0,
         # Large data: the model itself leaves out a few thousand texts to fit its
         # temperature on (no second training, and a loss of a few per cent of the data).
         order = np.random.default_rng(seed).permutation(len(x))
-        held, kept = order[:LARGE_HOLDOUT], np.sort(order[LARGE_HOLDOUT:])
+        drawn, kept = order[:LARGE_HOLDOUT], np.sort(order[LARGE_HOLDOUT:])
         y_array = np.asarray(y)
         vectorizer, classifier = _fit([x[i] for i in kept], y_array[kept],
                                       None if q is None else [q[i] for i in kept], seed)
         known = {c: i for i, c in enumerate(classifier.classes_)}
-        held = [i for i in held if y[i] in known]
+        held = [i for i in drawn if y[i] in known]
         scores = _scores(classifier, vectorizer.transform(
             [x[i] for i in held], questions=None if q is None else [q[i] for i in held]))
         temperature = _fit_temperature(scores, np.array([known[y[i]] for i in held]))
@@ -686,7 +687,8 @@ class _Tally:
         }
 
 
-def reliability(confidences: Sequence[float], correct: Sequence[bool], bins: int = 10) -> dict:
+def reliability(confidences: Sequence[float] | np.ndarray, correct: Sequence[bool] | np.ndarray,
+                bins: int = 10) -> dict:
     """Reliability table of shown confidences: for each bin of confidence (0–10 %, …,
     90–100 %), how many suggestions fell in it, their mean confidence and how often they
     were right; and the expected calibration error (the mean gap, weighted by count)."""

@@ -16,6 +16,7 @@ person decides the first suggestion; a vaguely similar one only nudges it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -42,7 +43,7 @@ class Layer:
         self._pending: dict[int, tuple[object, str]] = {}  # card id -> (row, code)
         self._where: dict[int, int] = {}  # card id -> row of the main matrix
         self._stacked = None  # the pending rows as one matrix, until they change
-        self._main_csc = None  # the main matrix by columns, until it changes
+        self._main_csc: Any = None  # the main matrix by columns (SciPy CSC), until it changes
 
     # --- building ------------------------------------------------------------------
 
@@ -224,7 +225,7 @@ def blend(proba: np.ndarray, model_codes: Sequence[str],
     source = [column.get(c) for c in model_codes]
     keep = [i for i, c in enumerate(source) if c is not None]
     if keep and n:
-        out[:, [source[i] for i in keep]] = proba[:, keep]
+        out[:, [c for c in source if c is not None]] = proba[:, keep]
     has_model = bool(len(model_codes))
     for row, near in enumerate(neighbours):
         near = [(c, s) for c, s in near if c in column]

@@ -42,7 +42,7 @@ class AnswerError(ValueError):
     """An answer that cannot be stored. ``field`` names where (an indicator position or a
     profile key), ``code`` says what, ``value`` is what was given."""
 
-    def __init__(self, code: str, field: str | int | None = None, value=None):
+    def __init__(self, code: str, field: str | int | None = None, value: object = None) -> None:
         super().__init__(f"{code}: {field!r} = {value!r}")
         self.code = code
         self.field = field
@@ -55,14 +55,14 @@ class Sheet:
     in the order of ``PROFILE_KEYS``."""
 
     levels: bytes
-    profile: tuple[int, int, int, int]
+    profile: tuple[int, ...]  # one code per PROFILE_KEYS
 
     @property
     def answered(self) -> int:
         return sum(1 for b in np.frombuffer(self.levels, dtype=np.int8) if b != MISSING)
 
 
-def parse_level(text) -> int:
+def parse_level(text: object) -> int:
     """A level or a non-level answer as typed by a person or found in a file: "1".."5",
     "d"/"?" don't know, "n"/"x" not applicable, "" or "-" no answer. ``AnswerError``
     ("level_out_of_range" or "level_unreadable") otherwise."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 # A component is a minority idea of a synthesis when at most this many cards cite it...
 MINORITY_MAX_CARDS = 2
@@ -83,7 +84,7 @@ def traceability(
     return result
 
 
-def groups_spanned(members: Iterable[Hashable], group_of: Mapping[Hashable, Hashable]) -> list:
+def groups_spanned(members: Iterable[Hashable], group_of: Mapping[Hashable, Hashable]) -> list[Any]:
     """The distinct groups (in first-seen order) of a set of cards, e.g. to say "the same
     idea in N groups" or to derive a shared criterion's source groups from its cards."""
     return list(dict.fromkeys(group_of[m] for m in members if m in group_of))

@@ -47,6 +47,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 DOT = "dot"
 SCORE = "score"
@@ -71,7 +72,7 @@ class BallotError(ValueError):
     """A ballot that cannot be accepted. ``code`` says why, ``candidate`` which candidate
     (or None for the whole ballot), ``params`` the numbers for the message."""
 
-    def __init__(self, code: str, candidate: Hashable | None = None, **params):
+    def __init__(self, code: str, candidate: Hashable | None = None, **params: object) -> None:
         self.code = code
         self.candidate = candidate
         self.params = params
@@ -81,7 +82,7 @@ class BallotError(ValueError):
 class ConfigError(ValueError):
     """A round's settings that cannot work (``code``, ``params``)."""
 
-    def __init__(self, code: str, **params):
+    def __init__(self, code: str, **params: object) -> None:
         self.code = code
         self.params = params
         super().__init__(f"{code}: {params}")
@@ -101,7 +102,7 @@ def check_config(method: str, *, n_candidates: int, dots: int | None = None,
             raise ConfigError("cap", cap=cap, dots=dots)
 
 
-def _whole(candidate, value) -> int | None:
+def _whole(candidate: Hashable, value: object) -> int | None:
     """``value`` as an int (``None`` or an empty string: None); BallotError if it is not
     a whole number."""
     if value is None:
@@ -123,15 +124,15 @@ def _whole(candidate, value) -> int | None:
     raise BallotError("not_whole", candidate, value=value)
 
 
-def _known(ballot: Mapping, candidates: Sequence) -> None:
+def _known(ballot: Mapping[Hashable, Any], candidates: Sequence[Hashable]) -> None:
     allowed = set(candidates)
     for key in ballot:
         if key not in allowed:
             raise BallotError("unknown_candidate", key)
 
 
-def validate(method: str, ballot: Mapping, candidates: Sequence, *, dots: int | None = None,
-             cap: int | None = None) -> dict:
+def validate(method: str, ballot: Mapping[Hashable, Any], candidates: Sequence[Hashable], *, dots: int | None = None,
+             cap: int | None = None) -> dict[Hashable, Any]:
     """The ballot cleaned: ``{candidate: int}`` holding only the candidates it gives
     something to (dots > 0, a score, a rank), in the round's candidate order. Raises
     BallotError (the first problem, in candidate order) otherwise."""
@@ -146,7 +147,7 @@ def validate(method: str, ballot: Mapping, candidates: Sequence, *, dots: int | 
     raise ValueError(f"Unknown method: {method!r}")
 
 
-def _validate_dot(values: dict, *, dots: int | None, cap: int | None) -> dict:
+def _validate_dot(values: dict[Hashable, Any], *, dots: int | None, cap: int | None) -> dict[Hashable, Any]:
     if dots is None:
         raise ValueError("A dot vote needs its number of dots per voter.")
     clean = {}
@@ -166,7 +167,7 @@ def _validate_dot(values: dict, *, dots: int | None, cap: int | None) -> dict:
     return clean
 
 
-def _validate_score(values: dict) -> dict:
+def _validate_score(values: dict[Hashable, Any]) -> dict[Hashable, Any]:
     clean = {}
     for c, v in values.items():
         if v is None:
@@ -179,7 +180,7 @@ def _validate_score(values: dict) -> dict:
     return clean
 
 
-def _validate_ranked(values: dict) -> dict:
+def _validate_ranked(values: dict[Hashable, Any]) -> dict[Hashable, Any]:
     clean = {}
     seen: dict[int, Hashable] = {}
     n = len(values)
@@ -200,7 +201,7 @@ def _validate_ranked(values: dict) -> dict:
     return clean
 
 
-def remaining_dots(ballot: Mapping, dots: int) -> int:
+def remaining_dots(ballot: Mapping[Hashable, Any], dots: int) -> int:
     """Dots left after the ones placed (negative when too many are placed); blanks and
     non-numbers count as 0 here, the validation says what is wrong with them."""
     used = 0
@@ -246,7 +247,7 @@ class Results:
         return [r.candidate for r in self.rows if r.rank == 1]
 
 
-def count(method: str, ballots: Iterable[Mapping], candidates: Sequence) -> Results:
+def count(method: str, ballots: Iterable[Mapping[Hashable, Any]], candidates: Sequence[Hashable]) -> Results:
     """``COUNTING_RULES`` applied to valid ballots (as returned by ``validate``)."""
     if method not in METHODS:
         raise ValueError(f"Unknown method: {method!r}")
@@ -267,6 +268,7 @@ def count(method: str, ballots: Iterable[Mapping], candidates: Sequence) -> Resu
             else:
                 totals[i] += v
             voters[i] += 1
+    results: list[Fraction | int | None]
     if method == SCORE:
         results = [Fraction(totals[i], voters[i]) if voters[i] else None for i in range(n)]
     else:
@@ -274,7 +276,9 @@ def count(method: str, ballots: Iterable[Mapping], candidates: Sequence) -> Resu
     return _rank(method, candidates, results, voters, totals, first, n_ballots)
 
 
-def _rank(method, candidates, results, voters, totals, first, n_ballots) -> Results:
+def _rank(method: str, candidates: Sequence[Hashable], results: Sequence[Fraction | int | None],
+          voters: Sequence[int], totals: Sequence[int], first: Sequence[int],
+          n_ballots: int) -> Results:
     order = sorted(range(len(candidates)),
                    key=lambda i: (results[i] is None, -(results[i] or 0), i))
     ranks: list[int | None] = [None] * len(candidates)
@@ -288,8 +292,9 @@ def _rank(method, candidates, results, voters, totals, first, n_ballots) -> Resu
         ranks[i] = current
     by_rank: dict[int, list[int]] = {}
     for i in order:
-        if ranks[i] is not None:
-            by_rank.setdefault(ranks[i], []).append(i)
+        rank = ranks[i]
+        if rank is not None:
+            by_rank.setdefault(rank, []).append(i)
     tied = {i for members in by_rank.values() if len(members) > 1 for i in members}
     rows = [Row(candidate=candidates[i], rank=ranks[i], result=results[i], tied=i in tied,
                 voters=voters[i], total=totals[i], first=first[i]) for i in order]
