@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 CYCLES = (0, 1, 2, 3)
@@ -111,11 +111,11 @@ def phase_progress(number: int, counts: Mapping[str, int], stored: str = NOT_STA
                     overridden=overridden, counts=shown, next_step=missing[0] if missing else None)
 
 
-def current_cycle(recorded_cycles, cycles) -> int | None:
+def current_cycle(recorded_cycles: Iterable[int | None], cycles: Iterable[int]) -> int | None:
     """The cycle the territory works in: the highest cycle with something recorded, else
     the first of ``cycles`` (None without cycles)."""
-    recorded = [c for c in recorded_cycles if c is not None]
+    recorded = [int(c) for c in recorded_cycles if c is not None]
     if recorded:
         return max(recorded)
-    cycles = sorted(cycles)
-    return cycles[0] if cycles else None
+    ordered = sorted(int(c) for c in cycles)
+    return ordered[0] if ordered else None

@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -381,7 +381,7 @@ LINKS_KEPT = 12
 _EXACT_MARGIN = 1e-9
 
 
-def _incidence(sets: Sequence[Sequence[str]], weights=None):
+def _incidence(sets: Sequence[Iterable[str]], weights=None):
     """A sparse (texts × features) matrix: 1 (or the feature's weight) where a text has it."""
     import numpy as np
     from scipy.sparse import csr_matrix
@@ -437,7 +437,8 @@ def _score_matrix(cards: Sequence[_Card]):
         bonus = {"same": SAME_COMPONENT_BONUS, "other": -OTHER_FAMILY_PENALTY}
         for i, a in enumerate(codes):
             for j, b in enumerate(codes):
-                shift[i, j] = bonus.get(relation(a, b), 0.0)
+                kind = relation(a, b)
+                shift[i, j] = bonus.get(kind, 0.0) if kind is not None else 0.0
         where = np.asarray([at[c.code] if c.code else len(codes) for c in cards])
         score = score + shift[where[:, None], where[None, :]]
     score = np.clip(score, 0.0, 1.0)

@@ -13,6 +13,8 @@ of superiority against its null value ½ (``cospiral.domain.scoring.Comparison``
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import SupportsFloat
 
 BETTER = "better"
 WORSE = "worse"
@@ -26,14 +28,15 @@ RULE = (
 )
 
 
-def _number(value) -> float | None:
+def _number(value: SupportsFloat | None) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     number = float(value)
     return None if math.isnan(number) else number
 
 
-def verdict(difference, low, high, *, higher_is_better: bool = True,
+def verdict(difference: SupportsFloat | None, low: SupportsFloat | None,
+            high: SupportsFloat | None, *, higher_is_better: bool = True,
             null: float = 0.0) -> str | None:
     """``BETTER``, ``WORSE`` or ``NO_CLEAR_CHANGE`` for a change ``difference`` with its
     interval [``low``, ``high``] (``RULE``); ``None`` when the interval is missing
@@ -54,7 +57,7 @@ def verdict(difference, low, high, *, higher_is_better: bool = True,
     return BETTER if up == higher_is_better else WORSE
 
 
-def count(verdicts) -> dict[str, int]:
+def count(verdicts: Iterable[str | None]) -> dict[str, int]:
     """How many of each verdict (``None`` not counted): for summaries such as "better
     for 1 indicator of 3"."""
     counts = dict.fromkeys(VERDICTS, 0)
