@@ -168,7 +168,7 @@ def test_rate_limit_is_a_429(client, world, settings):
     from django.core.cache import cache
 
     cache.clear()
-    settings.COSPIRAL_API_RATE = "3/m"
+    settings.COSPIRAL_API_RATE = "3/h"
     key = _key(world.alpha)
     codes = [_get(client, "/api/territories", key).status_code for _i in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]

@@ -137,7 +137,7 @@ def test_unknown_or_revoked_token_is_404(world, link):
 
 
 def test_rate_limit_answers_429(world, link, settings):
-    settings.COSPIRAL_ONLINE_RATE = "2/m"
+    settings.COSPIRAL_ONLINE_RATE = "2/h"
     client = Client()
     assert client.post(link, ideas(world, "one")).status_code == 302
     assert client.post(link, ideas(world, "two")).status_code == 302

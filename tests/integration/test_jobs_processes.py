@@ -218,7 +218,7 @@ def test_demo_serves_with_a_worker_and_stops_cleanly_on_sigterm(tmp_path):
 
 
 def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path):
-    env = _env(tmp_path, "database", COSPIRAL_ONLINE_RATE="2/m")
+    env = _env(tmp_path, "database", COSPIRAL_ONLINE_RATE="2/h")
     _cospiral(env, "migrate", "-v0")
     out = _shell(env, (
         "from django.contrib.auth import get_user_model; "
@@ -265,7 +265,7 @@ def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path):
 
         assert post(ports[0], "one idea") == 302
         assert post(ports[1], "two ideas") == 302
-        # The third sending within the minute is refused, whichever process answers.
+        # The third sending within the hour is refused, whichever process answers.
         assert post(ports[0], "three ideas") == 429
         assert post(ports[1], "four ideas") == 429
     finally:

@@ -53,7 +53,7 @@ def test_thirty_people_behind_one_address_each_post_their_cards(world, link, set
 
 def test_one_client_flooding_is_refused(world, link, settings):
     settings.COSPIRAL_TRUSTED_PROXIES = [PROXY]
-    settings.COSPIRAL_ONLINE_RATE = "30/m"
+    settings.COSPIRAL_ONLINE_RATE = "30/h"
     flood = Client(REMOTE_ADDR=PROXY)
     statuses = [post(flood, world, link, f"flood {n}").status_code for n in range(32)]
     assert statuses[:30] == [302] * 30 and statuses[30:] == [429, 429]
@@ -62,7 +62,7 @@ def test_one_client_flooding_is_refused(world, link, settings):
 
 
 def test_a_client_dropping_its_cookies_meets_the_address_ceiling(world, link, settings):
-    settings.COSPIRAL_ONLINE_ADDRESS_RATE = "20/m"
+    settings.COSPIRAL_ONLINE_ADDRESS_RATE = "20/h"
     # No trusted proxy: X-Forwarded-For is ignored, so writing it does not help.
     statuses = []
     for n in range(22):

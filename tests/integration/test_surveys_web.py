@@ -290,7 +290,7 @@ def test_thanks_links_published_results(survey, world):
 
 
 def test_public_posts_are_rate_limited(survey, world, settings):
-    settings.COSPIRAL_ONLINE_RATE = "2/m"
+    settings.COSPIRAL_ONLINE_RATE = "2/h"
     token = personal_link(survey.wave, world)
     client = Client()
     assert client.post(q(token, "question", number=1), {"level-0": "1"}).status_code == 302

@@ -441,7 +441,7 @@ def test_participation_counts_per_electorate(world, actions, citizens_round, log
 
 
 def test_public_ballot_is_rate_limited(world, actions, citizens_round, client, settings):
-    settings.COSPIRAL_ONLINE_RATE = "2/m"
+    settings.COSPIRAL_ONLINE_RATE = "2/h"
     from django.core.cache import cache
 
     cache.clear()
