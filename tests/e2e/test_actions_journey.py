@@ -99,6 +99,11 @@ def _iso(day: dt.date) -> str:
     return day.isoformat()
 
 
+def _shown(day: dt.date) -> str:
+    """A date as an English page shows it (« 2 Mar 2027 »)."""
+    return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
 def test_actions_journey(browser, live_server, journey_world):
     world = journey_world
     t = world.alpha
@@ -161,11 +166,11 @@ def test_actions_journey(browser, live_server, journey_world):
     rows = {name: _cells(table.locator("tbody tr", has_text=name))
             for name in (SOCIAL_CENTRE, REGIE)}
     assert rows[SOCIAL_CENTRE][1:7] == [
-        commitments[0][1], "Time: 96 hours", _iso(commitments[0][5]), _iso(commitments[0][6]),
-        _iso(commitments[0][7]), "pending"], rows
+        commitments[0][1], "Time: 96 hours", _shown(commitments[0][5]), _shown(commitments[0][6]),
+        _shown(commitments[0][7]), "pending"], rows
     assert rows[REGIE][1:7] == [
-        commitments[1][1], "Money: 2500 €", _iso(commitments[1][5]), _iso(commitments[1][6]),
-        _iso(commitments[1][7]), "pending"], rows
+        commitments[1][1], "Money: €2,500", _shown(commitments[1][5]), _shown(commitments[1][6]),
+        _shown(commitments[1][7]), "pending"], rows
     assert card.pk in [c.pk for c in _action_cards(action_id)]
     _no_axe(facilitator)
     shot(facilitator, "actions-journey-action")
@@ -226,7 +231,7 @@ def test_actions_journey(browser, live_server, journey_world):
     assert f"“{GARDEN}” comes first with 7 dots." in summary
     assert "2 of 4 invited voters voted (50%)." in summary
     participation = _cells(coordinator.locator("section[aria-labelledby=participation-title] tbody tr"))
-    assert participation == ["Coordination group (signed in)", "4", "2", "50 %"]
+    assert participation == ["Coordination group (signed in)", "4", "2", "50%"]
     assert coordinator.locator("figure.stats-chart svg").count() == 1
     _no_axe(coordinator)
     shot(coordinator, "actions-journey-vote-results")
@@ -287,13 +292,13 @@ def test_actions_journey(browser, live_server, journey_world):
         assert "Commitment saved." in _message(coordinator)
     parties = coordinator.locator("#parties tbody tr")
     assert [_cells(parties.nth(i))[:4] for i in range(parties.count())] == [
-        *[[name, "Beneficiary", "—", _iso(signed_on)] for name in BENEFICIARIES],
-        [SOCIAL_CENTRE, "Service provider", "Nadia, directrice", _iso(signed_on)]]
+        *[[name, "Beneficiary", "—", _shown(signed_on)] for name in BENEFICIARIES],
+        [SOCIAL_CENTRE, "Service provider", "Nadia, directrice", _shown(signed_on)]]
 
     # Sign it (every party has signed), then start it.
     _submit(coordinator, coordinator.get_by_role("button", name="Mark as signed"))
     assert "The contract is now signed." in _message(coordinator)
-    assert f"Signed\n{_iso(signed_on)}" in coordinator.locator("main dl").first.inner_text()
+    assert f"Signed\n{_shown(signed_on)}" in coordinator.locator("main dl").first.inner_text()
     _submit(coordinator, coordinator.get_by_role("button", name="Start"))
     assert "The contract is now running." in _message(coordinator)
 
@@ -315,7 +320,7 @@ def test_actions_journey(browser, live_server, journey_world):
     _submit(coordinator, coordinator.get_by_role("button", name="Save the attendance"))
     assert "Attendance recorded." in _message(coordinator)
     workshop_row = _cells(coordinator.locator("#workshops tbody tr").first)
-    assert workshop_row[:2] == [_iso(workshop_day), "Gérer son budget"]
+    assert workshop_row[:2] == [_shown(workshop_day), "Gérer son budget"]
     assert workshop_row[5].startswith("2/3: Capucine Sauge"), workshop_row
 
     # 6. Outcomes of the contract's commitments: kept, partly, not kept, kept.
@@ -333,7 +338,7 @@ def test_actions_journey(browser, live_server, journey_world):
         _submit(coordinator, coordinator.get_by_role("button", name="Save"))
         assert "Outcome recorded." in _message(coordinator)
     kept = coordinator.locator("main dl").first.inner_text()
-    assert "62.5 % (2 kept, 1 partly, 1 not kept, 0 not known yet)" in kept, kept
+    assert "62.5% (2 kept, 1 partly, 1 not kept, 0 not known yet)" in kept, kept
 
     # The action's commitments: the partner of the social centre records its own.
     partner = _signed_in(browser, live_server, t.users["partner"], world.password)
@@ -362,7 +367,7 @@ def test_actions_journey(browser, live_server, journey_world):
     assert "Outcome saved." in _message(facilitator)
     kept_rows = facilitator.locator("#commitments table").nth(1).locator("tbody tr")
     assert [_cells(kept_rows.nth(i))[1:] for i in range(kept_rows.count())] == [
-        ["100 %", "1", "0", "0", "0"], ["50 %", "0", "1", "0", "0"]]
+        ["100%", "1", "0", "0", "0"], ["50%", "0", "1", "0", "0"]]
     _no_axe(facilitator)
     shot(facilitator, "actions-journey-action-outcomes")
     facilitator.context.close()
@@ -384,8 +389,8 @@ def test_actions_journey(browser, live_server, journey_world):
     assert "The contract is closed: it is final." in coordinator.locator("#status").inner_text()
     exits = coordinator.locator("#exits tbody tr")
     assert [_cells(exits.nth(i))[:3] for i in range(3)] == [
-        ["Capucine", _iso(today), "All reached"], ["Lavande", _iso(today), "Partly reached"],
-        ["Sauge", _iso(today), "Not reached"]]
+        ["Capucine", _shown(today), "All reached"], ["Lavande", _shown(today), "Partly reached"],
+        ["Sauge", _shown(today), "Not reached"]]
     _no_axe(coordinator)
     shot(coordinator, "actions-journey-contract")
 
@@ -431,7 +436,8 @@ def test_actions_journey(browser, live_server, journey_world):
     assert "62.5%" in text and "67%" in text
     assert SOCIAL_CENTRE in text and REGIE in text
     # The PDF names the moment its job froze the figures; the review page, too.
-    frozen = re.search(r"Data snapshot \(last PDF produced\) (\d{4}-\d\d-\d\d \d\d:\d\d)", text)
+    frozen = re.search(r"Data snapshot \(last PDF produced\) (\d{1,2} [A-Z][a-z]{2} \d{4}, \d\d:\d\d)",
+                       text)
     assert frozen, text[-1500:]
     coordinator.goto(f"/t/{slug}/review/1/")
     assert frozen.group(1) in coordinator.locator("#methods").inner_text()

@@ -167,7 +167,7 @@ def test_code_thirty_cards_by_keyboard_split_suggest_validate(page, coding_world
     page.fill("textarea[name=note]", "Read aloud and approved")
     page.get_by_role("button", name="Record the validation").click()
     page.wait_for_load_state()
-    assert "Validated by the group on 2026-03-09" in page.locator("#validation").inner_text()
+    assert "Validated by the group on 9 Mar 2026" in page.locator("#validation").inner_text()
     assert page.locator("#coding-progress-text").inner_text() == "31 / 31 coded"
     assert page.locator("#coding-progress").get_attribute("value") == "31"
     assert not axe_violations(page), axe_violations(page)

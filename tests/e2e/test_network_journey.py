@@ -190,7 +190,8 @@ def test_network_journey(browser, live_server, network_world):
     _submit(admin, admin.get_by_role("button", name="Import"))
     assert admin.url.endswith("/t/alpha/")
     notice = admin.locator("main p.notice").inner_text()
-    assert f"Imported read-only on {today.isoformat()} from the open-data package" in notice, notice
+    assert (f"Imported read-only on {today.day} {today.strftime('%b')} {today.year} from the "
+            "open-data package") in notice, notice
     assert "for comparison" in notice
     imported = Territory.objects.get(slug="alpha")
     assert imported.pk != source.pk and imported.imported_at is not None
