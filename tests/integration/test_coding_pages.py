@@ -409,6 +409,11 @@ def test_board_in_french_has_french_rows(world, login):
     page = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Enregistrer le code" in page and "Code de la carte" in page
     assert "Code complet, scinder, non codable, retirer le code" in page
+    card = alpha.cards[0]
+    card.not_codable_reason = "illisible"
+    card.save(update_fields=["not_codable_reason"])
+    page = client.get(url("board", alpha, alpha.group.pk), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "<strong>Non codable\u00a0:</strong> illisible" in page  # French typography
 
 
 def test_a_paraphrase_proposal_says_which_words_put_the_cards_together(world, login):

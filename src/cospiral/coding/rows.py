@@ -46,7 +46,7 @@ class Row:
             cards_url=code_url.removesuffix("0/code/"), csrf=get_token(request) if can_code else "",
             language=language, can_code=can_code,
             split_part=_("(part of a split card)"), coded_by=_("coded by"),
-            not_codable=_("Not codable"), not_coded=_("Not coded yet"),
+            not_codable=_("Not codable:"), not_coded=_("Not coded yet"),
             code_label=_("Code of the card"), placeholder=_("A01, or a few letters of a label"),
             matching=_("Matching components"), save=_("Save code"),
             suggest=_("Suggestions (a person decides):"),
@@ -64,7 +64,7 @@ class Row:
                 status += f' <span class="muted">{e(self.coded_by)} {e(card.coded_by.get_username())}</span>'
         elif card.not_codable_reason:
             state = "is-not-codable"
-            status = f"<strong>{e(self.not_codable)}</strong>: {e(card.not_codable_reason)}"
+            status = f"<strong>{e(self.not_codable)}</strong> {e(card.not_codable_reason)}"
         else:
             state = "is-uncoded"
             status = f'<span class="muted">{e(self.not_coded)}</span>'
