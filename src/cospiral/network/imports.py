@@ -3,6 +3,7 @@ the import engine and handed to ``services.replace_mapping`` (its one write path
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from cospiral.core.tabular import TableError, TableRejected, read_table
@@ -18,8 +19,8 @@ def import_mapping(*, user, from_version, to_version, data: bytes, filename: str
     """Replace the mapping from one grid version to another with the rows of a file. All
     or nothing: any bad row refuses the file, naming its line and column
     (``TableRejected``)."""
-    if not services.can_import_mapping(user):
-        raise services.PermissionDenied
+    if not services.can_import_mapping(user):  # before reading a file nobody may use
+        raise PermissionDenied
     table = read_table(data, filename, required=REQUIRED, aliases=ALIASES)
     rows = [(r.line, r.values.get("from_code", "").strip(), r.values.get("to_code", "").strip())
             for r in table]
