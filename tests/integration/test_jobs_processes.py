@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import signal
 import socket
 import sqlite3
@@ -46,6 +47,19 @@ def _cospiral(env, *args, check=True, timeout=TIMEOUT) -> subprocess.CompletedPr
     if check and done.returncode != 0:
         raise AssertionError(f"cospiral {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A database migrated once for the module (``cospiral migrate`` takes 10–20 s): each
+    test starts from a copy of it."""
+    directory = tmp_path_factory.mktemp("migrated")
+    _cospiral(_env(directory), "migrate", "-v0")
+    return directory / "cospiral.sqlite3"
+
+
+def _migrated(tmp_path: Path, template: Path) -> None:
+    shutil.copyfile(template, tmp_path / "cospiral.sqlite3")
 
 
 def _shell(env, code: str) -> str:
@@ -123,9 +137,9 @@ def _serving(url: str):
     return check
 
 
-def test_database_queue_runs_a_job_in_a_real_worker(tmp_path):
+def test_database_queue_runs_a_job_in_a_real_worker(tmp_path, template):
     env = _env(tmp_path, "database")
-    _cospiral(env, "migrate", "-v0")
+    _migrated(tmp_path, template)
     pk = _start_generate(env, seed=11)
     worker = _cospiral(env, "worker", "--batch")
     job = _job(tmp_path, pk)
@@ -139,11 +153,11 @@ def test_database_queue_runs_a_job_in_a_real_worker(tmp_path):
 
 @pytest.mark.skipif(os.environ.get("COSPIRAL_NO_REDIS") == "1",
                     reason="COSPIRAL_NO_REDIS=1: no Redis server on this machine")
-def test_redis_queue_runs_a_job_through_rq(tmp_path):
+def test_redis_queue_runs_a_job_through_rq(tmp_path, template):
     """Fails (never skips) when Redis is absent, unless COSPIRAL_NO_REDIS=1."""
     url = os.environ.get("COSPIRAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     env = _env(tmp_path, "rq", COSPIRAL_REDIS_URL=url)
-    _cospiral(env, "migrate", "-v0")
+    _migrated(tmp_path, template)
     pk = _start_generate(env, seed=12)
     worker = _cospiral(env, "worker", "--batch")
     job = _job(tmp_path, pk)
@@ -153,9 +167,9 @@ def test_redis_queue_runs_a_job_through_rq(tmp_path):
                             "WHERE slug LIKE 'gen-12-%'") == 1
 
 
-def test_a_worker_killed_mid_job_leaves_it_failed_and_nothing_written(tmp_path):
+def test_a_worker_killed_mid_job_leaves_it_failed_and_nothing_written(tmp_path, template):
     env = _env(tmp_path, "database")
-    _cospiral(env, "migrate", "-v0")
+    _migrated(tmp_path, template)
     # Large enough to be still running when it is killed (one transaction).
     pk = _start_generate(env, t=1, g=4000, c=40, seed=13)
     worker = subprocess.Popen([sys.executable, "-m", "cospiral", "worker"], env=env,
@@ -217,9 +231,9 @@ def test_demo_serves_with_a_worker_and_stops_cleanly_on_sigterm(tmp_path):
     _wait(lambda: _free_port(port), timeout=10)
 
 
-def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path):
+def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path, template):
     env = _env(tmp_path, "database", COSPIRAL_ONLINE_RATE="2/h")
-    _cospiral(env, "migrate", "-v0")
+    _migrated(tmp_path, template)
     out = _shell(env, (
         "from django.contrib.auth import get_user_model; "
         "from cospiral.grid.services import default_version; "
