@@ -39,6 +39,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--profile", help="a page of the mix to profile")
+    parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
+                        help="the profile's order: time in a function and its calls, or in it alone")
     args = parser.parse_args()
     vendor, where = benchdb.database("cospiral_bench_load", "bench-load.sqlite3", reuse=args.reuse)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -87,7 +89,7 @@ def main() -> None:
                 client.get(path)
             profile.disable()
             text = io.StringIO()
-            pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(30)
+            pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(30)
             print(text.getvalue(), file=sys.stderr)
         wall, cpu, queries = [], [], 0
         for _ in range(args.runs):

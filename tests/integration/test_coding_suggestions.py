@@ -317,6 +317,31 @@ def test_retraining_runs_as_a_job_of_the_task_engine(world, settings):
     assert Job.objects.filter(kind="coding.retrain_suggestions").count() == 1
 
 
+def test_a_missing_base_model_is_built_by_a_job_not_in_the_web_process(world, settings, tmp_path):
+    """In production (thread mode, the task engine installed) a web process that finds no
+    base model queues the territory's retraining job, which builds the base first in the
+    worker; the process itself trains nothing and serves nothing meanwhile."""
+    from cospiral.jobs.models import Job
+
+    settings.DATA_DIR = tmp_path
+    settings.COSPIRAL_SUGGEST_BACKGROUND = "thread"
+    started = []
+    real = suggestions._background
+    suggestions._background = lambda name, fn, *args: started.append(name)
+    try:
+        card = _cards(world.alpha, ["Un logement social plus grand"])[0]
+        # The immediate backend of the tests runs the job at once, as a worker would.
+        first = suggestions.suggest(world.alpha.territory, [card])[card.id]
+    finally:
+        suggestions._background = real
+    assert not [name for name in started if name.startswith("base-")], started
+    job = Job.objects.get(territory=world.alpha.territory, kind="coding.retrain_suggestions")
+    assert job.state == "succeeded"
+    assert len(list((tmp_path / "models").glob("base-*.joblib"))) == 1
+    assert first == []  # nothing was loaded when the request asked
+    assert suggestions.suggest(world.alpha.territory, [card])[card.id][0].code == "A03"
+
+
 def test_suggest_eval_territory_never_scores_a_text_it_trained_on(world):
     """The demo territory's cards are shipped examples: they are left out of the training
     data when that territory is cross-validated (the leak of earlier versions)."""

@@ -347,9 +347,11 @@ def _remember_base(key: str, model: domain.Model) -> None:
             _bases.popitem(last=False)
 
 
-def _base(version_id: int, key: str) -> domain.Model | None:
+def _base(version_id: int, key: str, territory=None) -> domain.Model | None:
     """The base model from memory or its file; when missing, None and its build starts
-    in the background."""
+    off the request: as the territory's retraining job when the task engine takes it (the
+    worker builds the base first, at its lower priority, once for every web process),
+    else in a background thread."""
     with _lock:
         model = _bases.get(key)
     if model is not None:
@@ -358,6 +360,8 @@ def _base(version_id: int, key: str) -> domain.Model | None:
     if model is not None:
         _remember_base(key, model)
         return model
+    if territory is not None and _queue_retrain(territory):
+        return None
     _background(f"base-{version_id}", build_base, version_id)
     with _lock:
         return _bases.get(key)  # built already when the work ran at once
@@ -545,9 +549,19 @@ def _schedule_retrain(territory) -> None:
     if the engine refuses it) in a background thread."""
     if not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
         return
-    if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") == "thread" and _start_job(territory):
+    if _queue_retrain(territory, added=True):
         return
     _background(f"retrain-{territory.pk}", retrain, territory.pk)
+
+
+def _queue_retrain(territory, *, added: bool = False) -> bool:
+    """True when the territory's retraining is queued as a job (now, or within the last
+    ``RETRAIN_SECONDS`` when ``added`` is false), so nothing needs to run here."""
+    if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") != "thread":
+        return False
+    if not added and not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
+        return True
+    return _start_job(territory)
 
 
 def _start_job(territory) -> bool:
@@ -576,7 +590,7 @@ def _ready(territory, allowed: dict[str, GridEntry]) -> tuple[_State, domain.Mod
     """The territory's state with its models as loaded now, starting in the background
     whatever is missing. None when not even the base model is loaded yet."""
     key = base_key(territory.grid_version_id)
-    base = _base(territory.grid_version_id, key)
+    base = _base(territory.grid_version_id, key, territory)
     if base is None:
         return None
     state = _state(territory, key)
