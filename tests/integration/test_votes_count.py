@@ -9,6 +9,7 @@ import io
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from cospiral.actions.models import Action
@@ -145,3 +146,93 @@ def test_a_round_about_another_cycles_actions_stays_out_of_the_review(world, act
     assert "No prioritisation round of this cycle is closed yet." in client.get(
         reverse("reports:review", args=["alpha", 2])).content.decode()
     assert r.title in client.get(reverse("reports:review", args=["alpha", 3])).content.decode()
+
+
+# --- the coordination group means its seats; printable slips --------------------------------
+
+def _seats(territory, names):
+    from cospiral.territories.models import CoordinationMember, Organisation
+
+    city, _made = Organisation.objects.get_or_create(territory=territory, name=f"{territory.name} city hall")
+    return [CoordinationMember.objects.create(territory=territory, person=name,
+                                              organisation=city if i == 0 else None, role="member")
+            for i, name in enumerate(names)]
+
+
+def test_a_coordination_group_round_gives_one_link_per_seat(world, actions, client, login):  # noqa: F811
+    from cospiral.votes.models import VoterToken
+
+    a, b = world.alpha, world.beta
+    coordinator = a.users["coordinator"]
+    r = make_round(world, actions, open=False, electorate="seats")
+    with pytest.raises(ValidationError) as error:
+        services.open_round(r, coordinator)
+    assert "no seat yet" in str(error.value)
+    r.refresh_from_db()
+    assert r.opened_at is None and not VoterToken.objects.exists()
+    seats = _seats(a.territory, ["Ana", "Bruno", "Chloé", "Driss"])
+    _seats(b.territory, ["Beta mayor", "Beta shop"])
+    r = services.open_round(r, coordinator)
+    links = list(VoterToken.objects.filter(round=r).order_by("id"))
+    assert sorted(link.seat_id for link in links) == sorted(s.pk for s in seats)
+    assert {link.label for link in links} == {"Ana · Alphaville city hall", "Bruno", "Chloé", "Driss"}
+    assert selectors.participation(r).invited == 4
+    # Members with accounts do not vote here; a seat votes once through its link.
+    with pytest.raises(PermissionDenied):
+        services.cast_ballot(r, entries={actions["garden"].pk: 1}, user=coordinator)
+    response = client.post(f"/v/{links[0].token}/", {f"c-{actions['garden'].pk}": "2", "send": "1"})
+    assert response.status_code == 302
+    assert selectors.participation(r).voted == 1
+    # Links are made per seat, not by number; a seat added later gets one, once.
+    with pytest.raises(ValidationError) as error:
+        services.create_tokens(r, 3, user=coordinator)
+    assert "one per seat" in str(error.value)
+    _seats(a.territory, ["Emma"])
+    page = login(coordinator)
+    tokens_url = f"/t/alpha/votes/{r.pk}/links/"
+    assert "Make links for the seats added since" in page.get(tokens_url).content.decode()
+    assert page.post(tokens_url).status_code == 302
+    assert page.post(tokens_url).status_code == 302
+    assert VoterToken.objects.filter(round=r).count() == 5
+    detail = page.get(f"/t/alpha/votes/{r.pk}/").content.decode()
+    assert "each seat recorded on the coordination-group page gets a personal link" in detail
+    # Beta's seats are untouched and beta cannot reach alpha's links.
+    assert not VoterToken.objects.filter(territory=b.territory).exists()
+    beta = login(b.users["coordinator"])
+    assert beta.post(f"/t/alpha/votes/{r.pk}/links/").status_code == 404
+
+
+def test_voting_slips_print_a_qr_code_per_link_that_can_still_vote(world, actions, client, login):  # noqa: F811
+    from cospiral.jobs.models import Job
+    from cospiral.votes.models import VoterToken
+
+    a = world.alpha
+    _seats(a.territory, ["Ana", "Bruno", "Chloé"])
+    r = services.open_round(make_round(world, actions, open=False, electorate="seats"), a.users["coordinator"])
+    used, revoked, kept = VoterToken.objects.filter(round=r).order_by("id")
+    client.post(f"/v/{used.token}/", {f"c-{actions['bus'].pk}": "1", "send": "1"})
+    services.revoke_token(revoked, user=a.users["coordinator"])
+    slips_url = f"/t/alpha/votes/{r.pk}/links/slips/"
+    for role in ("partner", "observer", "facilitator"):
+        assert login(a.users[role]).get(slips_url).status_code == 403, role
+    assert login(world.beta.users["coordinator"]).get(slips_url).status_code == 404
+    coordinator = login(a.users["coordinator"])
+    assert "Print the voting slips" in coordinator.get(f"/t/alpha/votes/{r.pk}/links/").content.decode()
+    response, content = pdfs.download(coordinator, slips_url)
+    assert response["Content-Type"] == "application/pdf"
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert f"For the seat: {kept.label}" in text and kept.token in text.replace(" ", "")
+    assert used.token not in text.replace(" ", "") and revoked.token not in text.replace(" ", "")
+    assert "Each voter has 5 dots" in text
+    assert Job.objects.filter(kind="votes.slips_pdf", territory=a.territory).count() == 1
+    # A citizens' round prints its slips too, without seats.
+    citizens = make_round(world, actions, electorate="citizens")
+    services.create_tokens(citizens, 2, user=a.users["coordinator"])
+    _response, content = pdfs.download(coordinator, f"/t/alpha/votes/{citizens.pk}/links/slips/")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
+    assert "For the seat" not in text and text.count("This slip votes once") == 2
+    # Members' rounds have no links, so no slips.
+    members = make_round(world, actions)
+    assert coordinator.get(f"/t/alpha/votes/{members.pk}/links/slips/").status_code == 404

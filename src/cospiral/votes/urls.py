@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/results/csv/", views.results_csv, name="results_csv"),
     path("<int:pk>/links/", views.tokens, name="tokens"),
     path("<int:pk>/links/csv/", views.tokens_csv, name="tokens_csv"),
+    path("<int:pk>/links/slips/", views.slips, name="slips"),
     path("<int:pk>/links/<int:link>/revoke/", views.revoke_token, name="revoke_token"),
 ]
