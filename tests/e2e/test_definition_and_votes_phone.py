@@ -13,8 +13,10 @@ from cospiral.votes import services as vote_services
 
 from ..integration.test_definition_method import _criteria
 from ..integration.test_syntheses_crossing import rainbow  # noqa: F401  (fixture)
-from ..integration.test_votes import actions  # noqa: F401  (fixture)
-from ..integration.test_votes import make_round
+from ..integration.test_votes import (
+    actions,  # noqa: F401  (fixture)
+    make_round,
+)
 from ..integration.test_votes_count import _seats, three_rounds  # noqa: F401  (fixture)
 from .conftest import axe_violations, shot, sign_in
 from .test_phone_layout import WIDEST
