@@ -186,7 +186,7 @@ def test_actions_journey(browser, live_server, journey_world):
     coordinator.locator("#id_title").fill("Priorités du jardin et du repair café")
     coordinator.get_by_label("Dot vote").check()
     coordinator.get_by_label("Dots per voter").fill("5")
-    coordinator.get_by_label("Coordination group (signed in)").check()
+    coordinator.get_by_label("Members with an account (signed in)").check()
     coordinator.get_by_label(GARDEN, exact=True).check()
     coordinator.get_by_label(REPAIR, exact=True).check()
     _submit(coordinator, coordinator.get_by_role("button", name="Save the round"))
@@ -231,7 +231,7 @@ def test_actions_journey(browser, live_server, journey_world):
     assert f"“{GARDEN}” comes first with 7 dots." in summary
     assert "2 of 4 invited voters voted (50%)." in summary
     participation = _cells(coordinator.locator("section[aria-labelledby=participation-title] tbody tr"))
-    assert participation == ["Coordination group (signed in)", "4", "2", "50%"]
+    assert participation == ["Members with an account (signed in)", "4", "2", "50%"]
     assert coordinator.locator("figure.stats-chart svg").count() == 1
     _no_axe(coordinator)
     shot(coordinator, "actions-journey-vote-results")

@@ -286,7 +286,8 @@ def test_minority_flags_and_filter(coded, login):
     assert block["B01"].cards[0].minority is True
     client = login(a.users["observer"])
     page = client.get(url("group", "alpha", a.group.pk)).content.decode()
-    assert "minority idea" in page and "at most 2 cards" in page and "5 %" in page
+    # 9 coded cards: the threshold is 1 card (5 % of 9 rounded down, at least 1).
+    assert "minority idea" in page and "at most 1 card cites it" in page and "5 %" in page
     filtered = client.get(url("group", "alpha", a.group.pk) + "?show=minority").content.decode()
     assert "Alphaville noise at night" in filtered and "Alphaville food idea 4" in filtered
     # cards covered by a sentence of a non-minority component are filtered out of the card table
@@ -310,6 +311,9 @@ def test_validation_then_changes_after_validation(coded, login):
     response = client.post(url("group_validate", "alpha", a.group.pk), {"validated_on": "2099-01-01"})
     assert response.status_code == 400 and "in the future" in response.content.decode()
     response = client.post(url("group_validate", "alpha", a.group.pk), {"validated_on": "2026-10-08"})
+    assert response.status_code == 400 and "say how the group handled them" in response.content.decode()
+    response = client.post(url("group_validate", "alpha", a.group.pk),
+                           {"validated_on": "2026-10-08", "uncited_note": "Kept for the next meeting."})
     assert response.status_code == 302
     synthesis = Synthesis.objects.get(group=a.group)
     assert synthesis.status == "validated" and synthesis.validated_on == dt.date(2026, 10, 8)
@@ -325,7 +329,8 @@ def test_validation_then_changes_after_validation(coded, login):
     assert "changed after validation" in page and f"sentence #{sentence.pk} changed" in page
     assert len(selectors.board(a.territory, a.group).changes) == 1
     # A new validation clears the list.
-    services.validate_synthesis(a.territory, coordinator, group=a.group, validated_on=dt.date(2026, 10, 9))
+    services.validate_synthesis(a.territory, coordinator, group=a.group, validated_on=dt.date(2026, 10, 9),
+                                uncited_note="Kept for the next meeting.")
     assert selectors.board(a.territory, a.group).changes == []
 
 

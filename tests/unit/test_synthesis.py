@@ -1,24 +1,34 @@
 """Rules of syntheses: minority ideas and two-way traceability (pure, no database)."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cospiral.domain.synthesis import (
-    MINORITY_MAX_CARDS,
-    MINORITY_MAX_SHARE,
+    MINORITY_SHARE_PERCENT,
     groups_spanned,
     is_minority_card,
     is_minority_component,
+    minority_threshold,
     traceability,
 )
 
 
+def test_minority_threshold_scales_with_the_group():
+    assert MINORITY_SHARE_PERCENT == 5
+    # A small group: only an idea written on a single card is a minority one.
+    assert [minority_threshold(n) for n in (0, 1, 9, 30, 39)] == [1, 1, 1, 1, 1]
+    # 5 % rounded down as the group grows.
+    assert [minority_threshold(n) for n in (40, 60, 100, 150, 1000)] == [2, 3, 5, 7, 50]
+
+
 def test_minority_rule_thresholds():
-    assert MINORITY_MAX_CARDS == 2 and MINORITY_MAX_SHARE == 0.05
-    # At most two cards: always a minority, whatever the total.
     assert is_minority_component(0, 0)
     assert is_minority_component(1, 3)
-    assert is_minority_component(2, 2)
-    # Three cards out of ten (30 %): not a minority.
+    # At 30 cards (the issue's example) a component with 2 cards is no longer a minority.
+    assert is_minority_component(1, 30)
+    assert not is_minority_component(2, 30)
+    assert not is_minority_component(2, 2)
     assert not is_minority_component(3, 10)
     # Five cards out of 100 (5 %): a minority; six (6 %): not.
     assert is_minority_component(5, 100)
@@ -28,9 +38,26 @@ def test_minority_rule_thresholds():
     assert not is_minority_component(11, 200)
 
 
+@given(st.integers(0, 100_000), st.integers(0, 100_000))
+def test_minority_threshold_is_monotonic_and_at_most_five_percent(a, b):
+    small, large = sorted((a, b))
+    assert minority_threshold(small) <= minority_threshold(large)
+    assert minority_threshold(large) == 1 or minority_threshold(large) * 100 <= large * 5
+
+
+@given(st.integers(1, 5000))
+def test_not_every_component_of_a_real_group_is_a_minority(total):
+    # Whatever the size, the threshold is below the whole: a component holding every card
+    # (or more than 5 % of them, and at least 2) is never a minority idea.
+    assert not is_minority_component(total, total) or total == 1
+    assert is_minority_component(1, total)
+
+
 def test_minority_rule_rejects_negative_counts():
     with pytest.raises(ValueError):
         is_minority_component(-1, 10)
+    with pytest.raises(ValueError):
+        minority_threshold(-1)
 
 
 def test_minority_card():

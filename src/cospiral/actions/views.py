@@ -98,13 +98,18 @@ def plan_page(request):
     tree = selectors.plan_tree(request.territory)
     deleted = list(selectors.actions(request.territory, deleted=True)) if can_enter_cards(request) else []
     changes = selectors.plan_changes(request.territory, live=can_manage(request))
+    from cospiral.votes import selectors as vote_selectors
+
+    standings = vote_selectors.standings(request.territory)
     for item in tree.flat():
+        item.vote = standings.get(item.action.pk)
         item.changes = [{"code": r.target.indicator.code, "wave": r.wave.title,
                          "before": _measure_text(r.target.measure, r.before),
                          "after": _measure_text(r.target.measure, r.after),
                          "measure": Target.Measure(r.target.measure).label, "reached": r.reached}
                         for r in changes.get(item.action.pk, [])]
     return _page(request, "actions/plan.html", tree=tree, has_changes=bool(changes),
+                 has_votes=bool(standings), several_rounds=any(v.combined for v in standings.values()),
                  summary=_plan_summary(tree), deleted=deleted,
                  default_progress=_default_progress_rows(), horizon=plan.REVIEW_HORIZON_DAYS)
 
@@ -182,6 +187,7 @@ def _detail(request, a, *, status=200, **bound):
         follow_up_waves=(waves := selectors.follow_up_waves(a, targets)),
         **_follow_up_context(targets, waves, commitments, live=can_manage(request)),
         history=selectors.history(territory, a), writer=writer,
+        vote=_vote_standing(territory, a),
         partner_organisation=organisation,
         status=status,
     )
@@ -193,6 +199,12 @@ def _detail(request, a, *, status=200, **bound):
         context["commitment_form"] = bound.get("commitment_form") or forms.CommitmentForm(
             territory=territory)
     return _page(request, "actions/detail.html", **context)
+
+
+def _vote_standing(territory, a):
+    from cospiral.votes import selectors as vote_selectors
+
+    return vote_selectors.standing(territory, a)
 
 
 def _measure_text(measure: str, value) -> str:

@@ -303,7 +303,8 @@ def shared_criteria(request, slug: Path[s.Slug], page: Query[s.PageParams],
     qs = qs.filter(_component_filter("component", family, component))
     return _page(qs, page, lambda x: {
         "id": x.pk, "mixed_group": x.mixed_group_id, "component": x.component.code,
-        "language": x.language, "text": x.text, "cards": sorted(c.pk for c in x.cards.all())})
+        "language": x.language, "text": x.text, "cards": sorted(c.pk for c in x.cards.all()),
+        "nature": x.nature})
 
 
 def _levels(levels) -> list[dict]:

@@ -139,6 +139,7 @@ class SharedCriterionOut(Schema):
     language: str
     text: str
     cards: list[int]
+    nature: str = Field(description="material, immaterial, or empty when not said yet")
 
 
 class SharedCriterionPage(Page):

@@ -229,6 +229,7 @@ def _load_coding(territory: Territory, data: dict, groups: dict, users: dict,
             synthesis_services.validate_synthesis(
                 territory, coordinator, group=group,
                 validated_on=dt.date.fromisoformat(synthesis["validated_on"]),
+                uncited_note=synthesis.get("uncited_note", ""),
             )
 
 

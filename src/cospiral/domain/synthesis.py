@@ -10,21 +10,29 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# A component is a minority idea of a synthesis when at most this many cards cite it...
-MINORITY_MAX_CARDS = 2
-# ...or when its cards are at most this share of all the coded cards of the scope.
-MINORITY_MAX_SHARE = 0.05
+# A component is a minority idea of a synthesis when its cards are at most this share of
+# all the coded cards of the scope (rounded down), and in any case when a single card
+# cites it: the threshold grows with the size of the group (or of the territory).
+MINORITY_SHARE_PERCENT = 5
+MINORITY_MIN_CARDS = 1
+
+
+def minority_threshold(total: int) -> int:
+    """The most cards a component may have and still be a minority idea in a scope of
+    ``total`` coded cards: 5 % of ``total`` rounded down, at least 1. At 9 or 30 cards:
+    1 (an idea one person wrote); at 60: 3; at 150: 7; at 1,000: 50."""
+    if total < 0:
+        raise ValueError("counts cannot be negative")
+    return max(MINORITY_MIN_CARDS, total * MINORITY_SHARE_PERCENT // 100)
 
 
 def is_minority_component(count: int, total: int) -> bool:
-    """A component cited by few cards: ``count <= 2`` or ``count <= 5 %`` of the ``total``
-    coded cards of the synthesis' scope (a group, or the territory). Diversity, not
-    majority, is the rule: such components must stay visible."""
+    """A component cited by few cards of the synthesis' scope (a group, or the territory):
+    ``count <= minority_threshold(total)``. Diversity, not majority, is the rule: such
+    components must stay visible."""
     if count < 0 or total < 0:
         raise ValueError("counts cannot be negative")
-    if count <= MINORITY_MAX_CARDS:
-        return True
-    return total > 0 and count / total <= MINORITY_MAX_SHARE
+    return count <= minority_threshold(total)
 
 
 def is_minority_card(*, component_is_minority: bool, cited: bool) -> bool:

@@ -308,3 +308,81 @@ def participation(voted: int, invited: int) -> float | None:
     if invited <= 0:
         return None
     return voted / invited
+
+
+# --- several rounds combined ---------------------------------------------------------------
+
+COMBINING_RULE = (
+    "each closed round counts equally; in a round of n actions, an action's place p becomes "
+    "100 x (n - p) / (n - 1) points (first 100, last 0); actions sharing a place get the mean "
+    "of the places they share, and actions nobody voted for share the last places; an "
+    "action's combined score is the mean of its points over the rounds it was put to; equal "
+    "scores share a rank (1, 2, 2, 4)")
+
+
+@dataclass(frozen=True)
+class CombinedRow:
+    candidate: Hashable
+    rank: int
+    score: Fraction  # 0-100, exact
+    tied: bool
+    points: tuple[Fraction | None, ...]  # per round, None when not a candidate of it
+
+    @property
+    def value(self) -> float:
+        return float(self.score)
+
+
+def round_points(results: Results) -> dict[Hashable, Fraction]:
+    """A round's places as points from 100 (first) to 0 (last), ties and unranked
+    candidates at the mean of the places they share (see ``COMBINING_RULE``)."""
+    rows = results.rows
+    n = len(rows)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {rows[0].candidate: Fraction(100)}
+    groups: list[list[Hashable]] = []
+    last: object = object()
+    for row in rows:  # rows come best first, unranked last
+        key = ("rank", row.rank) if row.rank is not None else ("unranked",)
+        if key != last:
+            groups.append([])
+            last = key
+        groups[-1].append(row.candidate)
+    points: dict[Hashable, Fraction] = {}
+    place = 1
+    for members in groups:
+        mean_place = Fraction(2 * place + len(members) - 1, 2)
+        for candidate in members:
+            points[candidate] = 100 * (n - mean_place) / (n - 1)
+        place += len(members)
+    return points
+
+
+def combine(rounds: Sequence[Results]) -> list[CombinedRow]:
+    """Several rounds' results combined by ``COMBINING_RULE``: best first; within a tie,
+    candidates in first-seen order (rounds in the order given, each best first). The
+    result does not depend on the order of the rounds except for that display order."""
+    per_round = [round_points(r) for r in rounds]
+    order: list[Hashable] = []
+    for points in per_round:
+        for candidate in points:
+            if candidate not in order:
+                order.append(candidate)
+    scores = {}
+    for candidate in order:
+        got = [p[candidate] for p in per_round if candidate in p]
+        scores[candidate] = sum(got, Fraction(0)) / len(got)
+    seen = {c: i for i, c in enumerate(order)}
+    ranked = sorted(order, key=lambda c: (-scores[c], seen[c]))
+    rows: list[CombinedRow] = []
+    for position, candidate in enumerate(ranked, start=1):
+        same = rows[-1].rank if rows and scores[rows[-1].candidate] == scores[candidate] else position
+        rows.append(CombinedRow(candidate=candidate, rank=same, score=scores[candidate], tied=False,
+                                points=tuple(p.get(candidate) for p in per_round)))
+    counts: dict[int, int] = {}
+    for row in rows:
+        counts[row.rank] = counts.get(row.rank, 0) + 1
+    return [CombinedRow(candidate=r.candidate, rank=r.rank, score=r.score, tied=counts[r.rank] > 1,
+                        points=r.points) for r in rows]

@@ -107,5 +107,7 @@ class TypedCriterionForm(forms.Form):
                            max_length=rules.MAX_CRITERION_CHARS,
                            widget=forms.Textarea(attrs={"rows": 2}))
     category = forms.ChoiceField(
-        label=_("Its category"), required=False,
+        label=_("Category of the criteria added"), required=False,
+        help_text=_("For the ticked cards and shared criteria and for the criterion written "
+                    "above; change it later in the lists above."),
         choices=[("", _("Not sorted yet")), *IndicatorCriterion.Category.choices])

@@ -248,14 +248,16 @@ def _of_component(entry, component) -> bool:
 
 @transaction.atomic
 def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria: Iterable = (),
-                 texts: Iterable = (), user) -> list[IndicatorCriterion]:
+                 texts: Iterable = (), category: str = "", user) -> list[IndicatorCriterion]:
     """Add criteria to a draft: counted cards and shared criteria of the same territory
     coded with the indicator's component (or one of its sub-objects), their text copied;
-    and typed texts (a string, or ``{"text": ..., "category": ...}``). New criteria are
-    unsorted unless a typed text gives its category."""
+    and typed texts (a string, or ``{"text": ..., "category": ...}``). Every new
+    criterion takes ``category`` (empty: not sorted yet), a typed text its own category
+    when it gives one."""
     indicator = _lock(indicator)
     territory, component = indicator.territory, indicator.component
     _check_writer(territory, user)
+    category = _category(category)
     card_ids = _pks(cards, Card, "cards")
     shared_ids = _pks(shared_criteria, SharedCriterion, "shared_criteria")
     present = IndicatorCriterion.objects.of(territory).filter(indicator=indicator)
@@ -302,16 +304,16 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
 
     typed: list[tuple[str, str]] = []
     for item in texts or ():
-        text, category = (item.get("text"), item.get("category", "")) if isinstance(item, Mapping) \
+        text, own = (item.get("text"), item.get("category", "")) if isinstance(item, Mapping) \
             else (item, "")
         try:
-            text, category = _criterion_text(text), _category(category)
+            text, own = _criterion_text(text), _category(own)
         except ValidationError as error:
             for field, messages in error.message_dict.items():
                 errors.setdefault(field, []).extend(messages)
             continue
         if text:
-            typed.append((text, category))
+            typed.append((text, own or category))
     if errors:
         raise ValidationError(errors)
     if not (card_ids or shared_ids or typed):
@@ -322,16 +324,18 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
     for pk in card_ids:
         position += 1
         rows.append(IndicatorCriterion(territory=territory, indicator=indicator, card=found_cards[pk],
-                                       text=found_cards[pk].text, position=position))
+                                       text=found_cards[pk].text, category=category,
+                                       position=position))
     for pk in shared_ids:
         position += 1
         rows.append(IndicatorCriterion(territory=territory, indicator=indicator,
                                        shared_criterion=found_shared[pk],
-                                       text=found_shared[pk].text, position=position))
-    for text, category in typed:
+                                       text=found_shared[pk].text, category=category,
+                                       position=position))
+    for text, own in typed:
         position += 1
         rows.append(IndicatorCriterion(territory=territory, indicator=indicator, text=text,
-                                       category=category, position=position))
+                                       category=own, position=position))
     for row in rows:
         row.save()
     created = rows

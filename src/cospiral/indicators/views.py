@@ -222,7 +222,7 @@ def criteria_add(request, pk):
             services.add_criteria(
                 indicator, user=request.user, cards=request.POST.getlist("cards"),
                 shared_criteria=request.POST.getlist("shared"),
-                texts=[{"text": text, "category": form.cleaned_data["category"]}] if text else [])
+                texts=[text] if text else [], category=form.cleaned_data["category"])
         except ValidationError as error:
             add_errors = _errors(form, error)
         else:

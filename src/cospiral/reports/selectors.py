@@ -23,6 +23,7 @@ from cospiral.evaluations import selectors as evaluations
 from cospiral.groups import selectors as group_selectors
 from cospiral.groups.models import Group, Session
 from cospiral.indicators import selectors as indicator_selectors
+from cospiral.reports import votes_section
 from cospiral.reports.models import Review
 from cospiral.stats import charts as stats_charts
 from cospiral.stats import selectors as stats
@@ -260,6 +261,7 @@ class CycleReview:
     actions: ActionsSection
     methods: Methods
     contracts: list[ContractRow] = field(default_factory=list)
+    votes: object = None  # votes_section.VotesSection
 
     @property
     def sessions(self) -> int:
@@ -589,4 +591,5 @@ def assemble(territory, cycle_obj: Cycle, *, charts: bool = True, now=None,
         syntheses=_syntheses(territory, groups), indicators=_indicators(territory),
         waves=waves, existing=_existing(territory, cycle_obj, charts=charts),
         actions=_actions(territory, cycle_obj), contracts=_contracts(territory, cycle_obj),
+        votes=votes_section.assemble(territory, cycle_obj),
         methods=_methods(territory, review, waves, now=now, snapshot=snapshot))

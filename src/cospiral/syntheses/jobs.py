@@ -32,15 +32,14 @@ def _html_pdf(html: str, base_url: str | None) -> bytes:
 def render_synthesis(territory, group, *, now, base_url: str | None) -> bytes:
     html = render_to_string("syntheses/synthesis_pdf.html", {
         "territory": territory, "group": group, "board": selectors.board(territory, group),
-        "printed": timezone.localdate(now), "minority_max_cards": selectors.MINORITY_MAX_CARDS,
-        "minority_max_percent": selectors.MINORITY_MAX_PERCENT,
+        "printed": timezone.localdate(now), "minority_percent": selectors.MINORITY_PERCENT,
     })
     return _html_pdf(html, base_url)
 
 
 def render_definition(territory, *, now, base_url: str | None) -> bytes:
     html = render_to_string("syntheses/definition_pdf.html", {
-        "territory": territory, "criteria": selectors.definition(territory),
+        "territory": territory, "definition": selectors.definition_page(territory),
         "printed": timezone.localdate(now),
     })
     return _html_pdf(html, base_url)

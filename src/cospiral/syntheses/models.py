@@ -28,6 +28,11 @@ class Synthesis(TerritoryOwned):
     validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("validation recorded by"))
+    # How the cards no sentence cites were handled, said when the validation is recorded
+    # (required then if there are any), and how many there were at that moment.
+    uncited_note = models.TextField(_("cards not in the synthesis"), blank=True)
+    uncited_at_validation = models.PositiveIntegerField(
+        _("cards not in the synthesis at validation"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
@@ -76,10 +81,18 @@ class SharedCriterion(TracedText):
     """A criterion of the territory's shared definition of well-being, written by a mixed
     (rainbow) group, traced to its source cards (and through them, their groups)."""
 
+    class Nature(models.TextChoices):
+        MATERIAL = "material", _("Material")
+        IMMATERIAL = "immaterial", _("Immaterial")
+
     mixed_group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
                                     related_name="shared_criteria",
                                     verbose_name=_("mixed group"))
     text = models.TextField(_("shared criterion"))
+    # The method's definition is built on material and immaterial criteria (METHOD.md §6);
+    # empty while the mixed group has not said which.
+    nature = models.CharField(_("material or immaterial"), max_length=12,
+                              choices=Nature.choices, blank=True)
     cards = models.ManyToManyField("criteria.Card", blank=True, related_name="shared_criteria",
                                    verbose_name=_("source cards"))
 
@@ -87,3 +100,22 @@ class SharedCriterion(TracedText):
         verbose_name = _("shared criterion")
         verbose_name_plural = _("shared criteria")
         ordering = ["mixed_group", "component__position", "position", "id"]
+
+
+class SharedDefinition(TerritoryOwned):
+    """What the territory says of its shared definition of well-being as a whole: the
+    introduction printed before its criteria. One per territory, made when first written."""
+
+    introduction = models.TextField(_("introduction"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="fr")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("shared definition of well-being")
+        verbose_name_plural = _("shared definitions of well-being")
+        constraints = [
+            models.UniqueConstraint(fields=["territory"], name="one_shared_definition"),
+        ]

@@ -17,11 +17,15 @@ from cospiral.domain import synthesis as rules
 from cospiral.domain.similarity import same_idea_groups
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
-from cospiral.syntheses.models import SharedCriterion, Synthesis, SynthesisSentence
+from cospiral.syntheses.models import (
+    SharedCriterion,
+    SharedDefinition,
+    Synthesis,
+    SynthesisSentence,
+)
 from cospiral.territories.models import Role
 
-MINORITY_MAX_CARDS = rules.MINORITY_MAX_CARDS
-MINORITY_MAX_PERCENT = round(rules.MINORITY_MAX_SHARE * 100)
+MINORITY_PERCENT = rules.MINORITY_SHARE_PERCENT
 
 
 # --- permissions --------------------------------------------------------------------------
@@ -113,6 +117,11 @@ class Board:
     @property
     def minority_count(self) -> int:
         return sum(1 for b in self.blocks if b.minority)
+
+    @property
+    def minority_max(self) -> int:
+        """The most cards a minority component has in this scope (the rule on the page)."""
+        return rules.minority_threshold(self.total)
 
 
 def _sentences(territory, synthesis) -> list[SynthesisSentence]:
@@ -343,6 +352,59 @@ def definition(territory) -> list[SharedCriterion]:
     """The territory's shared definition of well-being: every shared criterion, in grid
     order, with ``source_groups`` and ``source_cards`` derived from its cards."""
     return _criteria(territory)
+
+
+@dataclass
+class Contributor:
+    group: Group
+    criteria: int = 0  # shared criteria it wrote (a mixed group) or that cite its cards
+    card_ids: set = field(default_factory=set)  # its cards the shared criteria cite
+
+    @property
+    def cards(self) -> int:
+        return len(self.card_ids)
+
+
+@dataclass
+class Definition:
+    """The shared-definition page and its PDF: the introduction, the criteria, how many
+    are material and immaterial, and the groups that contributed."""
+
+    introduction: SharedDefinition | None
+    criteria: list
+    mixed_groups: list[Contributor]
+    source_groups: list[Contributor]
+
+    def _count(self, nature: str) -> int:
+        return sum(1 for c in self.criteria if c.nature == nature)
+
+    @property
+    def material(self) -> int:
+        return self._count(SharedCriterion.Nature.MATERIAL)
+
+    @property
+    def immaterial(self) -> int:
+        return self._count(SharedCriterion.Nature.IMMATERIAL)
+
+    @property
+    def unsaid(self) -> int:
+        return self._count("")
+
+
+def definition_page(territory) -> Definition:
+    criteria = _criteria(territory)
+    mixed: dict[int, Contributor] = {}
+    sources: dict[int, Contributor] = {}
+    for criterion in criteria:
+        mixed.setdefault(criterion.mixed_group_id, Contributor(criterion.mixed_group)).criteria += 1
+        for g in criterion.source_groups:
+            sources.setdefault(g.pk, Contributor(g)).criteria += 1
+        for card in criterion.source_cards:
+            sources.setdefault(card.group_id, Contributor(card.group)).card_ids.add(card.pk)
+    by_name = lambda c: (c.group.name.casefold(), c.group.pk)  # noqa: E731
+    return Definition(introduction=SharedDefinition.objects.of(territory).first(),
+                      criteria=criteria, mixed_groups=sorted(mixed.values(), key=by_name),
+                      source_groups=sorted(sources.values(), key=by_name))
 
 
 def overview(territory) -> dict:

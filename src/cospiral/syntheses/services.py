@@ -18,14 +18,21 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cospiral.core import audit
 from cospiral.criteria.models import Card
 from cospiral.groups.models import Group
 from cospiral.syntheses import selectors
-from cospiral.syntheses.models import SharedCriterion, Synthesis, SynthesisSentence
+from cospiral.syntheses.models import (
+    SharedCriterion,
+    SharedDefinition,
+    Synthesis,
+    SynthesisSentence,
+)
 
 MAX_TEXT_CHARS = 2000
+MAX_INTRODUCTION_CHARS = 10000
 
 
 def _ids(cards: Iterable) -> list[int]:
@@ -201,10 +208,13 @@ def delete_sentence(sentence: SynthesisSentence, actor) -> None:
 
 @transaction.atomic
 def validate_synthesis(territory, actor, *, group: Group | None = None,
-                       validated_on: dt.date) -> Synthesis:
+                       validated_on: dt.date, uncited_note: str = "") -> Synthesis:
     """Record that the group (or, for the territory's synthesis, the coordination)
     validated the synthesis on ``validated_on``. Later changes keep the validation and
-    are listed as changed after validation; recording a new validation clears that list."""
+    are listed as changed after validation; recording a new validation clears that list.
+    When some cards of the scope are cited by no sentence, ``uncited_note`` must say how
+    the group handled them (kept for later, off the subject...): it is shown with the
+    validation, with the number of such cards at that moment."""
     if group is not None and group.territory_id != territory.pk:
         raise PermissionDenied(_("This group belongs to another territory."))
     if not selectors.can_validate(territory, actor):
@@ -215,7 +225,22 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
     synthesis = _get_or_create_synthesis(territory, actor, group)
     if not synthesis.sentences.exists():
         raise ValidationError(_("Write at least one sentence before recording a validation."))
-    before = {"status": synthesis.status, "validated_on": synthesis.validated_on or ""}
+    uncited = selectors.board(territory, group).uncited_count
+    note = (uncited_note or "").strip() if uncited else ""
+    if uncited and not note:
+        raise ValidationError({"uncited_note": ngettext(
+            "%(n)s card is in no sentence of the synthesis: say how the group handled it "
+            "(kept for the next meeting, off the subject, said by another sentence...).",
+            "%(n)s cards are in no sentence of the synthesis: say how the group handled them "
+            "(kept for the next meeting, off the subject, said by another sentence...).",
+            uncited) % {"n": uncited}})
+    if len(note) > MAX_TEXT_CHARS:
+        raise ValidationError({"uncited_note": _(
+            "The note has %(n)s characters; at most %(max)s are allowed.")
+            % {"n": len(note), "max": MAX_TEXT_CHARS}})
+    before = {"status": synthesis.status, "validated_on": synthesis.validated_on or "",
+              "uncited_note": synthesis.uncited_note}
+    synthesis.uncited_note, synthesis.uncited_at_validation = note, uncited
     synthesis.status = Synthesis.Status.VALIDATED
     synthesis.validated_on = validated_on
     synthesis.validated_by = actor
@@ -223,7 +248,8 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
     synthesis.save()
     audit.record(territory, actor, "update", synthesis,
                  f"{_summary_name(synthesis)}: validated on {validated_on.isoformat()}",
-                 audit.diff(before, {"status": synthesis.status, "validated_on": validated_on}))
+                 audit.diff(before, {"status": synthesis.status, "validated_on": validated_on,
+                                     "uncited_note": note}))
     # The validation itself is not a change after validation.
     Synthesis.objects.filter(pk=synthesis.pk).update(validated_at=timezone.now())
     synthesis.refresh_from_db()
@@ -240,17 +266,19 @@ def _check_criterion_writer(territory, user, mixed_group) -> None:
 
 def _criterion_state(criterion) -> dict:
     return {"component": criterion.component.code, "text": criterion.text,
-            "language": criterion.language,
+            "language": criterion.language, "nature": criterion.nature,
             "cards": " ".join(str(pk) for pk in sorted(criterion.cards.values_list("pk", flat=True)))}
 
 
 @transaction.atomic
 def save_shared_criterion(territory, actor, *, mixed_group: Group, component, text: str,
                           language: str = "fr", cards: Iterable = (),
-                          criterion: SharedCriterion | None = None) -> SharedCriterion:
+                          criterion: SharedCriterion | None = None,
+                          nature: str | None = None) -> SharedCriterion:
     """Create or change a shared criterion of a mixed group, traced to source cards:
     counted, coded cards of the group's source groups (its source groups follow from
-    the cards)."""
+    the cards). ``nature``: material, immaterial, or empty (not said yet); None keeps
+    the criterion's current one."""
     if mixed_group.territory_id != territory.pk:
         raise PermissionDenied(_("This group belongs to another territory."))
     if mixed_group.kind != Group.Kind.MIXED:
@@ -258,6 +286,9 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
     _check_criterion_writer(territory, actor, mixed_group)
     component = selectors.component_in_territory(territory, getattr(component, "pk", component))
     text = _clean_text(text, _("shared criterion"))
+    if nature is not None and nature not in ("", *SharedCriterion.Nature.values):
+        raise ValidationError({"nature": _("“%(value)s” is not a choice: say material, immaterial "
+                                           "or leave it empty.") % {"value": nature}})
     ids = _ids(cards)
     already: set[int] = set()
     if criterion is not None:
@@ -281,6 +312,8 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
         before = _criterion_state(criterion)
     criterion.component, criterion.text = component, text
     criterion.language = (language or "fr")[:8]
+    if nature is not None:
+        criterion.nature = nature
     criterion.save()
     criterion.cards.set(ids)
     changes = audit.diff(before, _criterion_state(criterion))
@@ -302,3 +335,35 @@ def delete_shared_criterion(criterion: SharedCriterion, actor) -> None:
                  f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
                  {k: [v, ""] for k, v in before.items()})
     criterion.delete()
+
+
+# --- the shared definition as a whole -----------------------------------------------------------
+
+@transaction.atomic
+def save_definition_introduction(territory, actor, *, introduction: str,
+                                 language: str = "fr") -> SharedDefinition:
+    """Write the introduction of the territory's shared definition of well-being
+    (coordinators; empty clears it)."""
+    if not selectors.can_validate(territory, actor):
+        raise PermissionDenied(_("Only coordinators may write the introduction of the shared "
+                                 "definition."))
+    introduction = (introduction or "").strip()
+    if len(introduction) > MAX_INTRODUCTION_CHARS:
+        raise ValidationError({"introduction": _(
+            "The introduction has %(n)s characters; at most %(max)s are allowed.")
+            % {"n": len(introduction), "max": MAX_INTRODUCTION_CHARS}})
+    definition = SharedDefinition.objects.of(territory).select_for_update().first()
+    creating = definition is None
+    if creating:
+        definition = SharedDefinition(territory=territory)
+    before = {} if creating else {"introduction": definition.introduction,
+                                  "language": definition.language}
+    definition.introduction = introduction
+    definition.language = (language or "fr")[:8]
+    definition.updated_by = actor
+    definition.save()
+    changes = audit.diff(before, {"introduction": introduction, "language": definition.language})
+    if creating or changes:
+        audit.record(territory, actor, "create" if creating else "update", definition,
+                     "Introduction of the shared definition", changes)
+    return definition

@@ -26,4 +26,5 @@ urlpatterns = [
     path("criteria/<int:pk>/delete/", views.criterion_delete, name="criterion_delete"),
     path("definition/", views.definition, name="definition"),
     path("definition/pdf/", views.definition_pdf, name="definition_pdf"),
+    path("definition/introduction/", views.definition_introduction, name="definition_introduction"),
 ]

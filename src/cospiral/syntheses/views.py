@@ -23,8 +23,7 @@ from cospiral.syntheses import forms, selectors, services
 def _page(request, template, **context):
     context.setdefault("territory", request.territory)
     context.setdefault("can_manage", can_manage(request))
-    context.setdefault("minority_max_cards", selectors.MINORITY_MAX_CARDS)
-    context.setdefault("minority_max_percent", selectors.MINORITY_MAX_PERCENT)
+    context.setdefault("minority_percent", selectors.MINORITY_PERCENT)
     return render(request, template, context, status=context.pop("status", 200))
 
 
@@ -237,7 +236,8 @@ def _validate(request, group):
     if request.method == "POST" and form.is_valid():
         try:
             services.validate_synthesis(territory, request.user, group=group,
-                                        validated_on=form.cleaned_data["validated_on"])
+                                        validated_on=form.cleaned_data["validated_on"],
+                                        uncited_note=form.cleaned_data["uncited_note"])
         except ValidationError as error:
             _apply_errors(form, error)
         else:
@@ -245,6 +245,7 @@ def _validate(request, group):
             return redirect(_scope_url(territory, group))
     return _page(request, "syntheses/validate.html", form=form, group=group,
                  synthesis=selectors.synthesis_of(territory, group), back=_scope_url(territory, group),
+                 uncited=selectors.board(territory, group).uncited_count,
                  status=400 if form.errors else 200)
 
 
@@ -281,7 +282,7 @@ def _criterion_form(request, group, component, criterion=None):
     if not selectors.can_write_synthesis(territory, request.user, group):
         raise PermissionDenied
     initial = ({"component": str(criterion.component_id), "text": criterion.text,
-                "language": criterion.language} if criterion
+                "language": criterion.language, "nature": criterion.nature} if criterion
                else {"component": str(component.pk), "language": _language(request)})
     form = forms.CriterionForm(request.POST or None, territory=territory, initial=initial)
     chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
@@ -294,7 +295,7 @@ def _criterion_form(request, group, component, criterion=None):
             services.save_shared_criterion(
                 territory, request.user, mixed_group=group, criterion=criterion,
                 component=data["component"], text=data["text"], language=data["language"],
-                cards=request.POST.getlist("cards"))
+                cards=request.POST.getlist("cards"), nature=data["nature"])
         except ValidationError as error:
             card_errors = _apply_errors(form, error)
         else:
@@ -346,7 +347,30 @@ def criterion_delete(request, pk):
 
 @territory_view(READ)
 def definition(request):
-    return _page(request, "syntheses/definition.html", criteria=selectors.definition(request.territory))
+    territory = request.territory
+    return _page(request, "syntheses/definition.html", definition=selectors.definition_page(territory),
+                 can_write_introduction=selectors.can_validate(territory, request.user))
+
+
+@territory_view(MANAGE)
+@require_http_methods(["GET", "POST"])
+def definition_introduction(request):
+    territory = request.territory
+    current = selectors.definition_page(territory).introduction
+    initial = ({"introduction": current.introduction, "language": current.language} if current
+               else {"language": _language(request)})
+    form = forms.IntroductionForm(request.POST or None, territory=territory, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_definition_introduction(territory, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Introduction saved."))
+            return redirect(reverse("syntheses:definition", kwargs={"territory": territory.slug}))
+    return _page(request, "syntheses/introduction_form.html", form=form,
+                 back=reverse("syntheses:definition", kwargs={"territory": territory.slug}),
+                 status=400 if form.errors else 200)
 
 
 @require_safe

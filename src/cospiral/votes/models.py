@@ -1,9 +1,10 @@
 """Prioritisation rounds (METHOD.md §9, phase 4): voters prioritise candidate actions by
 dot vote, score 0–5 or ranked choice (rules and counting in ``cospiral.domain.votes``).
 
-The electorate of a round is either the coordination group — members of the territory
-with the role coordinator, facilitator or partner, voting signed in — or citizens, each
-with a personal token (a link without login). A ballot is immutable once cast: one per
+The electorate of a round is the coordination group — its seats, as recorded on the
+coordination-group page, each with a personal link made when the round opens — or
+citizens, each with a personal token (a link without login), or the territory's members
+with an account (coordinators, facilitators, partners), voting signed in. A ballot is immutable once cast: one per
 user, one per token, backed by unique constraints."""
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ class Round(TerritoryOwned):
         RANKED = rules.RANKED, _("Ranked choice")
 
     class Electorate(models.TextChoices):
-        COORDINATION = "coordination", _("Coordination group (signed in)")
+        SEATS = "seats", _("Coordination group (one link per seat)")
         CITIZENS = "citizens", _("Citizens (personal links)")
+        COORDINATION = "coordination", _("Members with an account (signed in)")
 
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -92,7 +94,11 @@ class Round(TerritoryOwned):
 
     @property
     def by_tokens(self) -> bool:
-        return self.electorate == self.Electorate.CITIZENS
+        return self.electorate in (self.Electorate.CITIZENS, self.Electorate.SEATS)
+
+    @property
+    def by_seats(self) -> bool:
+        return self.electorate == self.Electorate.SEATS
 
 
 class VoterToken(TerritoryOwned):
@@ -103,6 +109,10 @@ class VoterToken(TerritoryOwned):
     token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
     label = models.CharField(_("label"), max_length=100, blank=True,
                              help_text=_("Optional note for the coordinator (never shown in results)."))
+    # A coordination-group round: the seat this link was made for (printed on its slip).
+    seat = models.ForeignKey("territories.CoordinationMember", on_delete=models.SET_NULL,
+                             null=True, blank=True, related_name="+",
+                             verbose_name=_("seat in the coordination group"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -115,6 +125,8 @@ class VoterToken(TerritoryOwned):
             models.CheckConstraint(
                 condition=models.Q(used_at__isnull=True) | models.Q(revoked_at__isnull=True),
                 name="voter_token_used_or_revoked"),
+            models.UniqueConstraint(fields=["round", "seat"], condition=models.Q(seat__isnull=False),
+                                    name="one_link_per_seat"),
         ]
 
     def __str__(self) -> str:

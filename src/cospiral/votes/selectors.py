@@ -133,3 +133,101 @@ def token_counts(round: Round) -> dict[str, int]:
         "used": qs.filter(used_at__isnull=False).count(),
         "revoked": qs.filter(revoked_at__isnull=False).count(),
     }
+
+
+# --- results that count: several rounds combined, ranks on actions and in the plan ----------
+
+def closed_rounds(territory):
+    return Round.objects.of(territory).filter(closed_at__isnull=False).order_by("closed_at", "id")
+
+
+@dataclass
+class CombinedRow:
+    action: Action
+    row: rules.CombinedRow
+    places: list  # per round: (RoundResults, its ResultRow or None)
+
+    @property
+    def rank(self) -> int:
+        return self.row.rank
+
+    @property
+    def tied(self) -> bool:
+        return self.row.tied
+
+    @property
+    def score(self) -> float:
+        return self.row.value
+
+
+@dataclass(frozen=True)
+class Combined:
+    rounds: list[RoundResults]
+    rows: list[CombinedRow]
+
+    def of(self, action_id) -> CombinedRow | None:
+        return next((r for r in self.rows if r.action.pk == action_id), None)
+
+
+def combined(territory, round_ids=None) -> Combined:
+    """The closed rounds of ``round_ids`` (every closed round when None) combined by
+    ``cospiral.domain.votes.COMBINING_RULE``, best first."""
+    qs = closed_rounds(territory)
+    if round_ids is not None:
+        qs = qs.filter(pk__in=list(round_ids))
+    counted = [results(r) for r in qs]
+    combined_rows = rules.combine([
+        rules.Results(method=c.round.method, rows=[r.row for r in c.rows], ballots=c.ballots)
+        for c in counted])
+    actions = {r.action.pk: r.action for c in counted for r in c.rows}
+    by_round = [{r.action.pk: r for r in c.rows} for c in counted]
+    rows = [CombinedRow(action=actions[r.candidate], row=r,
+                        places=[(c, places.get(r.candidate)) for c, places in zip(counted, by_round, strict=True)])
+            for r in combined_rows]
+    return Combined(rounds=counted, rows=rows)
+
+
+@dataclass(frozen=True)
+class ActionStanding:
+    """Where the votes put one action: its place in each closed round it was put to,
+    and its rank when every closed round is combined (two or more rounds)."""
+
+    rounds: list  # (RoundResults, ResultRow)
+    combined: CombinedRow | None
+    n_combined: int  # actions ranked by the combination
+
+    @property
+    def rank(self) -> int | None:
+        """The rank the plan shows: combined over the closed rounds when there are several,
+        else its place in the only one (None: nobody voted for it)."""
+        if self.combined is not None:
+            return self.combined.rank
+        return self.rounds[0][1].rank if self.rounds else None
+
+    @property
+    def out_of(self) -> int:
+        if self.combined is not None:
+            return self.n_combined
+        return len(self.rounds[0][0].rows) if self.rounds else 0
+
+    @property
+    def tied(self) -> bool:
+        if self.combined is not None:
+            return self.combined.tied
+        return bool(self.rounds and self.rounds[0][1].tied)
+
+
+def standings(territory) -> dict[int, ActionStanding]:
+    """``{action id: ActionStanding}`` for every action put to a closed round."""
+    every = combined(territory)
+    several = len(every.rounds) >= 2
+    result = {}
+    for row in every.rows:
+        result[row.action.pk] = ActionStanding(
+            rounds=[(c, place) for c, place in row.places if place is not None],
+            combined=row if several else None, n_combined=len(every.rows))
+    return result
+
+
+def standing(territory, action) -> ActionStanding | None:
+    return standings(territory).get(action.pk)

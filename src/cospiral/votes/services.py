@@ -134,7 +134,8 @@ def save_round(territory, user, *, round: Round | None = None, title: str,
     if method not in rules.METHODS:
         errors["method"] = _("Choose a method: dot vote, score from 0 to 5 or ranked choice.")
     if electorate not in Round.Electorate.values:
-        errors["electorate"] = _("Choose who votes: the coordination group or citizens.")
+        errors["electorate"] = _("Choose who votes: the coordination group (its seats), citizens, "
+                                 "or the members with an account.")
     if method != rules.DOT:
         dots_per_voter = cap_per_candidate = None
     chosen: list[Action] = []
@@ -202,11 +203,47 @@ def open_round(round: Round, user) -> Round:
                            dots=round.dots_per_voter, cap=round.cap_per_candidate)
     except rules.ConfigError as error:
         raise ValidationError(_config_message(error)[1], code="config") from None
+    changes = {}
+    if round.by_seats:
+        made = _seat_links(round)
+        if not made:
+            raise ValidationError(_("The coordination group has no seat yet: record its members "
+                                    "on the coordination-group page, then open the round."),
+                                  code="no_seats")
+        changes["voter_links"] = ["", str(len(made))]
     round.opened_at = timezone.now()
     round.save(update_fields=["opened_at", "updated_at"])
     audit.record(round.territory, user, AuditEntry.Action.UPDATE, round, round.title,
-                 {"opened_at": ["", round.opened_at.isoformat()]})
+                 {"opened_at": ["", round.opened_at.isoformat()], **changes})
     return round
+
+
+def _seat_links(round: Round) -> list[VoterToken]:
+    """One link for each seat of the coordination group that has none in this round."""
+    from cospiral.territories.models import CoordinationMember
+
+    have = set(VoterToken.objects.of(round.territory).filter(round=round, seat__isnull=False)
+               .values_list("seat_id", flat=True))
+    seats = [m for m in CoordinationMember.objects.of(round.territory).select_related("organisation")
+             .order_by("organisation__name", "person", "id") if m.pk not in have]
+    return VoterToken.objects.bulk_create([
+        VoterToken(territory=round.territory, round=round, seat=m, label=str(m)[:MAX_LABEL_CHARS])
+        for m in seats])
+
+
+@transaction.atomic
+def add_seat_links(round: Round, *, user) -> list[VoterToken]:
+    """While a coordination-group round is open: links for the seats added since it opened."""
+    _check_manage(round.territory, user)
+    round = _locked(round)
+    if not round.by_seats or not round.is_open:
+        raise ValidationError(_("Links per seat are made for an open round of the coordination "
+                                "group only."), code="electorate")
+    made = _seat_links(round)
+    if made:
+        audit.record(round.territory, user, AuditEntry.Action.CREATE, round, round.title,
+                     {"voter_links": ["", str(len(made))]})
+    return made
 
 
 @transaction.atomic
@@ -236,6 +273,10 @@ def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[Vo
     if not round.by_tokens:
         raise ValidationError(_("Voters of this round are the coordination group, who vote "
                                 "signed in: it has no personal links."), code="electorate")
+    if round.by_seats:
+        raise ValidationError(_("This round's voters are the seats of the coordination group: "
+                                "their links are made when the round opens, one per seat."),
+                              code="electorate")
     if round.closed_at is not None:
         raise ValidationError(_("This round is closed: no more links can be made."),
                               code="closed")

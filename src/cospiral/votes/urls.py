@@ -1,11 +1,12 @@
 from django.urls import path
 
-from cospiral.votes import views
+from cospiral.votes import combined_views, views
 
 app_name = "votes"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.create, name="create"),
+    path("combined/", combined_views.combined, name="combined"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/open/", views.open_round, name="open"),
@@ -15,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/results/csv/", views.results_csv, name="results_csv"),
     path("<int:pk>/links/", views.tokens, name="tokens"),
     path("<int:pk>/links/csv/", views.tokens_csv, name="tokens_csv"),
+    path("<int:pk>/links/slips/", views.slips, name="slips"),
     path("<int:pk>/links/<int:link>/revoke/", views.revoke_token, name="revoke_token"),
 ]

@@ -80,11 +80,15 @@ def counting_rule(method: str) -> str:
 
 
 def electorate_rule(round: Round) -> str:
+    if round.by_seats:
+        return _("The coordination group votes: each seat recorded on the coordination-group "
+                 "page gets a personal link when the round opens, printed on a voting slip; a "
+                 "link votes once. Invited voters are the seats' links not revoked.")
     if round.by_tokens:
         return _("Citizens vote, each with a personal link, without an account; a link votes "
                  "once. Invited voters are the links made and not revoked.")
-    return _("The coordination group votes: the territory's coordinators, facilitators and "
-             "partners, each signed in, once. Observers do not vote.")
+    return _("The territory's members with an account vote: its coordinators, facilitators "
+             "and partners, each signed in, once. Observers do not vote.")
 
 
 def status_label(round: Round) -> str:
@@ -392,6 +396,8 @@ def tokens(request, pk):
     """Citizens' voter links (coordinators only: each link votes once)."""
     round = _tokens_round(request, pk)
     form = TokensForm(request.POST or None)
+    if request.method == "POST" and round.by_seats:
+        return _seat_links(request, round)
     if request.method == "POST" and form.is_valid():
         try:
             made = services.create_tokens(round, form.cleaned_data["count"], user=request.user,
@@ -413,6 +419,30 @@ def tokens(request, pk):
     return _page(request, "votes/tokens.html", round=round, form=form, rows=rows,
                  counts=selectors.token_counts(round), max_listed=MAX_LINKS_LISTED,
                  status=400 if form.errors else 200)
+
+
+def _seat_links(request, round):
+    try:
+        made = services.add_seat_links(round, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, ngettext("%(n)s voter link made.", "%(n)s voter links made.",
+                                           len(made)) % {"n": len(made)})
+    return redirect("votes:tokens", territory=request.territory.slug, pk=round.pk)
+
+
+@territory_view(MANAGE)
+@require_http_methods(["GET"])
+def slips(request, pk):
+    """The printable voting slips (PDF, a job): one per link that can still vote."""
+    from cospiral.core import pdfs
+    from cospiral.votes import jobs
+
+    round = _tokens_round(request, pk)
+    return pdfs.respond(request, jobs.SLIPS,
+                        params={"round_id": round.pk, "base_url": request.build_absolute_uri("/")},
+                        filename=f"cospiral-voting-slips-{request.territory.slug}-{round.pk}.pdf")
 
 
 LINK_COLUMNS = ("token", "url", "label", "status", "created")
