@@ -28,12 +28,31 @@ NOT_CODABLE = "∅"
 
 
 def board_cards(territory, group) -> list[Card]:
-    """The group's counted cards in question order, then in the order they were written."""
-    return list(
-        Card.objects.of(territory).counted().filter(group=group)
-        .select_related("question", "component", "coded_by")
-        .order_by(*BOARD_ORDER)
-    )
+    """The group's counted cards in question order, then in the order they were written,
+    with their question, component and coder."""
+    return _with_related(territory, list(Card.objects.of(territory).counted().filter(group=group)
+                                         .order_by(*BOARD_ORDER)))
+
+
+def _with_related(territory, cards: list[Card]) -> list[Card]:
+    """Give each card its question, component and coder from one small query each: a
+    board has a handful of questions, components and coders for hundreds of cards, and
+    a join would build (and decode the labels of) one copy of each per card."""
+    from django.contrib.auth import get_user_model
+
+    from cospiral.criteria.models import Question
+
+    # Grid entries belong to the grid version (or are the territory's own): the ids come
+    # from the territory's cards.
+    related = (("question", Question.objects.of(territory)), ("component", GridEntry.objects),
+               ("coded_by", get_user_model().objects))
+    for name, rows in related:
+        fk = Card._meta.get_field(name)
+        ids = {getattr(card, fk.attname) for card in cards} - {None}
+        found = rows.in_bulk(ids) if ids else {}
+        for card in cards:
+            fk.set_cached_value(card, found.get(getattr(card, fk.attname)))
+    return cards
 
 
 BOARD_ORDER = ("question__position", "question__code", "created_at", "id")
@@ -51,8 +70,8 @@ def board_cards_by_id(territory, group, ids) -> dict[int, Card]:
     ids = [i for i in ids if i]
     if not ids:
         return {}
-    return {c.pk: c for c in Card.objects.of(territory).counted().filter(group=group, pk__in=ids)
-            .select_related("question", "component", "coded_by")}
+    return {c.pk: c for c in _with_related(territory, list(
+        Card.objects.of(territory).counted().filter(group=group, pk__in=ids)))}
 
 
 def progress_of(rows: list[tuple[int, int | None, str]]) -> Progress:
