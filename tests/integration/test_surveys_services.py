@@ -186,6 +186,23 @@ def test_waves_and_indicators_stay_in_their_territory(make_wave, world):
     assert list(selectors.waves(world.beta.territory)) == [beta.wave]
 
 
+def test_a_waves_indicators_carry_its_territory(make_wave, world):
+    """Set on the instrument, copied from a baseline: each row is its wave's territory's,
+    read through ``.of(territory)`` like every territory-owned row."""
+    from cospiral.surveys.models import Wave, WaveIndicator
+
+    alpha = make_wave(world.alpha)
+    beta = make_wave(world.beta, title="Beta survey")
+    after = services.create_wave(world.alpha.territory, user=world.alpha.users["coordinator"],
+                                 title="Après", kind=Wave.Kind.EX_POST, baseline=alpha.wave)
+    assert after.items.count() == alpha.wave.items.count() > 0
+    for territory, waves in ((world.alpha.territory, {alpha.wave, after}),
+                             (world.beta.territory, {beta.wave})):
+        rows = WaveIndicator.objects.of(territory)
+        assert {r.wave for r in rows} == waves
+        assert {r.indicator.territory_id for r in rows} == {territory.pk}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_submissions_keep_tallies_exact(make_wave):
     import threading

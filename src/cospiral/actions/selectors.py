@@ -335,8 +335,7 @@ def follow_up_waves(a: Action, target_rows) -> list:
         codes.add(a.origin_indicator.code)
     if not codes:
         return []
-    wave_ids = (WaveIndicator.objects.filter(wave__territory=a.territory,
-                                             indicator__code__in=codes)
+    wave_ids = (WaveIndicator.objects.of(a.territory).filter(indicator__code__in=codes)
                 .values("wave_id"))
     return list(Wave.objects.of(a.territory).filter(kind=Wave.Kind.EX_POST, pk__in=wave_ids)
                 .order_by("-created_at", "-id"))

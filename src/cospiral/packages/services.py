@@ -591,7 +591,8 @@ def _store_waves(territory, tables, indicator, now) -> None:
         wave[row["id"]] = made
         ordered = sorted(items[row["id"]], key=lambda r: r["position"])
         WaveIndicator.objects.bulk_create([
-            WaveIndicator(wave=made, indicator_id=indicator[(r["indicator"], r["version"])],
+            WaveIndicator(territory_id=made.territory_id, wave=made,
+                          indicator_id=indicator[(r["indicator"], r["version"])],
                           position=r["position"], weight=r["weight"]) for r in ordered])
         J = len(ordered)
         index = {r["position"]: j for j, r in enumerate(ordered)}

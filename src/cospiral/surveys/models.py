@@ -98,8 +98,10 @@ class Wave(TerritoryOwned):
         return self.frozen_at is not None
 
 
-class WaveIndicator(models.Model):
-    """An indicator (one exact version) in a wave's instrument, at a fixed position."""
+class WaveIndicator(TerritoryOwned):
+    """An indicator (one exact version) in a wave's instrument, at a fixed position. Its
+    territory is its wave's (and its indicator's), carried so that it is read like every
+    other territory-owned row, through ``.of(territory)``."""
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="items",
                              verbose_name=_("wave"))

@@ -104,11 +104,11 @@ def create_wave(territory, *, user, title: str, **fields) -> Wave:
     if wave.kind == Wave.Kind.EX_POST and wave.baseline_id is not None:
         # An ex-post wave starts with its baseline's instrument (same indicator versions,
         # order and weights): the comparison joins on codes, so any change is deliberate.
-        baseline = list(WaveIndicator.objects.filter(wave_id=wave.baseline_id)
+        baseline = list(WaveIndicator.objects.of(territory).filter(wave_id=wave.baseline_id)
                         .select_related("indicator").order_by("position"))
         WaveIndicator.objects.bulk_create([
-            WaveIndicator(wave=wave, indicator=item.indicator, position=item.position,
-                          weight=item.weight) for item in baseline])
+            WaveIndicator(territory_id=wave.territory_id, wave=wave, indicator=item.indicator,
+                          position=item.position, weight=item.weight) for item in baseline])
         copied = [item.indicator.code for item in baseline]
     audit.record(territory, user, AuditEntry.Action.CREATE, wave, summary=wave.title,
                  changes={"indicators": copied} if copied else None)
@@ -172,7 +172,8 @@ def set_indicators(wave: Wave, indicators: Sequence, *, user, weights: Sequence[
         raise ValidationError(_("Give one non-negative weight per indicator."))
     WaveIndicator.objects.filter(wave=wave).delete()
     WaveIndicator.objects.bulk_create([
-        WaveIndicator(wave=wave, indicator=indicator, position=position, weight=float(weight))
+        WaveIndicator(territory_id=wave.territory_id, wave=wave, indicator=indicator,
+                      position=position, weight=float(weight))
         for position, (indicator, weight) in enumerate(zip(indicators, weights, strict=True))
     ])
     WaveTally.objects.filter(wave=wave).delete()  # nothing submitted yet; shape changes
