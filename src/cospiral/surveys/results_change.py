@@ -5,6 +5,7 @@ comparison page, the review and its PDF. Read by the one verdict rule
 
 from __future__ import annotations
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -129,5 +130,6 @@ def method_text(changes: score_change.ScoreChanges) -> str:
         "The indices of both waves use the same indicators (those both waves share and show) "
         "and the ex-post wave's weights. A higher score or index is better; an interval that "
         "includes 0 is no clear change.") % {
-        "confidence": base.pct(changes.confidence), "replicates": changes.replicates,
+        "confidence": base.pct(changes.confidence),
+        "replicates": formats.number_format(changes.replicates, force_grouping=True),
         "before": changes.seeds[0], "after": changes.seeds[1]}
