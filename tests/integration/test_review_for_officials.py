@@ -40,7 +40,8 @@ def test_the_first_page_says_it_in_plain_words(world, login, plan, answered):
     response = login(world.alpha.users["observer"]).get(url("review", world.alpha))
     assert response.status_code == 200
     r = response.context["r"]
-    assert r.plain["said"].startswith("1 group met in 1 sessions, with 9 participants in all")
+    assert r.plain["said"].startswith("1 citizen group met in this cycle. In 1 session, they were "
+                                      "9 participants in all")
     assert "What they spoke of most: “Means of living in general” (2 ideas)" in r.plain["said"]
     # Where people are: by the indicators' names, never their codes alone.
     first = answered.indicators[0]
@@ -148,3 +149,21 @@ def test_the_full_comparison_and_the_change_in_plain_words(world, login, answere
     for part in ("Shares at levels 1–2 and 4–5, before", "The whole distribution of levels, before and after",
                  "Scores and indices (0–100), before and after", "Score of each indicator, before and after"):
         assert part in page, part
+
+
+def test_an_empty_cycle_says_what_is_not_there_yet(world, login):
+    from cospiral.territories.models import Cycle
+
+    # Beta's only group belongs to cycle 3: cycle 1 has no group, card, wave or action.
+    world.beta.group.cycle = Cycle.objects.of(world.beta.territory).get(number=3)
+    world.beta.group.save()
+    client = login(world.beta.users["observer"])
+    r = client.get(url("review", world.beta, cycle=1)).context["r"]
+    assert r.plain["said"] == "No citizen group has met in this cycle yet."
+    assert r.plain["where"].startswith("No survey result is published for this cycle yet")
+    assert r.plain["done"] == "No action is planned for this cycle yet."
+    assert r.plain["changed"].startswith("Not measured yet")
+    assert r.elected == []
+    # Nothing happened in the cycle: at most its phases' planned starts are dated.
+    assert all(e["kind"] == "phase_started" for m in r.timeline for e in m["events"])
+    assert r.money["whole_text"] == ""

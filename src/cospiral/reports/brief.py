@@ -246,13 +246,16 @@ def _name(row: dict) -> str:
 def _said(review) -> str:
     if not review.groups:
         return _("No citizen group has met in this cycle yet.")
-    text = ngettext(
-        "%(groups)s group met in %(sessions)s sessions, with %(attendees)s participants in all "
-        "(someone who came twice counts twice); they wrote %(cards)s ideas on post-its.",
-        "%(groups)s groups met in %(sessions)s sessions, with %(attendees)s participants in all "
-        "(someone who came twice counts twice); they wrote %(cards)s ideas on post-its.",
-        len(review.groups)) % {"groups": len(review.groups), "sessions": review.sessions,
-                               "attendees": review.attendees, "cards": review.stats.report.totals["counted"]}
+    text = ngettext("%(n)s citizen group met in this cycle.",
+                    "%(n)s citizen groups met in this cycle.", len(review.groups)) % {
+        "n": len(review.groups)}
+    text += " " + ngettext(
+        "In %(n)s session, they were %(attendees)s participants in all (someone who came twice "
+        "counts twice) and wrote %(cards)s ideas on post-its.",
+        "In %(n)s sessions, they were %(attendees)s participants in all (someone who came twice "
+        "counts twice) and wrote %(cards)s ideas on post-its.", review.sessions) % {
+        "n": review.sessions, "attendees": review.attendees,
+        "cards": review.stats.report.totals["counted"]}
     top = review.stats.top[:PLAIN_TOP]
     if top:
         text += " " + _("What they spoke of most: %(list)s.") % {"list": _list([
