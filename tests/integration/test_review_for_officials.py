@@ -30,7 +30,7 @@ def elected_url(t, member=None):
     return reverse("reports:remove_elected", args=[t.territory.slug, 2, member.pk])
 
 
-def test_the_first_page_says_it_in_plain_words(world, login, plan, answered):
+def test_the_first_page_says_it_in_plain_words(world, login, plan, answered, cycle2):
     t = world.alpha.territory
     Commitment.objects.create(territory=t, action=plan, party_kind="person", person="Mr Roux",
                               what="Fund the paint", resource="money", amount=Decimal("1500"),
@@ -61,6 +61,15 @@ def test_the_first_page_says_it_in_plain_words(world, login, plan, answered):
     assert (dt.date(2026, 5, 4), "commitment_signed") in events
     assert (dt.date(2027, 3, 1), "milestone") in events and events == sorted(
         events, key=lambda e: e[0])
+    # "Planned" is read as of the moment the figures are taken (a PDF's freezing).
+    from cospiral.reports import selectors
+
+    def milestone_future(now):
+        frozen = selectors.assemble(t, cycle2, charts=False, now=now)
+        return next(e["future"] for m in frozen.timeline for e in m["events"] if e["kind"] == "milestone")
+
+    assert milestone_future(dt.datetime(2026, 1, 1, tzinfo=dt.UTC)) is True
+    assert milestone_future(dt.datetime(2027, 6, 1, tzinfo=dt.UTC)) is False
     page = response.content.decode()
     assert "The cycle in plain words" in page and "Timeline of the cycle" in page
     assert f"{first.title('en')} <span class=\"code-badge\">{first.code}</span>" in page

@@ -173,6 +173,12 @@ def _kind_labels() -> dict[str, str]:
     }
 
 
+def _today(review) -> dt.date:
+    """The day the review's figures are taken (a PDF's moment of freezing), so that
+    "planned" and "next dates" read as of the document's own date."""
+    return timezone.localdate(review.methods.generated_at)
+
+
 def timeline(territory, review) -> list[dict]:
     """``TIMELINE_RULE`` over the review's rows, month by month."""
     from cospiral.groups.models import Session
@@ -210,7 +216,7 @@ def timeline(territory, review) -> list[dict]:
         add(c.contract.starts_on, "contract_started", c.contract.title)
         add(c.contract.ends_on, "contract_ended", c.contract.title)
     labels = _kind_labels()
-    today = timezone.localdate()
+    today = _today(review)
     return [{"month": dt.date(year, month, 1),
              "events": [{"on": e.on, "kind": e.kind, "label": labels[e.kind], "title": e.title,
                          "detail": e.detail, "future": e.on > today} for e in month_events]}
@@ -387,7 +393,7 @@ def _changed(review) -> str:
 
 
 def _next(review) -> tuple[str, list[dict]]:
-    today = timezone.localdate()
+    today = _today(review)
     upcoming = sorted(({"on": m.on, "title": m.title, "action": row.action.title}
                        for block in review.actions.axes for row in block.actions
                        for m in row.milestones if not m.reached and m.on >= today),
