@@ -359,8 +359,10 @@ def _changed(review) -> str:
     scores = w.comparison["scores"]
     synthetic = scores["index_rows"][-1]
     reading = rules.change_reading(synthetic["verdict"], [r["verdict"] for r in scores["score_rows"]])
-    values = {"before": synthetic["before"], "after": synthetic["after"], "low": _num(synthetic["low_value"]),
-              "high": _num(synthetic["high_value"])}
+    from cospiral.surveys.results_change import signed
+
+    values = {"before": synthetic["before"], "after": synthetic["after"],
+              "low": signed(synthetic["low_value"]), "high": signed(synthetic["high_value"])}
     texts = {
         verdicts.BETTER: _("Between the two surveys, situations improved overall: the synthetic "
                            "index went from %(before)s to %(after)s out of 100, and the margin of "
