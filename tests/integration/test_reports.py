@@ -161,7 +161,7 @@ def test_page_shows_alphas_groups_cards_and_results_and_nothing_of_beta(world, l
     assert re.findall(r'<td class="num">(\d+)</td>', row) == ["1", "9", "3", "3"]
     # Statistics with their chart and data table; the most cited component.
     assert "Coded cards by family and question" in page and "<svg" in page
-    assert re.search(r"A00</span> Means of living in general: 2 cards", page)
+    assert re.search(r"A00</span> Means of living in general · 2 cards", page)
     # Survey: indicator codes, the synthetic index and the comparison-free wave.
     code = answered.indicators[0].code
     assert code in page and "Synthetic index" in page

@@ -38,3 +38,27 @@ class Review(TerritoryOwned):
 
     def __str__(self) -> str:
         return f"{self.territory_id} · {self.cycle_id}"
+
+
+class ElectedMember(TerritoryOwned):
+    """An elected member responsible for the territory's approach, or for one strategic
+    axis of its plan: the review names them, so an elected official knows who answers
+    for what (issue 15, point 8)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    mandate = models.CharField(
+        _("mandate"), max_length=200, blank=True,
+        help_text=_("For example “Deputy mayor for social cohesion”."))
+    axis = models.ForeignKey(
+        "actions.Axis", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        verbose_name=_("strategic axis"),
+        help_text=_("Leave empty for the elected member responsible for the whole approach."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("responsible elected member")
+        verbose_name_plural = _("responsible elected members")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mandate})" if self.mandate else self.name

@@ -12,18 +12,17 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-import cospiral
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
 from cospiral.contracts import selectors as contract_selectors
 from cospiral.domain import plan, scoring
 from cospiral.domain import review as rules
 from cospiral.evaluations import charts as evaluation_charts
-from cospiral.evaluations import exports as evaluation_exports
 from cospiral.evaluations import selectors as evaluations
 from cospiral.groups import selectors as group_selectors
 from cospiral.groups.models import Group, Session
 from cospiral.indicators import selectors as indicator_selectors
-from cospiral.reports import votes_section
+from cospiral.reports import brief, votes_section
+from cospiral.reports.methods import Methods, methods_of
 from cospiral.reports.models import Review
 from cospiral.stats import charts as stats_charts
 from cospiral.stats import selectors as stats
@@ -49,6 +48,9 @@ def _cycle_q(cycle: Cycle, field_name: str = "cycle") -> Q:
 
 def cycle(territory, number: int) -> Cycle | None:
     return Cycle.objects.of(territory).filter(number=number).first()
+
+
+elected_members = brief.elected_members
 
 
 def review_of(territory, cycle_obj: Cycle) -> Review | None:
@@ -140,6 +142,8 @@ class WaveSection:
     synthetic: dict | None = None
     comparison: dict | None = None  # surveys.results.comparison_context
     empty_reason: str = ""
+    extremes: list[dict] = field(default_factory=list)
+    breakdowns: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -229,23 +233,6 @@ class ContractRow:
 
 
 @dataclass
-class Methods:
-    generated_at: object
-    snapshot_at: object
-    waves: list[dict]
-    score_formula: str
-    score_rule: str
-    survey_rules: list[str]
-    evaluation_formula: str
-    ranking_rule: str
-    kept_share_rule: str
-    scope_rule: str
-    roll_up_rule: str
-    grid_version: str
-    software_version: str
-
-
-@dataclass
 class CycleReview:
     territory: object
     cycle: Cycle
@@ -262,6 +249,11 @@ class CycleReview:
     methods: Methods
     contracts: list[ContractRow] = field(default_factory=list)
     votes: object = None  # votes_section.VotesSection
+    # For an elected official (``reports.brief``): set by ``assemble``.
+    elected: list = field(default_factory=list)
+    money: dict = field(default_factory=dict)
+    timeline: list[dict] = field(default_factory=list)
+    plain: dict = field(default_factory=dict)
 
     @property
     def sessions(self) -> int:
@@ -395,6 +387,8 @@ def _wave(wave, *, charts: bool) -> WaveSection:
         section.synthetic = next((r for r in section.indices if r["kind"] == "synthetic"), None)
         section.levels_summary = survey_results.levels_summary(section.rows, s.respondents)
         section.indices_summary = survey_results.indices_summary(section.indices)
+        section.extremes = survey_results.extreme_rows(c)
+        section.breakdowns = brief.breakdowns(wave, snapshot, section.rows)
         if charts:
             section.levels_chart = results_charts.render(
                 results_charts.levels_spec([{"name": r["name"], "shares": r["share_values"]}
@@ -542,38 +536,6 @@ def _contracts(territory, cycle_obj: Cycle) -> list[ContractRow]:
     return result
 
 
-def _methods(territory, review: Review | None, waves: list[WaveSection], *, now,
-             snapshot: bool) -> Methods:
-    threshold = min((w.threshold for w in waves), default=scoring.DEFAULT_THRESHOLD)
-    grid = territory.grid_version
-    return Methods(
-        generated_at=now,
-        snapshot_at=now if snapshot else None,  # the page shows its kept PDF's (views)
-        waves=[{"title": w.wave.title, "threshold": w.threshold, "seed": w.seed,
-                "replicates": w.replicates, "confidence": w.confidence,
-                "respondents": w.respondents} for w in waves],
-        score_formula=survey_results.score_formula(), score_rule=survey_results.score_rule(),
-        survey_rules=survey_results.rules_text(threshold),
-        evaluation_formula=evaluation_exports.score_rule(),
-        ranking_rule=evaluation_exports.ranking_rule(),
-        kept_share_rule=_(
-            "Share kept by a party = (commitments kept + half of those partly kept) ÷ its "
-            "commitments whose outcome is recorded. Commitments without an outcome yet are "
-            "left out and counted apart; a party with no outcome recorded has no share (shown "
-            "“—”, never 0 %)."),
-        scope_rule=_("The rows given this cycle and the rows given no cycle (groups, survey "
-                     "waves, existing actions, strategic axes and actions). Indicators and the "
-                     "grid belong to the whole territory."),
-        roll_up_rule=_(
-            "The progress of an action with sub-actions is the mean of its sub-actions' "
-            "progress, each counting once; abandoned sub-actions are left out; sub-actions not "
-            "measured are left out of the mean and counted apart; when none is measured, the "
-            "action is not measured (never 0 %). An axis rolls up its actions the same way, "
-            "and the cycle's plan rolls up every main action. A planned action counts 0 %, a "
-            "done one 100 %."),
-        grid_version=f"{grid.name} ({grid.slug})", software_version=cospiral.__version__)
-
-
 def assemble(territory, cycle_obj: Cycle, *, charts: bool = True, now=None,
              snapshot: bool = False) -> CycleReview:
     """Everything the review of ``cycle_obj`` shows, on the page and in the PDF
@@ -584,7 +546,7 @@ def assemble(territory, cycle_obj: Cycle, *, charts: bool = True, now=None,
     stats_section, coded = _stats(territory, group_ids, charts=charts)
     groups = _groups(territory, cycle_obj, coded)
     waves = _waves(territory, cycle_obj, charts=charts)
-    return CycleReview(
+    result = CycleReview(
         territory=territory, cycle=cycle_obj, label=cycle_label(cycle_obj.number),
         phase=Phase.objects.of(territory).filter(cycle=cycle_obj, number=8).first(),
         review=review, groups=groups, stats=stats_section,
@@ -592,4 +554,9 @@ def assemble(territory, cycle_obj: Cycle, *, charts: bool = True, now=None,
         waves=waves, existing=_existing(territory, cycle_obj, charts=charts),
         actions=_actions(territory, cycle_obj), contracts=_contracts(territory, cycle_obj),
         votes=votes_section.assemble(territory, cycle_obj),
-        methods=_methods(territory, review, waves, now=now, snapshot=snapshot))
+        methods=methods_of(territory, waves, now=now, snapshot=snapshot))
+    result.elected = brief.elected_members(territory)
+    result.money = brief.money(territory, result.actions, result.elected)
+    result.timeline = brief.timeline(territory, result)
+    result.plain = brief.plain(result)
+    return result

@@ -9,10 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.reports import forms, selectors, services
+from cospiral.reports.models import ElectedMember
 from cospiral.surveys.results_charts import level_names
 from cospiral.territories.labels import cycle_label
 
@@ -91,6 +92,51 @@ def edit(request, cycle: int):
         form = forms.ReviewForm(initial={
             "lessons_learnt": current.lessons_learnt if current else "",
             "what_next": current.what_next if current else ""})
+    return _edit_page(request, found, form=form)
+
+
+def _edit_page(request, found, *, form=None, elected_form=None):
+    territory = request.territory
+    if form is None:
+        current = selectors.review_of(territory, found)
+        form = forms.ReviewForm(initial={
+            "lessons_learnt": current.lessons_learnt if current else "",
+            "what_next": current.what_next if current else ""})
+    elected_form = elected_form or forms.ElectedMemberForm(territory=territory, prefix="elected")
+    errors = form.errors or elected_form.errors
     return render(request, "reports/edit.html",
-                  _context(request, form=form, cycle=found, label=cycle_label(found.number)),
-                  status=400 if form.errors else 200)
+                  _context(request, form=form, cycle=found, label=cycle_label(found.number),
+                           elected_form=elected_form,
+                           elected=selectors.elected_members(territory)),
+                  status=400 if errors else 200)
+
+
+@require_POST
+@territory_view(MANAGE)
+def add_elected(request, cycle: int):
+    """Name a responsible elected member (the whole approach, or one axis)."""
+    territory = request.territory
+    found = _cycle(request, cycle)
+    form = forms.ElectedMemberForm(request.POST, territory=territory, prefix="elected")
+    if form.is_valid():
+        try:
+            services.add_elected_member(territory, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Responsible elected member added."))
+            return redirect(reverse("reports:edit", args=[territory.slug, found.number]) + "#elected")
+    return _edit_page(request, found, elected_form=form)
+
+
+@require_POST
+@territory_view(MANAGE)
+def remove_elected(request, cycle: int, member: int):
+    territory = request.territory
+    found = _cycle(request, cycle)
+    try:
+        services.remove_elected_member(territory, member, user=request.user)
+    except ElectedMember.DoesNotExist:
+        raise Http404("No such elected member.") from None
+    messages.success(request, _("Responsible elected member removed."))
+    return redirect(reverse("reports:edit", args=[territory.slug, found.number]) + "#elected")

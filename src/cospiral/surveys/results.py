@@ -286,6 +286,12 @@ def _family_labels(wave: Wave, language: str) -> dict[str, str]:
     return result
 
 
+def named(row: dict) -> str:
+    """An indicator by its name, its code after: « “Bien se nourrir” (A01-1) »."""
+    title = row.get("title") or ""
+    return (_("“%(text)s”") % {"text": title} + f" ({row['code']})") if title else row["code"]
+
+
 def levels_summary(rows: list[dict], respondents: int) -> str:
     defined = [r for r in rows if r["figures"].low_share is not None]
     if not defined:
@@ -296,7 +302,7 @@ def levels_summary(rows: list[dict], respondents: int) -> str:
              "largest share at levels 1–2 (%(low)s) and %(best)s the largest share at levels "
              "4–5 (%(high)s).") % {
         "n": len(defined), "respondents": formats.number_format(respondents, force_grouping=True),
-        "worst": worst["code"], "low": worst["low"], "best": best["code"], "high": best["high"]}
+        "worst": named(worst), "low": worst["low"], "best": named(best), "high": best["high"]}
 
 
 def indices_summary(rows: list[dict]) -> str:
@@ -610,10 +616,13 @@ def comparison_context(wave: Wave, *, live: bool = True) -> dict:
           "after": r["high_after_value"]} for r in rows],
         _("Ex-ante: %(title)s") % {"title": names["before"]},
         _("Ex-post: %(title)s") % {"title": names["after"]})
+    from cospiral.surveys import results_change  # it formats with this module's helpers
+
     return {"comparison": result, "rows": rows, "summary": summary,
             "chart": results_charts.render(spec, summary), "confidence": pct(cmp.confidence),
             "interval_method": cmp.interval_method, "test_method": cmp.test_method,
-            "changed_versions": sorted(changed), "threshold": max(a.threshold, b.threshold)}
+            "changed_versions": sorted(changed), "threshold": max(a.threshold, b.threshold),
+            "scores": results_change.context(result, {r["code"]: r["title"] for r in rows})}
 
 
 def comparison_summary(rows: list[dict], before: str, after: str) -> str:
@@ -635,7 +644,7 @@ def comparison_summary(rows: list[dict], before: str, after: str) -> str:
         "%(code)s (%(diff)s points).", len(defined)) % {
         "before": before, "after": after, "up": counts[verdict.BETTER],
         "down": counts[verdict.WORSE], "unclear": counts[verdict.NO_CLEAR_CHANGE],
-        "n": len(defined), "code": largest["code"], "diff": largest["high_diff"]}
+        "n": len(defined), "code": named(largest), "diff": largest["high_diff"]}
 
 
 EXPORTS = ("results", "breakdown", "raw", "codebook")
