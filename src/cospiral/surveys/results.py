@@ -107,28 +107,34 @@ class Computed:
         return self.res.wave
 
 
-#: The bootstrap of the figures a page shows, by a digest of its very inputs (a pure
-#: function of them, so nothing can be stale): a results page asked again and again
-#: while its answers do not change draws its 2,000 replicates once per process.
-_BOOTSTRAPS: OrderedDict[str, tuple] = OrderedDict()
+#: The bootstraps of the figures a page shows, by a digest of their very inputs (pure
+#: functions of them, so nothing can be stale): a results or comparison page asked again
+#: and again while its answers do not change draws its 2,000 replicates once per process.
+_BOOTSTRAPS: OrderedDict[str, object] = OrderedDict()
 _BOOTSTRAPS_KEPT = 64
 _BOOTSTRAPS_LOCK = threading.Lock()
 
 
-def _bootstrap(distribution, indices, seed: int):
-    digest = hashlib.sha256(pickle.dumps((distribution, indices, seed,
-                                          scoring.DEFAULT_REPLICATES))).hexdigest()
+def memoised(inputs: tuple, compute):
+    """``compute()``, kept by a digest of ``inputs`` (everything it depends on, picklable);
+    a copy is returned, callers may change what they get."""
+    digest = hashlib.sha256(pickle.dumps(inputs)).hexdigest()
     with _BOOTSTRAPS_LOCK:
         found = _BOOTSTRAPS.get(digest)
         if found is not None:
             _BOOTSTRAPS.move_to_end(digest)
     if found is None:
-        found = scoring.bootstrap_with_indices(distribution, indices, seed=seed)
+        found = compute()
         with _BOOTSTRAPS_LOCK:
             _BOOTSTRAPS[digest] = found
             while len(_BOOTSTRAPS) > _BOOTSTRAPS_KEPT:
                 _BOOTSTRAPS.popitem(last=False)
-    return copy.deepcopy(found)  # callers may change what they get
+    return copy.deepcopy(found)
+
+
+def _bootstrap(distribution, indices, seed: int):
+    return memoised(("bootstrap", distribution, indices, seed, scoring.DEFAULT_REPLICATES),
+                    lambda: scoring.bootstrap_with_indices(distribution, indices, seed=seed))
 
 
 def compute(wave: Wave, *, breakdown: str | None = None, weighted: bool = False,

@@ -9,7 +9,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cospiral.domain import score_change
+from cospiral.domain import score_change, scoring
 from cospiral.domain import verdict as verdicts
 from cospiral.surveys import results as base
 from cospiral.surveys import selectors
@@ -46,13 +46,18 @@ def compute(result: selectors.Comparison) -> score_change.ScoreChanges:
     after = result.after
     families = [selectors.family_of(item) for item in result.items]
     wanted = set(families)
-    return score_change.score_changes(
-        result.before_scores.overall, result.after_scores.overall,
-        families=families, indicators=result.codes,
+    inputs = dict(
+        families=families, indicators=list(result.codes),
         seeds=(int(result.before.bootstrap_seed), int(after.bootstrap_seed)),
         indicator_weights=[item.weight for item in result.items],
         family_weights={k: float(v) for k, v in (after.family_weights or {}).items() if k in wanted} or None,
         confidence=result.comparison.confidence)
+    before_overall, after_overall = result.before_scores.overall, result.after_scores.overall
+    # Its 2 × 2,000 replicates are drawn once per state of the two waves (per process).
+    return base.memoised(
+        ("score_changes", before_overall, after_overall, sorted(inputs.items(), key=str),
+         scoring.DEFAULT_REPLICATES),
+        lambda: score_change.score_changes(before_overall, after_overall, **inputs))
 
 
 def context(result: selectors.Comparison, titles: dict[str, str]) -> dict:
