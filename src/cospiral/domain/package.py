@@ -26,7 +26,9 @@ from typing import Any
 
 from cospiral.domain.survey import AGE_BANDS, GENDERS
 
-FORMAT = 1  # the cospiral package format; bumped when RESOURCES change incompatibly
+FORMAT = 2  # the cospiral package format; bumped when RESOURCES change incompatibly
+#: Format 2 (issue 15): groups' cycle and profile, sessions, each card's session and the
+#: phases' status and dates, so an imported territory's home agrees with its statistics.
 DESCRIPTOR = "datapackage.json"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 LEVEL_CODES = ("-2", "-1", "0", "1", "2", "3", "4", "5")
@@ -127,6 +129,10 @@ RESOURCES: tuple[Resource, ...] = (
         F("id", "integer", "Number of the group in this package.", required=True),
         F("name", description="Name of the group.", required=True),
         F("kind", description="Kind of group.", required=True),
+        F("cycle", "integer", "Cycle of the method the group worked in (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
+        F("profile", description="Profile of the group's members (young people, shopkeepers...); "
+                                 "empty when none."),
     ), ("id",)),
     Resource("questions", "The questions the groups answered.", (
         F("code", description="Code of the question (Q1–Q4 for the method's questions).", required=True),
@@ -143,8 +149,27 @@ RESOURCES: tuple[Resource, ...] = (
         F("language", description="Language the card is written in.", required=True),
         F("channel", description="Paper or online.", required=True, enum=("paper", "online")),
         F("text", description="The citizen's words; empty unless the territory publishes them."),
+        F("session", "integer", "Session the card was written in (sessions.id); empty when "
+                                "not known."),
     ), ("id",), ((("group",), "groups", ("id",)), (("question",), "questions", ("code",)),
-                 (("component",), "grid", ("code",)))),
+                 (("component",), "grid", ("code",)), (("session",), "sessions", ("id",)))),
+    Resource("sessions", "The groups' sessions (who attended is never recorded: a count only).", (
+        F("id", "integer", "Number of the session in this package.", required=True),
+        F("group", "integer", "Group that met (groups.id).", required=True),
+        F("date", "date", "Date of the session.", required=True),
+        F("channel", description="In person, online or both.", required=True,
+          enum=("in_person", "online", "hybrid")),
+        F("attendees", "integer", "Number of people who attended; empty when not counted."),
+    ), ("id",), ((("group",), "groups", ("id",)),)),
+    Resource("phases", "The status and dates of each phase of each cycle (cycles 0–3, phases 1–8).", (
+        F("cycle", "integer", "Cycle (0–3).", required=True, enum=("0", "1", "2", "3")),
+        F("phase", "integer", "Phase (1–8).", required=True,
+          enum=("1", "2", "3", "4", "5", "6", "7", "8")),
+        F("status", description="Status of the phase.", required=True,
+          enum=("not_started", "in_progress", "done", "skipped")),
+        F("starts_on", "date", "Start of the phase."),
+        F("ends_on", "date", "End of the phase."),
+    ), ("cycle", "phase")),
     Resource("syntheses", "Syntheses of a group (group set) or of the territory (group empty).", (
         F("id", "integer", "Number of the synthesis in this package.", required=True),
         F("group", "integer", "Group of the synthesis (groups.id); empty for the territory."),
@@ -269,6 +294,12 @@ CODEBOOK = {
         "group_profile": "number of the choice in waves.group_profiles, from 0; -1 not stated",
     },
     "indicators.levels": "five objects, level 1 to 5, each a text per language code",
+    "groups.cycle": {"0": "cycle 0, a one-day taster", "1": "cycle 1, preparation",
+                     "2": "cycle 2, mobilisation", "3": "cycle 3, integration"},
+    "phases.phase": {"1": "mobilise, organise", "2": "co-define well-being with citizens",
+                     "3": "co-evaluate ex-ante", "4": "project and compare",
+                     "5": "decide, commit", "6": "realise together", "7": "co-evaluate ex-post",
+                     "8": "review, prepare the next cycle"},
 }
 
 
@@ -605,9 +636,13 @@ def validate(files: dict[str, bytes], *, max_cell: int = MAX_CELL, max_depth: in
     for line, row in enumerate(tables["grid"], start=2):
         if row["local"] and row["kind"] != "component":
             errors.append(PackageError("grid.csv", line, "local", "local_not_component"))
+    session_group = {row["id"]: row["group"] for row in tables["sessions"]}
     for line, row in enumerate(tables["cards"], start=2):
         if row["full_code"] and not row["component"]:
             errors.append(PackageError("cards.csv", line, "full_code", "full_code_without_component"))
+        if row["session"] is not None and session_group.get(row["session"], row["group"]) != row["group"]:
+            errors.append(PackageError("cards.csv", line, "session", "session_of_another_group",
+                                       {"value": str(row["session"])}))
     if errors:
         return None, errors
     return Package(body, tables), []

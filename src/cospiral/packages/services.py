@@ -44,10 +44,11 @@ from cospiral.domain import survey as rules
 from cospiral.grid.models import GridEntry, GridVersion
 from cospiral.groups.models import Group
 from cospiral.indicators.models import Indicator
+from cospiral.packages import history
 from cospiral.surveys import selectors as survey_selectors
 from cospiral.surveys.models import Questionnaire, Wave, WaveIndicator, WaveTally
 from cospiral.syntheses.models import Synthesis, SynthesisSentence
-from cospiral.territories.models import Membership, Organisation, Role, Territory
+from cospiral.territories.models import Cycle, Membership, Organisation, Role, Territory
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed: the archive of the same data is the same bytes
 
@@ -72,6 +73,8 @@ MESSAGES = {
     "unknown_reference": gettext_lazy("“%(value)s” is not in the resource “%(target)s”."),
     "local_not_component": gettext_lazy("only components can be local to a territory."),
     "full_code_without_component": gettext_lazy("a full code needs a component."),
+    "session_of_another_group": gettext_lazy("the session “%(value)s” is a session of another "
+                                             "group than the card's."),
     "duplicate_territory": gettext_lazy("duplicate territory identifier: a territory “%(identifier)s” "
                                         "already exists on this server."),
     "grid_codes_differ": gettext_lazy("the grid version “%(version)s” of this server has other codes "
@@ -172,9 +175,13 @@ def export_files(territory: Territory) -> dict[str, bytes]:
     rows["grid"] = sorted(
         ([e.code, e.kind, e.parent.code if e.parent else None, e.position,
           e.territory_id is not None, e.labels] for e in entries), key=lambda r: r[0])
-    groups = list(Group.objects.of(t).order_by("pk").values_list("pk", "name", "kind"))
+    groups = list(Group.objects.of(t).order_by("pk").values_list("pk", "name", "kind",
+                                                                 "cycle__number", "profile"))
     group_no = _numbering(g[0] for g in groups)
-    rows["groups"] = [[group_no[pk], name, kind] for pk, name, kind in groups]
+    rows["groups"] = [[group_no[pk], name, kind, cycle, profile]
+                      for pk, name, kind, cycle, profile in groups]
+    rows["sessions"], session_no = history.session_rows(t, group_no)
+    rows["phases"] = history.phase_rows(t)
     questions = list(Question.objects.of(t).order_by("code"))
     rows["questions"] = [[q.code, q.is_method_question, q.position, q.texts] for q in questions]
     question_code = {q.pk: q.code for q in questions}
@@ -182,11 +189,11 @@ def export_files(territory: Territory) -> dict[str, bytes]:
     texts = t.publish_card_texts
     rows["cards"] = [
         [n, group_no[g], question_code[q], component_code.get(c), full_code, language, channel,
-         text if texts else ""]
-        for n, (g, q, c, full_code, language, channel, text) in enumerate(
+         text if texts else "", session_no.get(session)]
+        for n, (g, q, c, full_code, language, channel, text, session) in enumerate(
             Card.objects.of(t).counted().order_by("pk").values_list(
                 "group_id", "question_id", "component_id", "full_code", "language", "channel",
-                "text").iterator(chunk_size=20000), start=1)
+                "text", "session_id").iterator(chunk_size=20000), start=1)
     ]
     syntheses = list(Synthesis.objects.of(t).order_by("pk"))
     synthesis_no = _numbering(s.pk for s in syntheses)
@@ -505,11 +512,15 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
             defaults={"texts": row["texts"], "is_method_question": row["method"],
                       "position": row["position"]})
         question[code] = q.pk
+    cycle = dict(Cycle.objects.of(territory).values_list("number", "pk"))
     group = {}
     for row in tables["groups"]:
-        group[row["id"]] = Group.objects.create(territory=territory, name=row["name"],
-                                                kind=row["kind"]).pk
-    rows = [(territory.pk, group[r["group"]], None, question[r["question"]], r["text"],
+        group[row["id"]] = Group.objects.create(
+            territory=territory, name=row["name"], kind=row["kind"], profile=row["profile"],
+            cycle_id=cycle.get(row["cycle"]) if row["cycle"] is not None else None).pk
+    session = history.store_sessions(territory, tables["sessions"], group)
+    history.store_phases(territory, tables["phases"])
+    rows = [(territory.pk, group[r["group"]], session.get(r["session"]), question[r["question"]], r["text"],
              r["language"], r["channel"], "", "", None, component.get(r["component"]),
              r["full_code"], now, now, None) for r in tables["cards"]]
     insert_card_rows(rows)
