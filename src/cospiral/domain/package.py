@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cospiral.domain.evaluation import QUESTIONS as EVALUATION_QUESTIONS
 from cospiral.domain.survey import AGE_BANDS, GENDERS
 
 FORMAT = 2  # the cospiral package format; bumped when RESOURCES change incompatibly
@@ -194,6 +195,35 @@ RESOURCES: tuple[Resource, ...] = (
         F("levels", "array", "Five level descriptors (1 very unsatisfactory … 5 ideal), "
                              "each a text per language code.", required=True),
     ), ("code", "version"), ((("component",), "grid", ("code",)),)),
+    Resource("indicator_criteria", "The criteria each indicator was built from, sorted into "
+                                   "four categories.", (
+        F("id", "integer", "Number of the criterion in this package.", required=True),
+        F("indicator", description="Indicator (indicators.code).", required=True),
+        F("version", "integer", "Version of the indicator (indicators.version).", required=True),
+        F("category", description="Category; empty while not yet sorted.",
+          enum=("possibility", "obtaining", "quality", "sustainability")),
+        F("card", "integer", "Card the criterion came from (cards.id); empty when typed or "
+                             "from a shared criterion."),
+        F("position", "integer", "Order within the category.", required=True),
+        F("text", description="The criterion; empty for a card's words unless the territory "
+                              "publishes them."),
+    ), ("id",), ((("indicator", "version"), "indicators", ("code", "version")),
+                 (("card",), "cards", ("id",)))),
+    Resource("existing_actions", "Existing actions and programmes, judged ex ante on the five "
+                                 "questions (scores 0–4; empty: not assessed, never 0).", (
+        F("id", "integer", "Number of the existing action in this package.", required=True),
+        F("name", description="Name.", required=True),
+        F("description", description="Description."),
+        F("carried_by", description="The organisation(s) running it."),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
+        F("families", "array", "Grid families the action covers.", required=True),
+        *(f for q in EVALUATION_QUESTIONS for f in (
+            F(f"{q}_score", "integer", f"Score on “{q}”, 0–4; empty: not assessed.",
+              enum=("0", "1", "2", "3", "4")),
+            F(f"{q}_note", description=f"Why this score on “{q}”."))),
+        F("evaluated", "boolean", "True once the evaluation is recorded.", required=True),
+    ), ("id",)),
     Resource("waves", "Survey waves whose results are published.", (
         F("id", "integer", "Number of the wave in this package.", required=True),
         F("title", description="Title of the wave.", required=True),
@@ -207,6 +237,8 @@ RESOURCES: tuple[Resource, ...] = (
         F("profile_questions", "array", "Profile questions asked.", required=True),
         F("neighbourhoods", "array", "Answer choices of the neighbourhood question.", required=True),
         F("group_profiles", "array", "Answer choices of the group profile question.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("id",), ((("baseline",), "waves", ("id",)),)),
     Resource("wave_indicators", "The indicators of each wave's questionnaire, in order.", (
         F("wave", "integer", "Wave (waves.id).", required=True),
@@ -243,6 +275,8 @@ RESOURCES: tuple[Resource, ...] = (
         F("title", description="Title of the axis.", required=True),
         F("description", description="Description of the axis."),
         F("position", "integer", "Order of the axis.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("code",)),
     Resource("actions", "Actions of the plan.", (
         F("id", "integer", "Number of the action in this package.", required=True),
@@ -258,7 +292,32 @@ RESOURCES: tuple[Resource, ...] = (
         F("starts_on", "date", "Start date."),
         F("ends_on", "date", "End date."),
         F("position", "integer", "Order of the action.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("id",), ((("axis",), "axes", ("code",)),)),
+    Resource("targets", "What each action aims to change on an indicator, from a baseline to "
+                        "a target.", (
+        F("id", "integer", "Number of the target in this package.", required=True),
+        F("action", "integer", "Action (actions.id).", required=True),
+        F("indicator", description="Indicator (indicators.code).", required=True),
+        F("version", "integer", "Version of the indicator (indicators.version).", required=True),
+        F("measure", description="The figure the target is on.", required=True,
+          enum=("score", "high_share", "low_share", "median")),
+        F("baseline_wave", "integer", "Survey wave the baseline comes from (waves.id)."),
+        F("baseline", "number", "Value at the baseline."),
+        F("target", "number", "Value aimed at.", required=True),
+        F("note", description="Note."),
+    ), ("id",), ((("action",), "actions", ("id",)),
+                 (("indicator", "version"), "indicators", ("code", "version")),
+                 (("baseline_wave",), "waves", ("id",)))),
+    Resource("milestones", "Dated steps that tell each action's story.", (
+        F("id", "integer", "Number of the milestone in this package.", required=True),
+        F("action", "integer", "Action (actions.id).", required=True),
+        F("on", "date", "Date of the milestone.", required=True),
+        F("title", description="Title.", required=True),
+        F("note", description="What happened."),
+        F("reached", "boolean", "True when the milestone is reached.", required=True),
+    ), ("id",), ((("action",), "actions", ("id",)),)),
     Resource("commitments", "Commitments of organisations and groups to actions (commitments of "
                             "named persons are not published).", (
         F("id", "integer", "Number of the commitment in this package.", required=True),
@@ -294,6 +353,8 @@ CODEBOOK = {
         "group_profile": "number of the choice in waves.group_profiles, from 0; -1 not stated",
     },
     "indicators.levels": "five objects, level 1 to 5, each a text per language code",
+    "existing_actions.*_score": {"0": "not at all", "1": "a little", "2": "partly",
+                                 "3": "largely", "4": "fully", "": "not assessed"},
     "groups.cycle": {"0": "cycle 0, a one-day taster", "1": "cycle 1, preparation",
                      "2": "cycle 2, mobilisation", "3": "cycle 3, integration"},
     "phases.phase": {"1": "mobilise, organise", "2": "co-define well-being with citizens",

@@ -136,7 +136,8 @@ def _survey_rows(territory, publish_raw: bool):
             tally = survey_selectors.snapshot_cells(snapshot)
         waves.append([n, wave.title, wave.kind, wave_no.get(wave.baseline_id), wave.threshold,
                       tally.respondents, wave.bootstrap_seed, list(wave.profile_questions),
-                      list(wave.neighbourhoods), list(wave.group_profiles)])
+                      list(wave.neighbourhoods), list(wave.group_profiles),
+                      wave.cycle.number if wave.cycle_id else None])
         for item in items:
             items_rows.append([n, item.position, item.indicator.code, item.indicator.version,
                                float(item.weight)])
@@ -208,17 +209,25 @@ def export_files(territory: Territory) -> dict[str, bytes]:
         [i.code, i.version, component_code[i.component_id], i.status, i.titles, i.levels]
         for i in Indicator.objects.of(t).order_by("code", "version")
     ]
+    rows["indicator_criteria"] = history.criterion_rows(t, texts)
+    rows["existing_actions"] = history.existing_action_rows(t)
     (rows["waves"], rows["wave_indicators"], rows["wave_results"],
      rows["responses"]) = _survey_rows(t, t.publish_raw_responses)
     axes = list(Axis.objects.of(t).order_by("position", "code"))
-    rows["axes"] = [[a.code, a.title, a.description, a.position] for a in axes]
+    rows["axes"] = [[a.code, a.title, a.description, a.position,
+                     a.cycle.number if a.cycle_id else None] for a in axes]
     axis_code = {a.pk: a.code for a in axes}
     actions = list(Action.objects.of(t).filter(deleted_at__isnull=True).order_by("pk"))
     action_no = _numbering(a.pk for a in actions)
     rows["actions"] = [
         [action_no[a.pk], axis_code.get(a.axis_id), a.title, a.description, a.origin, a.status,
-         a.progress, list(a.families), a.starts_on, a.ends_on, a.position] for a in actions
+         a.progress, list(a.families), a.starts_on, a.ends_on, a.position,
+         a.cycle.number if a.cycle_id else None] for a in actions
     ]
+    wave_no = _numbering(Wave.objects.of(t).filter(published_at__isnull=False).order_by("pk")
+                         .values_list("pk", flat=True))
+    rows["targets"], rows["milestones"] = history.target_and_milestone_rows(t, action_no,
+                                                                           wave_no)
     commitments = list(
         Commitment.objects.of(t).filter(deleted_at__isnull=True, action_id__in=action_no,
                                         party_kind__in=["organisation", "group"])
@@ -550,20 +559,25 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
             previous_id=indicator.get((row["code"], row["version"] - 1)))
         indicator[(row["code"], row["version"])] = made.pk
 
-    _store_waves(territory, tables, indicator, now)
+    history.store_criteria(territory, tables["indicator_criteria"], indicator)
+    history.store_existing_actions(territory, tables["existing_actions"], cycle, now)
+    wave = _store_waves(territory, tables, indicator, now, cycle)
 
     axis = {}
     for row in tables["axes"]:
         axis[row["code"]] = Axis.objects.create(territory=territory, code=row["code"],
                                                 title=row["title"], description=row["description"],
-                                                position=row["position"]).pk
+                                                position=row["position"],
+                                                cycle_id=cycle.get(row["cycle"])).pk
     action = {}
     for row in tables["actions"]:
         action[row["id"]] = Action.objects.create(
             territory=territory, axis_id=axis.get(row["axis"]), title=row["title"],
             description=row["description"], origin=row["origin"], status=row["status"],
             progress=row["progress"], families=row["families"], starts_on=row["starts_on"],
-            ends_on=row["ends_on"], position=row["position"]).pk
+            ends_on=row["ends_on"], position=row["position"], cycle_id=cycle.get(row["cycle"])).pk
+    history.store_targets(territory, tables["targets"], action, indicator, wave)
+    history.store_milestones(territory, tables["milestones"], action)
     organisation = {}
     for row in tables["organisations"]:
         organisation[row["name"]] = Organisation.objects.create(
@@ -582,7 +596,7 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
     return territory
 
 
-def _store_waves(territory, tables, indicator, now) -> None:
+def _store_waves(territory, tables, indicator, now, cycle) -> dict:
     items = defaultdict(list)
     for row in tables["wave_indicators"]:
         items[row["wave"]].append(row)
@@ -598,7 +612,8 @@ def _store_waves(territory, tables, indicator, now) -> None:
             territory=territory, title=row["title"], kind=row["kind"], threshold=row["threshold"],
             bootstrap_seed=row["bootstrap_seed"], profile_questions=row["profile_questions"],
             neighbourhoods=row["neighbourhoods"], group_profiles=row["group_profiles"],
-            frozen_at=now, published_at=now, opens_at=now, closes_at=now)
+            frozen_at=now, published_at=now, opens_at=now, closes_at=now,
+            cycle_id=cycle.get(row["cycle"]))
         wave[row["id"]] = made
         ordered = sorted(items[row["id"]], key=lambda r: r["position"])
         WaveIndicator.objects.bulk_create([
@@ -653,3 +668,4 @@ def _store_waves(territory, tables, indicator, now) -> None:
         if row["baseline"] is not None:
             wave[row["id"]].baseline = wave[row["baseline"]]
             wave[row["id"]].save(update_fields=["baseline"])
+    return wave
