@@ -237,3 +237,20 @@ def test_a_contract_recorded_after_the_fact_runs_from_its_past_start(world):
         amendments.amend(c, user, date=TODAY, reason="x", title="Other", starts_on=start,
                          ends_on=c.ends_on)
     assert not ContractParty.objects.filter(territory=world.beta.territory).exists()
+
+
+def test_the_printed_contract_names_its_amendments(world):
+    import io
+
+    from pypdf import PdfReader
+
+    from cospiral.contracts.jobs import render_contract
+
+    t = world.alpha
+    c, _amel, _provider, user = _signed(t)
+    amendments.amend(c, user, date=TODAY, reason="Longer by a month", title=c.title,
+                     starts_on=c.starts_on, ends_on=c.ends_on + dt.timedelta(days=30))
+    c.refresh_from_db()
+    content = render_contract(t.territory, c, now=timezone.now(), base_url=None)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    assert "Amendment 1 (version 2)" in text and "Longer by a month" in text
