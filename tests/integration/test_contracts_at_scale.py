@@ -58,6 +58,8 @@ def test_the_twelve_beneficiary_contract_in_a_few_forms(world, login):
     c, provider, _user = draft(a)
     other, other_provider, _ = draft(b, title="Beta contract")
     client = login(a.users["coordinator"])
+    form = client.get(url("commitment_template", a, c.pk)).content.decode()
+    assert "<fieldset><legend>Who commits" in form  # the radio buttons under one legend
     twelve(client, a, c, provider)
     assert list(c.parties.filter(kind="beneficiary").values_list("pseudonym", flat=True)) == NAMES
     assert ContractCommitment.objects.filter(contract=c).count() == 24

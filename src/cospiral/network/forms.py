@@ -27,10 +27,6 @@ class CharterForm(forms.Form):
                     "day to record the network's history."))
 
 
-class LeadForm(forms.Form):
-    territory = forms.SlugField(label=_("Lead territory"), required=False,
-                                help_text=_("Empty: no lead territory."))
-
 
 class SignForm(forms.Form):
     territory = forms.SlugField(label=_("Territory"))

@@ -66,7 +66,7 @@ def _detail_context(request, network, **extra):
         "network": network, "memberships": selectors.memberships(network),
         "coordinators": selectors.coordinators(network),
         "signatories": selectors.signatories(network), "charter": current,
-        "lead": selectors.lead(network), "lead_form": forms.LeadForm(),
+        "lead": selectors.lead(network),
         "charter_text": charter_text, "other_text": other_text,
         "charters": selectors.charters(network),
         "is_coordinator": services.coordinates_network(request.user, network),
