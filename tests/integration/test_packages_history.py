@@ -93,6 +93,19 @@ def test_the_imported_home_counts_what_its_statistics_count(world, login, make_w
     stats = client.get(f"/t/{imported.slug}/statistics/")
     assert stats.status_code == 200
     assert "3 cards counted" in home.content.decode()
+    # The review of cycle 3 reads the same plan: its action, target and milestone, and the
+    # existing action's scores, in the source and in the imported copy.
+    import re
+
+    def words(client, slug):
+        html = client.get(f"/t/{slug}/review/3/").content.decode()
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+    copy = words(client, imported.slug)
+    source = words(login(a.users["coordinator"]), "alpha-source")
+    for word in ("Garden", "First harvest", "55", "Food bank"):
+        assert word in source and word in copy, word
+    client = login(b.users["coordinator"])
     # Byte for byte: the imported territory exports the same package.
     assert services.export_package(imported) == first
     # Beta, the importer's own territory, is untouched.
