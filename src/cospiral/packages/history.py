@@ -93,10 +93,17 @@ def criterion_rows(territory, publish_texts: bool) -> list[list]:
     from cospiral.criteria.models import Card
     from cospiral.indicators.models import IndicatorCriterion
 
-    card_no = {pk: n for n, pk in enumerate(
-        Card.objects.of(territory).counted().order_by("pk").values_list("pk", flat=True), start=1)}
-    rows = (IndicatorCriterion.objects.of(territory).select_related("indicator")
-            .order_by("indicator__code", "indicator__version", "pk"))
+    rows = list(IndicatorCriterion.objects.of(territory).select_related("indicator")
+                .order_by("indicator__code", "indicator__version", "pk"))
+    # The package number of the few linked cards, in one pass over the ids (no dict of
+    # a million cards).
+    wanted = {c.card_id for c in rows if c.card_id}
+    card_no = {}
+    if wanted:
+        ids = Card.objects.of(territory).counted().order_by("pk").values_list("pk", flat=True)
+        for n, pk in enumerate(ids.iterator(chunk_size=20000), start=1):
+            if pk in wanted:
+                card_no[pk] = n
     return [[n, c.indicator.code, c.indicator.version, c.category or None,
              card_no.get(c.card_id), c.position,
              c.text if publish_texts or c.card_id is None else ""]
@@ -123,8 +130,13 @@ def store_criteria(territory, rows: list[dict], indicator: dict[tuple[str, int],
     from cospiral.criteria.models import Card
     from cospiral.indicators.models import IndicatorCriterion
 
-    card = dict(enumerate(Card.objects.of(territory).order_by("pk").values_list("pk", flat=True),
-                          start=1))
+    wanted = {r["card"] for r in rows if r["card"]}
+    card = {}
+    if wanted:
+        ids = Card.objects.of(territory).order_by("pk").values_list("pk", flat=True)
+        for n, pk in enumerate(ids.iterator(chunk_size=20000), start=1):
+            if n in wanted:
+                card[n] = pk
     IndicatorCriterion.objects.bulk_create([
         IndicatorCriterion(territory=territory,
                            indicator_id=indicator[(r["indicator"], r["version"])],
