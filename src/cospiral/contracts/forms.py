@@ -157,7 +157,7 @@ class ExitForm(forms.Form):
 
 class BeneficiariesForm(forms.Form):
     pseudonyms = forms.CharField(
-        label=_("Pseudonyms, one per line"), max_length=MAX_TEXT,
+        label=_("Pseudonyms, one per line"), max_length=20 * MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 12, "autocomplete": "off", "spellcheck": "false"}),
         help_text=_("One beneficiary per line, under a pseudonym only: never a real name (the "
                     "contract is printed and shared). Empty lines are skipped; a name given "
