@@ -121,8 +121,10 @@ def test_network_journey(browser, live_server, network_world):
     members = coordinator.locator("section[aria-labelledby=members] tbody tr")
     assert [_cells(members.nth(i))[:2] for i in range(members.count())] == [
         ["Alphaville", "alpha"], ["Betatown", "beta"]]
-    assert "No territory has signed the charter yet." in coordinator.locator(
-        "section[aria-labelledby=signatories]").inner_text()
+    # Every member is listed among the signatories, with its state: none signed yet.
+    unsigned = coordinator.locator("section[aria-labelledby=signatories] tbody tr")
+    assert [_cells(unsigned.nth(i))[-1] for i in range(unsigned.count())] == [
+        "Not signed", "Not signed"]
 
     # 2. Version 1 of the charter, in French and English.
     coordinator.locator("summary", has_text="Publish a new version of the charter").click()
@@ -146,7 +148,7 @@ def test_network_journey(browser, live_server, network_world):
     _submit(coordinator, form.get_by_role("button", name="Record the signature"))
     assert "Alphaville signed version 1 of the charter." in _message(coordinator)
     signed = coordinator.locator("section[aria-labelledby=signatories] tbody tr")
-    assert signed.count() == 1
+    assert signed.count() == 2 and _cells(signed.nth(1))[-1] == "Not signed"
     row = _cells(signed.first)
     assert row[0] == "Alphaville" and row[1] == "1" and row[3] == "Claire Martin, maire adjointe"
     assert row[4] == COMMITMENTS and row[6] == "Signed", row
@@ -209,7 +211,8 @@ def test_network_journey(browser, live_server, network_world):
                       ["Betatown", "beta"]], listed
     # The original's signature is still listed; the imported copy has not signed.
     signed = admin.locator("section[aria-labelledby=signatories] tbody tr")
-    assert signed.count() == 1 and _cells(signed.first)[6] == "Signed"
+    assert signed.count() == 3 and _cells(signed.first)[6] == "Signed"
+    assert [_cells(signed.nth(i))[-1] for i in (1, 2)] == ["Not signed", "Not signed"]
     _no_axe(admin)
     shot(admin, "network-journey-members")
 

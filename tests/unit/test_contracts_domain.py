@@ -149,3 +149,25 @@ def test_commitments_kept_share_excludes_pending():
     with pytest.raises(ValueError):
         c.kept_share(["maybe"])
     assert c.kept_share is plan.kept  # the plan's rule, one rule for the whole product
+
+
+def test_parse_pseudonyms_names_lines_and_refuses_duplicates():
+    from cospiral.domain.contracts import parse_pseudonyms
+
+    parsed = parse_pseudonyms("Amel\n\n  Bruno  Z \nbruno z\nCarla\n\n", existing=["carla"])
+    assert parsed.names == [(1, "Amel"), (3, "Bruno Z")]
+    assert parsed.empty_lines == [2]  # the trailing empty lines are not listed
+    codes = [(r.code, r.data["line"]) for r in parsed.problems]
+    assert codes == [("duplicate_line", 4), ("already_party", 5)]
+    assert parse_pseudonyms("\n  \n").problems[0].code == "no_name"
+    assert parse_pseudonyms("x" * 61, limit=60).problems[0].data == {"line": 1, "n": 61, "max": 60}
+
+
+def test_amendment_changes_only_what_differs():
+    from cospiral.domain.contracts import amendment_changes
+
+    before = {"title": "A", "starts_on": None, "review_every_months": 3}
+    after = {"title": "A", "starts_on": "2010-01-04", "review_every_months": 2}
+    assert amendment_changes(before, after) == {"starts_on": ["", "2010-01-04"],
+                                                "review_every_months": ["3", "2"]}
+    assert amendment_changes(after, after) == {}

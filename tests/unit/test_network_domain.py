@@ -88,3 +88,19 @@ def test_translate_and_missing_mappings():
     assert rules.translate("A05", same_version=True, mapping=mapping) == "A05"
     assert rules.missing_mappings([1, 2, 3], 1, {(2, 1)}) == [3]
     assert rules.missing_mappings([1, 1], 1, set()) == []
+
+
+def test_charter_dates_past_allowed_never_future_nor_before_the_previous_version():
+    from cospiral.domain.network import NetworkRuleError, check_charter_date
+
+    today = dt.date(2026, 12, 2)
+    check_charter_date(published_on=dt.date(2009, 3, 1), today=today)
+    check_charter_date(published_on=dt.date(2012, 1, 10), today=today,
+                       previous=dt.date(2012, 1, 10))
+    with pytest.raises(NetworkRuleError) as error:
+        check_charter_date(published_on=dt.date(2026, 12, 3), today=today)
+    assert error.value.code == "charter_in_future" and error.value.field == "published_on"
+    with pytest.raises(NetworkRuleError) as error:
+        check_charter_date(published_on=dt.date(2008, 1, 1), today=today,
+                           previous=dt.date(2009, 3, 1))
+    assert error.value.params == {"date": "2008-01-01", "previous": "2009-03-01"}

@@ -13,10 +13,11 @@ ROWS = {
     "grid": [["A", "family", "", 0, False, {"en": "Access"}],
              ["A01", "component", "A", 1, False, {"en": "Food", "fr": "Alimentation"}],
              ["AL01", "component", "A", 2, True, {"fr": "Local"}]],
-    "groups": [[1, "Seniors", "homogeneous"]],
+    "groups": [[1, "Seniors", "homogeneous", 2, "seniors"]],
+    "sessions": [[1, 1, "2026-01-12", "in_person", 9]],
     "questions": [["Q1", True, 1, {"en": "What is well-being?"}]],
-    "cards": [[1, 1, "Q1", "A01", "", "fr", "paper", "Manger à sa faim"],
-              [2, 1, "Q1", "", "", "fr", "online", ""]],
+    "cards": [[1, 1, "Q1", "A01", "", "fr", "paper", "Manger à sa faim", 1],
+              [2, 1, "Q1", "", "", "fr", "online", "", None]],
 }
 
 
@@ -40,7 +41,11 @@ def test_a_written_package_validates_and_reads_typed_rows():
     assert package.territory["identifier"] == "alpha"
     assert package.tables["cards"][0] == {
         "id": 1, "group": 1, "question": "Q1", "component": "A01", "full_code": "",
-        "language": "fr", "channel": "paper", "text": "Manger à sa faim"}
+        "language": "fr", "channel": "paper", "text": "Manger à sa faim", "session": 1}
+    assert package.tables["groups"][0]["cycle"] == 2 and package.tables["groups"][0]["profile"] == "seniors"
+    import datetime as dt
+
+    assert package.tables["sessions"][0]["date"] == dt.date(2026, 1, 12)
     assert package.tables["grid"][1]["labels"] == {"en": "Food", "fr": "Alimentation"}
     assert package.tables["grid"][2]["local"] is True
 
@@ -99,8 +104,8 @@ def test_bad_territory_identifier_is_refused():
 
 
 def test_unknown_codes_types_and_required_values_are_named_by_line_and_column():
-    rows = {"cards": [[1, 1, "Q1", "Z99", "", "fr", "fax", "x"],
-                      [2, "one", "Q9", "", "", "", "paper", ""]]}
+    rows = {"cards": [[1, 1, "Q1", "Z99", "", "fr", "fax", "x", None],
+                      [2, "one", "Q9", "", "", "", "paper", "", None]]}
     package, errors = pkg.validate(files(rows))
     assert package is None
     assert set(whats(errors)) == {
@@ -109,8 +114,8 @@ def test_unknown_codes_types_and_required_values_are_named_by_line_and_column():
         ("cards.csv", 3, "language", "required"),
     }
     # Once the cells are valid, references are checked: unknown component and question.
-    rows = {"cards": [[1, 1, "Q1", "Z99", "", "fr", "paper", "x"],
-                      [2, 1, "Q9", "", "", "fr", "paper", ""]]}
+    rows = {"cards": [[1, 1, "Q1", "Z99", "", "fr", "paper", "x", None],
+                      [2, 1, "Q9", "", "", "fr", "paper", "", None]]}
     _, errors = pkg.validate(files(rows))
     assert set(whats(errors)) == {
         ("cards.csv", 2, "component", "unknown_reference"),
@@ -120,7 +125,7 @@ def test_unknown_codes_types_and_required_values_are_named_by_line_and_column():
 
 
 def test_duplicate_primary_keys_are_refused():
-    rows = {"groups": [[1, "Seniors", "homogeneous"], [1, "Youth", "homogeneous"]]}
+    rows = {"groups": [[1, "Seniors", "homogeneous", None, ""], [1, "Youth", "homogeneous", None, ""]]}
     _, errors = pkg.validate(files(rows))
     assert whats(errors) == [("groups.csv", 3, "id", "duplicate_key")]
     assert errors[0].params == {"key": "1", "first": 2}
@@ -132,7 +137,7 @@ def test_a_wrong_header_or_width_and_extra_files_are_refused():
     bad[pkg.DESCRIPTOR] = pkg.descriptor(name="n", title="t", created="c", territory=TERRITORY,
                                          files=bad)
     assert whats(pkg.validate(bad)[1]) == [("groups.csv", 1, None, "bad_header")]
-    bad["groups.csv"] = b"id,name,kind\n1,x\n"
+    bad["groups.csv"] = b"id,name,kind,cycle,profile\n1,x\n"
     bad["notes.txt"] = b"hello"
     bad[pkg.DESCRIPTOR] = pkg.descriptor(name="n", title="t", created="c", territory=TERRITORY,
                                          files=bad)
@@ -148,3 +153,16 @@ def test_no_timestamps_are_written():
     assert pkg.cell(dt.date(2026, 3, 1)) == "2026-03-01"
     with pytest.raises(TypeError):
         pkg.cell(dt.datetime(2026, 3, 1, 12))
+
+
+def test_a_card_in_a_session_of_another_group_is_refused():
+    rows = {"groups": [[1, "Seniors", "homogeneous", 2, ""], [2, "Youth", "homogeneous", 5, ""]],
+            "sessions": [[1, 2, "2026-01-12", "fax", None]],
+            "cards": [[1, 1, "Q1", "A01", "", "fr", "paper", "x", 1]]}
+    _, errors = pkg.validate(files(rows))
+    assert set(whats(errors)) == {("groups.csv", 3, "cycle", "unknown_code"),
+                                  ("sessions.csv", 2, "channel", "unknown_code")}
+    rows["groups"][1][3] = 1
+    rows["sessions"][0][3] = "online"
+    _, errors = pkg.validate(files(rows))
+    assert whats(errors) == [("cards.csv", 2, "session", "session_of_another_group")]

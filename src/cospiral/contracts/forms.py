@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.contracts import selectors
+from cospiral.contracts.bulk import FROM_EACH, TOWARDS_EACH
 from cospiral.contracts.models import ContractCommitment, ContractParty, ExitEvaluation, Workshop
 from cospiral.contracts.services import MAX_PSEUDONYM, MAX_TEXT, MAX_TITLE
 from cospiral.domain import contracts as rules
@@ -152,3 +153,49 @@ class ExitForm(forms.Form):
     def initial_of(e):
         return {"date": e.date, "goals_reached": e.goals_reached, "outcome": e.outcome,
                 "notes": e.notes}
+
+
+class BeneficiariesForm(forms.Form):
+    pseudonyms = forms.CharField(
+        label=_("Pseudonyms, one per line"), max_length=20 * MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 12, "autocomplete": "off", "spellcheck": "false"}),
+        help_text=_("One beneficiary per line, under a pseudonym only: never a real name (the "
+                    "contract is printed and shared). Empty lines are skipped; a name given "
+                    "twice is refused with its line."))
+    signed_on = _date(_("Signed on"), help_text=_("Leave empty until they sign."))
+
+
+class CommitmentTemplateForm(forms.Form):
+    direction = forms.ChoiceField(
+        label=_("Who commits"), widget=forms.RadioSelect, initial=FROM_EACH,
+        choices=[(FROM_EACH, _("Each beneficiary commits (towards the party below, if any)")),
+                 (TOWARDS_EACH, _("The party below commits towards each beneficiary"))])
+    what = _area(_("What is committed to"), required=True)
+    party = PartyChoice(label=_("Party"), required=False, queryset=None,
+                        empty_label=_("(none)"),
+                        help_text=_("A provider, the city or another partner."))
+    due_on = _date(_("Due"))
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].queryset = selectors.parties(contract).exclude(kind=rules.BENEFICIARY)
+
+
+class SignAllForm(forms.Form):
+    date = _date(_("Date of the signatures"), required=True)
+    overwrite = forms.BooleanField(
+        label=_("Also change the parties who already have a signature date"), required=False)
+    mark_signed = forms.BooleanField(
+        label=_("Then mark the contract as signed"), required=False, initial=True,
+        help_text=_("Only if every condition is met; otherwise nothing is saved and every "
+                    "reason is given."))
+
+
+class AmendmentForm(ContractForm):
+    date = _date(_("Agreed on"), required=True,
+                 help_text=_("The day the parties agreed the amendment."))
+    reason = _area(_("Why"), required=True,
+                   help_text=_("What the amendment corrects or changes, and why."))
+
+    field_order = ["date", "reason", "title", "purpose", "action", "starts_on", "ends_on",
+                   "review_every_months"]

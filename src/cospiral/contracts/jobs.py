@@ -20,6 +20,7 @@ def render_contract(territory, contract, *, now, base_url: str | None) -> bytes:
     html = render_to_string("contracts/contract_pdf.html", {
         "territory": territory, "contract": contract,
         "o": selectors.overview(contract), "printed": timezone.localdate(now),
+        "amendments": list(selectors.amendments(contract)),
     })
     return HTML(string=html, base_url=base_url).write_pdf()
 

@@ -233,3 +233,34 @@ class ExitEvaluation(TerritoryOwned):
         verbose_name = _("exit evaluation")
         verbose_name_plural = _("exit evaluations")
         ordering = ["beneficiary__position", "beneficiary_id"]
+
+
+class Amendment(TerritoryOwned):
+    """A new version of a signed contract: what changed (``changes``: field → [before,
+    after]) and why, agreed by the parties on ``date``. The contract itself carries the
+    amended terms; version 1 is the contract as signed, amendment n makes version n + 1."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments",
+                                 verbose_name=_("contract"))
+    number = models.PositiveSmallIntegerField(_("amendment number"))
+    date = models.DateField(_("agreed on"))
+    reason = models.TextField(_("why"))
+    changes = models.JSONField(_("what changed"), default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("amendment")
+        verbose_name_plural = _("amendments")
+        ordering = ["contract", "number"]
+        constraints = [models.UniqueConstraint(fields=["contract", "number"],
+                                               name="one_amendment_number_per_contract")]
+
+    def __str__(self) -> str:
+        return f"{self.contract} · {self.number}"
+
+    @property
+    def version(self) -> int:
+        return self.number + 1

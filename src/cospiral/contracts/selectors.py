@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Q
 
 from cospiral.contracts.models import (
+    Amendment,
     Attendance,
     Contract,
     ContractCommitment,
@@ -39,6 +40,11 @@ def parties(contract: Contract):
 
 def party(contract: Contract, pk) -> ContractParty | None:
     return parties(contract).filter(pk=pk).first()
+
+
+def amendments(contract: Contract):
+    return (Amendment.objects.of(contract.territory).filter(contract=contract)
+            .select_related("created_by").order_by("number"))
 
 
 def organisations(territory):

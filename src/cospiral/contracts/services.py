@@ -7,7 +7,9 @@ names an organisation records the outcome of that organisation's commitments and
 attendance at the workshops its party runs. Observers read.
 
 What can change when: the contract, its parties, projects and commitments are written
-while it is a draft (a signed contract is not rewritten); workshops are planned until it
+while it is a draft (a signed contract changes only through an amendment,
+``contracts.amendments``; lists and templates at the scale of the seed are in
+``contracts.bulk``); workshops are planned until it
 is closed; attendance and commitment outcomes are recorded once it is signed; reviews
 and exit evaluations while it runs (running or reviewed). A closed contract is final.
 """
@@ -534,7 +536,8 @@ def reason_text(reason: rules.Reason) -> str:
                                       "(%(start)s).") % {"end": _date(data.get("ends_on")),
                                                          "start": _date(data.get("starts_on"))},
         rules.NOT_STARTED: lambda: _("The contract starts on %(date)s: it can run from that "
-                                     "day.") % {"date": _date(data.get("starts_on"))},
+                                     "day, or sooner through an amendment of its start "
+                                     "date.") % {"date": _date(data.get("starts_on"))},
         rules.NO_REVIEW: lambda: (_("Record the review first (a review dated on or after "
                                     "%(date)s, when this period began).")
                                   % {"date": _date(data["since"])} if data.get("since")

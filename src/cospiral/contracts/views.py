@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from cospiral.contracts import charts, forms, selectors, services
+from cospiral.contracts import amendments, bulk, charts, forms, selectors, services
 from cospiral.contracts.models import Contract, ContractCommitment, Workshop
 from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
 from cospiral.domain import contracts as rules
@@ -48,6 +49,15 @@ def _detail_url(contract, anchor: str = "") -> str:
     url = reverse("contracts:detail", kwargs={"territory": contract.territory.slug,
                                               "pk": contract.pk})
     return f"{url}#{anchor}" if anchor else url
+
+
+def _locked(request, contract):
+    """The page shown instead of a form that changes a contract no longer a draft: why
+    it cannot be edited, and the amendment that can change a signed contract's terms."""
+    if contract.status in services.EDITABLE:
+        return None
+    return _page(request, "contracts/locked.html", contract=contract,
+                 amendable=contract.status in amendments.AMENDABLE, status=409)
 
 
 def _form_page(request, form, save, *, title: str, done: str, contract=None, back: str,
@@ -89,6 +99,8 @@ def create(request):
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
     contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
     form = forms.ContractForm(request.POST or None, territory=request.territory,
                               initial=forms.ContractForm.initial_of(contract))
     return _form_page(request, form, lambda d: services.save_contract(
@@ -113,6 +125,8 @@ def detail(request, pk):
     return _page(request, "contracts/detail.html", contract=contract, o=overview,
                  steps=_steps(contract), partner_org=partner_org,
                  editable=contract.status in services.EDITABLE,
+                 amendable=contract.status in amendments.AMENDABLE,
+                 amendments=[(a, amendments.shown_changes(a)) for a in selectors.amendments(contract)],
                  workshops_open=contract.status in services.WORKSHOPS_OPEN,
                  follow_up=contract.status in services.FOLLOW_UP,
                  underway=contract.status in services.UNDERWAY)
@@ -147,6 +161,8 @@ def _party(request, contract, party_pk):
 @require_http_methods(["GET", "POST"])
 def party_form(request, pk, party=None):
     contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
     party = _party(request, contract, party) if party else None
     initial = forms.PartyForm.initial_of(party) if party else {}
     form = forms.PartyForm(request.POST or None, territory=request.territory, initial=initial)
@@ -162,6 +178,8 @@ def party_form(request, pk, party=None):
 @require_http_methods(["GET", "POST"])
 def party_remove(request, pk, party):
     contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
     party = _party(request, contract, party)
     if request.method == "POST":
         try:
@@ -182,6 +200,8 @@ def party_remove(request, pk, party):
 @require_http_methods(["GET", "POST"])
 def project(request, pk, party):
     contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
     beneficiary = _party(request, contract, party)
     if not beneficiary.is_beneficiary:
         raise Http404("Only beneficiaries have an individual project.")
@@ -206,6 +226,8 @@ def _commitment(contract, pk) -> ContractCommitment:
 @require_http_methods(["GET", "POST"])
 def commitment_form(request, pk, commitment=None):
     contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
     commitment = _commitment(contract, commitment) if commitment else None
     initial = forms.CommitmentForm.initial_of(commitment) if commitment else {
         "party": request.GET.get("party")}
@@ -329,3 +351,112 @@ def pdf(request, pk):
     return pdfs.respond(request, jobs.KIND,
                         params={"contract_id": contract.pk, "base_url": request.build_absolute_uri("/")},
                         filename=f"cospiral-contract-{request.territory.slug}-{contract.pk}.pdf")
+
+
+# --- at the scale of the seed: lists, templates, signatures, amendments ---------------
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def beneficiaries(request, pk):
+    contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
+    form = forms.BeneficiariesForm(request.POST or None)
+    back = _detail_url(contract, "parties")
+    if request.method == "POST" and form.is_valid():
+        try:
+            added, empty = bulk.add_beneficiaries(contract, request.user,
+                                                  text=form.cleaned_data["pseudonyms"],
+                                                  signed_on=form.cleaned_data["signed_on"])
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, ngettext("%(n)s beneficiary added.",
+                                               "%(n)s beneficiaries added.", len(added))
+                             % {"n": len(added)})
+            if empty:
+                messages.info(request, ngettext(
+                    "Line %(lines)s was empty and was skipped.",
+                    "Lines %(lines)s were empty and were skipped.", len(empty))
+                    % {"lines": bulk.lines_text(empty)})
+            return redirect(back)
+    return _page(request, "contracts/form.html", form=form, contract=contract, back=back,
+                 title=_("Add beneficiaries"), status=400 if form.errors else 200,
+                 intro=_("Paste or type the list of pseudonyms, one per line. Each becomes a "
+                         "beneficiary of the contract; then write each one's individual "
+                         "project."))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def commitment_template(request, pk):
+    contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
+    form = forms.CommitmentTemplateForm(request.POST or None, contract=contract)
+    back = _detail_url(contract, "commitments")
+    if request.method == "POST" and form.is_valid():
+        try:
+            added, skipped = bulk.apply_commitment_template(contract, request.user,
+                                                            **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            text = ngettext("%(n)s commitment added.", "%(n)s commitments added.", added) % {
+                "n": added}
+            if skipped:
+                text += " " + ngettext(
+                    "%(n)s beneficiary already had it and was left as is.",
+                    "%(n)s beneficiaries already had it and were left as they are.",
+                    skipped) % {"n": skipped}
+            messages.success(request, text)
+            return redirect(back)
+    return _page(request, "contracts/form.html", form=form, contract=contract, back=back,
+                 title=_("The same commitment for every beneficiary"),
+                 status=400 if form.errors else 200,
+                 intro=_("One commitment written once, added for each beneficiary of the "
+                         "contract. Change any of them afterwards one by one."))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def sign_all(request, pk):
+    contract = _contract(request, pk)
+    if (locked := _locked(request, contract)) is not None:
+        return locked
+    form = forms.SignAllForm(request.POST or None, initial={"date": timezone.localdate(),
+                                                            "mark_signed": True})
+    back = _detail_url(contract, "status")
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract, dated = bulk.sign_all(contract, request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, bulk.sign_all_message(dated, contract))
+            return redirect(back)
+    return _page(request, "contracts/form.html", form=form, contract=contract, back=back,
+                 title=_("Every party signs on one date"), status=400 if form.errors else 200,
+                 intro=_("The signature date of every party that has none yet, in one form: "
+                         "as it happens when all parties sign together."))
+
+
+@territory_view(ENTER_CARDS)
+@require_http_methods(["GET", "POST"])
+def amend(request, pk):
+    contract = _contract(request, pk)
+    if contract.status not in amendments.AMENDABLE:
+        if contract.status in services.EDITABLE:
+            return redirect("contracts:edit", territory=request.territory.slug, pk=contract.pk)
+        return _page(request, "contracts/locked.html", contract=contract, amendable=False,
+                     status=409)
+    initial = {**forms.ContractForm.initial_of(contract), "date": timezone.localdate()}
+    form = forms.AmendmentForm(request.POST or None, territory=request.territory,
+                               initial=initial)
+    return _form_page(request, form, lambda d: amendments.amend(contract, request.user, **d),
+                      title=_("Amend the contract"), contract=contract,
+                      done=_("Amendment recorded: the contract has a new version."),
+                      back=_detail_url(contract, "amendments"),
+                      intro=_("A signed contract is corrected or changed by an amendment: a "
+                              "new version of the contract, with what changed and why, agreed "
+                              "by the parties. Change the terms below and say why."))

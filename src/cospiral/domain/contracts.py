@@ -251,3 +251,68 @@ def attendance_rates(rows: Iterable[tuple[object, object, bool]],
 #: commitments are left out and counted apart. ``kept_share(outcomes)`` counts them.
 kept_share = plan.kept
 Kept = plan.Kept
+
+
+# --- at the scale of the seed: a list of pseudonyms, amendments -------------------------
+
+#: A contract's terms are edited while it is a draft; once signed (and until it is
+#: closed) they change only through an amendment, a new version of the contract.
+EDITABLE = (DRAFT,)
+AMENDABLE = (SIGNED, RUNNING, REVIEWED)
+
+DUPLICATE_LINE = "duplicate_line"
+ALREADY_PARTY = "already_party"
+TOO_LONG = "too_long"
+NO_NAME = "no_name"
+
+
+@dataclass
+class PseudonymList:
+    """What a list of pseudonyms (one per line) holds: the names to add with their line
+    numbers (from 1), the empty lines skipped, and the problems that refuse the list."""
+
+    names: list[tuple[int, str]] = field(default_factory=list)
+    empty_lines: list[int] = field(default_factory=list)
+    problems: list[Reason] = field(default_factory=list)
+
+
+def parse_pseudonyms(text: str, existing: Iterable[str] = (), limit: int = 60) -> PseudonymList:
+    """Read one pseudonym per line. Spaces around a name are dropped; empty lines are
+    skipped (and listed); a name given twice (case and spaces aside), a name already a
+    beneficiary of the contract, or a name longer than ``limit`` is a problem naming its
+    line. The list is accepted whole or not at all: the caller adds nothing when
+    ``problems`` is not empty."""
+    result = PseudonymList()
+    taken = {" ".join(n.split()).casefold(): n for n in existing}
+    seen: dict[str, int] = {}
+    for number, raw in enumerate((text or "").splitlines(), start=1):
+        name = " ".join(raw.split())
+        if not name:
+            result.empty_lines.append(number)
+            continue
+        key = name.casefold()
+        if len(name) > limit:
+            result.problems.append(Reason.of(TOO_LONG, line=number, n=len(name), max=limit))
+        elif key in seen:
+            result.problems.append(Reason.of(DUPLICATE_LINE, line=number, first=seen[key],
+                                             name=name))
+        elif key in taken:
+            result.problems.append(Reason.of(ALREADY_PARTY, line=number, name=taken[key]))
+        else:
+            seen[key] = number
+            result.names.append((number, name))
+    # Trailing empty lines (the newline after the last name) are not worth a mention.
+    last = max((n for n, _ in result.names), default=0)
+    result.empty_lines = [n for n in result.empty_lines if n < last]
+    if not result.names and not result.problems:
+        result.problems.append(Reason.of(NO_NAME))
+    return result
+
+
+def amendment_changes(before: dict[str, object], after: dict[str, object]) -> dict[str, list[str]]:
+    """``{field: [old, new]}`` for the terms an amendment changes (values as text; an
+    empty value is ""), in the order of ``after``."""
+    def text(value: object) -> str:
+        return "" if value is None else str(value)
+    return {k: [text(before.get(k)), text(v)] for k, v in after.items()
+            if text(before.get(k)) != text(v)}

@@ -16,7 +16,8 @@ SIGNED = "signed"
 REVIEW_DUE = "review_due"
 REVIEW_OVERDUE = "review_overdue"
 OLDER_VERSION = "older_version"
-STATUSES = (SIGNED, REVIEW_DUE, REVIEW_OVERDUE, OLDER_VERSION)
+NOT_SIGNED = "not_signed"
+STATUSES = (SIGNED, REVIEW_DUE, REVIEW_OVERDUE, OLDER_VERSION, NOT_SIGNED)
 
 MIN_COMPARED = 2
 MAX_COMPARED = 8
@@ -59,6 +60,17 @@ def check_signature_dates(*, signed_on: dt.date, review_on: dt.date, today: dt.d
     if review_on <= signed_on:
         raise NetworkRuleError("review_not_after_signature", "review_on",
                                date=review_on.isoformat(), signed=signed_on.isoformat())
+
+
+def check_charter_date(*, published_on: dt.date, today: dt.date,
+                       previous: dt.date | None = None) -> None:
+    """A charter version carries the date it was adopted: today or earlier (a network's
+    history is recorded after the fact), never before the version it follows."""
+    if published_on > today:
+        raise NetworkRuleError("charter_in_future", "published_on", date=published_on.isoformat())
+    if previous is not None and published_on < previous:
+        raise NetworkRuleError("charter_before_previous", "published_on",
+                               date=published_on.isoformat(), previous=previous.isoformat())
 
 
 def check_choice(identifiers: Sequence[str], members: Iterable[str], *,

@@ -24,9 +24,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cospiral.domain.evaluation import QUESTIONS as EVALUATION_QUESTIONS
 from cospiral.domain.survey import AGE_BANDS, GENDERS
 
-FORMAT = 1  # the cospiral package format; bumped when RESOURCES change incompatibly
+FORMAT = 2  # the cospiral package format; bumped when RESOURCES change incompatibly
+#: Format 2 (issue 15): groups' cycle and profile, sessions, each card's session and the
+#: phases' status and dates, so an imported territory's home agrees with its statistics.
 DESCRIPTOR = "datapackage.json"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 LEVEL_CODES = ("-2", "-1", "0", "1", "2", "3", "4", "5")
@@ -127,6 +130,10 @@ RESOURCES: tuple[Resource, ...] = (
         F("id", "integer", "Number of the group in this package.", required=True),
         F("name", description="Name of the group.", required=True),
         F("kind", description="Kind of group.", required=True),
+        F("cycle", "integer", "Cycle of the method the group worked in (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
+        F("profile", description="Profile of the group's members (young people, shopkeepers...); "
+                                 "empty when none."),
     ), ("id",)),
     Resource("questions", "The questions the groups answered.", (
         F("code", description="Code of the question (Q1–Q4 for the method's questions).", required=True),
@@ -143,8 +150,27 @@ RESOURCES: tuple[Resource, ...] = (
         F("language", description="Language the card is written in.", required=True),
         F("channel", description="Paper or online.", required=True, enum=("paper", "online")),
         F("text", description="The citizen's words; empty unless the territory publishes them."),
+        F("session", "integer", "Session the card was written in (sessions.id); empty when "
+                                "not known."),
     ), ("id",), ((("group",), "groups", ("id",)), (("question",), "questions", ("code",)),
-                 (("component",), "grid", ("code",)))),
+                 (("component",), "grid", ("code",)), (("session",), "sessions", ("id",)))),
+    Resource("sessions", "The groups' sessions (who attended is never recorded: a count only).", (
+        F("id", "integer", "Number of the session in this package.", required=True),
+        F("group", "integer", "Group that met (groups.id).", required=True),
+        F("date", "date", "Date of the session.", required=True),
+        F("channel", description="In person, online or both.", required=True,
+          enum=("in_person", "online", "hybrid")),
+        F("attendees", "integer", "Number of people who attended; empty when not counted."),
+    ), ("id",), ((("group",), "groups", ("id",)),)),
+    Resource("phases", "The status and dates of each phase of each cycle (cycles 0–3, phases 1–8).", (
+        F("cycle", "integer", "Cycle (0–3).", required=True, enum=("0", "1", "2", "3")),
+        F("phase", "integer", "Phase (1–8).", required=True,
+          enum=("1", "2", "3", "4", "5", "6", "7", "8")),
+        F("status", description="Status of the phase.", required=True,
+          enum=("not_started", "in_progress", "done", "skipped")),
+        F("starts_on", "date", "Start of the phase."),
+        F("ends_on", "date", "End of the phase."),
+    ), ("cycle", "phase")),
     Resource("syntheses", "Syntheses of a group (group set) or of the territory (group empty).", (
         F("id", "integer", "Number of the synthesis in this package.", required=True),
         F("group", "integer", "Group of the synthesis (groups.id); empty for the territory."),
@@ -169,6 +195,35 @@ RESOURCES: tuple[Resource, ...] = (
         F("levels", "array", "Five level descriptors (1 very unsatisfactory … 5 ideal), "
                              "each a text per language code.", required=True),
     ), ("code", "version"), ((("component",), "grid", ("code",)),)),
+    Resource("indicator_criteria", "The criteria each indicator was built from, sorted into "
+                                   "four categories.", (
+        F("id", "integer", "Number of the criterion in this package.", required=True),
+        F("indicator", description="Indicator (indicators.code).", required=True),
+        F("version", "integer", "Version of the indicator (indicators.version).", required=True),
+        F("category", description="Category; empty while not yet sorted.",
+          enum=("possibility", "obtaining", "quality", "sustainability")),
+        F("card", "integer", "Card the criterion came from (cards.id); empty when typed or "
+                             "from a shared criterion."),
+        F("position", "integer", "Order within the category.", required=True),
+        F("text", description="The criterion; empty for a card's words unless the territory "
+                              "publishes them."),
+    ), ("id",), ((("indicator", "version"), "indicators", ("code", "version")),
+                 (("card",), "cards", ("id",)))),
+    Resource("existing_actions", "Existing actions and programmes, judged ex ante on the five "
+                                 "questions (scores 0–4; empty: not assessed, never 0).", (
+        F("id", "integer", "Number of the existing action in this package.", required=True),
+        F("name", description="Name.", required=True),
+        F("description", description="Description."),
+        F("carried_by", description="The organisation(s) running it."),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
+        F("families", "array", "Grid families the action covers.", required=True),
+        *(f for q in EVALUATION_QUESTIONS for f in (
+            F(f"{q}_score", "integer", f"Score on “{q}”, 0–4; empty: not assessed.",
+              enum=("0", "1", "2", "3", "4")),
+            F(f"{q}_note", description=f"Why this score on “{q}”."))),
+        F("evaluated", "boolean", "True once the evaluation is recorded.", required=True),
+    ), ("id",)),
     Resource("waves", "Survey waves whose results are published.", (
         F("id", "integer", "Number of the wave in this package.", required=True),
         F("title", description="Title of the wave.", required=True),
@@ -182,6 +237,8 @@ RESOURCES: tuple[Resource, ...] = (
         F("profile_questions", "array", "Profile questions asked.", required=True),
         F("neighbourhoods", "array", "Answer choices of the neighbourhood question.", required=True),
         F("group_profiles", "array", "Answer choices of the group profile question.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("id",), ((("baseline",), "waves", ("id",)),)),
     Resource("wave_indicators", "The indicators of each wave's questionnaire, in order.", (
         F("wave", "integer", "Wave (waves.id).", required=True),
@@ -218,6 +275,8 @@ RESOURCES: tuple[Resource, ...] = (
         F("title", description="Title of the axis.", required=True),
         F("description", description="Description of the axis."),
         F("position", "integer", "Order of the axis.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("code",)),
     Resource("actions", "Actions of the plan.", (
         F("id", "integer", "Number of the action in this package.", required=True),
@@ -233,7 +292,32 @@ RESOURCES: tuple[Resource, ...] = (
         F("starts_on", "date", "Start date."),
         F("ends_on", "date", "End date."),
         F("position", "integer", "Order of the action.", required=True),
+        F("cycle", "integer", "Cycle of the method (0–3); empty when none.",
+          enum=("0", "1", "2", "3")),
     ), ("id",), ((("axis",), "axes", ("code",)),)),
+    Resource("targets", "What each action aims to change on an indicator, from a baseline to "
+                        "a target.", (
+        F("id", "integer", "Number of the target in this package.", required=True),
+        F("action", "integer", "Action (actions.id).", required=True),
+        F("indicator", description="Indicator (indicators.code).", required=True),
+        F("version", "integer", "Version of the indicator (indicators.version).", required=True),
+        F("measure", description="The figure the target is on.", required=True,
+          enum=("score", "high_share", "low_share", "median")),
+        F("baseline_wave", "integer", "Survey wave the baseline comes from (waves.id)."),
+        F("baseline", "number", "Value at the baseline."),
+        F("target", "number", "Value aimed at.", required=True),
+        F("note", description="Note."),
+    ), ("id",), ((("action",), "actions", ("id",)),
+                 (("indicator", "version"), "indicators", ("code", "version")),
+                 (("baseline_wave",), "waves", ("id",)))),
+    Resource("milestones", "Dated steps that tell each action's story.", (
+        F("id", "integer", "Number of the milestone in this package.", required=True),
+        F("action", "integer", "Action (actions.id).", required=True),
+        F("on", "date", "Date of the milestone.", required=True),
+        F("title", description="Title.", required=True),
+        F("note", description="What happened."),
+        F("reached", "boolean", "True when the milestone is reached.", required=True),
+    ), ("id",), ((("action",), "actions", ("id",)),)),
     Resource("commitments", "Commitments of organisations and groups to actions (commitments of "
                             "named persons are not published).", (
         F("id", "integer", "Number of the commitment in this package.", required=True),
@@ -269,6 +353,14 @@ CODEBOOK = {
         "group_profile": "number of the choice in waves.group_profiles, from 0; -1 not stated",
     },
     "indicators.levels": "five objects, level 1 to 5, each a text per language code",
+    "existing_actions.*_score": {"0": "not at all", "1": "a little", "2": "partly",
+                                 "3": "largely", "4": "fully", "": "not assessed"},
+    "groups.cycle": {"0": "cycle 0, a one-day taster", "1": "cycle 1, preparation",
+                     "2": "cycle 2, mobilisation", "3": "cycle 3, integration"},
+    "phases.phase": {"1": "mobilise, organise", "2": "co-define well-being with citizens",
+                     "3": "co-evaluate ex-ante", "4": "project and compare",
+                     "5": "decide, commit", "6": "realise together", "7": "co-evaluate ex-post",
+                     "8": "review, prepare the next cycle"},
 }
 
 
@@ -605,9 +697,13 @@ def validate(files: dict[str, bytes], *, max_cell: int = MAX_CELL, max_depth: in
     for line, row in enumerate(tables["grid"], start=2):
         if row["local"] and row["kind"] != "component":
             errors.append(PackageError("grid.csv", line, "local", "local_not_component"))
+    session_group = {row["id"]: row["group"] for row in tables["sessions"]}
     for line, row in enumerate(tables["cards"], start=2):
         if row["full_code"] and not row["component"]:
             errors.append(PackageError("cards.csv", line, "full_code", "full_code_without_component"))
+        if row["session"] is not None and session_group.get(row["session"], row["group"]) != row["group"]:
+            errors.append(PackageError("cards.csv", line, "session", "session_of_another_group",
+                                       {"value": str(row["session"])}))
     if errors:
         return None, errors
     return Package(body, tables), []

@@ -20,6 +20,12 @@ class CharterForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 8, "lang": "fr"}))
     text_en = forms.CharField(label=_("Text in English"), required=False,
                               widget=forms.Textarea(attrs={"rows": 8, "lang": "en"}))
+    published_on = forms.DateField(
+        label=_("Adopted on"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day this version was adopted: today if left empty, or an earlier "
+                    "day to record the network's history."))
+
 
 
 class SignForm(forms.Form):

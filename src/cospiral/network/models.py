@@ -30,12 +30,17 @@ class NetworkMembership(models.Model):
     territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
                                   related_name="network_memberships", verbose_name=_("territory"))
     joined_on = models.DateField(_("joined on"))
+    is_lead = models.BooleanField(_("lead territory"), default=False,
+                                  help_text=_("The territory that leads the network (« chef de "
+                                              "file »); at most one per network."))
 
     class Meta:
         verbose_name = _("member territory")
         verbose_name_plural = _("member territories")
         constraints = [models.UniqueConstraint(fields=["network", "territory"],
-                                               name="one_membership_per_network")]
+                                               name="one_membership_per_network"),
+                       models.UniqueConstraint(fields=["network"], condition=models.Q(is_lead=True),
+                                               name="one_lead_territory_per_network")]
 
     def __str__(self) -> str:
         return f"{self.network_id} · {self.territory_id}"

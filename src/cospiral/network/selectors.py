@@ -113,9 +113,10 @@ def current_charter(network: Network) -> CharterVersion | None:
 @dataclass
 class Signatory:
     territory: Territory
-    signature: CharterSignature
+    signature: CharterSignature | None  # None: the member has not signed
     status: str
     status_label: str
+    is_lead: bool = False
 
 
 def status_label(status: str) -> str:
@@ -126,28 +127,37 @@ def status_label(status: str) -> str:
         rules.REVIEW_DUE: _("Review due"),
         rules.REVIEW_OVERDUE: _("Review overdue"),
         rules.OLDER_VERSION: _("Signed an older version"),
+        rules.NOT_SIGNED: _("Not signed"),
     }[status]
 
 
 def signatories(network: Network, today=None) -> list[Signatory]:
-    """Each member territory's latest signature, with its status."""
+    """Every member territory with its latest signature and its status: signed, review
+    due or overdue, an older version signed, or not signed (no signature)."""
     today = today or timezone.localdate()
     current = current_charter(network)
     latest: dict[int, CharterSignature] = {}
     for s in (CharterSignature.objects.filter(network=network)
-              .select_related("territory", "charter").order_by("signed_on", "pk")):
+              .select_related("charter").order_by("signed_on", "pk")):
         latest[s.territory_id] = s
-    member_ids = set(NetworkMembership.objects.filter(network=network)
-                     .values_list("territory_id", flat=True))
     result = []
-    for s in sorted(latest.values(), key=lambda s: s.territory.name.lower()):
-        if s.territory_id not in member_ids:
-            continue
-        status = rules.signature_status(signed_version=s.charter.number,
-                                        current_version=current.number if current else None,
-                                        review_on=s.review_on, today=today)
-        result.append(Signatory(s.territory, s, status, status_label(status)))
+    for m in memberships(network):
+        s = latest.get(m.territory_id)
+        if s is None:
+            status = rules.NOT_SIGNED
+        else:
+            status = rules.signature_status(signed_version=s.charter.number,
+                                            current_version=current.number if current else None,
+                                            review_on=s.review_on, today=today)
+        result.append(Signatory(m.territory, s, status, status_label(status), m.is_lead))
+    result.sort(key=lambda r: (not r.is_lead, r.territory.name.lower(), r.territory.pk))
     return result
+
+
+def lead(network: Network) -> Territory | None:
+    m = (NetworkMembership.objects.filter(network=network, is_lead=True)
+         .select_related("territory").first())
+    return m.territory if m else None
 
 
 def signing_territories(network: Network, user) -> list[Territory]:
@@ -160,11 +170,17 @@ def signing_territories(network: Network, user) -> list[Territory]:
 
 
 def addable_territories(network: Network, user) -> list[Territory]:
-    """Territories ``user`` coordinates that are not members yet."""
+    """Territories ``user`` coordinates, or imported from a package, that are not members
+    yet."""
+    from cospiral.core.models import AuditEntry
+
     qs = Territory.objects.exclude(network_memberships__network=network)
     if not user.is_superuser:
-        qs = qs.filter(pk__in=Membership.objects.filter(
+        imported = (AuditEntry.objects.filter(user=user, action="import", model="territory")
+                    .values_list("object_id", flat=True))
+        qs = qs.filter(Q(pk__in=Membership.objects.filter(
             user=user, role="coordinator").values("territory_id"))
+            | Q(imported_at__isnull=False, pk__in=[int(i) for i in imported if i.isdigit()]))
     return list(qs.order_by("name")[:500])
 
 
@@ -325,8 +341,9 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
         for i, code in enumerate(codes):
             counts = matrix[i].tolist()
             rows.append({"code": code, "label": cat.labels.get(code, code), "cells": [
-                {"count": n, "share": (n / totals[j]) if totals[j] else 0.0,
-                 "percent": numbers.percent((n / totals[j]) if totals[j] else 0.0)}
+                # A territory with no coded card has no share: "no data", never 0 (0 %).
+                {"count": n, "share": n / totals[j], "percent": numbers.percent(n / totals[j])}
+                if totals[j] else None
                 for j, n in enumerate(counts)]})
         return rows
 

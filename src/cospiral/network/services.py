@@ -7,7 +7,11 @@ Rules chosen:
   site administrator adds any); so no territory is put in a network without one of its
   own coordinators. A member territory is removed by a network coordinator or by a
   coordinator of that territory (leaving).
-- A network coordinator publishes the next charter version (text in French and/or English).
+  A territory imported from an open-data package is added by a network coordinator who
+  imported it (the importer, its observer here: it takes part like any other territory).
+- A network coordinator names one member territory as the lead (« chef de file »), or none.
+- A network coordinator publishes the next charter version (text in French and/or English),
+  dated the day it was adopted: today or earlier, not before the previous version.
 - A coordinator of a member territory signs a version of this network's charter for it,
   dated today or earlier, not before the version was published, with a review after it.
 """
@@ -62,6 +66,9 @@ def rule_message(error: rules.NetworkRuleError) -> str:
                                    "%(identifiers)s."),
         "not_members": _("Not member territories of this network: %(identifiers)s."),
         "count": _("Choose between %(minimum)s and %(maximum)s territories (%(count)s chosen)."),
+        "charter_in_future": _("The date of the version, %(date)s, is in the future."),
+        "charter_before_previous": _("The date of the version, %(date)s, is before the date of "
+                                     "the previous version (%(previous)s)."),
     }
     return messages[error.code] % p
 
@@ -79,10 +86,26 @@ def create_network(*, user, slug: str, name: str, description: str = "") -> Netw
     return network
 
 
+def imported_by(user, territory) -> bool:
+    """Did ``user`` import ``territory`` from an open-data package (its import's audit
+    entry names them)?"""
+    from cospiral.core.models import AuditEntry
+
+    return bool(user.is_authenticated and territory.imported_at is not None
+                and AuditEntry.objects.filter(territory=territory, action="import",
+                                              model="territory", object_id=str(territory.pk),
+                                              user=user).exists())
+
+
+def may_add(user, territory) -> bool:
+    """May ``user`` put ``territory`` in a network they coordinate?"""
+    return coordinates_territory(user, territory) or imported_by(user, territory)
+
+
 @transaction.atomic
 def add_member(network: Network, territory, *, user, joined_on: dt.date | None = None
                ) -> NetworkMembership:
-    if not (coordinates_network(user, network) and coordinates_territory(user, territory)):
+    if not (coordinates_network(user, network) and may_add(user, territory)):
         raise PermissionDenied
     if NetworkMembership.objects.filter(network=network, territory=territory).exists():
         raise ValidationError({"territory": _("%(territory)s is already a member of %(network)s.")
@@ -107,17 +130,52 @@ def remove_member(network: Network, territory, *, user) -> None:
 
 
 @transaction.atomic
+def set_lead(network: Network, territory, *, user) -> NetworkMembership | None:
+    """Name ``territory`` (a member) the network's lead territory, or no lead at all
+    (``territory`` None)."""
+    if not coordinates_network(user, network):
+        raise PermissionDenied
+    rows = NetworkMembership.objects.select_for_update().filter(network=network)
+    membership = rows.filter(territory=territory).first() if territory is not None else None
+    if territory is not None and membership is None:
+        raise ValidationError({"territory": _("%(territory)s is not a member of %(network)s.")
+                               % {"territory": territory.slug, "network": network.name}})
+    before = rows.filter(is_lead=True).first()
+    if before is not None and (membership is None or before.pk != membership.pk):
+        before.is_lead = False
+        before.save(update_fields=["is_lead"])
+        audit.record(before.territory, user, "update", before,
+                     f"No longer the lead territory of {network.name}",
+                     {"is_lead": ["True", "False"]})
+    if membership is not None and not membership.is_lead:
+        membership.is_lead = True
+        membership.save(update_fields=["is_lead"])
+        audit.record(territory, user, "update", membership,
+                     f"Lead territory of {network.name}", {"is_lead": ["False", "True"]})
+    return membership
+
+
+@transaction.atomic
 def publish_charter(network: Network, *, user, text_fr: str, text_en: str,
                     published_on: dt.date | None = None) -> CharterVersion:
+    """The next version of the charter, dated the day it was adopted (today by default;
+    an earlier day records a network's history)."""
     if not coordinates_network(user, network):
         raise PermissionDenied
     if not (text_fr.strip() or text_en.strip()):
         raise ValidationError({"text_fr": _("Write the charter in French, in English or both.")})
     existing = CharterVersion.objects.select_for_update().filter(network=network)
     number = rules.next_version(existing.values_list("number", flat=True))
+    published_on = published_on or timezone.localdate()
+    previous = existing.order_by("-number").values_list("published_on", flat=True).first()
+    try:
+        rules.check_charter_date(published_on=published_on, today=timezone.localdate(),
+                                 previous=previous)
+    except rules.NetworkRuleError as error:
+        raise ValidationError({error.field: rule_message(error)}) from None
     charter = CharterVersion.objects.create(
         network=network, number=number, text_fr=text_fr.strip(), text_en=text_en.strip(),
-        published_on=published_on or timezone.localdate())
+        published_on=published_on)
     audit.record(None, user, "create", charter, f"Charter of {network.name}, version {number}")
     return charter
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:slug>/members/add/", views.add_member, name="add_member"),
     path("<slug:slug>/members/remove/", views.remove_member, name="remove_member"),
     path("<slug:slug>/charter/", views.publish_charter, name="publish_charter"),
+    path("<slug:slug>/lead/", views.set_lead, name="set_lead"),
     path("<slug:slug>/sign/", views.sign, name="sign"),
     path("<slug:slug>/compare/", views.compare, name="compare"),
     path("<slug:slug>/mapping/", views.mapping, name="mapping"),

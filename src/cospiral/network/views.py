@@ -66,6 +66,7 @@ def _detail_context(request, network, **extra):
         "network": network, "memberships": selectors.memberships(network),
         "coordinators": selectors.coordinators(network),
         "signatories": selectors.signatories(network), "charter": current,
+        "lead": selectors.lead(network),
         "charter_text": charter_text, "other_text": other_text,
         "charters": selectors.charters(network),
         "is_coordinator": services.coordinates_network(request.user, network),
@@ -127,6 +128,29 @@ def remove_member(request, slug):
             messages.error(request, m)
     else:
         messages.success(request, _("%(territory)s left the network.") % {"territory": territory.name})
+    return redirect("network:detail", network.slug)
+
+
+@login_required
+@require_POST
+def set_lead(request, slug):
+    network = selectors.network_for(request.user, slug)
+    if not services.coordinates_network(request.user, network):
+        raise PermissionDenied
+    chosen = request.POST.get("territory", "")
+    territory = _territory(chosen) if chosen else None
+    if chosen and territory is None:
+        messages.error(request, _("No territory with the identifier “%(slug)s”.") % {"slug": chosen})
+        return redirect("network:detail", network.slug)
+    try:
+        services.set_lead(network, territory, user=request.user)
+    except ValidationError as error:
+        for m in _errors(error):
+            messages.error(request, m)
+    else:
+        messages.success(request, _("%(territory)s is the lead territory of the network.")
+                         % {"territory": territory.name} if territory
+                         else _("The network has no lead territory."))
     return redirect("network:detail", network.slug)
 
 

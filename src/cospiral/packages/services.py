@@ -44,10 +44,11 @@ from cospiral.domain import survey as rules
 from cospiral.grid.models import GridEntry, GridVersion
 from cospiral.groups.models import Group
 from cospiral.indicators.models import Indicator
+from cospiral.packages import history
 from cospiral.surveys import selectors as survey_selectors
 from cospiral.surveys.models import Questionnaire, Wave, WaveIndicator, WaveTally
 from cospiral.syntheses.models import Synthesis, SynthesisSentence
-from cospiral.territories.models import Membership, Organisation, Role, Territory
+from cospiral.territories.models import Cycle, Membership, Organisation, Role, Territory
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed: the archive of the same data is the same bytes
 
@@ -72,6 +73,8 @@ MESSAGES = {
     "unknown_reference": gettext_lazy("“%(value)s” is not in the resource “%(target)s”."),
     "local_not_component": gettext_lazy("only components can be local to a territory."),
     "full_code_without_component": gettext_lazy("a full code needs a component."),
+    "session_of_another_group": gettext_lazy("the session “%(value)s” is a session of another "
+                                             "group than the card's."),
     "duplicate_territory": gettext_lazy("duplicate territory identifier: a territory “%(identifier)s” "
                                         "already exists on this server."),
     "grid_codes_differ": gettext_lazy("the grid version “%(version)s” of this server has other codes "
@@ -133,7 +136,8 @@ def _survey_rows(territory, publish_raw: bool):
             tally = survey_selectors.snapshot_cells(snapshot)
         waves.append([n, wave.title, wave.kind, wave_no.get(wave.baseline_id), wave.threshold,
                       tally.respondents, wave.bootstrap_seed, list(wave.profile_questions),
-                      list(wave.neighbourhoods), list(wave.group_profiles)])
+                      list(wave.neighbourhoods), list(wave.group_profiles),
+                      wave.cycle.number if wave.cycle_id else None])
         for item in items:
             items_rows.append([n, item.position, item.indicator.code, item.indicator.version,
                                float(item.weight)])
@@ -172,9 +176,13 @@ def export_files(territory: Territory) -> dict[str, bytes]:
     rows["grid"] = sorted(
         ([e.code, e.kind, e.parent.code if e.parent else None, e.position,
           e.territory_id is not None, e.labels] for e in entries), key=lambda r: r[0])
-    groups = list(Group.objects.of(t).order_by("pk").values_list("pk", "name", "kind"))
+    groups = list(Group.objects.of(t).order_by("pk").values_list("pk", "name", "kind",
+                                                                 "cycle__number", "profile"))
     group_no = _numbering(g[0] for g in groups)
-    rows["groups"] = [[group_no[pk], name, kind] for pk, name, kind in groups]
+    rows["groups"] = [[group_no[pk], name, kind, cycle, profile]
+                      for pk, name, kind, cycle, profile in groups]
+    rows["sessions"], session_no = history.session_rows(t, group_no)
+    rows["phases"] = history.phase_rows(t)
     questions = list(Question.objects.of(t).order_by("code"))
     rows["questions"] = [[q.code, q.is_method_question, q.position, q.texts] for q in questions]
     question_code = {q.pk: q.code for q in questions}
@@ -182,11 +190,11 @@ def export_files(territory: Territory) -> dict[str, bytes]:
     texts = t.publish_card_texts
     rows["cards"] = [
         [n, group_no[g], question_code[q], component_code.get(c), full_code, language, channel,
-         text if texts else ""]
-        for n, (g, q, c, full_code, language, channel, text) in enumerate(
+         text if texts else "", session_no.get(session)]
+        for n, (g, q, c, full_code, language, channel, text, session) in enumerate(
             Card.objects.of(t).counted().order_by("pk").values_list(
                 "group_id", "question_id", "component_id", "full_code", "language", "channel",
-                "text").iterator(chunk_size=20000), start=1)
+                "text", "session_id").iterator(chunk_size=20000), start=1)
     ]
     syntheses = list(Synthesis.objects.of(t).order_by("pk"))
     synthesis_no = _numbering(s.pk for s in syntheses)
@@ -201,17 +209,25 @@ def export_files(territory: Territory) -> dict[str, bytes]:
         [i.code, i.version, component_code[i.component_id], i.status, i.titles, i.levels]
         for i in Indicator.objects.of(t).order_by("code", "version")
     ]
+    rows["indicator_criteria"] = history.criterion_rows(t, texts)
+    rows["existing_actions"] = history.existing_action_rows(t)
     (rows["waves"], rows["wave_indicators"], rows["wave_results"],
      rows["responses"]) = _survey_rows(t, t.publish_raw_responses)
     axes = list(Axis.objects.of(t).order_by("position", "code"))
-    rows["axes"] = [[a.code, a.title, a.description, a.position] for a in axes]
+    rows["axes"] = [[a.code, a.title, a.description, a.position,
+                     a.cycle.number if a.cycle_id else None] for a in axes]
     axis_code = {a.pk: a.code for a in axes}
     actions = list(Action.objects.of(t).filter(deleted_at__isnull=True).order_by("pk"))
     action_no = _numbering(a.pk for a in actions)
     rows["actions"] = [
         [action_no[a.pk], axis_code.get(a.axis_id), a.title, a.description, a.origin, a.status,
-         a.progress, list(a.families), a.starts_on, a.ends_on, a.position] for a in actions
+         a.progress, list(a.families), a.starts_on, a.ends_on, a.position,
+         a.cycle.number if a.cycle_id else None] for a in actions
     ]
+    wave_no = _numbering(Wave.objects.of(t).filter(published_at__isnull=False).order_by("pk")
+                         .values_list("pk", flat=True))
+    rows["targets"], rows["milestones"] = history.target_and_milestone_rows(t, action_no,
+                                                                           wave_no)
     commitments = list(
         Commitment.objects.of(t).filter(deleted_at__isnull=True, action_id__in=action_no,
                                         party_kind__in=["organisation", "group"])
@@ -505,11 +521,15 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
             defaults={"texts": row["texts"], "is_method_question": row["method"],
                       "position": row["position"]})
         question[code] = q.pk
+    cycle = dict(Cycle.objects.of(territory).values_list("number", "pk"))
     group = {}
     for row in tables["groups"]:
-        group[row["id"]] = Group.objects.create(territory=territory, name=row["name"],
-                                                kind=row["kind"]).pk
-    rows = [(territory.pk, group[r["group"]], None, question[r["question"]], r["text"],
+        group[row["id"]] = Group.objects.create(
+            territory=territory, name=row["name"], kind=row["kind"], profile=row["profile"],
+            cycle_id=cycle.get(row["cycle"]) if row["cycle"] is not None else None).pk
+    session = history.store_sessions(territory, tables["sessions"], group)
+    history.store_phases(territory, tables["phases"])
+    rows = [(territory.pk, group[r["group"]], session.get(r["session"]), question[r["question"]], r["text"],
              r["language"], r["channel"], "", "", None, component.get(r["component"]),
              r["full_code"], now, now, None) for r in tables["cards"]]
     insert_card_rows(rows)
@@ -539,20 +559,25 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
             previous_id=indicator.get((row["code"], row["version"] - 1)))
         indicator[(row["code"], row["version"])] = made.pk
 
-    _store_waves(territory, tables, indicator, now)
+    history.store_criteria(territory, tables["indicator_criteria"], indicator)
+    history.store_existing_actions(territory, tables["existing_actions"], cycle, now)
+    wave = _store_waves(territory, tables, indicator, now, cycle)
 
     axis = {}
     for row in tables["axes"]:
         axis[row["code"]] = Axis.objects.create(territory=territory, code=row["code"],
                                                 title=row["title"], description=row["description"],
-                                                position=row["position"]).pk
+                                                position=row["position"],
+                                                cycle_id=cycle.get(row["cycle"])).pk
     action = {}
     for row in tables["actions"]:
         action[row["id"]] = Action.objects.create(
             territory=territory, axis_id=axis.get(row["axis"]), title=row["title"],
             description=row["description"], origin=row["origin"], status=row["status"],
             progress=row["progress"], families=row["families"], starts_on=row["starts_on"],
-            ends_on=row["ends_on"], position=row["position"]).pk
+            ends_on=row["ends_on"], position=row["position"], cycle_id=cycle.get(row["cycle"])).pk
+    history.store_targets(territory, tables["targets"], action, indicator, wave)
+    history.store_milestones(territory, tables["milestones"], action)
     organisation = {}
     for row in tables["organisations"]:
         organisation[row["name"]] = Organisation.objects.create(
@@ -571,7 +596,7 @@ def _store(package: pkg.Package, version, user, data: bytes) -> Territory:
     return territory
 
 
-def _store_waves(territory, tables, indicator, now) -> None:
+def _store_waves(territory, tables, indicator, now, cycle) -> dict:
     items = defaultdict(list)
     for row in tables["wave_indicators"]:
         items[row["wave"]].append(row)
@@ -587,7 +612,8 @@ def _store_waves(territory, tables, indicator, now) -> None:
             territory=territory, title=row["title"], kind=row["kind"], threshold=row["threshold"],
             bootstrap_seed=row["bootstrap_seed"], profile_questions=row["profile_questions"],
             neighbourhoods=row["neighbourhoods"], group_profiles=row["group_profiles"],
-            frozen_at=now, published_at=now, opens_at=now, closes_at=now)
+            frozen_at=now, published_at=now, opens_at=now, closes_at=now,
+            cycle_id=cycle.get(row["cycle"]))
         wave[row["id"]] = made
         ordered = sorted(items[row["id"]], key=lambda r: r["position"])
         WaveIndicator.objects.bulk_create([
@@ -643,3 +669,4 @@ def _store_waves(territory, tables, indicator, now) -> None:
         if row["baseline"] is not None:
             wave[row["id"]].baseline = wave[row["baseline"]]
             wave[row["id"]].save(update_fields=["baseline"])
+    return wave
