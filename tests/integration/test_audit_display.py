@@ -1,5 +1,5 @@
 """The audit trail in the reader's language (issue 12): models and fields by their
-translated names, values by their meaning (choices' labels, dates, yes/no, linked objects
+translated names, the services' summaries translated, values by their meaning (choices' labels, dates, yes/no, linked objects
 by name), times in the reader's formats; on the territory's page, a card's history and an
 action's history, in French and in English, and nothing of the other territory."""
 
@@ -42,7 +42,8 @@ def entries(world, login):
         "status": "in_progress", "starts_on": "2026-12-01", "ends_on": "2027-01-20", "notes": ""})
     assert response.status_code == 302
     alpha, beta = world.alpha, world.beta
-    audit.record(alpha.territory, alpha.users["coordinator"], "update", alpha.session, "s", {
+    audit.record(alpha.territory, alpha.users["coordinator"], "update", alpha.session,
+                 f"Session of {alpha.group.name} on 2026-10-01", {
         "group_id": ["", str(alpha.group.pk)], "channel": ["in_person", "online"]})
     audit.record(alpha.territory, None, "update", alpha.group, "g", {
         "entry_open": ["False", "True"]})
@@ -61,6 +62,9 @@ def test_territory_audit_page_in_french(world, entries):
     assert f"Groupe\u00a0: — → {world.alpha.group.name}" in text  # the name, not the id
     assert "Saisie en ligne ouverte\u00a0: non → oui" in text
     assert "anonyme" in text
+    # Summaries written in English by the services, in French.
+    assert "Territoire Alphaville" in text and "Territory Alphaville" not in text
+    assert f"Séance de {world.alpha.group.name} le 1 oct. 2026" in text
     for raw in ("starts_on", "group_id", "in_progress", "in_person", "2026-12-01", "False",
                 "entry_open", "anonymous", world.beta.group.name):
         assert raw not in text, raw
@@ -75,6 +79,7 @@ def test_territory_audit_page_in_english(world, entries):
     assert "Starts on: — → 1 Dec 2026" in text
     assert "Channel: In person → Online" in text
     assert "Online entry open: no → yes" in text
+    assert f"Session of {world.alpha.group.name} on 1 Oct 2026" in text
     assert f"Group: — → {world.alpha.group.name}" in text
     for raw in ("starts_on", "group_id", "in_progress", "2026-12-01", "Statut", "Séance"):
         assert raw not in text, raw

@@ -4,7 +4,8 @@ linked object by its name), in the reader's language.
 
 Entries keep what services wrote (model names, field names, values as strings: the
 record stays language-neutral); this module only reads them. ``readable(entries)`` gives
-each entry ``model_label``, ``object_label`` (« Phase n° 10 »), ``actor``, ``lines`` (« Statut : brouillon → figé », one per
+each entry ``model_label``, ``object_label`` (« Phase n° 10 »), ``summary_text`` (see
+``audit_summaries``), ``actor``, ``lines`` (« Statut : brouillon → figé », one per
 changed field) and ``fields`` (the changed fields' names).
 """
 
@@ -25,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from cospiral.core import l10n
 from cospiral.core.audit import shown_changes
+from cospiral.core.audit_summaries import translated
 
 EMPTY = "—"
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -107,8 +109,10 @@ OTHER_KEYS = {
 # Keys that name something else than the field of that name, or no field.
 RENAMED = {("card", "code"): lambda: _("grid code")}
 
-# A workshop's attendance is written per party (the key is the party's pseudonym).
-WORDS = {"present": lambda: _("present"), "absent": lambda: _("absent")}
+# A workshop's attendance is written per party (the key is the party's pseudonym); a
+# group's private link as « set » or « new », never the link itself.
+WORDS = {"present": lambda: _("present"), "absent": lambda: _("absent"),
+         "set": lambda: _("a private link"), "new": lambda: _("a new private link")}
 
 
 def _day(value: str) -> str:
@@ -231,6 +235,7 @@ def readable(entries):
         model = model_of(entry.model, entry.shown.keys())
         entry.model_label = model_label(entry.model, entry.shown.keys())
         entry.object_label = _("%(type)s #%(id)s") % {"type": entry.model_label, "id": entry.object_id}
+        entry.summary_text = translated(entry.summary)
         entry.actor = pgettext("audit", "anonymous") if entry.actor_label == "anonymous" \
             else entry.actor_label
         entry.lines, labels = [], []
