@@ -91,3 +91,12 @@ def test_side_by_side_panels_are_stacked_in_the_phone_spec():
     assert "row" in phone["facet"] and "column" not in phone["facet"]
     assert "column" in spec["facet"]  # the wide spec is left as it was
     assert phone["spec"]["width"] <= phone_charts.PHONE_PLOT
+
+
+def test_a_heatmaps_phone_drawing_keeps_the_shades_without_the_figures():
+    translation.activate("fr")
+    table = _families(("Q1",))
+    spec = charts.heatmap_side_by_side(table, ["Q1"])
+    phone = phone_charts.phone_spec(spec)
+    assert [layer["mark"]["type"] for layer in phone["layer"]] == ["rect"]
+    assert len(spec["layer"]) == 2  # the wide drawing writes them

@@ -4,7 +4,8 @@ Services write an entry's summary once, in English (« Indicator D00-1 v1 frozen
 a survey wave) », « Session of Jeunes on 2026-05-21 »). Each form they write is listed
 here as a msgid; an entry whose summary has one of these forms is shown translated, its
 dates written as the reader's language writes them and a role by its name. Other
-summaries (an action's title, a person's words) are shown as they were written.
+summaries (an action's title, a person's words) are shown as they were written, but for
+their dates (« 2026-09-24 » → « 24 sept. 2026 »).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.utils import formats
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
+from django.utils.translation import ngettext
 
 FORMS = [
     N_("Territory %(name)s"), N_("Organisation %(name)s"), N_("Coordination seat %(name)s"),
@@ -66,8 +68,11 @@ FORMS = [
     N_("Split into %(count)s ideas: %(text)s"),
     N_("Membership of an erased person (%(pseudonym)s)"),
 ]
+#: Forms written through ngettext (English has one form for both): counted by ``n``.
+COUNTED = [N_("%(topic)s: attendance, %(n)s present")]
 
 _PLACE = re.compile(r"%\((\w+)\)s")
+_ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def _pattern(msgid: str) -> re.Pattern:
@@ -80,7 +85,7 @@ def _pattern(msgid: str) -> re.Pattern:
 @lru_cache(maxsize=1)
 def _patterns() -> list[tuple[re.Pattern, str]]:
     # The most specific forms first: « Group X » would also match « Group X: … ».
-    ordered = sorted(FORMS, key=lambda m: -len(_PLACE.sub("", m)))
+    ordered = sorted(FORMS + COUNTED, key=lambda m: -len(_PLACE.sub("", m)))
     return [(_pattern(m), m) for m in ordered]
 
 
@@ -109,5 +114,7 @@ def translated(summary: str) -> str:
         found = pattern.match(summary)
         if found:
             params = {k: _param(k, v) for k, v in found.groupdict().items()}
+            if msgid in COUNTED and params.get("n", "").isdigit():
+                return ngettext(msgid, msgid, int(params["n"])) % params
             return _(msgid) % params if params else _(msgid)
-    return summary
+    return _ISO_DAY.sub(lambda m: _param("date", m.group(0)), summary)

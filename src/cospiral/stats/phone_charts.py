@@ -1,6 +1,6 @@
 """Charts that fit a phone (issue 12, point 5): every chart is drawn twice on the server,
 as it is for a wide screen and narrower for a phone (side-by-side panels stacked, long
-labels shortened, a legend in columns), and the page shows the one that fits (CSS
+labels shortened, a legend in one column, no figures written in a heatmap's cells), and the page shows the one that fits (CSS
 ``.chart-wide`` / ``.chart-phone``). Both scale down with their container, never up: the
 phone drawing is at most ``PHONE_WIDTH`` pixels wide, so that its 12 px text stays 12 px
 on a 390 px screen instead of the chart scrolling sideways or shrinking to 4 px labels.
@@ -18,7 +18,8 @@ import re
 
 #: The widest phone drawing: a 390 px screen leaves about 350 px inside the page's margins.
 PHONE_WIDTH = 340
-PHONE_PLOT = 150  # px of plot beside a bar chart's labels
+PHONE_PLOT = 170  # px of plot beside a bar chart's labels
+TITLE_CHARACTERS = 26  # an axis title longer than this is written on several lines
 LABEL_LIMIT = 140  # px: longer labels end with « … » (the table beside holds them whole)
 MIN_TEXT = 12  # px of every text of the phone drawing
 
@@ -50,6 +51,20 @@ def _narrow_config(spec: dict) -> None:
                    "labelAnchor": "start", "labelFontSize": MIN_TEXT, "labelLimit": PHONE_WIDTH})
 
 
+def _lines(title: str) -> str | list[str]:
+    """A long axis or legend title as lines of about ``TITLE_CHARACTERS`` (Vega draws a
+    list as lines): centred under a narrow plot, one line ran past both its sides."""
+    if len(title) <= TITLE_CHARACTERS:
+        return title
+    lines: list[str] = []
+    for word in title.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= TITLE_CHARACTERS:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
+
+
 def _walk(block, plot: int) -> None:
     """Narrow every view of ``block``: its width, its slanted labels, its small texts."""
     if isinstance(block, list):
@@ -60,6 +75,8 @@ def _walk(block, plot: int) -> None:
         return
     if isinstance(block.get("width"), int | float):
         block["width"] = min(block["width"], plot)
+    if "field" in block and isinstance(block.get("title"), str):
+        block["title"] = _lines(block["title"])
     mark = block.get("mark")
     if isinstance(mark, dict):
         _at_least(mark, "fontSize")
@@ -79,9 +96,20 @@ def phone_spec(spec: dict, plot: int = PHONE_PLOT) -> dict:
     facet = narrow.get("facet")
     if isinstance(facet, dict) and "column" in facet:
         facet["row"] = facet.pop("column")
+    layers = narrow.get("layer")
+    if isinstance(layers, list) and len(layers) > 1:
+        # Figures written in narrow cells (a heatmap's) run into each other on a phone:
+        # the shades stay, the figures are in the table beside the chart.
+        kept = [layer for layer in layers if _mark(layer) != "text"]
+        narrow["layer"] = kept or layers
     _narrow_config(narrow)
     _walk(narrow, plot)
     return narrow
+
+
+def _mark(layer) -> str | None:
+    mark = layer.get("mark") if isinstance(layer, dict) else None
+    return mark.get("type") if isinstance(mark, dict) else mark
 
 
 def unique_ids(svg_text: str, salt: str) -> str:
@@ -110,6 +138,6 @@ def both(spec: dict, render, name_it) -> str:
         excess = drawn_width(phone) - PHONE_WIDTH
         if excess <= 0:
             break
-        plot = max(60, int(plot - excess - 1))
+        plot = max(100, int(plot - excess - 1))
     return (f'<div class="chart-wide">{name_it(unique_ids(wide, "wide"))}</div>'
             f'<div class="chart-phone">{name_it(unique_ids(phone, "phone"))}</div>')
