@@ -193,6 +193,9 @@ def _label(model, model_name: str, key: str) -> tuple[str, object]:
     if (model_name, key) in RENAMED:
         return capfirst(RENAMED[model_name, key]()), None
     field = _field(model, key) if model is not None else None
+    score = _field(model, key[:-5] + "_score") if field is not None and key.endswith("_note") else None
+    if score is not None:  # an evaluation's five notes share one name: say which question
+        return _("%(question)s (why)") % {"question": capfirst(str(score.verbose_name))}, field
     if field is not None:
         return capfirst(str(field.verbose_name)), field
     for pattern, name, field_of in PATTERNS:
