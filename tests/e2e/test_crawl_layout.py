@@ -1,7 +1,8 @@
 """Every page on a phone and on a desktop (issue 12, point 5): the pages of the same crawl
 as the untranslated-string test (tests/crawl.py, the demo data), as coordinator and as
 anonymous visitor, fit 390 px without horizontal scrolling (WCAG 2.2 1.4.10) and have no
-serious or critical axe violation at 390 px and at 1366 px.
+serious or critical axe violation at 390 px and at 1366 px; at 390 px every chart shown
+fits its box without scrolling and draws no text under 12 px.
 
 The crawl list is built with Django's test client against the same database, then each
 page is loaded once in chromium at 390 px (overflow, axe) and widened to 1366 px (axe).
@@ -34,6 +35,27 @@ MAIN = {f"{T}/": "territory-home", f"{T}/groups/": "groups", f"{T}/cards/": "car
         f"{T}/actions/mine/": "my-commitments"}
 
 
+# Each chart shown: its width, its box's, whether the box scrolls, and its smallest text
+# as drawn (font size × the scale the SVG is drawn at).
+CHARTS = """() => [...document.querySelectorAll('figure svg[role=img]')]
+  .filter(s => s.getClientRects().length).map(s => {
+    const r = s.getBoundingClientRect(), box = s.closest('figure'), view = s.viewBox.baseVal;
+    const scale = view && view.width ? r.width / view.width : 1;
+    const sizes = [...s.querySelectorAll('text')].filter(t => t.textContent.trim())
+      .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {name: (s.getAttribute('aria-label') || '').slice(0, 60), width: Math.round(r.width),
+            box: box.clientWidth, scrolls: box.scrollWidth > box.clientWidth + 1,
+            smallest: sizes.length ? Math.min(...sizes) : null};
+  })"""
+
+
+def _bad_charts(page) -> list[dict]:
+    """Charts that stick out of their box, scroll in it, or draw text under 12 px."""
+    return [c for c in page.evaluate(CHARTS)
+            if c["width"] > c["box"] + 1 or c["scrolls"]
+            or (c["smallest"] is not None and c["smallest"] < 11.9)]
+
+
 def _pages(username: str | None) -> list[str]:
     client = Client()
     client.cookies["django_language"] = "fr"
@@ -62,7 +84,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, transactio
                                   viewport={"width": 390, "height": 844})
     context.set_default_timeout(30_000)
     page = context.new_page()
-    overflowing, violations = [], []
+    overflowing, violations, charts, bad_charts = [], [], 0, []
     try:
         if username:
             sign_in(page, username, DEMO_PASSWORD)
@@ -74,6 +96,8 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, transactio
                 shot(page, f"fr-390-{MAIN[path]}")
             elif path.startswith("/s/results/"):
                 shot(page, "fr-390-public-results")
+            charts += page.locator("figure svg[role=img]:visible").count()
+            bad_charts += [(path, c) for c in _bad_charts(page)]
             if width > 390:
                 overflowing.append((path, width, page.evaluate(WIDEST, 390)))
                 shot(page, "overflow-" + path.strip("/").replace("/", "-")[:80])
@@ -84,6 +108,9 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, transactio
                 violations.append((path, 1366, found))
     finally:
         context.close()
-    assert not overflowing and not violations, (
+    assert not overflowing and not violations and not bad_charts, (
         f"{len(overflowing)} pages wider than 390 px: {overflowing}\n"
-        f"{len(violations)} axe violations: {violations}")
+        f"{len(violations)} axe violations: {violations}\n"
+        f"{len(bad_charts)} charts that do not fit a phone or draw text under 12 px: {bad_charts}")
+    if username:
+        assert charts >= 8, charts  # the check saw the charts (statistics, results, plan…)

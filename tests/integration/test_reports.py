@@ -174,7 +174,7 @@ def test_page_shows_alphas_groups_cards_and_results_and_nothing_of_beta(world, l
     assert re.findall(r'<td class="num">([^<]*)</td>', landlord) == ["4", "2", "0", "1", "1", "66.7%"]
     # The sub-action is done (100 %), the parent running at 40 %: the axis rolls up its
     # main action, whose progress is its sub-action's (plan.ROLLUP_RULE).
-    assert "Progress of the axis: 100 %." in page and "rolled up from 1 sub-action" in page
+    assert "Progress of the axis: 100%." in page and "rolled up from 1 sub-action" in page
     # Contracts of the cycle's actions only.
     assert "Budget contract" in page and "Contract of cycle one" not in page
     assert "Beta contract" not in page

@@ -286,8 +286,8 @@ def test_minority_flags_and_filter(coded, login):
     assert block["B01"].cards[0].minority is True
     client = login(a.users["observer"])
     page = client.get(url("group", "alpha", a.group.pk)).content.decode()
-    # 9 coded cards: the threshold is 1 card (5 % of 9 rounded down, at least 1).
-    assert "minority idea" in page and "at most 1 card cites it" in page and "5 %" in page
+    # 9 coded cards: the threshold is 1 card (5% of 9 rounded down, at least 1).
+    assert "minority idea" in page and "at most 1 card cites it" in page and "5%" in page
     filtered = client.get(url("group", "alpha", a.group.pk) + "?show=minority").content.decode()
     assert "Alphaville noise at night" in filtered and "Alphaville food idea 4" in filtered
     # cards covered by a sentence of a non-minority component are filtered out of the card table

@@ -30,6 +30,7 @@ from cospiral.core.access import (
     can_manage,
     territory_view,
 )
+from cospiral.core.audit_display import readable
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
 from cospiral.evaluations import charts as evaluation_charts
@@ -186,7 +187,7 @@ def _detail(request, a, *, status=200, **bound):
         review_overdue=plan.review_overdue(a.review_on, a.status, today),
         follow_up_waves=(waves := selectors.follow_up_waves(a, targets)),
         **_follow_up_context(targets, waves, commitments, live=can_manage(request)),
-        history=selectors.history(territory, a), writer=writer,
+        history=readable(selectors.history(territory, a)), writer=writer,
         vote=_vote_standing(territory, a),
         partner_organisation=organisation,
         status=status,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cospiral.core import l10n
-from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, FONT, TEXT, chart_html
 
 MAX_BARS = 60
 
@@ -79,4 +79,4 @@ def attendance_spec(o) -> dict | None:
 
 def attendance_svg(o, text: str) -> str:
     spec = attendance_spec(o)
-    return accessible(svg(spec), text) if spec else ""
+    return chart_html(spec, text) if spec else ""

@@ -466,7 +466,7 @@ def add_review(contract: Contract, user, *, date: dt.date, notes: str = "",
         raise ValidationError(errors)
     review = _save(territory, user, Review(territory=territory, contract=contract, date=date,
                                            notes=notes, decisions=decisions),
-                   ("date", "notes", "decisions"), None, f"{contract.title}: {_date(date)}")
+                   ("date", "notes", "decisions"), None, contract.title)  # the date: in the changes
     before = contract.next_review_on
     contract.next_review_on = rules.next_review(date, contract.review_every_months,
                                                 contract.ends_on)
@@ -595,6 +595,6 @@ def change_status(contract: Contract, user, target: str) -> Contract:
         contract.next_review_on = None
     contract.status = target
     contract.save()
-    audit.record(territory, user, "update", contract, f"{contract.title}: {target}",
+    audit.record(territory, user, "update", contract, contract.title,  # the status: in the changes
                  audit.diff(before, _fields(contract, before.keys())))
     return contract

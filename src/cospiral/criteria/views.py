@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cospiral.core import audit, exports
+from cospiral.core import audit_display, exports
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
 from cospiral.core.tabular import TableRejected
 from cospiral.criteria import selectors, services
@@ -257,7 +257,7 @@ def history(request, pk):
     # Times to the day, to the minute for coordinators; never an author tag beside them.
     return render(request, "criteria/history.html", {
         "territory": territory, "card": card,
-        "entries": audit.shown_changes(selectors.card_history(territory, card)),
+        "entries": audit_display.readable(selectors.card_history(territory, card)),
         "time_format": "SHORT_DATETIME_FORMAT" if can_manage(request) else "SHORT_DATE_FORMAT",
         "can_write": selectors.can_write_group(territory, request.user, card.group),
     })

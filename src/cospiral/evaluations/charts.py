@@ -12,7 +12,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, accessible, ranked_bars, short_label, svg
+from cospiral.stats.charts import BAR, chart_html, ranked_bars, short_label
 
 INCOMPLETE = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer
@@ -51,4 +51,4 @@ def totals_svg(rows, summary: str) -> str:
     spec = totals_spec(rows)
     if spec is None:
         return ""
-    return accessible(svg(spec), summary)
+    return chart_html(spec, summary)

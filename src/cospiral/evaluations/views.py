@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
+from cospiral.core.audit_display import readable
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations import charts, exports, selectors, services
 from cospiral.evaluations.forms import ActionForm
@@ -103,7 +104,7 @@ def detail(request, pk):
                  families=[grid.get(c) or selectors.Family(c, _("not in the grid"))
                            for c in action.families],
                  total=ev.total(scores), assessed=ev.assessed(scores),
-                 history=selectors.history(request.territory, action))
+                 history=readable(selectors.history(request.territory, action)))
 
 
 def _form(request, action=None):

@@ -193,11 +193,25 @@ def _cache_dir() -> Path:
     return Path(settings.DATA_DIR) / "cache" / "charts"
 
 
+#: Numbers on the axes as the page writes them (d3-format locales): « 50 % » with a
+#: narrow no-break space and a decimal comma in French, « 50% » in English.
+NUMBER_LOCALES = {
+    "fr": {"decimal": ",", "thousands": "\u00a0", "grouping": [3], "currency": ["", "\u00a0€"],
+           "percent": "\u202f%"},
+    "en": {"decimal": ".", "thousands": ",", "grouping": [3], "currency": ["€", ""]},
+}
+
+
+def _number_locale() -> dict:
+    return NUMBER_LOCALES.get(_language()[:2], NUMBER_LOCALES["en"])
+
+
 def svg(spec: dict) -> str:
-    """The SVG of a Vega-Lite spec, rendered once per distinct spec."""
+    """The SVG of a Vega-Lite spec, rendered once per distinct spec and language."""
     import vl_convert
 
-    text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+    locale = _number_locale()
+    text = json.dumps([spec, locale], sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(f"{vl_convert.__version__}\n{text}".encode()).hexdigest()
     with _lock:
         if key in _memory:
@@ -207,7 +221,7 @@ def svg(spec: dict) -> str:
     try:
         result = path.read_text(encoding="utf-8")
     except OSError:
-        result = vl_convert.vegalite_to_svg(spec)
+        result = vl_convert.vegalite_to_svg(spec, format_locale=locale)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
@@ -261,6 +275,14 @@ def accessible(svg_text: str, name: str) -> str:
         svg_text, count=1)
 
 
+def chart_html(spec: dict, name: str) -> str:
+    """The chart of ``spec`` for a wide screen and for a phone, each named ``name``
+    (see ``cospiral.stats.phone_charts``)."""
+    from cospiral.stats.phone_charts import both
+
+    return both(spec, svg, lambda text: accessible(text, name))
+
+
 def attach(report: Report) -> Report:
     """Build and render the chart of each table of ``report`` that has one."""
     for table in report.tables:
@@ -288,5 +310,5 @@ def attach(report: Report) -> Report:
             spec = heatmap_side_by_side(table, units)
         if spec is not None:
             table.chart = spec
-            table.svg = accessible(svg(spec), table.summary or table.caption)
+            table.svg = chart_html(spec, table.summary or table.caption)
     return report

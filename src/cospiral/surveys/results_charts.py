@@ -22,7 +22,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, FONT, TEXT, accessible, svg
+from cospiral.stats.charts import BAR, FONT, TEXT, chart_html
 
 #: A diverging palette (red → grey → blue), levels 1..5; the level is also named.
 LEVEL_COLOURS = ("#b2182b", "#ef8a62", "#bababa", "#67a9cf", "#2166ac")
@@ -174,4 +174,4 @@ def render(spec: dict | None, summary: str) -> str:
     """The accessible SVG of ``spec`` (named by its summary), or "" without a chart."""
     if spec is None:
         return ""
-    return accessible(svg(spec), summary)
+    return chart_html(spec, summary)

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from cospiral.core.audit_display import model_label
 from cospiral.domain.territory_rules import free_identifier, identifier_from
 from cospiral.grid.models import GridVersion
 from cospiral.territories.models import Organisation, Phase, Role, Territory
@@ -222,4 +223,5 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, models=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [("", _("All"))] + [(m, m) for m in models]
+        self.fields["type"].choices = [("", _("All"))] + sorted(
+            ((m, model_label(m)) for m in models), key=lambda choice: str(choice[1]).casefold())

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
-from cospiral.core.audit import shown_changes
+from cospiral.core.audit_display import readable
 from cospiral.territories import forms, selectors, services
 from cospiral.territories.labels import CYCLE_NAMES, PHASE_NAMES, cycle_label, phase_label
 from cospiral.territories.models import (
@@ -450,6 +450,6 @@ def audit(request):
     form = forms.AuditFilterForm(request.GET or None, models=models)
     model = form.cleaned_data.get("type") if form.is_valid() else None
     page = Paginator(selectors.audit_entries(territory, model), 50).get_page(request.GET.get("page"))
-    page.object_list = shown_changes(page.object_list)  # no author tag beside times
+    page.object_list = readable(page.object_list)  # human names; no author tag beside times
     return _page(request, "territories/audit.html", form=form, page=page, model=model or "")
 

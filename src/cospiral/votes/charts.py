@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cospiral.domain import votes as rules
-from cospiral.stats.charts import BAR, accessible, ranked_bars, short_label, svg
+from cospiral.stats.charts import BAR, chart_html, ranked_bars, short_label
 
 TIED = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer
@@ -61,4 +61,4 @@ def results_svg(results, summary: str) -> str:
     chart = spec(results)
     if chart is None:
         return ""
-    return accessible(svg(chart), summary)
+    return chart_html(chart, summary)
