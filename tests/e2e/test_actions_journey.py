@@ -426,7 +426,7 @@ def test_actions_journey(browser, live_server, journey_world):
     import pypdf
 
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
-    for title in ("In brief", "Groups", "Criteria statistics", "Indicators of progress",
+    for title in ("The cycle in plain words", "Groups", "Criteria statistics", "Indicators of progress",
                   "Survey results", "Actions and commitments", "Commitments kept, by party",
                   "Multipartite social contracts", "Lessons learnt and what comes next",
                   "Methods appendix"):

@@ -92,7 +92,7 @@ def _build_indicator(page, slug, component, code, title_fr, title_en, levels, in
     page.get_by_label("Or write a criterion").fill("Pouvoir payer son loyer sans se priver")
     _submit(page, page.get_by_role("button", name="Add the criteria"))
     page.get_by_label("Or write a criterion").fill("Un logement où l'on se sent en sécurité")
-    page.get_by_label("Its category").select_option("quality")
+    page.get_by_label("Category of the criteria added").select_option("quality")
     _submit(page, page.get_by_role("button", name="Add the criteria"))
     assert "Add at least one criterion" not in page.locator(".readiness-checklist").inner_text()
     unsorted = page.get_by_label(re.compile("Category of “Pouvoir payer"))
