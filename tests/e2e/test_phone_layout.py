@@ -41,6 +41,8 @@ def test_signed_in_pages_fit_a_phone_and_the_menu_is_closed(browser, live_server
                                   has_touch=True)
     context.set_default_timeout(30_000)
     page = context.new_page()
+    from .test_crawl_layout import _bad_charts  # (that module imports this one)
+
     try:
         sign_in(page, world.alpha.users["coordinator"].username, world.password)
         for path in PAGES:
@@ -48,6 +50,8 @@ def test_signed_in_pages_fit_a_phone_and_the_menu_is_closed(browser, live_server
             overflow = page.evaluate("document.documentElement.scrollWidth")
             assert overflow <= width, (f"{path} is {overflow} px wide at {width} px", page.evaluate(
                 WIDEST, width), page.evaluate(ANCESTORS))
+            # Charts fit their box and draw no text under 12 px, at 320 px too.
+            assert not _bad_charts(page), (path, width, _bad_charts(page))
             # Sign-out and the language switch are on the screen, not off to the right.
             for name in ("Sign out", "Se déconnecter"):
                 button = page.get_by_role("button", name=name)

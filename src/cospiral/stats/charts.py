@@ -166,6 +166,8 @@ def heatmap(table: Table, unit_columns: int, *, families: list[tuple[str, str]])
         for fn, (code, label) in enumerate(families):
             values.append({"unit": unit, "family": _name(code, label), "uorder": n, "forder": fn,
                            "share": r[_index(table, f"{code}_share")]})
+    if not any(v["share"] for v in values):
+        return None  # nothing coded yet: the page says so in words, no empty grid
     return _with_data(_heat_skeleton(_language(), False), _heat_values(values))
 
 
@@ -179,6 +181,8 @@ def heatmap_side_by_side(table: Table, units: list[str]) -> dict | None:
         for un, (i, col) in enumerate(shares):
             values.append({"unit": col.group, "family": _name(r[0], r[1]), "uorder": un,
                            "forder": fn, "share": r[i]})
+    if not any(v["share"] for v in values):
+        return None  # nothing coded yet: the page says so in words, no empty grid
     return _with_data(_heat_skeleton(_language(), True), _heat_values(values))
 
 

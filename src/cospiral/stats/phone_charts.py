@@ -2,8 +2,9 @@
 as it is for a wide screen and narrower for a phone (side-by-side panels stacked, long
 labels shortened, a legend in one column, no figures written in a heatmap's cells), and the page shows the one that fits (CSS
 ``.chart-wide`` / ``.chart-phone``). Both scale down with their container, never up: the
-phone drawing is at most ``PHONE_WIDTH`` pixels wide, so that its 12 px text stays 12 px
-on a 390 px screen instead of the chart scrolling sideways or shrinking to 4 px labels.
+phone drawing is at most ``PHONE_WIDTH`` pixels wide, so that its 13 px text stays at
+least 12 px on a 320 px screen (13 px on a 390 px one) instead of the chart scrolling
+sideways or shrinking to 4 px labels.
 
 Only one of the two drawings is shown (the other is ``display: none``, hidden from
 screen readers too); each keeps its own ids, so a gradient of one never points into the
@@ -16,12 +17,13 @@ import copy
 import hashlib
 import re
 
-#: The widest phone drawing: a 390 px screen leaves about 350 px inside the page's margins.
-PHONE_WIDTH = 340
-PHONE_PLOT = 170  # px of plot beside a bar chart's labels
+#: The widest phone drawing: a 320 px screen leaves about 288 px inside the page's margins
+#: (a 390 px one about 358), so it is drawn at 288/296 of its size there at the least.
+PHONE_WIDTH = 296
+PHONE_PLOT = 140  # px of plot beside a bar chart's labels
 TITLE_CHARACTERS = 26  # an axis title longer than this is written on several lines
-LABEL_LIMIT = 140  # px: longer labels end with « … » (the table beside holds them whole)
-MIN_TEXT = 12  # px of every text of the phone drawing
+LABEL_LIMIT = 120  # px: longer labels end with « … » (the table beside holds them whole)
+MIN_TEXT = 13  # px of every text of the phone drawing
 
 _WIDTH = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"')
 _ID = re.compile(r'\bid="([^"]+)"')
