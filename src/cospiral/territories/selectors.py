@@ -235,14 +235,15 @@ def phase_counts(territory, produced: dict | None = None) -> dict:
 def _review_pdfs(territory, counts: dict) -> None:
     """``reviews_frozen``: the cycles whose review PDF a job has produced. The job is the
     only trace (downloading writes nothing, and ``Review.snapshot_at`` is not written: the
-    PDF's snapshot moment is its kept file's, ``cospiral.core.pdfs``). Two queries."""
+    PDF's snapshot moment is its kept file's, ``cospiral.core.pdfs``). One query, and
+    one more for the cycles when a PDF was produced."""
     from cospiral.jobs.models import Job
     from cospiral.reports.jobs import KIND
 
-    built = {params.get("cycle_id") for params in Job.objects.filter(
-        territory=territory, kind=KIND, state=Job.State.SUCCEEDED)
-        .values_list("params", flat=True) if isinstance(params, dict)}
-    built.discard(None)
+    built = {pk for pk in Job.objects.filter(territory=territory, kind=KIND,
+                                             state=Job.State.SUCCEEDED)
+             .order_by().values_list("params__cycle_id", flat=True).distinct()
+             if isinstance(pk, int)}
     if not built:
         return
     for number in Cycle.objects.of(territory).filter(pk__in=built).values_list("number", flat=True):
