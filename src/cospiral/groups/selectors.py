@@ -75,3 +75,17 @@ def cards_per_question(territory, group) -> list[dict]:
 
 def is_facilitator(group, user) -> bool:
     return group.facilitators.filter(pk=user.pk).exists()
+
+
+def current_cycle(territory):
+    """The Cycle the territory works in (``phases.current_cycle``: the home's current
+    column), or None without cycles: a new group starts in it, so that the group the
+    home's next step asks for counts where the home looks."""
+    from cospiral.territories import selectors as territory_selectors
+    from cospiral.territories.models import Cycle
+
+    cycles = list(Cycle.objects.of(territory).order_by("number"))
+    if not cycles:
+        return None
+    _counts, number = territory_selectors.cycle_counts(territory, [c.number for c in cycles])
+    return next((c for c in cycles if c.number == number), None)

@@ -42,7 +42,12 @@ def group_list(request):
 @territory_view(MANAGE)
 def group_create(request):
     territory = request.territory
-    form = forms.GroupForm(request.POST or None, territory=territory)
+    if request.method == "POST":
+        form = forms.GroupForm(request.POST, territory=territory)
+    else:
+        # Preselected: the home's current cycle (a group of no cycle is not counted there).
+        cycle = selectors.current_cycle(territory)
+        form = forms.GroupForm(territory=territory, initial={"cycle": cycle.pk if cycle else None})
     if request.method == "POST" and form.is_valid():
         try:
             group = services.save_group(territory, request.user, **form.cleaned_data)

@@ -224,12 +224,31 @@ def phase_counts(territory, produced: dict | None = None) -> dict:
               .annotate(n=Count("id"), s=Count("id", filter=signed)),
               "action__cycle__number", counts, contracts="n", contracts_signed="s")
     _by_cycle(Review.objects.of(territory).order_by().values("cycle__number").annotate(
-        n=Count("id", filter=~Q(lessons_learnt="") | ~Q(what_next="")),
-        f=Count("id", filter=Q(snapshot_at__isnull=False))),
-        "cycle__number", counts, reviews="n", reviews_frozen="f")
+        n=Count("id", filter=~Q(lessons_learnt="") | ~Q(what_next=""))),
+        "cycle__number", counts, reviews="n")
+    _review_pdfs(territory, counts)
     territory_wide = {"seats": produced["seats"],
                       "indicators": Indicator.objects.of(territory).values("code").distinct().count()}
     return {"by_cycle": counts, "territory": territory_wide}
+
+
+def _review_pdfs(territory, counts: dict) -> None:
+    """``reviews_frozen``: the cycles whose review PDF a job has produced. The job is the
+    only trace (downloading writes nothing, and ``Review.snapshot_at`` is not written: the
+    PDF's snapshot moment is its kept file's, ``cospiral.core.pdfs``). One query, and
+    one more for the cycles when a PDF was produced."""
+    from cospiral.jobs.models import Job
+    from cospiral.reports.jobs import KIND
+
+    built = {pk for pk in Job.objects.filter(territory=territory, kind=KIND,
+                                             state=Job.State.SUCCEEDED)
+             .order_by().values_list("params__cycle_id", flat=True).distinct()
+             if isinstance(pk, int)}
+    if not built:
+        return
+    for number in Cycle.objects.of(territory).filter(pk__in=built).values_list("number", flat=True):
+        bucket = counts.setdefault(number, {})
+        bucket["reviews_frozen"] = bucket.get("reviews_frozen", 0) + 1
 
 
 def cycle_counts(territory, cycle_numbers, produced: dict | None = None) -> tuple[dict, int | None]:
