@@ -51,7 +51,7 @@ def test_large_card_import_runs_as_a_job_with_a_progress_page(page, alpha):
     assert progress.get_attribute("max") == "1" and progress.get_attribute("value") == "1"
     assert page.locator("#job-state").inner_text() == "Finished"
     status = page.locator("#job-status").inner_text()
-    assert "1 / 1 (100 %)" in status
+    assert "1 / 1 (100%)" in status
     assert "200 cards imported from many-cards.csv; 0 were already there" in status
     assert Card.objects.filter(territory=alpha).count() == 200
     assert not axe_violations(page), axe_violations(page)

@@ -74,7 +74,7 @@ def test_job_page_progress_and_download(world, login):
     client = login(world.alpha.users["observer"])
     html = client.get(job.get_absolute_url()).content.decode()
     assert "Counting for tests" in html and "Finished" in html
-    assert '<progress id="job-progress" max="3" value="3">' in html and "3 / 3 (100 %)" in html
+    assert '<progress id="job-progress" max="3" value="3">' in html and "3 / 3 (100%)" in html
     assert "seconds elapsed" in html or "second elapsed" in html
     assert job.download_url() in html and "http-equiv" not in html and "hx-get" not in html
     response = client.get(job.download_url())
@@ -93,7 +93,7 @@ def test_running_job_page_polls_with_htmx_and_refreshes_without_js(world, login)
     assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in html
     assert f'hx-get="{job.progress_url()}" hx-trigger="every 1s"' in html
     assert "vendor/htmx-2.0.7.min.js" in html
-    assert '<progress id="job-progress" max="8" value="2">' in html and "2 / 8 (25 %)" in html
+    assert '<progress id="job-progress" max="8" value="2">' in html and "2 / 8 (25%)" in html
     assert "Cancel this job" in html
     partial = client.get(job.progress_url()).content.decode()
     assert partial.lstrip().startswith('<section id="job-status"') and "<html" not in partial
