@@ -283,7 +283,7 @@ def test_whole_loop_journey(browser, live_server, empty_territory, patient_expec
     _submit(page, page.get_by_role("button", name="Create the indicator"))
     assert "Indicator A01-1 created." in _message(page)
     page.get_by_label("Or write a criterion").fill("Manger des fruits et légumes frais")
-    page.get_by_label("Its category").select_option("quality")
+    page.get_by_label("Category of the criteria added").select_option("quality")
     _submit(page, page.get_by_role("button", name="Add the criteria"))
     for n, (fr, en) in enumerate(LEVELS, start=1):
         page.locator(f"#id_level_{n}_fr").fill(fr)

@@ -164,7 +164,7 @@ def test_minority_rule_scales_with_the_group_and_is_written_on_the_page(world, l
     assert minority == {"B00"}
     page = login(a.users["observer"]).get(url("group", "alpha", a.group.pk)).content.decode()
     assert "a component is a minority idea when at most 1 card cites it" in page
-    assert "5 % of the coded cards of this synthesis (30)" in page
+    assert "5% of the coded cards of this synthesis (30)" in page
     assert page.count('<span class="badge badge-minority">minority idea</span></h2>') == 1
     # Beta's three cards: its own rule, its own count.
     for card in b.cards:

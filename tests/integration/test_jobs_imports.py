@@ -151,7 +151,7 @@ def test_large_actions_file_is_imported_by_a_job(world, login, settings):
     job = Job.objects.get(kind="actions.import_plan")
     assert response["Location"] == job.get_absolute_url()
     assert job.state == "succeeded", (job.message, job.errors)
-    assert job.message == "40 action(s) created, 0 changed, 0 unchanged."
+    assert job.message == "40 actions created, 0 actions changed, 0 actions unchanged."
     assert Action.objects.of(world.alpha.territory).filter(title__startswith="Alpha action").count() == 40
     assert not Action.objects.of(world.beta.territory).exists()
     assert login(world.alpha.users["facilitator"]).get(job.get_absolute_url()).status_code == 404

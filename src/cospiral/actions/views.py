@@ -746,10 +746,16 @@ def _import_message(result) -> str:
                         "Nothing changed: the %(n)s lines of the file match the plan.",
                         result.unchanged) % {"n": result.unchanged}
     if result.kind == "actions":
-        return _("%(created)s action(s) created, %(updated)s changed, %(unchanged)s unchanged.") % {
-            "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
-    return _("%(created)s commitment(s) created, %(updated)s changed, %(unchanged)s unchanged.") % {
-        "created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+        parts = (ngettext("%(n)s action created", "%(n)s actions created", result.created),
+                 ngettext("%(n)s action changed", "%(n)s actions changed", result.updated),
+                 ngettext("%(n)s action unchanged", "%(n)s actions unchanged", result.unchanged))
+    else:
+        parts = (ngettext("%(n)s commitment created", "%(n)s commitments created", result.created),
+                 ngettext("%(n)s commitment changed", "%(n)s commitments changed", result.updated),
+                 ngettext("%(n)s commitment unchanged", "%(n)s commitments unchanged",
+                          result.unchanged))
+    counts = (result.created, result.updated, result.unchanged)
+    return ", ".join(part % {"n": n} for part, n in zip(parts, counts, strict=True)) + "."
 
 
 @territory_view(MANAGE)

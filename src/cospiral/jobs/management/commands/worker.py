@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cospiral.jobs import services
 
@@ -48,8 +49,9 @@ class Command(BaseCommand):
             os.nice(nice)  # a PDF or a retraining never slows the pages of a workshop
         recovered = services.recover_stale()
         if recovered and verbosity:
-            self.stderr.write(_("%(n)s job(s) of a stopped worker marked failed.")
-                              % {"n": recovered})
+            self.stderr.write(ngettext("%(n)s job of a stopped worker marked failed.",
+                                       "%(n)s jobs of a stopped worker marked failed.",
+                                       recovered) % {"n": recovered})
         stop = threading.Event()
         beats = threading.Thread(target=services.worker_loop_beats, name="worker-heartbeat",
                                  kwargs={"backend": backend, "stop": stop}, daemon=True)
