@@ -279,12 +279,31 @@ def accessible(svg_text: str, name: str) -> str:
         svg_text, count=1)
 
 
+_HTML_KEPT = 500
+_html_memory: OrderedDict[str, str] = OrderedDict()
+
+
 def chart_html(spec: dict, name: str) -> str:
     """The chart of ``spec`` for a wide screen and for a phone, each named ``name``
-    (see ``cospiral.stats.phone_charts``)."""
+    (see ``cospiral.stats.phone_charts``). Kept in memory by a digest of what it is
+    made of: narrowing the spec for a phone and renaming the SVGs' ids cost a page
+    several milliseconds per chart, each time it was shown."""
+    import vl_convert
+
     from cospiral.stats.phone_charts import both
 
-    return both(spec, svg, lambda text: accessible(text, name))
+    text = json.dumps([spec, _number_locale(), name], sort_keys=True, ensure_ascii=False)
+    key = hashlib.sha256(f"{vl_convert.__version__}\n{text}".encode()).hexdigest()
+    with _lock:
+        if key in _html_memory:
+            _html_memory.move_to_end(key)
+            return _html_memory[key]
+    result = both(spec, svg, lambda svg_text: accessible(svg_text, name))
+    with _lock:
+        _html_memory[key] = result
+        while len(_html_memory) > _HTML_KEPT:
+            _html_memory.popitem(last=False)
+    return result
 
 
 def attach(report: Report) -> Report:
