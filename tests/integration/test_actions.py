@@ -289,7 +289,7 @@ def test_sub_actions_follow_their_parent_axis(plan_world):
     assert a.sub.axis == other
     with pytest.raises(ValidationError) as error:
         services.delete_axis(other, coordinator(a))
-    assert "still holds 2 action(s)" in str(error.value)
+    assert "still holds 2 actions" in str(error.value)
 
 
 # --- Status, progress, roll-up ------------------------------------------------------------------------

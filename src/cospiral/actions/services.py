@@ -35,7 +35,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
 from cospiral.core import audit
@@ -315,9 +315,11 @@ def delete_axis(axis: Axis, user) -> None:
     axis = Axis.objects.of(territory).select_for_update().get(pk=axis.pk)
     n = Action.objects.of(territory).filter(axis=axis).count()
     if n:
-        raise ValidationError(_(
-            "The axis “%(axis)s” still holds %(n)s action(s), counting deleted ones: move them "
-            "to another axis first.") % {"axis": str(axis), "n": n})
+        raise ValidationError(ngettext(
+            "The axis “%(axis)s” still holds %(n)s action, counting deleted ones: move it "
+            "to another axis first.",
+            "The axis “%(axis)s” still holds %(n)s actions, counting deleted ones: move them "
+            "to another axis first.", n) % {"axis": str(axis), "n": n})
     audit.record(territory, user, AuditEntry.Action.DELETE, axis, str(axis),
                  {k: [str(v), ""] for k, v in _snapshot(axis, AXIS_FIELDS).items()})
     axis.delete()
