@@ -131,28 +131,6 @@ def _change(before: float, after: float, before_reps: np.ndarray, after_reps: np
                   verdicts.verdict(difference, low, high, higher_is_better=True))
 
 
-def _plan(J: int, families: Sequence[Hashable], indicator_weights: ArrayLike | None,
-          family_weights: Mapping[Hashable, float] | None,
-          ) -> tuple[tuple[Hashable, ...], np.ndarray, np.ndarray, np.ndarray]:
-    if len(families) != J:
-        raise ValueError(f"{len(families)} family keys given for {J} indicators.")
-    keys: list[Hashable] = []
-    position: dict[Hashable, int] = {}
-    of = []
-    for key in families:
-        if key not in position:
-            position[key] = len(keys)
-            keys.append(key)
-        of.append(position[key])
-    iw = np.ones(J) if indicator_weights is None else np.asarray(indicator_weights, dtype=np.float64)
-    if iw.shape != (J,) or np.any(~np.isfinite(iw)) or np.any(iw < 0):
-        raise ValueError("Indicator weights must be one finite, non-negative number per indicator.")
-    fw = np.array([float((family_weights or {}).get(k, 1.0)) for k in keys])
-    if np.any(~np.isfinite(fw)) or np.any(fw < 0):
-        raise ValueError("Family weights must be finite and non-negative.")
-    return tuple(keys), np.array(of, dtype=np.int64), iw, fw
-
-
 def score_changes(
     before: scoring.Distribution,
     after: scoring.Distribution,
@@ -177,7 +155,10 @@ def score_changes(
     if not 0 < confidence < 1:
         raise ValueError(f"The confidence level must be between 0 and 1; got {confidence}.")
     J = before.shape[0]
-    keys, of, iw, fw = _plan(J, families, indicator_weights, family_weights)
+    # The index plan of the scoring engine: family keys, each indicator's family, weights.
+    plan = scoring._family_plan(J, families, indicator_weights, family_weights)
+    assert plan is not None  # families are given
+    keys, of, iw, fw = plan
     stream_before, stream_after = np.random.SeedSequence([int(s) for s in seeds]).spawn(2)
     reps_b = _replicate_scores(before, replicates, np.random.default_rng(stream_before))
     reps_a = _replicate_scores(after, replicates, np.random.default_rng(stream_after))
