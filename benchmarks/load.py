@@ -29,7 +29,10 @@ Prints one JSON object: requests, throughput, per page count/errors/p50/p95/p99 
 errors with their status, CPU seconds of the web processes and of the worker per
 request (read from /proc: utime + stime of the gunicorn master, its workers and the
 task worker, before and after the load), the jobs run during the load, and the load
-average at the start and at the end."""
+average at the start and at the end. ``cpu_ms_by_page``: the mean and median CPU ms each
+kind of request cost its web process during the load, read from the request log lines
+(``cpu_ms``, cospiral.requests); the results page with and without a breakdown share
+one path, so they are one entry (``results_breakdown``)."""
 
 from __future__ import annotations
 
@@ -49,6 +52,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import benchdb
+
+LOG_LINE = re.compile(r"request method=(\w+) path=(\S+) status=\d+ duration_ms=\d+ cpu_ms=([\d.]+)")
 
 BENCH_DB = "cospiral_bench_load"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -229,6 +234,31 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _page_of(method: str, path: str) -> str:
+    if method == "POST" and path.startswith("/s/"):
+        return "survey_answer"
+    if method == "POST" and path.endswith("/cards/entry/"):
+        return "card_entry"
+    for part, page in (("/coding/groups/", "coding_board"), ("/statistics/", "statistics"),
+                       ("/results/", "results_breakdown"), ("/pdf/", "pdf")):
+        if part in path:
+            return page
+    return "home" if path == f"/t/{SLUG}/" else "other"
+
+
+def _cpu_by_page(log: Path, offset: int) -> dict:
+    """Mean and median CPU ms per kind of request in the log lines after ``offset``."""
+    spent: dict[str, list[float]] = {}
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        handle.seek(offset)
+        for line in handle:
+            found = LOG_LINE.search(line)
+            if found:
+                spent.setdefault(_page_of(found[1], found[2]), []).append(float(found[3]))
+    return {page: {"count": len(v), "mean_ms": round(statistics.mean(v), 1),
+                   "median_ms": round(statistics.median(v), 1)} for page, v in sorted(spent.items())}
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))]
 
@@ -296,7 +326,8 @@ def main() -> None:
     server = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "--workers", str(args.web), "--bind", f"127.0.0.1:{args.port}",
          "cospiral.wsgi:application"],
-        env={**env, "COSPIRAL_LOG_LEVEL": "WARNING"}, stdout=open(logs / "gunicorn.out", "w"),
+        env={**env, "COSPIRAL_LOG_LEVEL": "WARNING", "COSPIRAL_APP_LOG_LEVEL": "INFO"},
+        stdout=open(logs / "gunicorn.out", "w"),
         stderr=subprocess.STDOUT)
     worker = subprocess.Popen(worker_cmd, env={**env, "COSPIRAL_LOG_LEVEL": "WARNING"},
                               stdout=open(logs / "worker.out", "w"), stderr=subprocess.STDOUT)
@@ -328,6 +359,7 @@ def main() -> None:
             client = Client(n, args.port, setup, 0, args.timeout, record)
             client.browser.login()
             clients.append(client)
+        log_offset = (logs / "gunicorn.out").stat().st_size
         pids = [server.pid, *_children(server.pid)]
         cpu_web, cpu_worker = _cpu_seconds(pids), _cpu_seconds([worker.pid, *_children(worker.pid)])
         started = time.monotonic()
@@ -353,6 +385,8 @@ def main() -> None:
                           "max_ms": round(max(v) * 1000, 1) if v else None}
                    for page, v in samples.items()},
             load_average_end=list(os.getloadavg()))
+        time.sleep(0.5)  # the last log lines
+        result["cpu_ms_by_page"] = _cpu_by_page(logs / "gunicorn.out", log_offset)
         result["goals"] = {
             "no_error": result["errors"] == 0,
             "p95_under_1s": all(p["p95_ms"] is not None and p["p95_ms"] <= 1000
