@@ -11,8 +11,9 @@ in <= 200 ms (its job started, or the kept file); the review PDF of the demo is 
 
 Needs the ``bench`` extra (gunicorn). Database: ``<data dir>/bench-load.sqlite3`` or
 ``cospiral_bench_load`` on the PostgreSQL server of COSPIRAL_DATABASE_URL (never the
-database the URL names), dropped and loaded again with the demo (``cospiral demo
---no-serve``) unless ``--reuse``. The benchmark opens a survey wave of the demo to the
+database the URL names; ``--pg-database NAME`` for another one, so that two people
+measuring on one PostgreSQL server do not drop each other's), dropped and loaded again
+with the demo (``cospiral demo --no-serve``) unless ``--reuse``. The benchmark opens a survey wave of the demo to the
 web (a public link) so that clients can answer it.
 
 Each client signs in as the demo's coordinator, then, until the time is up, picks a page
@@ -302,9 +303,11 @@ def main() -> None:
     parser.add_argument("--web", type=int, default=3, help="gunicorn web processes")
     parser.add_argument("--timeout", type=float, default=30, help="a client's timeout per request (s)")
     parser.add_argument("--reuse", action="store_true", help="keep the database and its demo")
+    parser.add_argument("--pg-database", default=BENCH_DB,
+                        help="the benchmark's database on a PostgreSQL server")
     args = parser.parse_args()
 
-    vendor, where = benchdb.database(BENCH_DB, "bench-load.sqlite3", reuse=args.reuse)
+    vendor, where = benchdb.database(args.pg_database, "bench-load.sqlite3", reuse=args.reuse)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PYTHONPATH": str(SRC), "DJANGO_SETTINGS_MODULE": "cospiral.settings",
            "COSPIRAL_ONLINE_RATE": "100000/m", "COSPIRAL_TASKS_BACKEND": "database"}
