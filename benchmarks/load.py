@@ -324,7 +324,7 @@ def main() -> None:
     worker_cmd = ([*cospiral, "worker"] if "worker" in commands else
                   [*cospiral, "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-reload",
                    "--no-startup-delay"])
-    logs = Path(os.environ["COSPIRAL_DATA_DIR"] if vendor == "sqlite" else "/tmp") / "bench-load-logs"
+    logs = Path(os.environ.get("COSPIRAL_DATA_DIR") or "/tmp") / "bench-load-logs"
     logs.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "--workers", str(args.web), "--bind", f"127.0.0.1:{args.port}",
