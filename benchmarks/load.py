@@ -11,8 +11,9 @@ in <= 200 ms (its job started, or the kept file); the review PDF of the demo is 
 
 Needs the ``bench`` extra (gunicorn). Database: ``<data dir>/bench-load.sqlite3`` or
 ``cospiral_bench_load`` on the PostgreSQL server of COSPIRAL_DATABASE_URL (never the
-database the URL names), dropped and loaded again with the demo (``cospiral demo
---no-serve``) unless ``--reuse``. The benchmark opens a survey wave of the demo to the
+database the URL names; ``--pg-database NAME`` for another one, so that two people
+measuring on one PostgreSQL server do not drop each other's), dropped and loaded again
+with the demo (``cospiral demo --no-serve``) unless ``--reuse``. The benchmark opens a survey wave of the demo to the
 web (a public link) so that clients can answer it.
 
 Each client signs in as the demo's coordinator, then, until the time is up, picks a page
@@ -29,7 +30,10 @@ Prints one JSON object: requests, throughput, per page count/errors/p50/p95/p99 
 errors with their status, CPU seconds of the web processes and of the worker per
 request (read from /proc: utime + stime of the gunicorn master, its workers and the
 task worker, before and after the load), the jobs run during the load, and the load
-average at the start and at the end."""
+average at the start and at the end. ``cpu_ms_by_page``: the mean and median CPU ms each
+kind of request cost its web process during the load, read from the request log lines
+(``cpu_ms``, cospiral.requests); the results page with and without a breakdown share
+one path, so they are one entry (``results_breakdown``)."""
 
 from __future__ import annotations
 
@@ -49,6 +53,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import benchdb
+
+LOG_LINE = re.compile(r"request method=(\w+) path=(\S+) status=\d+ duration_ms=\d+ cpu_ms=([\d.]+)")
 
 BENCH_DB = "cospiral_bench_load"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -229,6 +235,31 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _page_of(method: str, path: str) -> str:
+    if method == "POST" and path.startswith("/s/"):
+        return "survey_answer"
+    if method == "POST" and path.endswith("/cards/entry/"):
+        return "card_entry"
+    for part, page in (("/coding/groups/", "coding_board"), ("/statistics/", "statistics"),
+                       ("/results/", "results_breakdown"), ("/pdf/", "pdf")):
+        if part in path:
+            return page
+    return "home" if path == f"/t/{SLUG}/" else "other"
+
+
+def _cpu_by_page(log: Path, offset: int) -> dict:
+    """Mean and median CPU ms per kind of request in the log lines after ``offset``."""
+    spent: dict[str, list[float]] = {}
+    with open(log, encoding="utf-8", errors="replace") as handle:
+        handle.seek(offset)
+        for line in handle:
+            found = LOG_LINE.search(line)
+            if found:
+                spent.setdefault(_page_of(found[1], found[2]), []).append(float(found[3]))
+    return {page: {"count": len(v), "mean_ms": round(statistics.mean(v), 1),
+                   "median_ms": round(statistics.median(v), 1)} for page, v in sorted(spent.items())}
+
+
 def _percentile(ordered: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(round(q * len(ordered))) - 1))]
 
@@ -272,9 +303,11 @@ def main() -> None:
     parser.add_argument("--web", type=int, default=3, help="gunicorn web processes")
     parser.add_argument("--timeout", type=float, default=30, help="a client's timeout per request (s)")
     parser.add_argument("--reuse", action="store_true", help="keep the database and its demo")
+    parser.add_argument("--pg-database", default=BENCH_DB,
+                        help="the benchmark's database on a PostgreSQL server")
     args = parser.parse_args()
 
-    vendor, where = benchdb.database(BENCH_DB, "bench-load.sqlite3", reuse=args.reuse)
+    vendor, where = benchdb.database(args.pg_database, "bench-load.sqlite3", reuse=args.reuse)
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PYTHONPATH": str(SRC), "DJANGO_SETTINGS_MODULE": "cospiral.settings",
            "COSPIRAL_ONLINE_RATE": "100000/m", "COSPIRAL_TASKS_BACKEND": "database"}
@@ -291,12 +324,13 @@ def main() -> None:
     worker_cmd = ([*cospiral, "worker"] if "worker" in commands else
                   [*cospiral, "db_worker", "--queue-name", "*", "--interval", "0.2", "--no-reload",
                    "--no-startup-delay"])
-    logs = Path(os.environ["COSPIRAL_DATA_DIR"] if vendor == "sqlite" else "/tmp") / "bench-load-logs"
+    logs = Path(os.environ.get("COSPIRAL_DATA_DIR") or "/tmp") / "bench-load-logs"
     logs.mkdir(parents=True, exist_ok=True)
     server = subprocess.Popen(
         [str(bin_dir / "gunicorn"), "--workers", str(args.web), "--bind", f"127.0.0.1:{args.port}",
          "cospiral.wsgi:application"],
-        env={**env, "COSPIRAL_LOG_LEVEL": "WARNING"}, stdout=open(logs / "gunicorn.out", "w"),
+        env={**env, "COSPIRAL_LOG_LEVEL": "WARNING", "COSPIRAL_APP_LOG_LEVEL": "INFO"},
+        stdout=open(logs / "gunicorn.out", "w"),
         stderr=subprocess.STDOUT)
     worker = subprocess.Popen(worker_cmd, env={**env, "COSPIRAL_LOG_LEVEL": "WARNING"},
                               stdout=open(logs / "worker.out", "w"), stderr=subprocess.STDOUT)
@@ -328,6 +362,7 @@ def main() -> None:
             client = Client(n, args.port, setup, 0, args.timeout, record)
             client.browser.login()
             clients.append(client)
+        log_offset = (logs / "gunicorn.out").stat().st_size
         pids = [server.pid, *_children(server.pid)]
         cpu_web, cpu_worker = _cpu_seconds(pids), _cpu_seconds([worker.pid, *_children(worker.pid)])
         started = time.monotonic()
@@ -353,6 +388,8 @@ def main() -> None:
                           "max_ms": round(max(v) * 1000, 1) if v else None}
                    for page, v in samples.items()},
             load_average_end=list(os.getloadavg()))
+        time.sleep(0.5)  # the last log lines
+        result["cpu_ms_by_page"] = _cpu_by_page(logs / "gunicorn.out", log_offset)
         result["goals"] = {
             "no_error": result["errors"] == 0,
             "p95_under_1s": all(p["p95_ms"] is not None and p["p95_ms"] <= 1000

@@ -5,7 +5,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
 application = get_wsgi_application()
 
-if os.environ.get("COSPIRAL_WARM_UP", "1").lower() not in ("0", "false", "no"):
-    from cospiral.warmup import start
+from cospiral import warmup  # noqa: E402 (after the settings are named)
 
-    start()  # beside the first requests, so that the first visitor does not wait (cospiral.warmup)
+if warmup.enabled():
+    warmup.start()  # beside the first requests, so that the first visitor does not wait (cospiral.warmup)

@@ -4,6 +4,7 @@ two territories and every role, /health/."""
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from django.db import transaction
@@ -304,5 +305,5 @@ def test_request_log_line(world, login, caplog):
     user = world.alpha.users["coordinator"]
     login(user).get(reverse("jobs:list", kwargs={"territory": "alpha"}))
     lines = [r.getMessage() for r in caplog.records if r.name == "cospiral.requests"]
-    assert any(line.startswith("request method=GET path=/t/alpha/jobs/ status=200 duration_ms=")
-               and line.endswith(f"user={user.pk}") for line in lines)
+    assert any(re.fullmatch(r"request method=GET path=/t/alpha/jobs/ status=200 duration_ms=\d+ "
+                            rf"cpu_ms=\d+\.\d user={user.pk}", line) for line in lines), lines

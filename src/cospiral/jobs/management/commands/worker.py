@@ -47,6 +47,13 @@ class Command(BaseCommand):
             raise CommandError(_("--nice must be between 0 and 19."))
         if nice:
             os.nice(nice)  # a PDF or a retraining never slows the pages of a workshop
+        if not batch:
+            from cospiral import warmup
+
+            if warmup.enabled():
+                # Beside the loop, niced with it: the first PDF after a start does not pay
+                # for the imports, templates, chart skeletons and fonts (cospiral.warmup).
+                warmup.start(for_jobs=True)
         recovered = services.recover_stale()
         if recovered and verbosity:
             self.stderr.write(ngettext("%(n)s job of a stopped worker marked failed.",
