@@ -240,7 +240,7 @@ def test_known_failures_are_fixed(shipped_model):
 
 def test_fit_transform_in_one_pass_equals_fit_then_transform():
     """The fused fit counts what transform counts, and the document frequencies of the
-    features as listed one text at a time (words, n-grams, stems, pairs, question)."""
+    features as listed one text at a time (words, n-grams, stems, pairs, first word, question)."""
     texts = [e.text for e in suggest.shipped_examples()[:400]] + [
         "dunno", "Le loyer, le loyer, le loyer !", "", "!!!", "skint", "kids kids", "Trooop cher"]
     questions = [("Q1", "Q2", "", "Q3")[i % 4] for i in range(len(texts))]
@@ -259,6 +259,8 @@ def test_fit_transform_in_one_pass_equals_fit_then_transform():
             features.update(reference._token_features(token))
         words = reference._words(text)
         features.update(f"b:{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        if words:
+            features.update(suggest._lead(words[0]))
         if question:
             features.add("q:" + question)
         df.update(features)
