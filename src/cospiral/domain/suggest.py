@@ -590,6 +590,42 @@ def probabilities(model: Model, texts: Sequence[str], *,
     return proba
 
 
+FAMILY_FIRST = True
+
+
+def ranking(proba: np.ndarray, codes: Sequence[str], k: int) -> np.ndarray:
+    """Column numbers of the ``k`` suggestions of each row of ``proba`` (one column per
+    ``codes``; a negative value is a code that may not be named).
+
+    The first is the most likely component of the most likely *family* (the family whose
+    components' probabilities sum highest), the others the most likely of the rest, ties
+    by column: a card split between three components of one family and one of another is
+    most likely in the first family (top-1 family 0.2 point higher, cross-validated on the
+    shipped examples, 0.6 and 2 points on the French and English held-out criteria; the
+    three named are the same). Its confidence may then be below the second's."""
+    k = min(k, proba.shape[1])
+    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    if not FAMILY_FIRST or not len(proba) or k == 0:
+        return order
+    families = sorted({family_of(c) for c in codes})
+    if len(families) < 2:
+        return order
+    family_column = np.array([families.index(family_of(c)) for c in codes])
+    one_hot = np.zeros((len(codes), len(families)))
+    one_hot[np.arange(len(codes)), family_column] = 1.0
+    best_family = np.argmax(np.clip(proba, 0.0, None) @ one_hot, axis=1)
+    inside = np.where(family_column[np.newaxis, :] == best_family[:, np.newaxis], proba, -np.inf)
+    first = np.argmax(inside, axis=1)
+    rows = np.arange(len(proba))
+    # A first that may not be named (or names nothing) leaves the plain order.
+    first = np.where(proba[rows, first] > 0, first, order[:, 0])
+    is_first = order == first[:, np.newaxis]
+    present = is_first.any(axis=1)
+    moved = np.take_along_axis(order, np.argsort(~is_first, axis=1, kind="stable"), axis=1)
+    prepended = np.column_stack([first, order[:, :k - 1]])
+    return np.where(present[:, np.newaxis], moved, prepended)
+
+
 # The questions a card with no known question is ranked under, each as likely (see
 # :func:`probabilities`).
 UNKNOWN_QUESTION_MIX = ("Q1", "Q2", "Q3")
@@ -613,7 +649,7 @@ def top_k(model: Model, texts: Sequence[str], k: int = 3, *,
         mask = np.array([c in allowed for c in model.codes], dtype=bool)
         proba = np.where(mask[np.newaxis, :], proba, -1.0)
     # Codes are sorted (LabelEncoder order), so a stable sort on -proba breaks ties by code.
-    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    order = ranking(proba, model.codes, k)
     top = np.take_along_axis(proba, order, axis=1)
     names = codes[order].tolist()
     values = np.clip(top, 0.0, 1.0).tolist()
