@@ -578,11 +578,12 @@ def probabilities(model: Model, texts: Sequence[str], *,
     # ill-being, what I do), each as likely. Ranked as if no question had been asked,
     # a card that says what someone does (« trier mes poubelles ») went to the topic it
     # names (pollution) rather than to family H.
-    known = [i for i in range(len(texts)) if questions is not None and questions[i]]
+    given = list(questions) if questions is not None else [""] * len(texts)
+    known = [i for i, q in enumerate(given) if q]
     proba = np.zeros((len(texts), len(model.codes)))
     if known:
         proba[known] = _softmax(_scores(classifier, vectorizer.transform(
-            [texts[i] for i in known], questions=[questions[i] for i in known])), temperature)
+            [texts[i] for i in known], questions=[given[i] for i in known])), temperature)
     missing = [texts[i] for i in unknown]
     mixed = sum(_softmax(_scores(classifier, vectorizer.transform(missing, questions=[q] * len(missing))),
                          temperature) for q in UNKNOWN_QUESTION_MIX)
