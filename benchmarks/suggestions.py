@@ -102,7 +102,7 @@ def main(argv=None) -> dict:
     result = {
         "benchmark": "suggestions",
         "classifier": type(model.pipeline.steps[-1][1]).__name__,
-        "features": "char 2-5-grams, words, French and English Snowball stems, word pairs",
+        "features": "char 3-5-grams, words, French and English Snowball stems, word pairs, first-word stems",
         "temperature": round(model.meta.get("temperature", 0), 4),
         "components": len(model.codes),
         "train_cards": args.train,

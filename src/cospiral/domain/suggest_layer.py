@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from cospiral.domain.suggest import ranking
+
 COMPACT_EVERY = 256
 KEEP = 32  # features kept per row: its most telling ones (highest weights)
 NEIGHBOURS = 10
@@ -241,12 +243,14 @@ def blend(proba: np.ndarray, model_codes: Sequence[str],
 
 
 def top_k(proba: np.ndarray, codes: Sequence[str], k: int) -> list[list[tuple[str, float]]]:
-    """Up to ``k`` (code, confidence) per row, most confident first, ties by code; codes
-    with no probability at all are left out."""
+    """Up to ``k`` (code, confidence) per row: the most likely component of the most
+    likely family first, then the most confident of the rest, ties by code
+    (:func:`cospiral.domain.suggest.ranking`); codes with no probability at all are left
+    out."""
     if k <= 0 or not len(codes):
         return [[] for _ in range(len(proba))]
     names = np.asarray(codes)
-    order = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    order = ranking(np.asarray(proba, dtype=np.float64), codes, k)
     result = []
     for row, columns in zip(proba, order, strict=True):
         result.append([(str(names[c]), float(min(1.0, row[c]))) for c in columns if row[c] > 0])

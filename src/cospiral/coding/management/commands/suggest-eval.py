@@ -10,7 +10,9 @@ found across groups.
   ``family`` or ``code`` (optional ``question``: ``Q1``…); without FILE, the project's own
   held-out sets (``tests/data/heldout_fr.csv`` and ``heldout_en.csv``, written apart from the
   training examples and never trained on). Top-1 family and top-3 component per language
-  and family; with a ``question`` column, also with the question as a feature.
+  and family, by a model trained without the question; with a ``question`` column, also
+  with the question as a feature; and by the board's model (it learnt the question) for
+  cards whose question is unknown.
 - ``--pairs [FILE]``: precision, recall and F1 of the "same idea" pairing of the rainbow
   crossing on labelled card pairs (columns ``text_a``, ``code_a``, ``text_b``, ``code_b``,
   ``same`` 1/0, optional ``lang``); default ``tests/data/pairs.csv``.
@@ -190,10 +192,14 @@ def evaluate_heldout(rows: list[dict], *, seed: int = 0) -> dict:
     report = {"criteria": len(rows),
               "without_question": domain.evaluate_model(shipped_model(seed=seed), texts, truths,
                                                         languages=languages)}
+    with_questions = shipped_model(seed=seed, questions=True)
     if any(r["question"] for r in rows):
         report["with_question"] = domain.evaluate_model(
-            shipped_model(seed=seed, questions=True), texts, truths, languages=languages,
+            with_questions, texts, truths, languages=languages,
             questions=[r["question"] for r in rows])
+    # The board's model (it learnt the question) for cards typed with no question known:
+    # ranked over the three questions (``domain.probabilities``).
+    report["question_unknown"] = domain.evaluate_model(with_questions, texts, truths, languages=languages)
     return report
 
 
@@ -295,7 +301,9 @@ def format_table(report: dict) -> str:
                                   report["shipped_examples"]["reliability"])
     if "heldout" in report:
         for key, title in (("without_question", _("Held-out criteria")),
-                           ("with_question", _("Held-out criteria, the question as a feature"))):
+                           ("with_question", _("Held-out criteria, the question as a feature")),
+                           ("question_unknown", _("Held-out criteria, the question as a feature but unknown "
+                                                  "for every card"))):
             part = report["heldout"].get(key)
             if not part:
                 continue
