@@ -14,9 +14,9 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from cospiral.criteria.models import Card
+from cospiral.domain import counts, verdict
 from cospiral.domain import network as rules
 from cospiral.domain import stats as numbers
-from cospiral.domain import verdict
 from cospiral.network.models import (
     CharterSignature,
     CharterVersion,
@@ -324,27 +324,25 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
         ids.append(pk)
         pos.append(position.get(mapped, -1) if mapped is not None else -1)
     cells = stats.cells_of(territories, by_group=False)
-    comp = stats._lookup(np.array(ids, dtype=np.int64), np.array(pos, dtype=np.int64),
+    comp = counts.lookup(np.array(ids, dtype=np.int64), np.array(pos, dtype=np.int64),
                          cells.component)
-    fam_of_comp = cat.family_index()
-    known = comp >= 0
-    fam = np.where(known, fam_of_comp[np.where(known, comp, 0)], -1) if len(fam_of_comp) else comp
+    fam = counts.families_of(comp, cat.family_index())
     t_pos = {t.pk: i for i, t in enumerate(territories)}
-    t_index = stats._map(cells.territory, t_pos)
-    f_matrix = stats._crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
-    all_coded = stats._bincount(t_index, cells.count, len(territories)) if len(cells) else \
+    t_index = counts.map_positions(cells.territory, t_pos)
+    f_matrix = counts.crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
+    all_coded = counts.bincount(t_index, cells.count, len(territories)) if len(cells) else \
         np.zeros(len(territories), dtype=np.int64)
     totals = f_matrix.sum(axis=0)
 
     def rows_of(codes, matrix):
         rows = []
         for i, code in enumerate(codes):
-            counts = matrix[i].tolist()
+            values = matrix[i].tolist()
             rows.append({"code": code, "label": cat.labels.get(code, code), "cells": [
                 # A territory with no coded card has no share: "no data", never 0 (0 %).
                 {"count": n, "share": n / totals[j], "percent": numbers.percent(n / totals[j])}
                 if totals[j] else None
-                for j, n in enumerate(counts)]})
+                for j, n in enumerate(values)]})
         return rows
 
     result = {"families": rows_of(cat.families, f_matrix), "totals": totals.tolist(),
@@ -354,7 +352,7 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
     if family:
         wanted = [i for i, c in enumerate(cat.components) if cat.family_of.get(c) == family]
         if wanted:
-            c_matrix = stats._crosstab(comp, len(cat.components), t_index, len(territories),
+            c_matrix = counts.crosstab(comp, len(cat.components), t_index, len(territories),
                                        cells.count)
             result["components"] = rows_of([cat.components[i] for i in wanted], c_matrix[wanted])
     return result
