@@ -91,6 +91,16 @@ def test_crosstab_counts_each_cell_and_leaves_out_negative_positions(triples):
     assert (matrix == expected).all()
 
 
+@given(st.lists(st.tuples(st.integers(0, 9), count), max_size=30))
+def test_sum_by_adds_each_keys_weights(pairs):
+    expected = Counter()
+    for k, n in pairs:
+        expected[k] += n
+    got = counts.sum_by(arr([k for k, _ in pairs]), arr([n for _, n in pairs]))
+    assert got == dict(sorted(expected.items()))
+    assert list(got) == sorted(expected)
+
+
 def test_crosstab_of_nothing_is_an_empty_matrix():
     assert counts.crosstab(arr([]), 0, arr([]), 3, arr([])).shape == (0, 3)
 

@@ -164,6 +164,15 @@ def bincount(index: npt.ArrayLike, weights: npt.ArrayLike, size: int) -> IntArra
                        minlength=size).astype(np.int64)
 
 
+def sum_by(keys: IntArray, weights: IntArray) -> dict[int, int]:
+    """The sum of ``weights`` for each distinct key, keys in increasing order."""
+    if len(keys) == 0:
+        return {}
+    unique, inverse = np.unique(_int(keys), return_inverse=True)
+    sums = bincount(inverse.reshape(-1), weights, len(unique))
+    return dict(zip(unique.tolist(), sums.tolist(), strict=True))
+
+
 def crosstab(rows: IntArray, n_rows: int, cols: IntArray, n_cols: int,
              weights: IntArray) -> IntArray:
     """Counts in an ``n_rows × n_cols`` matrix (rows or columns < 0 are left out)."""

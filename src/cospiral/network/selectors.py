@@ -330,8 +330,7 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
     t_pos = {t.pk: i for i, t in enumerate(territories)}
     t_index = counts.map_positions(cells.territory, t_pos)
     f_matrix = counts.crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
-    all_coded = counts.bincount(t_index, cells.count, len(territories)) if len(cells) else \
-        np.zeros(len(territories), dtype=np.int64)
+    all_coded = counts.bincount(t_index, cells.count, len(territories))
     totals = f_matrix.sum(axis=0)
 
     def rows_of(codes, matrix):
@@ -404,12 +403,7 @@ def drill_down(territories, code: str, *, question: str | None = None,
                             stats.Filters(question=question), {})
     comp = cat.component_index(cells.component)
     mask = comp == cat.components.index(code)
-    by_t: dict[int, int] = {}
-    ts, ns = cells.territory[mask], cells.count[mask]
-    if len(ts):
-        unique, inverse = np.unique(ts, return_inverse=True)
-        sums = np.bincount(inverse, weights=ns).astype(np.int64)
-        by_t = dict(zip(unique.tolist(), sums.tolist(), strict=True))
+    by_t = counts.sum_by(cells.territory[mask], cells.count[mask])
     total = sum(by_t.values())
     names = {t.pk: t for t in territories}
     rows = sorted(((names[t].slug, names[t].name, n, numbers.percent(n / total if total else 0.0))
