@@ -464,3 +464,15 @@ def plan_changes(territory, *, live: bool = False) -> dict:
         if rows:
             result.setdefault(t.action_id, []).append(rows[0])  # the newest wave
     return result
+
+
+def action_list(territory):
+    """The territory's live actions with their cards and live commitments (the API's
+    list), in plan order."""
+    from django.db.models import Prefetch
+
+    commitments = (Commitment.objects.of(territory).alive().select_related("organisation")
+                   .order_by("id"))
+    return (Action.objects.of(territory).alive().select_related("axis")
+            .prefetch_related("cards", Prefetch("commitments", queryset=commitments))
+            .order_by("position", "id"))

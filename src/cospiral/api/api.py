@@ -1,15 +1,16 @@
 """The REST API: ``/api/openapi.json`` (OpenAPI 3), no docs page (its assets would come
 from a CDN; the spec is enough for any OpenAPI viewer).
 
-Every territory read goes through ``Model.objects.of(territory)`` and every write
+Every read goes through the selectors the pages use (each territory-scoped with
+``Model.objects.of(territory)``); lists are filtered by ninja's ``FilterSchema``
+(``schemas``) and paged by ninja's pagination (``pagination.Pages``); every write goes
 through the services the pages use (``criteria.services.create_cards``,
 ``surveys.services.save_questionnaire``)."""
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: ninja's ``paginate`` wraps the list operations,
+# and their parameters' annotations must be objects, not names to look up in its module.
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,23 +18,26 @@ from django_ratelimit.core import is_ratelimited
 from ninja import NinjaAPI, Path, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
-from cospiral.actions.models import Action, Commitment
+from cospiral.actions import selectors as action_selectors
 from cospiral.api import schemas as s
 from cospiral.api import services as key_services
+from cospiral.api.pagination import Pages, Rows
 from cospiral.core.clients import client_address
+from cospiral.criteria import selectors as card_selectors
 from cospiral.criteria import services as card_services
-from cospiral.criteria.models import Card, Question
 from cospiral.domain import api_keys as rules
 from cospiral.domain import survey as survey_rules
+from cospiral.grid import selectors as grid_selectors
 from cospiral.grid.models import GridEntry
-from cospiral.groups.models import Group, Session
-from cospiral.indicators.models import Indicator
+from cospiral.groups import selectors as group_selectors
+from cospiral.indicators import selectors as indicator_selectors
 from cospiral.surveys import selectors as survey_selectors
 from cospiral.surveys import services as survey_services
-from cospiral.surveys.models import Questionnaire, RespondentToken, Wave
-from cospiral.syntheses.models import SharedCriterion, Synthesis, SynthesisSentence
+from cospiral.surveys.models import Questionnaire
+from cospiral.syntheses import selectors as synthesis_selectors
 from cospiral.territories.models import Role
 
 ERRORS = {401: s.Error, 404: s.Error, 422: s.Error, 429: s.Error}
@@ -103,7 +107,7 @@ def _limited(request, exc):
 
 def _where(loc) -> str:
     parts = [str(p) for p in loc if str(p) not in ("body", "query", "path")][-3:]
-    if len(parts) > 1 and parts[0] in ("params", "payload", "filters", "page"):
+    if len(parts) > 1 and parts[0] in ("params", "payload", "filters", "page", "ninja_pagination"):
         parts = parts[1:]
     return ".".join(parts) or "request"
 
@@ -150,28 +154,12 @@ def _territory(request, slug: str):
     return key.territory
 
 
-def _page(qs, params: s.PageParams, serialize) -> dict:
-    count = qs.count()
-    rows = list(qs[params.offset:params.offset + params.limit])
-    return {"count": count, "limit": params.limit, "offset": params.offset,
-            "items": [serialize(row) for row in rows]}
-
-
 def _family(entry: GridEntry | None) -> str | None:
     if entry is None:
         return None
     if entry.kind == "family":
         return entry.code
     return entry.parent.code if entry.parent_id else entry.code[:1]
-
-
-def _component_filter(prefix: str, family: str | None, component: str | None) -> Q:
-    q = Q()
-    if component:
-        q &= Q(**{f"{prefix}__code": component})
-    if family:
-        q &= Q(**{f"{prefix}__parent__code": family})
-    return q
 
 
 # --- territories ----------------------------------------------------------------------
@@ -184,13 +172,11 @@ def _territory_out(t) -> dict:
             "description": t.description, "grid_version": t.grid_version.slug}
 
 
-@router.get("/territories", response={200: s.TerritoryPage, **ERRORS},
+@router.get("/territories", response={200: list[s.TerritoryOut], **ERRORS},
             summary="The key's territory (a list of one)")
-def territories(request, page: Query[s.PageParams]):
-    t = request.api_key.territory
-    rows = [t][page.offset:page.offset + page.limit]
-    return {"count": 1, "limit": page.limit, "offset": page.offset,
-            "items": [_territory_out(r) for r in rows]}
+@paginate(Pages)
+def territories(request):
+    return Rows([request.api_key.territory], _territory_out)
 
 
 @router.get("/territories/{slug}", response={200: s.TerritoryOut, **ERRORS})
@@ -198,39 +184,31 @@ def territory(request, slug: Path[s.Slug]):
     return _territory_out(_territory(request, slug))
 
 
-@router.get("/territories/{slug}/groups", response={200: s.GroupPage, **ERRORS})
-def groups(request, slug: Path[s.Slug], page: Query[s.PageParams], kind: Query[s.Code | None] = None):
-    qs = Group.objects.of(_territory(request, slug)).select_related("cycle").prefetch_related(
-        "source_groups").order_by("kind", "name", "id")
-    if kind:
-        qs = qs.filter(kind=kind)
-    return _page(qs, page, lambda g: {
+@router.get("/territories/{slug}/groups", response={200: list[s.GroupOut], **ERRORS})
+@paginate(Pages)
+def groups(request, slug: Path[s.Slug], filters: Query[s.GroupFilters]):
+    qs = filters.filter(group_selectors.group_list(_territory(request, slug)))
+    return Rows(qs, lambda g: {
         "id": g.pk, "name": g.name, "kind": g.kind, "profile": g.profile,
         "tags": [str(t) for t in (g.tags or [])], "cycle": g.cycle.number if g.cycle else None,
         "source_groups": [x.pk for x in g.source_groups.all()]})
 
 
-@router.get("/territories/{slug}/sessions", response={200: s.SessionPage, **ERRORS})
-def sessions(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Query[s.Id | None] = None):
-    qs = Session.objects.of(_territory(request, slug)).order_by("date", "id")
-    if group is not None:
-        qs = qs.filter(group_id=group)
-    return _page(qs, page, lambda x: {
+@router.get("/territories/{slug}/sessions", response={200: list[s.SessionOut], **ERRORS})
+@paginate(Pages)
+def sessions(request, slug: Path[s.Slug], filters: Query[s.SessionFilters]):
+    qs = filters.filter(group_selectors.session_list(_territory(request, slug)))
+    return Rows(qs, lambda x: {
         "id": x.pk, "group": x.group_id, "date": x.date, "place": x.place,
         "channel": x.channel, "attendee_count": x.attendee_count})
 
 
-@router.get("/territories/{slug}/grid", response={200: s.GridPage, **ERRORS},
+@router.get("/territories/{slug}/grid", response={200: list[s.GridEntryOut], **ERRORS},
             summary="The territory's grid: its version's entries and its local components")
-def grid(request, slug: Path[s.Slug], page: Query[s.PageParams], kind: Query[s.Code | None] = None,
-         family: Query[s.Code | None] = None):
-    t = _territory(request, slug)
-    qs = GridEntry.objects.of(t).select_related("parent").order_by("position", "code", "id")
-    if kind:
-        qs = qs.filter(kind=kind)
-    if family:
-        qs = qs.filter(Q(parent__code=family) | Q(code=family, kind="family"))
-    return _page(qs, page, lambda e: {
+@paginate(Pages)
+def grid(request, slug: Path[s.Slug], filters: Query[s.GridFilters]):
+    qs = filters.filter(grid_selectors.entry_list(_territory(request, slug)))
+    return Rows(qs, lambda e: {
         "id": e.pk, "code": e.code, "kind": e.kind, "family": None if e.kind == "family"
         else _family(e), "labels": {k: str(v) for k, v in (e.labels or {}).items()},
         "local": e.territory_id is not None})
@@ -247,23 +225,13 @@ def _coarse_time(request, when):
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-@router.get("/territories/{slug}/criteria", response={200: s.CriterionPage, **ERRORS},
+@router.get("/territories/{slug}/criteria", response={200: list[s.CriterionOut], **ERRORS},
             summary="Counted cards with their code (coded criteria); created_at to the minute "
                     "for coordinator keys, to the day for other keys")
-def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Query[s.Id | None] = None,
-             question: Query[s.Code | None] = None, family: Query[s.Code | None] = None,
-             component: Query[s.Code | None] = None, coded: bool | None = None):
-    t = _territory(request, slug)
-    qs = (Card.objects.of(t).counted().select_related("question", "component__parent")
-          .order_by("created_at", "id"))
-    if group is not None:
-        qs = qs.filter(group_id=group)
-    if question:
-        qs = qs.filter(question__code=question)
-    qs = qs.filter(_component_filter("component", family, component))
-    if coded is not None:
-        qs = qs.filter(component__isnull=not coded)
-    return _page(qs, page, lambda c: {
+@paginate(Pages)
+def criteria(request, slug: Path[s.Slug], filters: Query[s.CriterionFilters]):
+    qs = filters.filter(card_selectors.counted_cards(_territory(request, slug)))
+    return Rows(qs, lambda c: {
         "id": c.pk, "group": c.group_id, "session": c.session_id, "question": c.question.code,
         "language": c.language, "channel": c.channel, "text": c.text,
         "component": c.component.code if c.component_id else None,
@@ -271,19 +239,11 @@ def criteria(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Quer
         "created_at": _coarse_time(request, c.created_at)})
 
 
-@router.get("/territories/{slug}/syntheses", response={200: s.SynthesisPage, **ERRORS})
-def syntheses(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Query[s.Id | None] = None,
-              status: Query[s.Code | None] = None):
-    t = _territory(request, slug)
-    sentences = (SynthesisSentence.objects.of(t).select_related("component")
-                 .prefetch_related("cards").order_by("position", "id"))
-    qs = (Synthesis.objects.of(t).prefetch_related(Prefetch("sentences", queryset=sentences))
-          .order_by("group__name", "id"))
-    if group is not None:
-        qs = qs.filter(group_id=group)
-    if status:
-        qs = qs.filter(status=status)
-    return _page(qs, page, lambda x: {
+@router.get("/territories/{slug}/syntheses", response={200: list[s.SynthesisOut], **ERRORS})
+@paginate(Pages)
+def syntheses(request, slug: Path[s.Slug], filters: Query[s.SynthesisFilters]):
+    qs = filters.filter(synthesis_selectors.synthesis_list(_territory(request, slug)))
+    return Rows(qs, lambda x: {
         "id": x.pk, "group": x.group_id, "status": x.status, "validated_on": x.validated_on,
         "sentences": [{"id": z.pk, "component": z.component.code, "language": z.language,
                        "text": z.text, "cards": sorted(c.pk for c in z.cards.all())}
@@ -291,17 +251,11 @@ def syntheses(request, slug: Path[s.Slug], page: Query[s.PageParams], group: Que
 
 
 @router.get("/territories/{slug}/shared-criteria",
-            response={200: s.SharedCriterionPage, **ERRORS})
-def shared_criteria(request, slug: Path[s.Slug], page: Query[s.PageParams],
-                    mixed_group: Query[s.Id | None] = None, family: Query[s.Code | None] = None,
-                    component: Query[s.Code | None] = None):
-    t = _territory(request, slug)
-    qs = (SharedCriterion.objects.of(t).select_related("component").prefetch_related("cards")
-          .order_by("mixed_group_id", "position", "id"))
-    if mixed_group is not None:
-        qs = qs.filter(mixed_group_id=mixed_group)
-    qs = qs.filter(_component_filter("component", family, component))
-    return _page(qs, page, lambda x: {
+            response={200: list[s.SharedCriterionOut], **ERRORS})
+@paginate(Pages)
+def shared_criteria(request, slug: Path[s.Slug], filters: Query[s.SharedCriterionFilters]):
+    qs = filters.filter(synthesis_selectors.shared_criterion_list(_territory(request, slug)))
+    return Rows(qs, lambda x: {
         "id": x.pk, "mixed_group": x.mixed_group_id, "component": x.component.code,
         "language": x.language, "text": x.text, "cards": sorted(c.pk for c in x.cards.all()),
         "nature": x.nature})
@@ -316,33 +270,23 @@ def _levels(levels) -> list[dict]:
     return out
 
 
-@router.get("/territories/{slug}/indicators", response={200: s.IndicatorPage, **ERRORS})
-def indicators(request, slug: Path[s.Slug], page: Query[s.PageParams], family: Query[s.Code | None] = None,
-               component: Query[s.Code | None] = None, status: Query[s.Code | None] = None):
-    t = _territory(request, slug)
-    qs = Indicator.objects.of(t).select_related("component__parent").order_by("code", "-version")
-    qs = qs.filter(_component_filter("component", family, component))
-    if status:
-        qs = qs.filter(status=status)
-    return _page(qs, page, lambda x: {
+@router.get("/territories/{slug}/indicators", response={200: list[s.IndicatorOut], **ERRORS})
+@paginate(Pages)
+def indicators(request, slug: Path[s.Slug], filters: Query[s.IndicatorFilters]):
+    qs = filters.filter(indicator_selectors.indicator_list(_territory(request, slug)))
+    return Rows(qs, lambda x: {
         "id": x.pk, "code": x.code, "version": x.version, "component": x.component.code,
         "family": _family(x.component), "status": x.status,
         "titles": {k: str(v) for k, v in (x.titles or {}).items()}, "levels": _levels(x.levels)})
 
 
-def _waves(request, t):
-    qs = Wave.objects.of(t)
-    if request.api_role not in SEE_UNPUBLISHED:
-        qs = qs.filter(published_at__isnull=False)
-    return qs
-
-
-@router.get("/territories/{slug}/waves", response={200: s.WavePage, **ERRORS},
+@router.get("/territories/{slug}/waves", response={200: list[s.WaveOut], **ERRORS},
             summary="Survey waves (partner and observer keys: published waves only)")
-def waves(request, slug: Path[s.Slug], page: Query[s.PageParams]):
-    t = _territory(request, slug)
-    qs = _waves(request, t).prefetch_related("items__indicator").order_by("created_at", "id")
-    return _page(qs, page, lambda w: {
+@paginate(Pages)
+def waves(request, slug: Path[s.Slug]):
+    qs = survey_selectors.wave_list_with_items(
+        _territory(request, slug), unpublished=request.api_role in SEE_UNPUBLISHED)
+    return Rows(qs, lambda w: {
         "id": w.pk, "title": w.title, "kind": w.kind, "status": survey_services.wave_status(w),
         "opens_at": w.opens_at, "closes_at": w.closes_at, "published": w.published_at is not None,
         "threshold": w.threshold,
@@ -358,7 +302,8 @@ def _small(count, threshold):
                     "(coordinator keys: live; other keys: the published results only)")
 def wave_results(request, slug: Path[s.Slug], wave_id: Path[s.Id]):
     t = _territory(request, slug)
-    wave = _waves(request, t).filter(pk=wave_id).first()
+    wave = survey_selectors.visible_waves(
+        t, unpublished=request.api_role in SEE_UNPUBLISHED).filter(pk=wave_id).first()
     if wave is None:
         raise Http404(_("No survey wave %(id)s here.") % {"id": wave_id})
     snapshot = None
@@ -390,19 +335,11 @@ def wave_results(request, slug: Path[s.Slug], wave_id: Path[s.Id]):
             "indicators": rows}
 
 
-@router.get("/territories/{slug}/actions", response={200: s.ActionPage, **ERRORS})
-def actions(request, slug: Path[s.Slug], page: Query[s.PageParams], status: Query[s.Code | None] = None,
-            axis: Query[s.Code | None] = None):
-    t = _territory(request, slug)
-    commitments = Commitment.objects.of(t).alive().select_related("organisation").order_by("id")
-    qs = (Action.objects.of(t).alive().select_related("axis")
-          .prefetch_related("cards", Prefetch("commitments", queryset=commitments))
-          .order_by("position", "id"))
-    if status:
-        qs = qs.filter(status=status)
-    if axis:
-        qs = qs.filter(axis__code=axis)
-    return _page(qs, page, lambda a: {
+@router.get("/territories/{slug}/actions", response={200: list[s.ActionOut], **ERRORS})
+@paginate(Pages)
+def actions(request, slug: Path[s.Slug], filters: Query[s.ActionFilters]):
+    qs = filters.filter(action_selectors.action_list(_territory(request, slug)))
+    return Rows(qs, lambda a: {
         "id": a.pk, "title": a.title, "description": a.description,
         "axis": a.axis.code if a.axis_id else None, "parent": a.parent_id, "origin": a.origin,
         "status": a.status, "progress": a.progress, "starts_on": a.starts_on,
@@ -430,18 +367,18 @@ def create_cards(request, slug: Path[s.Slug], payload: s.CardsIn):
         return Status(403, {"detail": _("A key with the role %(role)s cannot write cards: only "
                                  "coordinator and facilitator keys can.")
                      % {"role": Role(request.api_role).label}, "errors": []})
-    group = Group.objects.of(t).filter(pk=payload.group).first()
+    group = group_selectors.group_of(t, payload.group)
     if group is None:
         return Status(422, {"detail": _("group: no group %(id)s in this territory.") % {"id": payload.group},
                      "errors": [{"field": "group", "message": _("No such group.")}]})
-    question = Question.objects.of(t).filter(code=payload.question).first()
+    question = card_selectors.question_by_code(t, payload.question)
     if question is None:
         return Status(422, {"detail": _("question: no question %(code)s in this territory.")
                      % {"code": payload.question},
                      "errors": [{"field": "question", "message": _("No such question.")}]})
     session = None
     if payload.session is not None:
-        session = Session.objects.of(t).filter(pk=payload.session).first()
+        session = group_selectors.session_of(t, payload.session)
         if session is None:
             return Status(422, {"detail": _("session: no session %(id)s in this territory.")
                          % {"id": payload.session},
@@ -476,7 +413,7 @@ def answer(request, token: Path[s.Token], payload: s.AnswersIn):
                       key=lambda _g, r: f"{token}|{client_address(r)}",
                       rate=settings.COSPIRAL_ONLINE_RATE, method="POST", increment=True):
         raise RateLimited(settings.COSPIRAL_ONLINE_RATE)
-    link = RespondentToken.objects.filter(token=token).select_related("wave").first()
+    link = survey_selectors.respondent_link(token)
     if link is None:
         return Status(404, {"detail": _("Unknown respondent token."), "errors": []})
     wave = link.wave
@@ -489,7 +426,7 @@ def answer(request, token: Path[s.Token], payload: s.AnswersIn):
                   else _("This survey is not open yet."))
         return Status((410 if status == "closed" else 409), {"detail": reason, "errors": []})
     key = f"t:{token}"
-    if Questionnaire.objects.filter(wave=wave, key=key, submitted_at__isnull=False).exists():
+    if survey_selectors.submitted(wave, key):
         return Status(409, {"detail": _("Answers were already sent with this token; nothing was "
                                  "changed."), "errors": []})
     items = survey_services.positions(wave)

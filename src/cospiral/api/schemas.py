@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from ninja import Field, Schema
-
-from cospiral.domain.api_keys import DEFAULT_LIMIT, MAX_LIMIT
+from django.db.models import Q
+from ninja import Field, FilterLookup, FilterSchema, Schema
 
 MAX_ID = 2**53
 #: Text a database can store (PostgreSQL refuses NUL characters).
@@ -29,18 +28,6 @@ class Error(Schema):
     errors: list[ErrorItem] = Field(default_factory=list)
 
 
-class PageParams(Schema):
-    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
-                       description=f"Items per page, 1 to {MAX_LIMIT}.")
-    offset: int = Field(0, ge=0, le=2_000_000_000, description="Items to skip.")
-
-
-class Page(Schema):
-    count: int = Field(description="Items matching the filters, all pages together.")
-    limit: int
-    offset: int
-
-
 class TerritoryOut(Schema):
     slug: str
     name: str
@@ -48,10 +35,6 @@ class TerritoryOut(Schema):
     languages: list[str]
     description: str
     grid_version: str
-
-
-class TerritoryPage(Page):
-    items: list[TerritoryOut]
 
 
 class GroupOut(Schema):
@@ -64,10 +47,6 @@ class GroupOut(Schema):
     source_groups: list[int]
 
 
-class GroupPage(Page):
-    items: list[GroupOut]
-
-
 class SessionOut(Schema):
     id: int
     group: int
@@ -77,10 +56,6 @@ class SessionOut(Schema):
     attendee_count: int | None
 
 
-class SessionPage(Page):
-    items: list[SessionOut]
-
-
 class GridEntryOut(Schema):
     id: int
     code: str
@@ -88,10 +63,6 @@ class GridEntryOut(Schema):
     family: str | None = Field(description="Code of the family (None for a family).")
     labels: dict[str, str]
     local: bool = Field(description="A local component of this territory.")
-
-
-class GridPage(Page):
-    items: list[GridEntryOut]
 
 
 class CriterionOut(Schema):
@@ -106,10 +77,6 @@ class CriterionOut(Schema):
     family: str | None
     full_code: str
     created_at: dt.datetime
-
-
-class CriterionPage(Page):
-    items: list[CriterionOut]
 
 
 class SentenceOut(Schema):
@@ -128,10 +95,6 @@ class SynthesisOut(Schema):
     sentences: list[SentenceOut]
 
 
-class SynthesisPage(Page):
-    items: list[SynthesisOut]
-
-
 class SharedCriterionOut(Schema):
     id: int
     mixed_group: int
@@ -140,10 +103,6 @@ class SharedCriterionOut(Schema):
     text: str
     cards: list[int]
     nature: str = Field(description="material, immaterial, or empty when not said yet")
-
-
-class SharedCriterionPage(Page):
-    items: list[SharedCriterionOut]
 
 
 class LevelOut(Schema):
@@ -163,10 +122,6 @@ class IndicatorOut(Schema):
     levels: list[LevelOut]
 
 
-class IndicatorPage(Page):
-    items: list[IndicatorOut]
-
-
 class WaveOut(Schema):
     id: int
     title: str
@@ -177,10 +132,6 @@ class WaveOut(Schema):
     published: bool
     threshold: int
     indicators: list[str]
-
-
-class WavePage(Page):
-    items: list[WaveOut]
 
 
 class FiguresOut(Schema):
@@ -234,10 +185,6 @@ class ActionOut(Schema):
     commitments: list[CommitmentOut]
 
 
-class ActionPage(Page):
-    items: list[ActionOut]
-
-
 class CardsIn(Schema):
     group: Id = Field(description="Id of the group.")
     session: Id | None = Field(None, description="Id of the group's session.")
@@ -265,3 +212,54 @@ class AnswersIn(Schema):
 class AnswersOut(Schema):
     wave: int
     submitted_at: dt.datetime
+
+
+# --- filters of the lists (ninja's FilterSchema: each set value narrows the query) -----
+
+
+class GroupFilters(FilterSchema):
+    kind: Code | None = None
+
+
+class SessionFilters(FilterSchema):
+    group: Annotated[Id | None, FilterLookup("group_id")] = None
+
+
+class GridFilters(FilterSchema):
+    kind: Code | None = None
+    family: Code | None = None
+
+    def filter_family(self, value: str | None) -> Q:
+        return Q(parent__code=value) | Q(code=value, kind="family") if value else Q()
+
+
+class ComponentFilters(FilterSchema):
+    family: Annotated[Code | None, FilterLookup("component__parent__code")] = None
+    component: Annotated[Code | None, FilterLookup("component__code")] = None
+
+
+class CriterionFilters(ComponentFilters):
+    group: Annotated[Id | None, FilterLookup("group_id")] = None
+    question: Annotated[Code | None, FilterLookup("question__code")] = None
+    coded: bool | None = None
+
+    def filter_coded(self, value: bool | None) -> Q:
+        return Q() if value is None else Q(component__isnull=not value)
+
+
+class SynthesisFilters(FilterSchema):
+    group: Annotated[Id | None, FilterLookup("group_id")] = None
+    status: Code | None = None
+
+
+class SharedCriterionFilters(ComponentFilters):
+    mixed_group: Annotated[Id | None, FilterLookup("mixed_group_id")] = None
+
+
+class IndicatorFilters(ComponentFilters):
+    status: Code | None = None
+
+
+class ActionFilters(FilterSchema):
+    status: Code | None = None
+    axis: Annotated[Code | None, FilterLookup("axis__code")] = None

@@ -144,3 +144,14 @@ def batch_defaults(territory, user, group_id: str, *, with_session: bool) -> dic
         session = held or sessions.order_by("date", "id").first()
         defaults["session"] = session.pk if session else ""
     return defaults
+
+
+def counted_cards(territory):
+    """The territory's counted cards with their question and component (the API's coded
+    criteria), oldest first."""
+    return (Card.objects.of(territory).counted().select_related("question", "component__parent")
+            .order_by("created_at", "id"))
+
+
+def question_by_code(territory, code: str) -> Question | None:
+    return Question.objects.of(territory).filter(code=code).first()

@@ -116,3 +116,9 @@ def families_table(version: GridVersion, *, territory=None, query: str = "") -> 
                 continue
         result.append(block)
     return result
+
+
+def entry_list(territory) -> QuerySet:
+    """The territory's grid for the API: its version's entries and its local components,
+    each with its parent, in grid order."""
+    return GridEntry.objects.of(territory).select_related("parent").order_by("position", "code", "id")

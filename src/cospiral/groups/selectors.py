@@ -89,3 +89,25 @@ def current_cycle(territory):
         return None
     _counts, number = territory_selectors.cycle_counts(territory, [c.number for c in cycles])
     return next((c for c in cycles if c.number == number), None)
+
+
+# --- the API's lists (``cospiral.api``: ninja filters and pages them) ------------------
+
+
+def group_list(territory):
+    """Every group of the territory with its cycle and source groups, by kind and name."""
+    return (Group.objects.of(territory).select_related("cycle").prefetch_related("source_groups")
+            .order_by("kind", "name", "id"))
+
+
+def session_list(territory):
+    """Every session of the territory, by date."""
+    return Session.objects.of(territory).order_by("date", "id")
+
+
+def group_of(territory, pk) -> Group | None:
+    return Group.objects.of(territory).filter(pk=pk).first()
+
+
+def session_of(territory, pk) -> Session | None:
+    return Session.objects.of(territory).filter(pk=pk).first()

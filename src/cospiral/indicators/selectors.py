@@ -171,3 +171,9 @@ def library_examples(territory):
 
     entries = {e.code: e for e in components(territory)}
     return [(example, entries.get(example.component)) for example in library.examples()]
+
+
+def indicator_list(territory):
+    """Every version of every indicator of the territory, by code, newest version first."""
+    return (Indicator.objects.of(territory).select_related("component__parent")
+            .order_by("code", "-version"))

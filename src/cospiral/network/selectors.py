@@ -14,9 +14,9 @@ from django.http import Http404
 from django.utils import timezone, translation
 
 from cospiral.criteria.models import Card
+from cospiral.domain import counts, verdict
 from cospiral.domain import network as rules
 from cospiral.domain import stats as numbers
-from cospiral.domain import verdict
 from cospiral.network.models import (
     CharterSignature,
     CharterVersion,
@@ -324,27 +324,24 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
         ids.append(pk)
         pos.append(position.get(mapped, -1) if mapped is not None else -1)
     cells = stats.cells_of(territories, by_group=False)
-    comp = stats._lookup(np.array(ids, dtype=np.int64), np.array(pos, dtype=np.int64),
+    comp = counts.lookup(np.array(ids, dtype=np.int64), np.array(pos, dtype=np.int64),
                          cells.component)
-    fam_of_comp = cat.family_index()
-    known = comp >= 0
-    fam = np.where(known, fam_of_comp[np.where(known, comp, 0)], -1) if len(fam_of_comp) else comp
+    fam = counts.families_of(comp, cat.family_index())
     t_pos = {t.pk: i for i, t in enumerate(territories)}
-    t_index = stats._map(cells.territory, t_pos)
-    f_matrix = stats._crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
-    all_coded = stats._bincount(t_index, cells.count, len(territories)) if len(cells) else \
-        np.zeros(len(territories), dtype=np.int64)
+    t_index = counts.map_positions(cells.territory, t_pos)
+    f_matrix = counts.crosstab(fam, len(cat.families), t_index, len(territories), cells.count)
+    all_coded = counts.bincount(t_index, cells.count, len(territories))
     totals = f_matrix.sum(axis=0)
 
     def rows_of(codes, matrix):
         rows = []
         for i, code in enumerate(codes):
-            counts = matrix[i].tolist()
+            values = matrix[i].tolist()
             rows.append({"code": code, "label": cat.labels.get(code, code), "cells": [
                 # A territory with no coded card has no share: "no data", never 0 (0 %).
                 {"count": n, "share": n / totals[j], "percent": numbers.percent(n / totals[j])}
                 if totals[j] else None
-                for j, n in enumerate(counts)]})
+                for j, n in enumerate(values)]})
         return rows
 
     result = {"families": rows_of(cat.families, f_matrix), "totals": totals.tolist(),
@@ -354,7 +351,7 @@ def profiles_side_by_side(territories: list[Territory], *, family: str | None = 
     if family:
         wanted = [i for i, c in enumerate(cat.components) if cat.family_of.get(c) == family]
         if wanted:
-            c_matrix = stats._crosstab(comp, len(cat.components), t_index, len(territories),
+            c_matrix = counts.crosstab(comp, len(cat.components), t_index, len(territories),
                                        cells.count)
             result["components"] = rows_of([cat.components[i] for i in wanted], c_matrix[wanted])
     return result
@@ -406,12 +403,7 @@ def drill_down(territories, code: str, *, question: str | None = None,
                             stats.Filters(question=question), {})
     comp = cat.component_index(cells.component)
     mask = comp == cat.components.index(code)
-    by_t: dict[int, int] = {}
-    ts, ns = cells.territory[mask], cells.count[mask]
-    if len(ts):
-        unique, inverse = np.unique(ts, return_inverse=True)
-        sums = np.bincount(inverse, weights=ns).astype(np.int64)
-        by_t = dict(zip(unique.tolist(), sums.tolist(), strict=True))
+    by_t = counts.sum_by(cells.territory[mask], cells.count[mask])
     total = sum(by_t.values())
     names = {t.pk: t for t in territories}
     rows = sorted(((names[t].slug, names[t].name, n, numbers.percent(n / total if total else 0.0))

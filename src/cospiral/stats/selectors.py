@@ -2,11 +2,11 @@
 component; cards entered and counted per group), never a GROUP BY over cards.
 
 A territory's counts are loaded once into small NumPy arrays (one row per
-group × question × component cell, plus per-group totals) and kept in this process under the territory's
-version token (``stats.models.CountsStamp``), which changes in the same transaction as
-every change of the counts: a summary is reused only while it is exact. A page then
-aggregates in NumPy whatever its filters (question, group, profile) and scope (a group,
-a territory with or without the territories inside it, a set of territories).
+group × question × component cell, plus per-group totals) and kept in this process under
+the territory's version token (``stats.cells``). A page then has the domain
+(``cospiral.domain.counts``) aggregate whatever its filters (question, group, profile) and
+scope (a group, a territory with or without the territories inside it, a set of
+territories): this module fetches and labels, the domain computes.
 
 Codes are the join keys (components of different grid versions or territories meet on
 their code); labels are in the reader's language.
@@ -14,312 +14,32 @@ their code); labels are in the reader's language.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import cached_property
 from html import escape
 
-import numpy as np
-from django.db import connection
 from django.db.models import Q
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from cospiral.coding.models import CodingCount
 from cospiral.criteria.models import Question
+from cospiral.domain import counts
 from cospiral.domain import stats as numbers
+from cospiral.domain.counts import Catalogue, Cells
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
-from cospiral.stats.models import CountsStamp
+from cospiral.stats.cells import (
+    _QUESTION_CODES,
+    MANY,
+    _question_code,
+    cells_of,
+    summaries,
+)
+from cospiral.stats.cells import CACHE as CACHE  # re-exported: the benchmarks clear it
 from cospiral.territories.models import Membership, Territory
 
-# --- the counts of territories, as arrays, cached by version token ---------------------
-
-_QUESTION_CODES: dict[str, int] = {}  # process-wide index of question codes
-_QUESTION_LOCK = threading.Lock()
-
-
-def _question_index(code: str) -> int:
-    with _QUESTION_LOCK:
-        return _QUESTION_CODES.setdefault(code, len(_QUESTION_CODES))
-
-
-def _question_code(index: int) -> str:
-    for code, i in _QUESTION_CODES.items():
-        if i == index:
-            return code
-    raise KeyError(index)
-
-
-@dataclass(frozen=True)
-class Cells:
-    """Coded-card counts, one row per territory × group × question × component."""
-
-    territory: np.ndarray
-    group: np.ndarray
-    question: np.ndarray  # index of the question code (``_question_index``)
-    component: np.ndarray  # GridEntry id
-    count: np.ndarray
-
-    @classmethod
-    def empty(cls) -> Cells:
-        z = np.zeros(0, dtype=np.int64)
-        return cls(z, z, z, z, z)
-
-    def __len__(self) -> int:
-        return len(self.count)
-
-    def where(self, mask: np.ndarray) -> Cells:
-        return Cells(self.territory[mask], self.group[mask], self.question[mask],
-                     self.component[mask], self.count[mask])
-
-    @classmethod
-    def concatenate(cls, parts: list[Cells]) -> Cells:
-        if not parts:
-            return cls.empty()
-        if len(parts) == 1:
-            return parts[0]
-        return cls(*(np.concatenate([getattr(p, f) for p in parts])
-                     for f in ("territory", "group", "question", "component", "count")))
-
-
-@dataclass(frozen=True)
-class Summary:
-    """One territory's counts as arrays: the coded cells (``full``), the same summed
-    over groups (``summed``), and per group the cards entered and counted (``groups``,
-    ``entered``, ``counted``, from the cells without a component)."""
-
-    full: Cells
-    summed: Cells
-    groups: np.ndarray
-    entered: np.ndarray
-    counted: np.ndarray
-
-    @property
-    def rows(self) -> int:
-        return len(self.full) + len(self.summed) + len(self.groups)
-
-
-class _CellCache:
-    """Territory id -> (key, Summary); least recently used dropped beyond ``max_rows``."""
-
-    def __init__(self, max_rows: int = 20_000_000) -> None:
-        self.max_rows = max_rows
-        self.rows = 0
-        self.items: OrderedDict[int, tuple[tuple, Summary]] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, territory_id: int, key: tuple) -> Summary | None:
-        with self.lock:
-            item = self.items.get(territory_id)
-            if item is None or item[0] != key:
-                return None
-            self.items.move_to_end(territory_id)
-            return item[1]
-
-    def put(self, territory_id: int, key: tuple, summary: Summary) -> None:
-        with self.lock:
-            old = self.items.pop(territory_id, None)
-            if old is not None:
-                self.rows -= old[1].rows
-            self.items[territory_id] = (key, summary)
-            self.rows += summary.rows
-            while self.rows > self.max_rows and len(self.items) > 1:
-                _, (_, dropped) = self.items.popitem(last=False)
-                self.rows -= dropped.rows
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-            self.rows = 0
-        JOINED.clear()  # built from these
-
-
-CACHE = _CellCache()
-
-
-# Beyond this many territories, a read by territory id reads every row of the table
-# instead and keeps the wanted ones in Python: a network page asks for nearly all of
-# them, and building and planning an IN list of a thousand ids costs more than the rows.
-MANY = 200
-
-
-def _keys(territories: list[Territory]) -> dict[int, tuple]:
-    """The cache key of each territory: its id's creation time (ids can be reused after a
-    rolled-back transaction) and its counts' version token."""
-    stamps = CountsStamp.objects.values_list("territory_id", "token")
-    if len(territories) <= MANY:
-        stamps = stamps.filter(territory_id__in=[t.pk for t in territories])
-    tokens = dict(stamps)
-    return {t.pk: (t.created_at, tokens.get(t.pk)) for t in territories}
-
-
-def _rows(territory_ids: list[int]) -> np.ndarray:
-    """The non-empty ``CodingCount`` rows of these territories as one integer array:
-    territory, group, question id, component id (0: none), counted (0/1), count.
-    A plain cursor: the ORM's per-row converters (booleans on SQLite) would cost about
-    a second per million rows."""
-    qn = connection.ops.quote_name
-    meta = CodingCount._meta
-    column = {f: qn(meta.get_field(f).column) for f in
-              ("territory", "group", "question", "component", "counted", "count")}
-    rows: list[tuple] = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(territory_ids), 500):
-            chunk = territory_ids[start:start + 500]
-            cursor.execute(
-                f"SELECT {column['territory']}, {column['group']}, {column['question']}, "  # noqa: S608 (names quoted, values bound)
-                f"COALESCE({column['component']}, 0), "
-                f"CASE WHEN {column['counted']} THEN 1 ELSE 0 END, {column['count']} "
-                f"FROM {qn(meta.db_table)} WHERE {column['count']} > 0 "
-                f"AND {column['territory']} IN ({', '.join(['%s'] * len(chunk))})", chunk)
-            rows += cursor.fetchall()
-    return np.array(rows, dtype=np.int64).reshape(-1, 6)
-
-
-def _load(territory_ids: list[int]) -> dict[int, Summary]:
-    data = _rows(territory_ids)
-    data = data[np.argsort(data[:, 0], kind="stable")]
-    # Question ids -> the process-wide index of their code (the join key across territories).
-    question_ids = np.unique(data[:, 2])
-    codes = dict(Question.objects.filter(pk__in=question_ids.tolist()).values_list("pk", "code"))
-    q_index = _lookup(question_ids, np.array([_question_index(codes[q]) for q in question_ids.tolist()],
-                                             dtype=np.int64), data[:, 2])
-    bounds = np.searchsorted(data[:, 0], np.array(territory_ids, dtype=np.int64), side="left")
-    ends = np.searchsorted(data[:, 0], np.array(territory_ids, dtype=np.int64), side="right")
-    result = {}
-    for t, lo, hi in zip(territory_ids, bounds.tolist(), ends.tolist(), strict=True):
-        part, q = data[lo:hi], q_index[lo:hi]
-        coded = part[:, 3] > 0  # the other cells are only in the per-group totals
-        full = Cells(part[coded, 0], part[coded, 1], q[coded], part[coded, 3], part[coded, 5])
-        groups, inverse = np.unique(part[:, 1], return_inverse=True)
-        entered = np.bincount(inverse, weights=part[:, 5], minlength=len(groups)).astype(np.int64)
-        counted = np.bincount(inverse, weights=part[:, 5] * part[:, 4],
-                              minlength=len(groups)).astype(np.int64)
-        result[t] = Summary(full, _without_groups(full), groups, entered, counted)
-    return result
-
-
-def _without_groups(cells: Cells) -> Cells:
-    """The same counts summed over groups (group -1): fewer rows for pages that do not
-    split by group, such as a network of territories."""
-    if len(cells) == 0:
-        return cells
-    key = cells.question * (int(cells.component.max()) + 1) + cells.component
-    unique, inverse = np.unique(key, return_inverse=True)
-    first = np.zeros(len(unique), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(key))[::-1]
-    return Cells(cells.territory[first], np.full(len(unique), -1, dtype=np.int64),
-                 cells.question[first], cells.component[first],
-                 np.bincount(inverse, weights=cells.count).astype(np.int64))
-
-
-def summaries(territories: list[Territory], *, keys: dict[int, tuple] | None = None
-              ) -> dict[int, Summary]:
-    """Each territory's ``Summary``: from the cache while its version token is
-    unchanged, else read again from ``CodingCount``."""
-    territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
-    keys = keys or _keys(territories)
-    parts, stale = {}, []
-    for t in territories:
-        found = CACHE.get(t.pk, keys[t.pk])
-        if found is None:
-            stale.append(t.pk)
-        else:
-            parts[t.pk] = found
-    if stale:
-        for t, summary in _load(stale).items():
-            CACHE.put(t, keys[t], summary)
-            parts[t] = summary
-    return parts
-
-
-class _Joined:
-    """The last few concatenations of many territories' cells, each under the cache keys
-    of all its territories: reused only while none of them changed (a change rebuilds it
-    from the per-territory summaries, only the changed territory being read again)."""
-
-    def __init__(self, size: int = 4) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple, Cells] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> Cells | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, cells: Cells) -> None:
-        with self.lock:
-            self.items[key] = cells
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
-JOINED = _Joined()
-
-
-def cells_of(territories: list[Territory], *, by_group: bool = True) -> Cells:
-    """The coded counts of these territories (see ``summaries``). Without ``by_group``,
-    the counts are summed over groups (group -1)."""
-    territories = sorted({t.pk: t for t in territories}.values(), key=lambda t: t.pk)
-    if len(territories) == 1:
-        summary = summaries(territories)[territories[0].pk]
-        return summary.full if by_group else summary.summed
-    keys = _keys(territories)
-    joined_key = (by_group, tuple((t.pk, keys[t.pk]) for t in territories))
-    found = JOINED.get(joined_key)
-    if found is not None:
-        return found
-    parts = summaries(territories, keys=keys)
-    cells = Cells.concatenate([parts[t.pk].full if by_group else parts[t.pk].summed
-                               for t in territories])
-    JOINED.put(joined_key, cells)
-    return cells
-
-
-def _bincount(index: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    if size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.bincount(index, weights=weights, minlength=size).astype(np.int64)
-
-
 # --- the grid, as codes and labels -----------------------------------------------------
-
-@dataclass
-class Catalogue:
-    """Families and components of the territories' grids, keyed by code."""
-
-    families: list[str]  # family codes in grid order
-    components: list[str]  # component codes in grid order
-    labels: dict[str, str]  # code -> label in the reader's language
-    family_of: dict[str, str]  # component code -> family code
-    entry_code: dict[int, str]  # GridEntry id -> component code (sub-objects -> component)
-
-    def component_index(self, entry_ids: np.ndarray) -> np.ndarray:
-        """Position in ``components`` of each GridEntry id (unknown ids: -1)."""
-        lookup = getattr(self, "_lookup", None)
-        if lookup is None:
-            position = {code: i for i, code in enumerate(self.components)}
-            ids = np.array(sorted(self.entry_code), dtype=np.int64)
-            pos = np.array([position[self.entry_code[i]] for i in ids], dtype=np.int64)
-            lookup = self._lookup = (ids, pos)
-        ids, pos = lookup
-        return _lookup(ids, pos, entry_ids)
-
-    def family_index(self) -> np.ndarray:
-        """For each component position, the position of its family."""
-        position = {code: i for i, code in enumerate(self.families)}
-        return np.array([position[self.family_of[c]] for c in self.components], dtype=np.int64)
 
 
 def catalogue(territories: list[Territory], language: str | None = None) -> Catalogue:
@@ -509,40 +229,16 @@ class Filters:
 
 
 def _filtered(cells: Cells, filters: Filters, profile_of: dict[int, str]) -> Cells:
-    mask = np.ones(len(cells), dtype=bool)
+    question = None
     if filters.question:
         index = _QUESTION_CODES.get(filters.question)
-        mask &= cells.question == (index if index is not None else -1)
+        question = index if index is not None else -1
+    groups: list[list[int]] = []
     if filters.groups is not None:
-        mask &= np.isin(cells.group, np.array(filters.groups, dtype=np.int64))
+        groups.append(filters.groups)
     if filters.profile is not None:
-        ids = [g for g, p in profile_of.items() if p == filters.profile]
-        mask &= np.isin(cells.group, np.array(ids, dtype=np.int64))
-    return cells if mask.all() else cells.where(mask)
-
-
-def _crosstab(rows: np.ndarray, n_rows: int, cols: np.ndarray, n_cols: int,
-              weights: np.ndarray) -> np.ndarray:
-    """Counts in an ``n_rows × n_cols`` matrix (rows or columns < 0 are left out)."""
-    keep = (rows >= 0) & (cols >= 0)
-    flat = rows[keep] * n_cols + cols[keep]
-    return _bincount(flat, weights[keep], n_rows * n_cols).reshape(n_rows, n_cols)
-
-
-def _count_share_pairs(matrix: np.ndarray, denominators: np.ndarray,
-                       row_totals: np.ndarray | None = None, whole: int = 0) -> list[list]:
-    """Each row of ``matrix`` as [count, share, count, share, ...] (shares rounded to 4
-    places, 0 where the denominator is 0), then [total, share of whole] if ``row_totals``
-    is given: computed for every cell at once."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(denominators > 0, matrix / np.where(denominators > 0, denominators, 1), 0.0)
-    blocks = [matrix, np.round(shares, 4)]
-    if row_totals is not None:
-        total_share = np.round(row_totals / whole, 4) if whole else np.zeros(len(row_totals))
-        matrix = np.column_stack([matrix, row_totals])
-        blocks = [matrix, np.column_stack([np.round(shares, 4), total_share])]
-    counts, rounded = blocks[0].tolist(), blocks[1].tolist()
-    return [[v for pair in zip(c, r, strict=True) for v in pair] for c, r in zip(counts, rounded, strict=True)]
+        groups.append([g for g, p in profile_of.items() if p == filters.profile])
+    return counts.keep(cells, question=question, groups=groups)
 
 
 def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels, *,
@@ -558,10 +254,7 @@ def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels,
                     Column(f"{q}_share", _("%(question)s share") % {"question": q}, "share", heading)]
     columns += [Column("total_count", _("Cards"), "count", _("All questions")),
                 Column("total_share", _("Share"), "share", _("All questions"))]
-    row_totals = matrix.sum(axis=1).tolist()
-    whole = int(sum(row_totals))
-    pairs = _count_share_pairs(matrix, matrix.sum(axis=0)[np.newaxis, :],
-                               matrix.sum(axis=1), whole)
+    row_totals, pairs = counts.by_question(matrix)
     rows = []
     for i, code in enumerate(codes):
         if skip_empty and row_totals[i] == 0:
@@ -571,7 +264,7 @@ def _by_question_table(name, caption, codes, labels, matrix, questions, qlabels,
             row.append(with_family[code])
         rows.append(row + pairs[i])
     summary = numbers.summary_sentence(
-        {code: int(row_totals[i]) for i, code in enumerate(codes)}, labels, subject,
+        {code: row_totals[i] for i, code in enumerate(codes)}, labels, subject,
         gettext=_)
     return Table(name, caption, columns, rows, summary=summary)
 
@@ -589,18 +282,16 @@ def _by_unit_table(name, caption, unit_keys, unit_labels, first_columns, familie
     if extra:
         columns += extra[0]
     rows = []
-    totals = matrix.sum(axis=1)
-    pairs = _count_share_pairs(matrix, totals[:, np.newaxis])
-    totals = totals.tolist()
+    totals, pairs = counts.by_unit(matrix)
     for i, key in enumerate(unit_keys):
         row = list(unit_labels[i]) + pairs[i]
         row.append(totals[i])
         if extra:
             row += extra[1](key, totals[i])
         rows.append(row)
-    family_totals = matrix.sum(axis=0).tolist()
+    family_totals = counts.column_totals(matrix)
     summary = numbers.summary_sentence(
-        {f: int(family_totals[j]) for j, f in enumerate(families)}, labels, subject, gettext=_)
+        {f: family_totals[j] for j, f in enumerate(families)}, labels, subject, gettext=_)
     return Table(name, caption, columns, rows, summary=summary)
 
 
@@ -636,18 +327,16 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
     grouped = by_group or filters.groups is not None or filters.profile is not None
     cells = _filtered(cells_of(territories, by_group=grouped), filters, profile_of)
     comp = cat.component_index(cells.component)
-    known = comp >= 0
-    present_q = np.flatnonzero(np.bincount(cells.question)).tolist() if len(cells) else []
-    questions = _question_order(territories, [_question_code(q) for q in present_q])
+    questions = _question_order(territories,
+                                [_question_code(q) for q in counts.present(cells.question)])
     q_pos = {(_QUESTION_CODES[c]): i for i, c in enumerate(questions)}
-    q_index = _map(cells.question, q_pos)
+    q_index = counts.map_positions(cells.question, q_pos)
     qlabels = question_labels(territories, language)
-    fam_of_comp = cat.family_index()
-    fam = np.where(known, fam_of_comp[np.where(known, comp, 0)], -1) if len(fam_of_comp) else comp
+    fam = counts.families_of(comp, cat.family_index())
     n_c, n_f, n_q = len(cat.components), len(cat.families), len(questions)
 
-    comp_matrix = _crosstab(comp, n_c, q_index, n_q, cells.count)
-    fam_matrix = _crosstab(fam, n_f, q_index, n_q, cells.count)
+    comp_matrix = counts.crosstab(comp, n_c, q_index, n_q, cells.count)
+    fam_matrix = counts.crosstab(fam, n_f, q_index, n_q, cells.count)
     coded = int(comp_matrix.sum())
     tables = [
         _by_question_table("families", _("Coded cards by family and question"), cat.families,
@@ -664,7 +353,7 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
         if filters.profile is not None:
             group_ids = [g for g in group_ids if profile_of[g] == filters.profile]
         g_pos = {g: i for i, g in enumerate(group_ids)}
-        g_matrix = _crosstab(_map(cells.group, g_pos), len(group_ids), fam, n_f, cells.count)
+        g_matrix = counts.crosstab(counts.map_positions(cells.group, g_pos), len(group_ids), fam, n_f, cells.count)
         extra = None
         if totals_of is not None:
             counted = group_totals(totals_of, group_ids)
@@ -677,8 +366,7 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
                 [Column("counted", _("Counted cards"), "count"),
                  Column("coded_share", _("Share coded"), "share")],
                 lambda g, whole: [counted.get(g, {}).get("counted", 0),
-                                  round(whole / counted[g]["counted"], 4)
-                                  if counted.get(g, {}).get("counted") else 0.0],
+                                  counts.share(whole, counted.get(g, {}).get("counted", 0))],
             )
         tables.append(_by_unit_table(
             "groups", _("Coded cards of each group by family"), group_ids,
@@ -688,7 +376,7 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
         profiles = sorted({profile_of[g] for g in group_ids}, key=str.lower)
         p_pos = {p: i for i, p in enumerate(profiles)}
         group_profile = {g: p_pos[profile_of[g]] for g in group_ids}
-        p_matrix = _crosstab(_map(cells.group, group_profile), len(profiles), fam, n_f, cells.count)
+        p_matrix = counts.crosstab(counts.map_positions(cells.group, group_profile), len(profiles), fam, n_f, cells.count)
         tables.append(_by_unit_table(
             "profiles", _("Coded cards of each group profile by family"), profiles,
             [(p or _("(no profile)"),) for p in profiles],
@@ -698,7 +386,7 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
         names = {t.pk: t for t in territories}
         order = sorted(ids, key=lambda t: (names[t].name.lower(), t))
         t_pos = {t: i for i, t in enumerate(order)}
-        t_matrix = _crosstab(_map(cells.territory, t_pos), len(order), fam, n_f, cells.count)
+        t_matrix = counts.crosstab(counts.map_positions(cells.territory, t_pos), len(order), fam, n_f, cells.count)
         tables.append(_by_unit_table(
             "territories", _("Coded cards of each territory by family"), order,
             [(names[t].slug, names[t].name) for t in order],
@@ -706,31 +394,6 @@ def report(territories: list[Territory], *, subject: str, title: str, filters: F
             cat.families, cat.labels, t_matrix, subject=subject))
     return Report(title=title, subject=subject, tables=tables, coded=coded,
                   questions=questions, totals=totals)
-
-
-def _map(values: np.ndarray, positions: dict[int, int]) -> np.ndarray:
-    """Replace each value by its position in ``positions`` (-1 when absent), vectorised."""
-    keys = np.fromiter(positions.keys(), dtype=np.int64, count=len(positions))
-    pos = np.fromiter(positions.values(), dtype=np.int64, count=len(positions))
-    return _lookup(keys, pos, values)
-
-
-def _lookup(keys: np.ndarray, positions: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``positions[i]`` where ``values == keys[i]``, else -1: a dense table indexed by
-    value (ids are small non-negative integers), one gather per value."""
-    if len(values) == 0:
-        return np.zeros(0, dtype=np.int64)
-    if len(keys) == 0:
-        return np.full(len(values), -1, dtype=np.int64)
-    top = int(max(keys.max(), values.max()))
-    if keys.min() < 0 or values.min() < 0 or top > 50_000_000:
-        order = np.argsort(keys)
-        keys, positions = keys[order], positions[order]
-        at = np.clip(np.searchsorted(keys, values), 0, len(keys) - 1)
-        return np.where(keys[at] == values, positions[at], -1)
-    table = np.full(top + 1, -1, dtype=np.int64)
-    table[keys] = positions
-    return table[values]
 
 
 # --- groups side by side --------------------------------------------------------------
@@ -749,17 +412,15 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
         units = sorted({profile_of[g] for g in chosen}, key=str.lower)
         unit_label = {u: (u or _("(no profile)")) for u in units}
         u_pos = {u: i for i, u in enumerate(units)}
-        unit_index = _map(cells.group, {g: u_pos[profile_of[g]] for g in chosen})
+        unit_index = counts.map_positions(cells.group, {g: u_pos[profile_of[g]] for g in chosen})
     else:
         units = chosen
         unit_label = {g: info[g][0] for g in chosen}
-        unit_index = _map(cells.group, {g: i for i, g in enumerate(units)})
+        unit_index = counts.map_positions(cells.group, {g: i for i, g in enumerate(units)})
     comp = cat.component_index(cells.component)
-    fam_of_comp = cat.family_index()
-    fam = np.where(comp >= 0, fam_of_comp[np.where(comp >= 0, comp, 0)], -1) \
-        if len(fam_of_comp) else comp
-    f_matrix = _crosstab(fam, len(cat.families), unit_index, len(units), cells.count)
-    c_matrix = _crosstab(comp, len(cat.components), unit_index, len(units), cells.count)
+    fam = counts.families_of(comp, cat.family_index())
+    f_matrix = counts.crosstab(fam, len(cat.families), unit_index, len(units), cells.count)
+    c_matrix = counts.crosstab(comp, len(cat.components), unit_index, len(units), cells.count)
     subject = territory.name
     unit_heading = _("Profile") if by_profile else _("Group")
 
@@ -773,16 +434,13 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
                                "count", unit_label[u]),
                         Column(f"{unit_label[u]} share", _("%(unit)s share") % {"unit": unit_label[u]},
                                "share", unit_label[u])]
-        unit_totals = matrix.sum(axis=0).tolist()
+        totals, pairs = counts.row_totals(matrix), counts.column_shares(matrix)
         rows = []
         for i, code in enumerate(codes):
-            if with_family and matrix[i].sum() == 0:
+            if with_family and totals[i] == 0:
                 continue
             row = [code, cat.labels.get(code, code)] + ([cat.family_of[code]] if with_family else [])
-            for j in range(len(units)):
-                n = int(matrix[i, j])
-                row += [n, round(n / unit_totals[j], 4) if unit_totals[j] else 0.0]
-            rows.append(row)
+            rows.append(row + pairs[i])
         return Table(name, caption, columns, rows)
 
     families = side_by_side("compare_families", _("Share of each family in each group")
@@ -790,8 +448,7 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
                             cat.families, f_matrix)
     components = side_by_side("compare_components", _("Coded cards of each component, side by side"),
                               cat.components, c_matrix, with_family=True)
-    per_unit = {u: {cat.components[i]: int(c_matrix[i, j]) for i in range(len(cat.components))
-                    if c_matrix[i, j]} for j, u in enumerate(units)}
+    per_unit = counts.per_column(c_matrix, cat.components, units)
     over = numbers.overrepresented(per_unit, top=top)
     over_rows, sentences = [], []
     for u in units:
@@ -808,9 +465,9 @@ def comparison(territory: Territory, *, group_ids: list[int] | None, by_profile:
          Column("others_share", _("Share in the others"), "share"),
          Column("points", _("Difference (points)"), "text")],
         over_rows, sentences=sentences)
-    family_totals = f_matrix.sum(axis=1).tolist()
+    family_totals = counts.row_totals(f_matrix)
     families.summary = numbers.summary_sentence(
-        {f: int(family_totals[i]) for i, f in enumerate(cat.families)}, cat.labels, subject,
+        {f: family_totals[i] for i, f in enumerate(cat.families)}, cat.labels, subject,
         gettext=_)
     families.sentences = sentences
     return Report(title=_("Groups side by side"), subject=subject,

@@ -390,3 +390,27 @@ def families_of_territory(territory) -> list[tuple[str, str]]:
 
     return [(e.code, e.label()) for e in GridEntry.objects.of(territory)
             .filter(kind=GridEntry.Kind.FAMILY).order_by("position", "code")]
+
+
+def visible_waves(territory, *, unpublished: bool):
+    """The territory's waves (only the published ones unless ``unpublished``)."""
+    qs = Wave.objects.of(territory)
+    return qs if unpublished else qs.filter(published_at__isnull=False)
+
+
+def wave_list_with_items(territory, *, unpublished: bool):
+    """``visible_waves`` with their indicators, oldest first (the API's list)."""
+    return (visible_waves(territory, unpublished=unpublished)
+            .prefetch_related("items__indicator").order_by("created_at", "id"))
+
+
+def respondent_link(token: str):
+    """The personal link of ``token`` with its wave, or None."""
+    from cospiral.surveys.models import RespondentToken
+
+    return RespondentToken.objects.filter(token=token).select_related("wave").first()
+
+
+def submitted(wave: Wave, key: str) -> bool:
+    """Whether the questionnaire under ``key`` in ``wave`` was sent."""
+    return Questionnaire.objects.filter(wave=wave, key=key, submitted_at__isnull=False).exists()

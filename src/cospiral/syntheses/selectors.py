@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from cospiral.core.access import role_in
@@ -469,3 +470,21 @@ def words(group: Group) -> dict:
     return {"group": group, "questions": questions, "n_cards": len(cards),
             "n_coded": sum(1 for c in cards if c.component_id), "synthesis": synthesis,
             "sentences": sentences, "criteria": criteria}
+
+
+# --- the API's lists (``cospiral.api``: ninja filters and pages them) ------------------
+
+
+def synthesis_list(territory):
+    """The territory's syntheses with their sentences (in order, with their cards)."""
+    sentences = (SynthesisSentence.objects.of(territory).select_related("component")
+                 .prefetch_related("cards").order_by("position", "id"))
+    return (Synthesis.objects.of(territory)
+            .prefetch_related(Prefetch("sentences", queryset=sentences))
+            .order_by("group__name", "id"))
+
+
+def shared_criterion_list(territory):
+    """The territory's shared criteria with their component and cards."""
+    return (SharedCriterion.objects.of(territory).select_related("component")
+            .prefetch_related("cards").order_by("mixed_group_id", "position", "id"))
