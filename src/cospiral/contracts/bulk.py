@@ -142,7 +142,7 @@ def sign_all(contract, user, *, date: dt.date, overwrite: bool = False,
         reasons = services.refusals(contract, rules.SIGNED)
         if reasons:
             raise ValidationError({"mark_signed": reasons})
-        contract = services.change_status(contract, user, rules.SIGNED)
+        contract = services.change_status(contract, user=user, target=rules.SIGNED)
     return contract, dated
 
 
