@@ -372,7 +372,7 @@ def beneficiaries(request, pk):
     back = _detail_url(contract, "parties")
     if request.method == "POST" and form.is_valid():
         try:
-            added, empty = bulk.add_beneficiaries(contract, request.user,
+            added, empty = bulk.add_beneficiaries(contract, user=request.user,
                                                   text=form.cleaned_data["pseudonyms"],
                                                   signed_on=form.cleaned_data["signed_on"])
         except ValidationError as error:
@@ -404,7 +404,7 @@ def commitment_template(request, pk):
     back = _detail_url(contract, "commitments")
     if request.method == "POST" and form.is_valid():
         try:
-            added, skipped = bulk.apply_commitment_template(contract, request.user,
+            added, skipped = bulk.apply_commitment_template(contract, user=request.user,
                                                             **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
@@ -436,7 +436,7 @@ def sign_all(request, pk):
     back = _detail_url(contract, "status")
     if request.method == "POST" and form.is_valid():
         try:
-            contract, dated = bulk.sign_all(contract, request.user, **form.cleaned_data)
+            contract, dated = bulk.sign_all(contract, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -460,7 +460,7 @@ def amend(request, pk):
     initial = {**forms.ContractForm.initial_of(contract), "date": timezone.localdate()}
     form = forms.AmendmentForm(request.POST or None, territory=request.territory,
                                initial=initial)
-    return _form_page(request, form, lambda d: amendments.amend(contract, request.user, **d),
+    return _form_page(request, form, lambda d: amendments.amend(contract, user=request.user, **d),
                       title=_("Amend the contract"), contract=contract,
                       done=_("Amendment recorded: the contract has a new version."),
                       back=_detail_url(contract, "amendments"),
