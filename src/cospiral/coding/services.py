@@ -224,8 +224,8 @@ def split_card(territory, card: Card, *, texts: list[str], user,
             split_from=current, created_by=user,
         )
         w.record(AuditEntry.Action.CREATE, part,
-                     _("Part of split card: %(text)s") % {"text": text[:60]},
-                     {"text": ["", text], "split_from": ["", str(current.pk)]})
+                 _("Part of split card: %(text)s") % {"text": text[:60]},
+                 {"text": ["", text], "split_from": ["", str(current.pk)]})
         created.append(part)
     counts.apply(territory, [(None, counts.cell(part)) for part in created])
     return created
@@ -254,9 +254,9 @@ def merge_cards(territory, keep: Card, duplicates: list[Card], *, user) -> Card:
         current.save(update_fields=["merged_into", "updated_at"])
         changes.append((before_cell, counts.cell(current)))
         w.record(AuditEntry.Action.UPDATE, current,
-                     _("Merged into “%(keep)s”: %(text)s") % {"keep": kept.text[:40],
+                 _("Merged into “%(keep)s”: %(text)s") % {"keep": kept.text[:40],
                                                              "text": current.text[:40]},
-                     writes.changes(before, _snapshot(current)))
+                 writes.changes(before, _snapshot(current)))
     counts.apply(territory, changes)
     return kept
 
@@ -324,7 +324,7 @@ def validate_group_coding(territory, group, *, validated_on: dt.date, note: str 
                                                  validated_on=validated_on,
                                                  note=(note or "").strip(), recorded_by=user)
     w.record(AuditEntry.Action.CREATE, validation,
-                 _("Group “%(group)s” validated its coding on %(date)s")
-                 % {"group": group.name, "date": validated_on.isoformat()},
-                 {"validated_on": ["", validated_on.isoformat()], "note": ["", validation.note]})
+             _("Group “%(group)s” validated its coding on %(date)s")
+             % {"group": group.name, "date": validated_on.isoformat()},
+             {"validated_on": ["", validated_on.isoformat()], "note": ["", validation.note]})
     return validation

@@ -99,11 +99,11 @@ def amend(contract: Contract, *, user, date: dt.date, reason: str, title: str,
                                          date=date, reason=reason, changes=changes,
                                          created_by=w.actor)
     w.record("update", contract,
-                 _("%(title)s: amendment %(n)s (version %(v)s): %(reason)s") % {
+             _("%(title)s: amendment %(n)s (version %(v)s): %(reason)s") % {
                      "title": contract.title, "n": number, "v": number + 1, "reason": reason},
-                 changes)
+             changes)
     w.record("create", amendment, f"{contract.title}: {number}",
-                 {"date": ["", str(date)], "reason": ["", reason]})
+             {"date": ["", str(date)], "reason": ["", reason]})
     return amendment
 
 

@@ -17,7 +17,6 @@ from django.utils.translation import ngettext
 from cospiral.contracts import services
 from cospiral.contracts.models import ContractCommitment, ContractParty
 from cospiral.core import writes
-from cospiral.core.rules import CHANGE_CONTRACTS
 from cospiral.core.writes import clean_text as _text
 from cospiral.domain import contracts as rules
 
@@ -48,9 +47,7 @@ def add_beneficiaries(contract, *, user, text: str,
     added and the empty lines skipped. A duplicate, a name already in the contract or a
     name too long refuses the whole list with every line named; nothing is added."""
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    services._require_status(contract, services.EDITABLE, _("its parties"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its parties"))
     existing = contract.parties.exclude(pseudonym="").values_list("pseudonym", flat=True)
     parsed = rules.parse_pseudonyms(text, existing, services.MAX_PSEUDONYM)
     errors = [pseudonym_problem(r) for r in parsed.problems]
@@ -78,9 +75,7 @@ def apply_commitment_template(contract, *, user, what: str, direction: str,
     beneficiary. A beneficiary who already has this very commitment is skipped. Returns
     ``(added, skipped)``."""
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    services._require_status(contract, services.EDITABLE, _("its commitments"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its commitments"))
     services._own(contract, party, "party", _("party"))
     errors: dict[str, str] = {}
     what = _text(errors, "what", what, required=True, limit=services.MAX_TEXT,
@@ -120,10 +115,7 @@ def sign_all(contract, *, user, date: dt.date, overwrite: bool = False,
     party with ``overwrite``). With ``mark_signed`` the contract is then marked signed in
     the same transaction; if a condition of that step is not met, nothing is written and
     every reason is given. Returns ``(contract, parties dated)``."""
-    territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    services._require_status(contract, services.EDITABLE, _("its signatures"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its signatures"))
     if date is None:
         raise ValidationError({"date": _("Give the date of the signatures.")})
     if date > timezone.localdate():
@@ -138,7 +130,7 @@ def sign_all(contract, *, user, date: dt.date, overwrite: bool = False,
         party.signed_on = date
         party.save(update_fields=["signed_on"])
         w.record("update", party, f"{contract.title}: {party.name}",
-                     writes.changes(before, {"signed_on": date}))
+                 writes.changes(before, {"signed_on": date}))
         dated += 1
     if mark_signed:
         reasons = services.refusals(contract, rules.SIGNED)

@@ -85,6 +85,15 @@ def _save(w: writes.Write, obj, names, before: dict | None, summary: str):
     return w.save(obj, names, before, summary, blank=(None, ""))
 
 
+def _changing(contract: Contract, user, allowed: set, what: str) -> tuple[writes.Write, Contract]:
+    """A write of the contract or a part of it: by its writers, the contract locked, its
+    status one of ``allowed`` (else a ValidationError naming ``what``)."""
+    w = writes.Write(contract.territory, user=user, rule=CHANGE_CONTRACTS)
+    contract = w.lock(contract)
+    _require_status(contract, allowed, what)
+    return w, contract
+
+
 def _own(contract: Contract, obj, field: str, what: str) -> None:
     if obj is not None and (obj.territory_id != contract.territory_id or
                             getattr(obj, "contract_id", contract.pk) != contract.pk):
@@ -139,9 +148,7 @@ def save_party(contract: Contract, *, user, party: ContractParty | None = None, 
     """Add or change a party. A beneficiary has a pseudonym and nothing else that could
     name them; a provider or the city is an organisation of the territory."""
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, EDITABLE, _("its parties"))
+    w, contract = _changing(contract, user, EDITABLE, _("its parties"))
     _own(contract, party, "party", _("party"))
     errors: dict[str, str] = {}
     if kind not in rules.PARTY_KINDS:
@@ -193,12 +200,9 @@ def save_party(contract: Contract, *, user, party: ContractParty | None = None, 
 @transaction.atomic
 def remove_party(party: ContractParty, *, user) -> None:
     """Take a party off a draft contract (with its project and commitments)."""
-    territory = party.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(party.contract)
-    _require_status(contract, EDITABLE, _("its parties"))
+    w, contract = _changing(party.contract, user, EDITABLE, _("its parties"))
     w.record("delete", party, f"{contract.title}: {party.name}",
-                 {"kind": [party.kind, ""], "name": [party.name, ""]})
+             {"kind": [party.kind, ""], "name": [party.name, ""]})
     party.delete()
 
 
@@ -208,9 +212,7 @@ def remove_party(party: ContractParty, *, user) -> None:
 def save_project(contract: Contract, *, user, beneficiary: ContractParty, goals: str,
                  steps: str = "") -> IndividualProject:
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, EDITABLE, _("the individual projects"))
+    w, contract = _changing(contract, user, EDITABLE, _("the individual projects"))
     _own(contract, beneficiary, "beneficiary", _("party"))
     errors: dict[str, str] = {}
     if beneficiary.kind != rules.BENEFICIARY:
@@ -238,9 +240,7 @@ def save_commitment(contract: Contract, *, user, commitment: ContractCommitment 
                     party: ContractParty, what: str, towards: ContractParty | None = None,
                     due_on: dt.date | None = None) -> ContractCommitment:
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, EDITABLE, _("its commitments"))
+    w, contract = _changing(contract, user, EDITABLE, _("its commitments"))
     _own(contract, commitment, "commitment", _("commitment"))
     _own(contract, party, "party", _("party"))
     _own(contract, towards, "towards", _("party"))
@@ -296,9 +296,7 @@ def save_workshop(contract: Contract, *, user, workshop: Workshop | None = None,
                   run_by: ContractParty | None = None,
                   beneficiary: ContractParty | None = None, notes: str = "") -> Workshop:
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, WORKSHOPS_OPEN, _("its workshops"))
+    w, contract = _changing(contract, user, WORKSHOPS_OPEN, _("its workshops"))
     _own(contract, workshop, "workshop", _("workshop"))
     _own(contract, run_by, "run_by", _("party"))
     _own(contract, beneficiary, "beneficiary", _("party"))
@@ -383,7 +381,7 @@ def record_attendance(workshop: Workshop, *, user, present: Iterable[int]) -> li
         w.record("update", workshop,
                  ngettext("%(topic)s: attendance, %(n)s present",
                               "%(topic)s: attendance, %(n)s present", len(present))
-                     % {"topic": workshop.topic, "n": len(present)}, changes)
+                 % {"topic": workshop.topic, "n": len(present)}, changes)
     return rows
 
 
@@ -393,9 +391,7 @@ def record_attendance(workshop: Workshop, *, user, present: Iterable[int]) -> li
 def add_review(contract: Contract, *, user, date: dt.date, notes: str = "",
                decisions: str = "") -> Review:
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, UNDERWAY, _("its reviews"))
+    w, contract = _changing(contract, user, UNDERWAY, _("its reviews"))
     errors: dict[str, str] = {}
     notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))
     decisions = _text(errors, "decisions", decisions, required=False, limit=MAX_TEXT,
@@ -421,7 +417,7 @@ def add_review(contract: Contract, *, user, date: dt.date, notes: str = "",
     if before != contract.next_review_on:
         contract.save(update_fields=["next_review_on", "updated_at"])
         w.record("update", contract, contract.title,
-                     {"next_review_on": [str(before or ""), str(contract.next_review_on or "")]})
+                 {"next_review_on": [str(before or ""), str(contract.next_review_on or "")]})
     return review
 
 
@@ -432,9 +428,7 @@ EXIT_FIELDS = ("date", "outcome", "goals_reached", "notes")
 def save_exit(contract: Contract, *, user, beneficiary: ContractParty, date: dt.date,
               outcome: str, goals_reached: str, notes: str = "") -> ExitEvaluation:
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
-    _require_status(contract, UNDERWAY, _("the exit evaluations"))
+    w, contract = _changing(contract, user, UNDERWAY, _("the exit evaluations"))
     _own(contract, beneficiary, "beneficiary", _("party"))
     errors: dict[str, str] = {}
     if beneficiary.kind != rules.BENEFICIARY:

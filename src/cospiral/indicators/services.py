@@ -133,7 +133,7 @@ def create_indicator(territory, *, component, code: str | None = None, titles: M
         territory=territory, code=code, version=1, component=component, titles=titles,
         levels=levels, library_key=library_key or "", created_by=user)
     w.record("create", indicator, f"{_name(indicator)} created",
-                 audit.diff({}, _state(indicator)))
+             audit.diff({}, _state(indicator)))
     return indicator
 
 
@@ -198,8 +198,8 @@ def new_version(indicator: Indicator, *, user) -> Indicator:
         for c in IndicatorCriterion.objects.of(territory).filter(indicator=latest).order_by("position", "id")
     ])
     w.record("create", copy,
-                 f"{_name(copy)} created as a new version of v{latest.version}",
-                 audit.diff({}, _state(copy)))
+             f"{_name(copy)} created as a new version of v{latest.version}",
+             audit.diff({}, _state(copy)))
     return copy
 
 
@@ -330,8 +330,8 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
         row.save()
     created = rows
     w.record("update", indicator,
-                 f"{_name(indicator)}: {len(created)} criteria added",
-                 {f"criterion #{c.pk}": ["", c.text[:200]] for c in created})
+             f"{_name(indicator)}: {len(created)} criteria added",
+             {f"criterion #{c.pk}": ["", c.text[:200]] for c in created})
     _touch(indicator)
     return created
 
@@ -365,7 +365,7 @@ def sort_criteria(indicator: Indicator, categories: Mapping, *, user) -> int:
             criterion.save(update_fields=["category"])
     if changes:
         w.record("update", indicator,
-                     f"{_name(indicator)}: {len(changes)} criteria sorted", changes)
+                 f"{_name(indicator)}: {len(changes)} criteria sorted", changes)
         _touch(indicator)
     return len(changes)
 
@@ -386,8 +386,8 @@ def remove_criterion(criterion: IndicatorCriterion, *, user) -> None:
     if criterion is None:
         raise ValidationError(_("This criterion is no longer part of the indicator."))
     w.record("update", indicator,
-                 f"{_name(indicator)}: criterion #{criterion.pk} removed",
-                 {f"criterion #{criterion.pk}": [criterion.text[:200], ""]})
+             f"{_name(indicator)}: criterion #{criterion.pk} removed",
+             {f"criterion #{criterion.pk}": [criterion.text[:200], ""]})
     criterion.delete()
     _touch(indicator)
 
@@ -408,7 +408,7 @@ def delete_indicator(indicator: Indicator, *, user) -> None:
                                 "deleted.") % {"code": indicator.code, "version": indicator.version})
     before = _state(indicator)
     w.record("delete", indicator, f"{_name(indicator)} deleted",
-                 {k: [v, ""] for k, v in before.items()})
+             {k: [v, ""] for k, v in before.items()})
     indicator.delete()
 
 

@@ -145,8 +145,8 @@ def add_sentence(territory, *, user, group: Group | None = None, component, text
         language=(language or "fr")[:8], position=position, created_by=user)
     sentence.cards.set(chosen)
     w.record("update", synthesis,
-                 f"{_summary_name(synthesis)}: sentence #{sentence.pk} added under {component.code}",
-                 {f"sentence #{sentence.pk} {k}": ["", v]
+             f"{_summary_name(synthesis)}: sentence #{sentence.pk} added under {component.code}",
+             {f"sentence #{sentence.pk} {k}": ["", v]
                   for k, v in _sentence_state(sentence).items()})
     _touch(synthesis)
     return sentence
@@ -191,8 +191,8 @@ def update_sentence(sentence: SynthesisSentence, *, user, text: str, language: s
     changes = audit.diff(before, _sentence_state(sentence))
     if changes:
         w.record("update", synthesis,
-                     f"{_summary_name(synthesis)}: sentence #{sentence.pk} changed",
-                     {f"sentence #{sentence.pk} {k}": v for k, v in changes.items()})
+                 f"{_summary_name(synthesis)}: sentence #{sentence.pk} changed",
+                 {f"sentence #{sentence.pk} {k}": v for k, v in changes.items()})
         _touch(synthesis)
     return sentence
 
@@ -207,8 +207,8 @@ def delete_sentence(sentence: SynthesisSentence, *, user) -> None:
     pk = sentence.pk
     sentence.delete()
     w.record("update", synthesis,
-                 f"{_summary_name(synthesis)}: sentence #{pk} deleted",
-                 {f"sentence #{pk} {k}": [v, ""] for k, v in before.items()})
+             f"{_summary_name(synthesis)}: sentence #{pk} deleted",
+             {f"sentence #{pk} {k}": [v, ""] for k, v in before.items()})
     _touch(synthesis)
 
 
@@ -252,8 +252,8 @@ def validate_synthesis(territory, *, user, group: Group | None = None,
     synthesis.validated_at = timezone.now()
     synthesis.save()
     w.record("update", synthesis,
-                 f"{_summary_name(synthesis)}: validated on {validated_on.isoformat()}",
-                 audit.diff(before, {"status": synthesis.status, "validated_on": validated_on,
+             f"{_summary_name(synthesis)}: validated on {validated_on.isoformat()}",
+             audit.diff(before, {"status": synthesis.status, "validated_on": validated_on,
                                      "uncited_note": note}))
     # The validation itself is not a change after validation.
     Synthesis.objects.filter(pk=synthesis.pk).update(validated_at=timezone.now())
@@ -318,8 +318,8 @@ def save_shared_criterion(territory, *, user, mixed_group: Group, component, tex
     changes = audit.diff(before, _criterion_state(criterion))
     if creating or changes:
         w.record("create" if creating else "update", criterion,
-                     f"Shared criterion #{criterion.pk} of {mixed_group.name} under {component.code}",
-                     changes)
+                 f"Shared criterion #{criterion.pk} of {mixed_group.name} under {component.code}",
+                 changes)
     return criterion
 
 
@@ -331,8 +331,8 @@ def delete_shared_criterion(criterion: SharedCriterion, *, user) -> None:
     w = writes.Write(territory, user=user, rule=WRITE_SHARED_CRITERIA, obj=criterion.mixed_group)
     before = _criterion_state(criterion)
     w.record("delete", criterion,
-                 f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
-                 {k: [v, ""] for k, v in before.items()})
+             f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
+             {k: [v, ""] for k, v in before.items()})
     criterion.delete()
 
 
@@ -362,5 +362,5 @@ def save_definition_introduction(territory, *, user, introduction: str,
     changes = audit.diff(before, {"introduction": introduction, "language": definition.language})
     if creating or changes:
         w.record("create" if creating else "update", definition,
-                     "Introduction of the shared definition", changes)
+                 "Introduction of the shared definition", changes)
     return definition

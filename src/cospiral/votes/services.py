@@ -166,7 +166,7 @@ def save_round(territory, *, user, round: Round | None = None, title: str,
     round.save()
     round.candidates.set(chosen)
     w.record(AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-                 round, round.title, changes)
+             round, round.title, changes)
     return round
 
 
@@ -192,7 +192,7 @@ def open_round(round: Round, *, user) -> Round:
     round.opened_at = timezone.now()
     round.save(update_fields=["opened_at", "updated_at"])
     w.record(AuditEntry.Action.UPDATE, round, round.title,
-                 {"opened_at": ["", round.opened_at.isoformat()], **changes})
+             {"opened_at": ["", round.opened_at.isoformat()], **changes})
     return round
 
 
@@ -220,7 +220,7 @@ def add_seat_links(round: Round, *, user) -> list[VoterToken]:
     made = _seat_links(round)
     if made:
         w.record(AuditEntry.Action.CREATE, round, round.title,
-                     {"voter_links": ["", str(len(made))]})
+                 {"voter_links": ["", str(len(made))]})
     return made
 
 
@@ -237,7 +237,7 @@ def close_round(round: Round, *, user) -> Round:
     round.closed_at = timezone.now()
     round.save(update_fields=["closed_at", "updated_at"])
     w.record(AuditEntry.Action.UPDATE, round, round.title,
-                 {"closed_at": ["", round.closed_at.isoformat()]})
+             {"closed_at": ["", round.closed_at.isoformat()]})
     return round
 
 
@@ -268,7 +268,7 @@ def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[Vo
     made = VoterToken.objects.bulk_create(
         [VoterToken(territory=round.territory, round=round, label=label) for _i in range(count)])
     w.record(AuditEntry.Action.CREATE, round, round.title,
-                 {"voter_links": ["", str(count)]})
+             {"voter_links": ["", str(count)]})
     return made
 
 
@@ -284,7 +284,7 @@ def revoke_token(token: VoterToken, *, user) -> VoterToken:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     w.record(AuditEntry.Action.DELETE, token.round, token.round.title,
-                 {"voter_link_revoked": ["", str(token.pk)]})
+             {"voter_link_revoked": ["", str(token.pk)]})
     return token
 
 
