@@ -35,6 +35,34 @@ def pytest_configure(config):
     settings.MEDIA_ROOT = data_dir / "media"
 
 
+DATABASE_FIXTURES = ("db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="run only the tests that use the configured database (CI runs the others once, "
+             "on SQLite: they would repeat themselves on PostgreSQL)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``--database-tests-only`` keeps the tests that touch Django's database (a
+    ``django_db`` mark, or a database fixture among all the fixtures they use). The others
+    (pure functions; tests that run ``cospiral`` in subprocesses on their own SQLite file)
+    give the same result whatever COSPIRAL_DATABASE_URL says."""
+    if not config.getoption("--database-tests-only"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses = item.get_closest_marker("django_db") is not None or any(
+            name in getattr(item, "fixturenames", ()) for name in DATABASE_FIXTURES)
+        (kept if uses else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup`` with the tests of a class kept together on one worker (so a
