@@ -26,7 +26,7 @@ from cospiral.core import audit
 from cospiral.core.rules import Rule
 
 #: Values left out of a created row's audit entry (nothing to show beside "").
-BLANK = (None, "", [], False)
+BLANK: tuple = (None, "", [], False)
 
 
 def snapshot(obj, fields) -> dict:

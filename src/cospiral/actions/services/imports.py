@@ -29,7 +29,7 @@ def _record_plan_import(territory, user, *, filename: str, kind: str, rows: int,
     AuditEntry.objects.create(
         territory=territory, user=user if getattr(user, "is_authenticated", False) else None,
         actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,
-        model=model._meta.model_name, object_id=filename[:64],
+        model=str(model._meta.model_name), object_id=filename[:64],
         summary=(_("Imported %(file)s: %(created)s created, %(updated)s changed, %(unchanged)s "
                    "unchanged") % {"file": filename, "created": result.created,
                                    "updated": result.updated, "unchanged": result.unchanged})[:300],

@@ -298,10 +298,10 @@ def update_action(action: Action, *, user, **fields) -> Action:
     values.update(_status_values(errors, status, progress))
     if errors:
         raise ValidationError(errors)
-    fields = (*ACTION_FIELDS, "status", "progress")
-    before = writes.snapshot(current, fields)
+    names = (*ACTION_FIELDS, "status", "progress")
+    before = writes.snapshot(current, names)
     _apply(current, values)
-    w.save(current, fields, before, current.title)
+    w.save(current, names, before, current.title)
     if "axis_id" in w.changes:
         below = _descendants(territory, current.pk)
         if below:
