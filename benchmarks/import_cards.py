@@ -168,9 +168,9 @@ def main() -> None:
     territory = create_territory(slug="bench", name="Bench city", user=user, grid_version=grid)
     groups = []
     for number in range(args.groups):
-        group = group_services.save_group(territory, user, name=f"Group {number + 1}",
+        group = group_services.save_group(territory, user=user, name=f"Group {number + 1}",
                                           kind="homogeneous", profile="benchmark")
-        session = group_services.save_session(group, user, date=dt.date(2026, 3, 1 + number))
+        session = group_services.save_session(group, user=user, date=dt.date(2026, 3, 1 + number))
         groups.append((group.name, session.date.isoformat()))
     codes = list(GridEntry.objects.filter(version=grid, kind="component",
                                           territory__isnull=True).values_list("code", flat=True))

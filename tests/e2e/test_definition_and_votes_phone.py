@@ -28,12 +28,12 @@ def test_definition_and_vote_pages_fit_a_phone(browser, live_server, transaction
     coordinator = a.users["coordinator"]
     _criteria(a)
     synthesis_services.save_definition_introduction(
-        a.territory, coordinator, language="fr",
+        a.territory, user=coordinator, language="fr",
         introduction="Écrite en 2026 par les groupes des jeunes et des aînés, puis croisée par "
                      "un groupe arc-en-ciel de douze délégués.")
     _seats(a.territory, ["Ana Martin", "Bruno Keller"])
     seats = vote_services.open_round(make_round(world, actions, open=False, electorate="seats"),
-                                     coordinator)
+                                     user=coordinator)
     a.group.cycle = Cycle.objects.of(a.territory).get(number=2)
     a.group.save()
     pages = [

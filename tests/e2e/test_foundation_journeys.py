@@ -155,8 +155,8 @@ def test_online_anonymous_entry_on_a_phone(phone, live_server, world):
     from cospiral.groups import services as group_services
 
     alpha = world.alpha
-    group_services.create_entry_token(alpha.group, alpha.users["coordinator"])
-    group_services.set_entry_open(alpha.group, alpha.users["coordinator"], True)
+    group_services.create_entry_token(alpha.group, user=alpha.users["coordinator"])
+    group_services.set_entry_open(alpha.group, user=alpha.users["coordinator"], is_open=True)
     alpha.group.refresh_from_db()
     phone.goto(f"/p/{alpha.group.entry_token}/")
     assert phone.locator("html").get_attribute("lang") == "fr"

@@ -34,7 +34,7 @@ def q_card(t, code, text):
 
 
 def blank(t, title, **fields):
-    return services.create_action(t.territory, coordinator(t), title=title, **fields)
+    return services.create_action(t.territory, user=coordinator(t), title=title, **fields)
 
 
 def organisation(t, name):
@@ -47,15 +47,15 @@ def plan_world(world):
     a.town = organisation(a, "Alpha town hall")
     a.club = organisation(a, "Alpha youth club")
     world.beta.org = organisation(world.beta, "Beta housing office")
-    a.axis = services.save_axis(a.territory, coordinator(a), code="1", title="Housing first")
+    a.axis = services.save_axis(a.territory, user=coordinator(a), code="1", title="Housing first")
     a.main = blank(a, "Alpha repair café", axis=a.axis, lead=a.town)
     a.sub = blank(a, "Alpha tool library", parent=a.main)
     a.commitment = services.save_commitment(
-        a.main, coordinator(a), party_kind="organisation", organisation=a.club,
+        a.main, user=coordinator(a), party_kind="organisation", organisation=a.club,
         what="Open the hall on Saturdays", resource="premises", amount="4", unit="days",
         accepted_on=dt.date(2026, 1, 5))
     a.town_commitment = services.save_commitment(
-        a.main, coordinator(a), party_kind="organisation", organisation=a.town,
+        a.main, user=coordinator(a), party_kind="organisation", organisation=a.town,
         what="Pay the tools", resource="money", amount="1500", unit="€")
     return world
 
@@ -128,7 +128,7 @@ def test_create_from_q1_card_refused_q3_card_linked(plan_world, login):
     q4 = q_card(a, "Q4", "Alpha: I can lend my drill")
     before = Action.objects.of(a.territory).count()
     with pytest.raises(ValidationError) as error:
-        services.create_action(a.territory, coordinator(a), title="From Q1", origin="cards",
+        services.create_action(a.territory, user=coordinator(a), title="From Q1", origin="cards",
                                cards=[q1, q3])
     message = " ".join(error.value.message_dict["cards"])
     assert f"card #{q1.pk}" in message and "answers Q1" in message and "Q3 or Q4" in message
@@ -158,7 +158,7 @@ def test_cards_of_another_territory_are_refused(plan_world):
     a, b = plan_world.alpha, plan_world.beta
     beta_q3 = q_card(b, "Q3", "Beta: a secret idea")
     with pytest.raises(ValidationError) as error:
-        services.create_action(a.territory, coordinator(a), title="x", origin="cards",
+        services.create_action(a.territory, user=coordinator(a), title="x", origin="cards",
                                cards=[beta_q3])
     assert "not a card of this territory" in str(error.value)
 
@@ -169,7 +169,7 @@ def test_create_from_pilot_idea_and_foreign_group(plan_world, login):
     response = client.post(url("create_from_pilot_idea", a), {"group": b.group.pk, "title": "x"})
     assert response.status_code == 400 and "Choose a group of this territory" in response.content.decode()
     with pytest.raises(ValidationError) as error:
-        services.create_action(a.territory, coordinator(a), title="x", origin="pilot_idea",
+        services.create_action(a.territory, user=coordinator(a), title="x", origin="pilot_idea",
                                origin_group=b.group)
     assert "group is not one of this territory" in str(error.value)
     response = client.post(url("create_from_pilot_idea", a), {
@@ -238,11 +238,11 @@ def test_indicator_of_another_territory_refused(plan_world, make_wave):
     a, b = plan_world.alpha, plan_world.beta
     w = make_wave(b, indicators=1, profile_questions=())
     with pytest.raises(ValidationError) as error:
-        services.create_action(a.territory, coordinator(a), title="x", origin="indicator",
+        services.create_action(a.territory, user=coordinator(a), title="x", origin="indicator",
                                origin_indicator=w.indicators[0])
     assert "indicator is not one of this territory" in str(error.value)
     with pytest.raises(ValidationError):
-        services.save_target(a.main, coordinator(a), indicator=w.indicators[0],
+        services.save_target(a.main, user=coordinator(a), indicator=w.indicators[0],
                              measure="score", target_value=50)
 
 
@@ -253,11 +253,11 @@ def test_circular_parent_refused_nothing_changed(plan_world, login):
     leaf = blank(a, "Alpha spare parts", parent=a.sub)
     audit_before = AuditEntry.objects.of(a.territory).count()
     with pytest.raises(ValidationError) as error:
-        services.update_action(a.main, coordinator(a), parent=leaf, title="Renamed")
+        services.update_action(a.main, user=coordinator(a), parent=leaf, title="Renamed")
     message = " ".join(error.value.message_dict["parent"])
     assert "its own ancestor" in message and "Alpha tool library" in message
     with pytest.raises(ValidationError):
-        services.update_action(a.main, coordinator(a), parent=a.main)
+        services.update_action(a.main, user=coordinator(a), parent=a.main)
     a.main.refresh_from_db()
     assert a.main.parent is None and a.main.title == "Alpha repair café"
     assert AuditEntry.objects.of(a.territory).count() == audit_before
@@ -274,7 +274,7 @@ def test_parent_from_another_territory_refused(plan_world):
     a, b = plan_world.alpha, plan_world.beta
     beta_action = blank(b, "Beta secret scheme")
     with pytest.raises(ValidationError) as error:
-        services.update_action(a.sub, coordinator(a), parent=beta_action)
+        services.update_action(a.sub, user=coordinator(a), parent=beta_action)
     assert "not one of this territory" in str(error.value)
     a.sub.refresh_from_db()
     assert a.sub.parent == a.main
@@ -283,12 +283,12 @@ def test_parent_from_another_territory_refused(plan_world):
 def test_sub_actions_follow_their_parent_axis(plan_world):
     a = plan_world.alpha
     assert a.sub.axis == a.axis  # took its parent's axis
-    other = services.save_axis(a.territory, coordinator(a), code="2", title="Mobility")
-    services.update_action(a.main, coordinator(a), axis=other)
+    other = services.save_axis(a.territory, user=coordinator(a), code="2", title="Mobility")
+    services.update_action(a.main, user=coordinator(a), axis=other)
     a.sub.refresh_from_db()
     assert a.sub.axis == other
     with pytest.raises(ValidationError) as error:
-        services.delete_axis(other, coordinator(a))
+        services.delete_axis(other, user=coordinator(a))
     assert "still holds 2 actions" in str(error.value)
 
 
@@ -321,16 +321,16 @@ def test_status_sets_progress_and_rollup_on_the_page(plan_world, login):
 def test_demonstrative_flag_needs_the_four_tests(plan_world, login):
     a = plan_world.alpha
     with pytest.raises(ValidationError) as error:
-        services.update_action(a.main, coordinator(a), demonstrative=True, starts_at_once=True,
+        services.update_action(a.main, user=coordinator(a), demonstrative=True, starts_at_once=True,
                                quick_results=True)
     message = " ".join(error.value.message_dict["demonstrative"])
     assert "crosses institutional barriers" in message and "extreme situation" in message
-    services.update_action(a.main, coordinator(a), demonstrative=True, starts_at_once=True,
+    services.update_action(a.main, user=coordinator(a), demonstrative=True, starts_at_once=True,
                            quick_results=True, crosses_barriers=True, addresses_extreme=True,
                            scores={"coverage": 4, "priority_to_disadvantaged": 4,
                                    "sober_resources": 3, "multiplier_effect": 3,
                                    "co_responsibility": 4}, families=["A", "B"])
-    services.update_action(a.sub, coordinator(a), scores={"coverage": 2})
+    services.update_action(a.sub, user=coordinator(a), scores={"coverage": 2})
     page = login(a.users["observer"]).get(url("grid", a)).content.decode()
     assert page.index("Alpha repair café") < page.index("Alpha tool library")
     # The sub-action's tests were never assessed: "not assessed", never "fails".
@@ -339,7 +339,7 @@ def test_demonstrative_flag_needs_the_four_tests(plan_world, login):
     detail = login(a.users["observer"]).get(url("detail", a, pk=a.sub.pk)).content.decode()
     assert "4 of the four tests are not assessed yet." in detail and "Fails" not in detail
     # Assessed as failing one test: that one fails, the others stay not assessed.
-    services.update_action(a.sub, coordinator(a), quick_results=False)
+    services.update_action(a.sub, user=coordinator(a), quick_results=False)
     detail = login(a.users["observer"]).get(url("detail", a, pk=a.sub.pk)).content.decode()
     assert "Fails 1 of the four tests." in detail and "3 of the four tests are not assessed yet." in detail
     # The other territory's grid shows none of alpha's actions.
@@ -355,11 +355,11 @@ def test_commitment_by_beta_organisation_refused(plan_world, login):
     a, b = plan_world.alpha, plan_world.beta
     before = Commitment.objects.of(a.territory).count()
     with pytest.raises(ValidationError) as error:
-        services.save_commitment(a.main, coordinator(a), party_kind="organisation",
+        services.save_commitment(a.main, user=coordinator(a), party_kind="organisation",
                                  organisation=b.org, what="Give flats")
     assert "Beta housing office" in str(error.value) and "not an organisation of this territory" in str(error.value)
     with pytest.raises(ValidationError):
-        services.save_commitment(a.main, coordinator(a), party_kind="group", group=b.group,
+        services.save_commitment(a.main, user=coordinator(a), party_kind="group", group=b.group,
                                  what="Help")
     client = login(coordinator(a))
     response = client.post(url("commitment_add", a, pk=a.main.pk), {
@@ -374,12 +374,12 @@ def test_commitment_by_beta_organisation_refused(plan_world, login):
 def test_commitment_rules(plan_world, login):
     a = plan_world.alpha
     with pytest.raises(ValidationError) as error:
-        services.save_commitment(a.main, coordinator(a), party_kind="person", person="  ",
+        services.save_commitment(a.main, user=coordinator(a), party_kind="person", person="  ",
                                  what="Teach", amount="-3", outcome="kept")
     errors = error.value.message_dict
     assert {"person", "amount", "outcome"} <= set(errors)
     with pytest.raises(ValidationError) as error:
-        services.save_commitment(a.main, coordinator(a), party_kind="person", person="Nadia",
+        services.save_commitment(a.main, user=coordinator(a), party_kind="person", person="Nadia",
                                  what="Teach", signed_on=dt.date(2026, 1, 1))
     assert "signed_on" in error.value.message_dict
     client = login(coordinator(a))
@@ -420,7 +420,7 @@ def test_partner_updates_only_its_organisation_commitment(plan_world, login):
     assert client.post(url("commitment_edit", a, pk=a.commitment.pk), {
         "party_kind": "person", "person": "x", "what": "x", "resource": "time"}).status_code == 403
     with pytest.raises(PermissionDenied):
-        services.record_outcome(a.town_commitment, partner, accepted_on=dt.date(2026, 1, 5),
+        services.record_outcome(a.town_commitment, user=partner, accepted_on=dt.date(2026, 1, 5),
                                 outcome="kept", evidence="x")
     a.town_commitment.refresh_from_db()
     assert a.town_commitment.outcome == ""
@@ -462,7 +462,7 @@ def test_soft_delete_and_restore(plan_world, login):
     a = plan_world.alpha
     client = login(coordinator(a))
     with pytest.raises(ValidationError) as error:
-        services.delete_action(a.main, coordinator(a))
+        services.delete_action(a.main, user=coordinator(a))
     assert "Alpha tool library" in str(error.value)
     assert client.post(url("delete", a, pk=a.sub.pk)).status_code == 302
     a.sub.refresh_from_db()
@@ -472,12 +472,12 @@ def test_soft_delete_and_restore(plan_world, login):
     assert url("restore", a, pk=a.sub.pk) in plan_page
     # A deleted action cannot be changed; observers do not see it.
     with pytest.raises(ValidationError):
-        services.update_action(a.sub, coordinator(a), title="x")
-    services.delete_action(a.main, coordinator(a))
+        services.update_action(a.sub, user=coordinator(a), title="x")
+    services.delete_action(a.main, user=coordinator(a))
     with pytest.raises(ValidationError) as error:
-        services.restore_action(a.sub, coordinator(a))
+        services.restore_action(a.sub, user=coordinator(a))
     assert "restore “Alpha repair café” first" in str(error.value)
-    services.restore_action(a.main, coordinator(a))
+    services.restore_action(a.main, user=coordinator(a))
     assert client.post(url("restore", a, pk=a.sub.pk)).status_code == 302
     a.sub.refresh_from_db()
     assert a.sub.deleted_at is None
@@ -522,11 +522,11 @@ def test_review_reminder_on_the_coordinator_home_page(plan_world, login):
     a = plan_world.alpha
     home = reverse("territories:home", kwargs={"territory": "alpha"})
     today = timezone.localdate()
-    services.update_action(a.main, coordinator(a), review_on=today + dt.timedelta(days=3))
-    services.update_action(a.sub, coordinator(a), review_on=today + dt.timedelta(days=30))
+    services.update_action(a.main, user=coordinator(a), review_on=today + dt.timedelta(days=3))
+    services.update_action(a.sub, user=coordinator(a), review_on=today + dt.timedelta(days=30))
     late = blank(a, "Alpha late review", review_on=today - dt.timedelta(days=2))
     closed = blank(a, "Alpha finished thing", review_on=today)
-    services.set_status(closed, coordinator(a), status="done")
+    services.set_status(closed, user=coordinator(a), status="done")
     page = login(coordinator(a)).get(home).content.decode()
     assert "Reviews due" in page
     assert "Alpha repair café" in page and "Alpha late review" in page and "overdue" in page
@@ -543,9 +543,9 @@ def test_review_reminder_on_the_coordinator_home_page(plan_world, login):
 def test_every_page_renders_for_a_coordinator(plan_world, make_wave, login):
     a = plan_world.alpha
     w = make_wave(a, indicators=1, profile_questions=())
-    target = services.save_target(a.main, coordinator(a), indicator=w.indicators[0],
+    target = services.save_target(a.main, user=coordinator(a), indicator=w.indicators[0],
                                   measure="score", baseline=40, target_value=60)
-    milestone = services.add_milestone(a.main, coordinator(a), on=dt.date(2026, 1, 2),
+    milestone = services.add_milestone(a.main, user=coordinator(a), on=dt.date(2026, 1, 2),
                                        title="Kick-off")
     client = login(coordinator(a))
     pages = [url("axes", a), url("axis_edit", a, pk=a.axis.pk), url("create", a) + f"?parent={a.main.pk}",

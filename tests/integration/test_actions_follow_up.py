@@ -49,20 +49,20 @@ def followed(world, make_wave):
     after = SimpleNamespace(wave=after_wave, indicators=before.indicators, t=a)
     answer(after, [[4, 5, 3]] * 20 + [[2, 2, 4]] * 10, prefix="q")
     housing, food, _third = before.indicators
-    action = services.create_action(a.territory, user, title="Alpha housing repairs")
-    high = services.save_target(action, user, indicator=housing, measure="high_share",
+    action = services.create_action(a.territory, user=user, title="Alpha housing repairs")
+    high = services.save_target(action, user=user, indicator=housing, measure="high_share",
                                 baseline_wave=before.wave, target_value=60)
-    low = services.save_target(action, user, indicator=food, measure="low_share",
+    low = services.save_target(action, user=user, indicator=food, measure="low_share",
                                baseline_wave=before.wave, target_value=10)
-    median = services.save_target(action, user, indicator=housing, measure="median",
+    median = services.save_target(action, user=user, indicator=housing, measure="median",
                                   baseline_wave=before.wave, target_value=5)
     club = Organisation.objects.create(territory=a.territory, name="Alpha youth club")
     for outcome in ("kept", "partly", ""):
-        services.save_commitment(action, user, party_kind="organisation", organisation=club,
+        services.save_commitment(action, user=user, party_kind="organisation", organisation=club,
                                  what=f"Help ({outcome or 'pending'})",
                                  accepted_on=dt.date(2026, 1, 5) if outcome else None,
                                  outcome=outcome, evidence="Report" if outcome else "")
-    services.save_commitment(action, user, party_kind="person", person="Léa Martin",
+    services.save_commitment(action, user=user, party_kind="person", person="Léa Martin",
                              what="Paint", accepted_on=dt.date(2026, 1, 5), outcome="not_kept",
                              evidence="Did not come")
     return SimpleNamespace(world=world, a=a, before=before, after=after, action=action,
@@ -154,8 +154,8 @@ def test_no_follow_up_without_an_ex_post_wave(world, make_wave, login):
     before = make_wave(a, title="Only before")
     answer(before, [[3, 3, 3]] * 12, prefix="p")
     user = a.users["coordinator"]
-    action = services.create_action(a.territory, user, title="Alpha benches")
-    services.save_target(action, user, indicator=before.indicators[0], measure="score",
+    action = services.create_action(a.territory, user=user, title="Alpha benches")
+    services.save_target(action, user=user, indicator=before.indicators[0], measure="score",
                          baseline_wave=before.wave, target_value=80)
     response = login(user).get(reverse("actions:detail", kwargs={
         "territory": a.territory.slug, "pk": action.pk}))

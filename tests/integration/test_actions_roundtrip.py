@@ -37,34 +37,34 @@ def plan_world(world):
     a.town = Organisation.objects.create(territory=a.territory, name="Alpha town hall")
     a.club = Organisation.objects.create(territory=a.territory, name="Alpha youth club")
     b.org = Organisation.objects.create(territory=b.territory, name="Beta housing office")
-    a.axis1 = services.save_axis(a.territory, user, code="1", title="Housing first")
-    a.axis2 = services.save_axis(a.territory, user, code="2", title="Living together")
+    a.axis1 = services.save_axis(a.territory, user=user, code="1", title="Housing first")
+    a.axis2 = services.save_axis(a.territory, user=user, code="2", title="Living together")
     a.main = services.create_action(
-        a.territory, user, title="Alpha repair café", axis=a.axis1, lead=a.town,
+        a.territory, user=user, title="Alpha repair café", axis=a.axis1, lead=a.town,
         description="Fix things together.\nEvery Saturday.", families=["A", "B"],
         scores={"coverage": 3, "priority_to_disadvantaged": 4}, status="running", progress=40,
         starts_on=dt.date(2026, 2, 1), ends_on=dt.date(2026, 12, 31),
         review_on=dt.date(2026, 6, 1))
-    a.sub = services.create_action(a.territory, user, title="Alpha tool library", parent=a.main)
-    a.subsub = services.create_action(a.territory, user, title="=Alpha drills", parent=a.sub,
+    a.sub = services.create_action(a.territory, user=user, title="Alpha tool library", parent=a.main)
+    a.subsub = services.create_action(a.territory, user=user, title="=Alpha drills", parent=a.sub,
                                       status="done")
     a.other = services.create_action(
-        a.territory, user, title="Alpha street party", axis=a.axis2, demonstrative=True,
+        a.territory, user=user, title="Alpha street party", axis=a.axis2, demonstrative=True,
         starts_at_once=True, quick_results=True, crosses_barriers=True, addresses_extreme=True)
     a.c1 = services.save_commitment(
-        a.main, user, party_kind="organisation", organisation=a.club,
+        a.main, user=user, party_kind="organisation", organisation=a.club,
         what="Open the hall on Saturdays", resource="premises", amount="4", unit="days",
         accepted_on=dt.date(2026, 1, 5), signed_on=dt.date(2026, 1, 6), outcome="kept",
         evidence="Attendance sheets")
     a.c2 = services.save_commitment(
-        a.main, user, party_kind="organisation", organisation=a.town, what="Pay the tools",
+        a.main, user=user, party_kind="organisation", organisation=a.town, what="Pay the tools",
         resource="money", amount="1500", unit="€")
-    a.c3 = services.save_commitment(a.other, user, party_kind="group", group=a.group,
+    a.c3 = services.save_commitment(a.other, user=user, party_kind="group", group=a.group,
                                     what="Cook for the party")
-    a.c4 = services.save_commitment(a.other, user, party_kind="person", person="Léa Martin",
+    a.c4 = services.save_commitment(a.other, user=user, party_kind="person", person="Léa Martin",
                                     what="-Play music", resource="skills")
-    b.action = services.create_action(b.territory, coordinator(b), title="Beta garden")
-    b.commitment = services.save_commitment(b.action, coordinator(b), party_kind="organisation",
+    b.action = services.create_action(b.territory, user=coordinator(b), title="Beta garden")
+    b.commitment = services.save_commitment(b.action, user=coordinator(b), party_kind="organisation",
                                             organisation=b.org, what="Lend the land")
     return world
 
@@ -346,7 +346,7 @@ def test_a_deleted_action_cannot_be_changed_by_file(plan_world, login):
     a = plan_world.alpha
     client = login(coordinator(a))
     rows = rows_of(export(client, a, "actions"))
-    services.delete_action(a.other, coordinator(a))
+    services.delete_action(a.other, user=coordinator(a))
     assert where(refused(a, "actions", to_csv(rows))) == {(6, "id")}
 
 

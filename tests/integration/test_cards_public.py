@@ -17,8 +17,8 @@ def link(world):
     cache.clear()
     group = world.alpha.group
     coordinator = world.alpha.users["coordinator"]
-    token = group_services.create_entry_token(group, coordinator)
-    group_services.set_entry_open(group, coordinator, True)
+    token = group_services.create_entry_token(group, user=coordinator)
+    group_services.set_entry_open(group, user=coordinator, is_open=True)
     return reverse("public:entry", args=[token])
 
 
@@ -73,7 +73,7 @@ def test_people_see_only_their_own_cards_until_the_group_view_opens(world, link)
     assert "bob idea" in html and "alice idea" not in html
     from cospiral.groups import services as group_services
 
-    group_services.reveal_group(world.alpha.group, world.alpha.users["coordinator"])
+    group_services.reveal_group(world.alpha.group, user=world.alpha.users["coordinator"])
     html = alice.get(link).content.decode()
     assert "alice idea" in html and "bob idea" in html and "secret card 0" in html
     assert "Betatown" not in html
@@ -114,7 +114,7 @@ def test_questions_of_another_group_or_disabled_are_ignored(world, link):
 def test_closed_entry_shows_a_clear_page_and_stores_nothing(world, link):
     from cospiral.groups import services as group_services
 
-    group_services.set_entry_open(world.alpha.group, world.alpha.users["coordinator"], False)
+    group_services.set_entry_open(world.alpha.group, user=world.alpha.users["coordinator"], is_open=False)
     client = Client()
     response = client.get(link)
     assert response.status_code == 200 and "Entry is closed" in response.content.decode()
@@ -130,7 +130,7 @@ def test_unknown_or_revoked_token_is_404(world, link):
     assert "This link is not valid" in response.content.decode()
     from cospiral.groups import services as group_services
 
-    group_services.revoke_entry_token(world.alpha.group, world.alpha.users["coordinator"])
+    group_services.revoke_entry_token(world.alpha.group, user=world.alpha.users["coordinator"])
     assert client.get(link).status_code == 404
     assert client.post(link, ideas(world, "x")).status_code == 404
     assert not Card.objects.filter(text="x").exists()

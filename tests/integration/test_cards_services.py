@@ -152,10 +152,10 @@ def test_soft_delete_restore_and_undo(world):
     assert actions == ["create", "delete", "restore"]
     t = world.alpha
     # Undo removes the user's most recent card of the batch, then the one before.
-    assert services.undo_last_card(t.territory, user, t.group, t.session, t.q1).pk in {first.pk, second.pk}
-    assert services.undo_last_card(t.territory, user, t.group, t.session, t.q1) is not None
+    assert services.undo_last_card(t.territory, user=user, group=t.group, session=t.session, question=t.q1).pk in {first.pk, second.pk}
+    assert services.undo_last_card(t.territory, user=user, group=t.group, session=t.session, question=t.q1) is not None
     # The fixture's cards have no creator: nothing of this user is left to undo.
-    assert services.undo_last_card(t.territory, user, t.group, t.session, t.q1) is None
+    assert services.undo_last_card(t.territory, user=user, group=t.group, session=t.session, question=t.q1) is None
     assert Card.objects.of(t.territory).alive().count() == 3
     assert counts.differences(t.territory) == {}
 

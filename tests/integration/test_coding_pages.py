@@ -285,8 +285,8 @@ def test_agreement_with_three_coders_shows_alpha(world, login):
         card = fresh(card)
         services.code_card(alpha.territory, card, code=value, user=alpha.users["coordinator"],
                            seen_updated_at=card.updated_at)
-        services.record_blind_coding(alpha.territory, card, coder=alpha.users["facilitator"], code=value)
-        services.record_blind_coding(alpha.territory, card, coder=alpha.users["coordinator"], code="A01")
+        services.record_blind_coding(alpha.territory, card, user=alpha.users["facilitator"], code=value)
+        services.record_blind_coding(alpha.territory, card, user=alpha.users["coordinator"], code="A01")
     page = login(alpha.users["coordinator"]).get(url("agreement", alpha, alpha.group.pk)).content.decode()
     assert "Krippendorff" in page
 
@@ -299,7 +299,7 @@ def test_one_category_only_says_undefined(world, login):
         card = fresh(card)
         services.code_card(alpha.territory, card, code="A01", user=alpha.users["coordinator"],
                            seen_updated_at=card.updated_at)
-        services.record_blind_coding(alpha.territory, card, coder=alpha.users["facilitator"], code="A01")
+        services.record_blind_coding(alpha.territory, card, user=alpha.users["facilitator"], code="A01")
     page = login(alpha.users["coordinator"]).get(url("agreement", alpha, alpha.group.pk)).content.decode()
     assert "undefined" in page and "1.00" in page
 

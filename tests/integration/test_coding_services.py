@@ -217,7 +217,7 @@ def test_card_writers_keep_counts_exact(world):
     assert uncoded(alpha) == {("Q1", True): 4, ("Q2", True): 1}
     exact(alpha)
     code(alpha, made[0], "B01")
-    card_services.undo_last_card(alpha.territory, user, alpha.group, alpha.session, alpha.q1)
+    card_services.undo_last_card(alpha.territory, user=user, group=alpha.group, session=alpha.session, question=alpha.q1)
     assert fresh(made[0]).deleted_at is not None
     exact(alpha)
 
@@ -258,18 +258,18 @@ def test_blind_coding_never_touches_the_card(world):
     alpha = world.alpha
     card = code(alpha, alpha.cards[0], "A01")
     stamp = card.updated_at
-    blind = services.record_blind_coding(alpha.territory, card, coder=alpha.users["coordinator"],
+    blind = services.record_blind_coding(alpha.territory, card, user=alpha.users["coordinator"],
                                          code="B01")
     assert blind.component.code == "B01"
-    services.record_blind_coding(alpha.territory, card, coder=alpha.users["coordinator"],
+    services.record_blind_coding(alpha.territory, card, user=alpha.users["coordinator"],
                                  not_codable=True)
     assert IndependentCoding.objects.get().not_codable
     after = fresh(card)
     assert after.updated_at == stamp and after.component.code == "A01"
     with pytest.raises(PermissionDenied):
-        services.record_blind_coding(alpha.territory, card, coder=alpha.users["observer"], code="A01")
+        services.record_blind_coding(alpha.territory, card, user=alpha.users["observer"], code="A01")
     with pytest.raises(PermissionDenied):
-        services.record_blind_coding(world.beta.territory, card, coder=world.beta.users["coordinator"],
+        services.record_blind_coding(world.beta.territory, card, user=world.beta.users["coordinator"],
                                      code="A01")
     exact(alpha)
 

@@ -36,19 +36,19 @@ def contract(world):
     social = Organisation.objects.create(territory=t.territory, name="Social service", kind="public")
     city = Organisation.objects.create(territory=t.territory, name="City hall", kind="public")
     Membership.objects.of(t.territory).filter(user=t.users["partner"]).update(organisation=social)
-    c = services.save_contract(t.territory, user, title="Contrat Alphaville",
+    c = services.save_contract(t.territory, user=user, title="Contrat Alphaville",
                                purpose="Budget et confiance", starts_on=PAST,
                                ends_on=PAST + dt.timedelta(days=300), review_every_months=3)
-    amel = services.save_party(c, user, kind="beneficiary", pseudonym="Amel", signed_on=PAST)
-    bruno = services.save_party(c, user, kind="beneficiary", pseudonym="Bruno", signed_on=PAST)
-    provider = services.save_party(c, user, kind="provider", organisation=social,
+    amel = services.save_party(c, user=user, kind="beneficiary", pseudonym="Amel", signed_on=PAST)
+    bruno = services.save_party(c, user=user, kind="beneficiary", pseudonym="Bruno", signed_on=PAST)
+    provider = services.save_party(c, user=user, kind="provider", organisation=social,
                                    representative="Head of the social service", signed_on=PAST)
-    town = services.save_party(c, user, kind="city", organisation=city, signed_on=PAST)
+    town = services.save_party(c, user=user, kind="city", organisation=city, signed_on=PAST)
     for b in (amel, bruno):
-        services.save_project(c, user, beneficiary=b, goals=f"Goals of {b.pseudonym}",
+        services.save_project(c, user=user, beneficiary=b, goals=f"Goals of {b.pseudonym}",
                               steps="Budget workshop")
-        services.save_commitment(c, user, party=b, what="Come to the workshops", towards=provider)
-    kept = services.save_commitment(c, user, party=provider, what="Run two workshops",
+        services.save_commitment(c, user=user, party=b, what="Come to the workshops", towards=provider)
+    kept = services.save_commitment(c, user=user, party=provider, what="Run two workshops",
                                     towards=amel)
     return SimpleNamespace(c=c, t=t, user=user, amel=amel, bruno=bruno, provider=provider,
                            town=town, social=social, city=city, kept=kept)
@@ -60,30 +60,30 @@ def reload(c):
 
 def run(k):
     """Sign and start the fixture's contract."""
-    services.change_status(k.c, k.user, "signed")
-    return services.change_status(k.c, k.user, "running")
+    services.change_status(k.c, user=k.user, target="signed")
+    return services.change_status(k.c, user=k.user, target="running")
 
 
 def test_full_lifecycle_through_the_rules(contract):
     k = contract
-    c = services.change_status(k.c, k.user, "signed")
+    c = services.change_status(k.c, user=k.user, target="signed")
     assert c.status == "signed" and c.signed_on == PAST
-    c = services.change_status(c, k.user, "running")
+    c = services.change_status(c, user=k.user, target="running")
     assert c.running_since == PAST  # the first period begins on the start date
     assert c.next_review_on == selectors.overview(c).schedule[0]
-    services.add_review(c, k.user, date=TODAY, notes="Going well", decisions="Go on")
-    c = services.change_status(c, k.user, "reviewed")
-    c = services.change_status(c, k.user, "running")
+    services.add_review(c, user=k.user, date=TODAY, notes="Going well", decisions="Go on")
+    c = services.change_status(c, user=k.user, target="reviewed")
+    c = services.change_status(c, user=k.user, target="running")
     assert c.status == "running" and c.running_since == TODAY + dt.timedelta(days=1)
     # The new period needs its own review before it is marked reviewed again.
     with pytest.raises(ValidationError, match="Record the review first"):
-        services.change_status(c, k.user, "reviewed")
+        services.change_status(c, user=k.user, target="reviewed")
     for b in (k.amel, k.bruno):
-        services.save_exit(c, k.user, beneficiary=b, date=TODAY, outcome="Training found",
+        services.save_exit(c, user=k.user, beneficiary=b, date=TODAY, outcome="Training found",
                            goals_reached="partly")
     for commitment in selectors.commitments(c):
-        services.record_outcome(commitment, k.user, outcome="kept")
-    c = services.change_status(c, k.user, "closed")
+        services.record_outcome(commitment, user=k.user, outcome="kept")
+    c = services.change_status(c, user=k.user, target="closed")
     assert c.status == "closed" and c.next_review_on is None
     steps = AuditEntry.objects.of(k.t.territory).filter(model="contract", action="update")
     assert steps.count() >= 5
@@ -93,26 +93,26 @@ def test_illegal_transition_is_refused_with_its_reason_and_nothing_changes(contr
     k = contract
     before = AuditEntry.objects.count()
     with pytest.raises(ValidationError) as error:
-        services.change_status(k.c, k.user, "closed")
+        services.change_status(k.c, user=k.user, target="closed")
     assert error.value.messages == ["A contract that is draft cannot become closed."]
     assert reload(k.c).status == "draft" and AuditEntry.objects.count() == before
     run(k)
     with pytest.raises(ValidationError) as error:
-        services.change_status(k.c, k.user, "closed")
+        services.change_status(k.c, user=k.user, target="closed")
     messages = error.value.messages
     assert "These beneficiaries have no exit evaluation yet: Amel, Bruno." in messages
     assert "3 commitments have no outcome yet (kept, partly kept or not kept)." in messages
     assert reload(k.c).status == "running"
     with pytest.raises(ValidationError, match="Record the review first"):
-        services.change_status(k.c, k.user, "reviewed")
+        services.change_status(k.c, user=k.user, target="reviewed")
 
 
 def test_signing_without_a_project_is_refused(contract):
     k = contract
     k.amel.project.delete()
-    carla = services.save_party(k.c, k.user, kind="beneficiary", pseudonym="Carla")
+    carla = services.save_party(k.c, user=k.user, kind="beneficiary", pseudonym="Carla")
     with pytest.raises(ValidationError) as error:
-        services.change_status(k.c, k.user, "signed")
+        services.change_status(k.c, user=k.user, target="signed")
     messages = error.value.messages
     assert "These beneficiaries have no individual project yet: Amel, Carla." in messages
     assert "This party has no signature date yet: Carla." in messages
@@ -124,11 +124,11 @@ def test_signing_without_a_project_is_refused(contract):
 
 def test_signed_contract_is_not_rewritten(contract):
     k = contract
-    services.change_status(k.c, k.user, "signed")
+    services.change_status(k.c, user=k.user, target="signed")
     with pytest.raises(ValidationError, match="cannot be changed any more"):
-        services.save_party(k.c, k.user, kind="beneficiary", pseudonym="Late")
+        services.save_party(k.c, user=k.user, kind="beneficiary", pseudonym="Late")
     with pytest.raises(ValidationError, match="cannot be changed any more"):
-        services.save_commitment(k.c, k.user, party=k.amel, what="More")
+        services.save_commitment(k.c, user=k.user, party=k.amel, what="More")
     assert not ContractParty.objects.filter(pseudonym="Late").exists()
 
 
@@ -136,7 +136,7 @@ def test_organisation_of_beta_refused_as_party_of_alpha(contract, world):
     k = contract
     foreign = Organisation.objects.create(territory=world.beta.territory, name="Beta service")
     with pytest.raises(ValidationError) as error:
-        services.save_party(k.c, k.user, kind="provider", organisation=foreign)
+        services.save_party(k.c, user=k.user, kind="provider", organisation=foreign)
     assert "organisation" in error.value.message_dict
     assert "not an organisation of this territory" in error.value.message_dict["organisation"][0]
     assert not ContractParty.objects.filter(organisation=foreign).exists()
@@ -145,24 +145,24 @@ def test_organisation_of_beta_refused_as_party_of_alpha(contract, world):
 def test_party_rules_keep_beneficiaries_pseudonymous(contract):
     k = contract
     with pytest.raises(ValidationError) as error:
-        services.save_party(k.c, k.user, kind="beneficiary", pseudonym="amel",
+        services.save_party(k.c, user=k.user, kind="beneficiary", pseudonym="amel",
                             organisation=k.social, representative="Jeanne Dupont")
     errors = error.value.message_dict
     assert set(errors) == {"organisation", "representative", "pseudonym"}
     with pytest.raises(ValidationError) as error:
-        services.save_party(k.c, k.user, kind="provider", pseudonym="X")
+        services.save_party(k.c, user=k.user, kind="provider", pseudonym="X")
     assert set(error.value.message_dict) == {"pseudonym", "organisation"}
 
 
 def test_attendance_recorded_and_rates(contract):
     k = contract
     run(k)
-    collective = services.save_workshop(k.c, k.user, kind="collective", topic="Gérer son budget",
+    collective = services.save_workshop(k.c, user=k.user, kind="collective", topic="Gérer son budget",
                                         date=TODAY, run_by=k.provider)
-    single = services.save_workshop(k.c, k.user, kind="individual", topic="Confiance en soi",
+    single = services.save_workshop(k.c, user=k.user, kind="individual", topic="Confiance en soi",
                                     date=TODAY, beneficiary=k.bruno)
-    services.record_attendance(collective, k.user, present=[k.amel.pk])
-    services.record_attendance(single, k.user, present=[k.bruno.pk])
+    services.record_attendance(collective, user=k.user, present=[k.amel.pk])
+    services.record_attendance(single, user=k.user, present=[k.bruno.pk])
     rows = dict(Attendance.objects.filter(workshop=collective).values_list("party_id", "present"))
     assert rows == {k.amel.pk: True, k.bruno.pk: False}
     o = selectors.overview(reload(k.c))
@@ -172,7 +172,7 @@ def test_attendance_recorded_and_rates(contract):
     assert (o.attendance.present, o.attendance.expected) == (2, 3)
     # Someone not expected at the individual workshop cannot be marked present.
     with pytest.raises(ValidationError, match="Only the parties expected"):
-        services.record_attendance(single, k.user, present=[k.amel.pk])
+        services.record_attendance(single, user=k.user, present=[k.amel.pk])
     assert Attendance.objects.filter(workshop=single).count() == 1
 
 
@@ -180,17 +180,17 @@ def test_partner_records_only_its_organisations_follow_up(contract):
     k = contract
     run(k)
     partner = k.t.users["partner"]
-    mine = services.save_workshop(k.c, k.user, kind="collective", topic="Budget", date=TODAY,
+    mine = services.save_workshop(k.c, user=k.user, kind="collective", topic="Budget", date=TODAY,
                                   run_by=k.provider)
-    theirs = services.save_workshop(k.c, k.user, kind="collective", topic="City tour",
+    theirs = services.save_workshop(k.c, user=k.user, kind="collective", topic="City tour",
                                     date=TODAY, run_by=k.town)
-    services.record_attendance(mine, partner, present=[k.bruno.pk])
+    services.record_attendance(mine, user=partner, present=[k.bruno.pk])
     with pytest.raises(PermissionDenied):
-        services.record_attendance(theirs, partner, present=[])
-    services.record_outcome(k.kept, partner, outcome="partly", evidence="One of two")
+        services.record_attendance(theirs, user=partner, present=[])
+    services.record_outcome(k.kept, user=partner, outcome="partly", evidence="One of two")
     amel_commitment = selectors.commitments(k.c).filter(party=k.amel).get()
     with pytest.raises(PermissionDenied):
-        services.record_outcome(amel_commitment, partner, outcome="kept")
+        services.record_outcome(amel_commitment, user=partner, outcome="kept")
     o = selectors.overview(reload(k.c))
     assert o.kept.share == 50.0 and o.kept.pending == 2
 
@@ -247,7 +247,7 @@ def test_forms_create_a_contract_and_refuse_a_foreign_organisation(world, login)
 def test_attendance_page_by_keyboard_form(contract, login):
     k = contract
     run(k)
-    w = services.save_workshop(k.c, k.user, kind="collective", topic="Budget", date=TODAY,
+    w = services.save_workshop(k.c, user=k.user, kind="collective", topic="Budget", date=TODAY,
                                run_by=k.provider)
     client = login(k.t.users["partner"])
     page = client.get(url("attendance", k.t, k.c.pk, w.pk)).content.decode()

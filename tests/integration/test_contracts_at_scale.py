@@ -29,10 +29,10 @@ def url(name, t, *args):
 def draft(t, *, starts_on=None, ends_on=None, title="Contrat des douze"):
     user = t.users["coordinator"]
     starts_on = starts_on or TODAY - dt.timedelta(days=30)
-    c = services.save_contract(t.territory, user, title=title, starts_on=starts_on,
+    c = services.save_contract(t.territory, user=user, title=title, starts_on=starts_on,
                                ends_on=ends_on or starts_on + dt.timedelta(days=300))
     org = Organisation.objects.create(territory=t.territory, name=f"Social {t.territory.slug}")
-    provider = services.save_party(c, user, kind="provider", organisation=org)
+    provider = services.save_party(c, user=user, kind="provider", organisation=org)
     return c, provider, user
 
 
@@ -50,7 +50,7 @@ def twelve(client, t, c, provider):
         "direction": "towards_each", "what": "A monthly interview", "party": provider.pk})
     assert r.status_code == 302
     for p in c.parties.filter(kind="beneficiary"):
-        services.save_project(c, t.users["coordinator"], beneficiary=p, goals="Budget")
+        services.save_project(c, user=t.users["coordinator"], beneficiary=p, goals="Budget")
 
 
 def test_the_twelve_beneficiary_contract_in_a_few_forms(world, login):
@@ -89,7 +89,7 @@ def test_the_twelve_beneficiary_contract_in_a_few_forms(world, login):
 def test_a_list_with_duplicates_is_refused_whole_with_each_line(world, login):
     t = world.alpha
     c, _provider, user = draft(t)
-    services.save_party(c, user, kind="beneficiary", pseudonym="Amel")
+    services.save_party(c, user=user, kind="beneficiary", pseudonym="Amel")
     client = login(t.users["facilitator"])
     r = client.post(url("beneficiaries_add", t, c.pk),
                     {"pseudonyms": "Bruno\n\n amel \nChloé\nbruno\n" + "x" * 61})
@@ -113,16 +113,16 @@ def test_a_list_with_duplicates_is_refused_whole_with_each_line(world, login):
 def test_signing_all_refused_whole_when_the_contract_cannot_be_signed(world):
     t = world.alpha
     c, provider, user = draft(t)
-    bulk.add_beneficiaries(c, user, text="Amel\nBruno")
+    bulk.add_beneficiaries(c, user=user, text="Amel\nBruno")
     with pytest.raises(ValidationError) as error:
-        bulk.sign_all(c, user, date=TODAY, mark_signed=True)
+        bulk.sign_all(c, user=user, date=TODAY, mark_signed=True)
     assert "no individual project" in str(error.value)
     assert not c.parties.exclude(signed_on=None).exists()  # nothing half-written
     with pytest.raises(ValidationError, match="in the future"):
-        bulk.sign_all(c, user, date=TODAY + dt.timedelta(days=1))
-    services.save_party(c, user, party=provider, kind="provider",
+        bulk.sign_all(c, user=user, date=TODAY + dt.timedelta(days=1))
+    services.save_party(c, user=user, party=provider, kind="provider",
                         organisation=provider.organisation, signed_on=TODAY - dt.timedelta(days=9))
-    _, dated = bulk.sign_all(c, user, date=TODAY)
+    _, dated = bulk.sign_all(c, user=user, date=TODAY)
     assert dated == 2  # the provider keeps its own date
     assert ContractParty.objects.get(pk=provider.pk).signed_on == TODAY - dt.timedelta(days=9)
     assert Contract.objects.get(pk=c.pk).status == "draft"
@@ -130,11 +130,11 @@ def test_signing_all_refused_whole_when_the_contract_cannot_be_signed(world):
 
 def _signed(t, **kwargs):
     c, provider, user = draft(t, **kwargs)
-    amel, = bulk.add_beneficiaries(c, user, text="Amel", signed_on=TODAY - dt.timedelta(days=50))[0]
-    services.save_project(c, user, beneficiary=amel, goals="Budget")
-    bulk.apply_commitment_template(c, user, what="Come", direction="from_each", party=provider)
-    bulk.apply_commitment_template(c, user, what="Help", direction="towards_each", party=provider)
-    c, _ = bulk.sign_all(c, user, date=TODAY - dt.timedelta(days=50), mark_signed=True)
+    amel, = bulk.add_beneficiaries(c, user=user, text="Amel", signed_on=TODAY - dt.timedelta(days=50))[0]
+    services.save_project(c, user=user, beneficiary=amel, goals="Budget")
+    bulk.apply_commitment_template(c, user=user, what="Come", direction="from_each", party=provider)
+    bulk.apply_commitment_template(c, user=user, what="Help", direction="towards_each", party=provider)
+    c, _ = bulk.sign_all(c, user=user, date=TODAY - dt.timedelta(days=50), mark_signed=True)
     return c, amel, provider, user
 
 
@@ -176,19 +176,19 @@ def test_an_amendment_is_a_new_version_with_what_changed_and_why(world, login):
     assert "Amendment 1 (version 2)" in page and "The workshops began on the 1st." in page
     assert "Review every (months)" in page or "review every (months)" in page.lower()
     # Now it starts: the first period begins on the amended (past) start date.
-    c = services.change_status(c, user, "running")
+    c = services.change_status(c, user=user, target="running")
     assert c.running_since == started
     # Nothing that changes nothing, no reason, a date in the future: refused, nothing written.
     same = dict(title=c.title, starts_on=c.starts_on, ends_on=c.ends_on, review_every_months=2)
     with pytest.raises(ValidationError, match="changes none of the terms"):
-        amendments.amend(c, user, date=TODAY, reason="Nothing", **same)
+        amendments.amend(c, user=user, date=TODAY, reason="Nothing", **same)
     with pytest.raises(ValidationError, match="cannot be empty"):
-        amendments.amend(c, user, date=TODAY, reason=" ", **{**same, "title": "New"})
+        amendments.amend(c, user=user, date=TODAY, reason=" ", **{**same, "title": "New"})
     with pytest.raises(ValidationError, match="cannot move into the future"):
-        amendments.amend(c, user, date=TODAY, reason="Later",
+        amendments.amend(c, user=user, date=TODAY, reason="Later",
                          **{**same, "starts_on": TODAY + dt.timedelta(days=2)})
     with pytest.raises(ValidationError, match="in the future"):
-        amendments.amend(c, user, date=TODAY + dt.timedelta(days=1), reason="x",
+        amendments.amend(c, user=user, date=TODAY + dt.timedelta(days=1), reason="x",
                          **{**same, "title": "New"})
     assert Amendment.objects.filter(contract=c).count() == 1
     # Beta's contract was not touched; beta cannot amend alpha's.
@@ -215,28 +215,28 @@ def test_a_contract_recorded_after_the_fact_runs_from_its_past_start(world):
     t = world.alpha
     start = dt.date(2010, 1, 4)
     c, provider, user = draft(t, starts_on=start, ends_on=dt.date(2010, 12, 17))
-    amel, bruno = bulk.add_beneficiaries(c, user, text="Amel\nBruno")[0]
+    amel, bruno = bulk.add_beneficiaries(c, user=user, text="Amel\nBruno")[0]
     for p in (amel, bruno):
-        services.save_project(c, user, beneficiary=p, goals="Budget")
-    bulk.apply_commitment_template(c, user, what="Come", direction="from_each", party=provider)
-    bulk.apply_commitment_template(c, user, what="Run", direction="towards_each", party=provider)
-    c, _ = bulk.sign_all(c, user, date=dt.date(2009, 12, 15), mark_signed=True)
-    c = services.change_status(c, user, "running")
+        services.save_project(c, user=user, beneficiary=p, goals="Budget")
+    bulk.apply_commitment_template(c, user=user, what="Come", direction="from_each", party=provider)
+    bulk.apply_commitment_template(c, user=user, what="Run", direction="towards_each", party=provider)
+    c, _ = bulk.sign_all(c, user=user, date=dt.date(2009, 12, 15), mark_signed=True)
+    c = services.change_status(c, user=user, target="running")
     assert c.running_since == start and c.signed_on == dt.date(2009, 12, 15)
-    w = services.save_workshop(c, user, kind="collective", topic="Budget", date=dt.date(2010, 2, 1))
-    services.record_attendance(w, user, present=[amel.pk])
-    services.add_review(c, user, date=dt.date(2010, 4, 6), notes="On track")
-    c = services.change_status(c, user, "reviewed")
+    w = services.save_workshop(c, user=user, kind="collective", topic="Budget", date=dt.date(2010, 2, 1))
+    services.record_attendance(w, user=user, present=[amel.pk])
+    services.add_review(c, user=user, date=dt.date(2010, 4, 6), notes="On track")
+    c = services.change_status(c, user=user, target="reviewed")
     for p in (amel, bruno):
-        services.save_exit(c, user, beneficiary=p, date=dt.date(2010, 12, 17), outcome="Job",
+        services.save_exit(c, user=user, beneficiary=p, date=dt.date(2010, 12, 17), outcome="Job",
                            goals_reached="all")
     for commitment in ContractCommitment.objects.filter(contract=c):
-        services.record_outcome(commitment, user, outcome="kept")
-    c = services.change_status(c, user, "closed")
+        services.record_outcome(commitment, user=user, outcome="kept")
+    c = services.change_status(c, user=user, target="closed")
     assert c.status == "closed"
     # A closed contract is final: neither edited nor amended.
     with pytest.raises(ValidationError, match="closed contract is final"):
-        amendments.amend(c, user, date=TODAY, reason="x", title="Other", starts_on=start,
+        amendments.amend(c, user=user, date=TODAY, reason="x", title="Other", starts_on=start,
                          ends_on=c.ends_on)
     assert not ContractParty.objects.filter(territory=world.beta.territory).exists()
 
@@ -250,7 +250,7 @@ def test_the_printed_contract_names_its_amendments(world):
 
     t = world.alpha
     c, _amel, _provider, user = _signed(t)
-    amendments.amend(c, user, date=TODAY, reason="Longer by a month", title=c.title,
+    amendments.amend(c, user=user, date=TODAY, reason="Longer by a month", title=c.title,
                      starts_on=c.starts_on, ends_on=c.ends_on + dt.timedelta(days=30))
     c.refresh_from_db()
     content = render_contract(t.territory, c, now=timezone.now(), base_url=None)

@@ -29,13 +29,13 @@ def _criteria(a):
     b01, a03 = entry(a, "B01"), entry(a, "A03")
     writer = a.users["facilitator"]
     parks = services.save_shared_criterion(
-        a.territory, writer, mixed_group=a.rainbow, component=b01, text="Clean parks",
+        a.territory, user=writer, mixed_group=a.rainbow, component=b01, text="Clean parks",
         language="en", cards=[a.young_park, a.elderly_park], nature="material")
     alone = services.save_shared_criterion(
-        a.territory, writer, mixed_group=a.rainbow, component=a03, text="Not being alone",
+        a.territory, user=writer, mixed_group=a.rainbow, component=a03, text="Not being alone",
         language="en", cards=[a.elderly_alone], nature="immaterial")
     quiet = services.save_shared_criterion(
-        a.territory, writer, mixed_group=a.rainbow, component=b01, text="Quiet nights",
+        a.territory, user=writer, mixed_group=a.rainbow, component=b01, text="Quiet nights",
         language="en", cards=[a.young_noise, a.elderly_noise])
     return parks, alone, quiet
 
@@ -65,7 +65,7 @@ def test_material_and_immaterial_criteria_are_editable_shown_and_counted(rainbow
     assert "2 immaterial criteria" in page and "not yet said" not in page
     assert "Edit" not in page.split("The criteria")[-1].split("</table>")[0]
     with pytest.raises(ValidationError):
-        services.save_shared_criterion(a.territory, a.users["facilitator"], mixed_group=a.rainbow,
+        services.save_shared_criterion(a.territory, user=a.users["facilitator"], mixed_group=a.rainbow,
                                        criterion=parks, component=parks.component_id, text="Clean parks",
                                        cards=[a.young_park], nature="both")
     # Beta's definition counts none of alpha's criteria, and cannot edit them.
@@ -80,7 +80,7 @@ def test_introduction_and_contributing_groups_on_the_page_and_in_the_pdf(rainbow
     intro_url = url("definition_introduction", "alpha")
     assert login(a.users["facilitator"]).get(intro_url).status_code == 403
     with pytest.raises(PermissionDenied):
-        services.save_definition_introduction(a.territory, a.users["facilitator"], introduction="x")
+        services.save_definition_introduction(a.territory, user=a.users["facilitator"], introduction="x")
     client = login(a.users["coordinator"])
     response = client.post(intro_url, {"introduction": "x" * 10001, "language": "fr"})
     assert response.status_code == 400 and "at most 10000 characters" in response.content.decode()
@@ -179,7 +179,7 @@ def test_a_validated_synthesis_says_how_its_uncited_cards_were_handled(world, lo
         code(a, card, "A01")
     for card in b.cards:
         code(b, card, "A01")
-    services.add_sentence(a.territory, a.users["coordinator"], group=a.group, component=entry(a, "A01"),
+    services.add_sentence(a.territory, user=a.users["coordinator"], group=a.group, component=entry(a, "A01"),
                           text="Eating well", cards=a.cards[:1])
     client = login(a.users["coordinator"])
     validate = url("group_validate", "alpha", a.group.pk)
@@ -197,9 +197,9 @@ def test_a_validated_synthesis_says_how_its_uncited_cards_were_handled(world, lo
     assert note in page
     client = login(a.users["coordinator"])
     # Every card cited: no note asked, none kept.
-    services.add_sentence(a.territory, a.users["coordinator"], group=a.group, component=entry(a, "A01"),
+    services.add_sentence(a.territory, user=a.users["coordinator"], group=a.group, component=entry(a, "A01"),
                           text="Eating together", cards=a.cards[1:])
-    services.validate_synthesis(a.territory, a.users["coordinator"], group=a.group,
+    services.validate_synthesis(a.territory, user=a.users["coordinator"], group=a.group,
                                 validated_on=dt.date(2026, 10, 9), uncited_note="ignored")
     synthesis.refresh_from_db()
     assert (synthesis.uncited_note, synthesis.uncited_at_validation) == ("", 0)

@@ -23,7 +23,7 @@ def base(territory):
 
 def make(world_t, name, scores, families=("A",), **kwargs):
     return services.save_action(
-        world_t.territory, world_t.users["coordinator"], name=name, families=list(families),
+        world_t.territory, user=world_t.users["coordinator"], name=name, families=list(families),
         scores=dict(zip(QUESTIONS, scores, strict=True)), **kwargs)
 
 
@@ -93,7 +93,7 @@ def test_beta_cannot_see_or_change_alpha_actions(world, actions, login):
     assert "Beta secret scheme" in html and "Alpha" not in html
     # The service refuses an alpha action written with beta's user.
     with pytest.raises(PermissionDenied):
-        services.delete_action(garden, world.beta.users["coordinator"])
+        services.delete_action(garden, user=world.beta.users["coordinator"])
 
 
 @pytest.mark.parametrize("role", ["observer", "partner"])
@@ -113,7 +113,7 @@ def test_observers_and_partners_read_but_cannot_write(world, actions, login, rol
     assert not ExistingAction.objects.filter(name="Repair café").exists()
     assert "Add an existing action" not in client.get(url).content.decode()
     with pytest.raises(PermissionDenied):
-        services.save_action(world.alpha.territory, world.alpha.users[role], name="Nope")
+        services.save_action(world.alpha.territory, user=world.alpha.users[role], name="Nope")
 
 
 def test_facilitator_creates_and_edits_with_audit(world, login):
@@ -159,7 +159,7 @@ def test_invalid_family_code_is_rejected_on_its_field(world, login):
     assert not ExistingAction.objects.exists()
     # The service (used by the demo and any import) says the same on the same field.
     with pytest.raises(ValidationError) as info:
-        services.save_action(world.alpha.territory, world.alpha.users["coordinator"],
+        services.save_action(world.alpha.territory, user=world.alpha.users["coordinator"],
                              name="X", families=["A", "C", "A01"])
     message = info.value.message_dict["families"][0]
     assert "“C”, “A01”: not a family of this territory's grid (test-grid)" in message
@@ -181,7 +181,7 @@ def test_score_outside_0_4_is_rejected(world, login, value):
 @pytest.mark.parametrize("value", [5, -1, 2.5, True])
 def test_service_rejects_scores_off_the_scale_atomically(world, value):
     with pytest.raises(ValidationError) as info:
-        services.save_action(world.alpha.territory, world.alpha.users["coordinator"], name="X",
+        services.save_action(world.alpha.territory, user=world.alpha.users["coordinator"], name="X",
                              scores={"co_responsibility": value, "coverage": 9})
     assert set(info.value.message_dict) == {"co_responsibility_score", "coverage_score"}
     assert not ExistingAction.objects.exists()

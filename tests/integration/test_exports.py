@@ -187,12 +187,12 @@ def test_synthesis_sentences(world, login):
         code_card(a.territory, card, code="A01", user=a.users["coordinator"], seen_updated_at=None)
     Card.objects.filter(pk=a.cards[0].pk).update(text=SUM)
     entry = GridEntry.objects.of(a.territory).get(code="A01")
-    services.add_sentence(a.territory, a.users["facilitator"], group=a.group, component=entry,
+    services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group, component=entry,
                           text=LINK, cards=[a.cards[0]])
-    services.add_sentence(a.territory, a.users["facilitator"], group=a.group, component=entry,
+    services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group, component=entry,
                           text=AT, cards=[a.cards[1]])
     for text, card in ((LINK, a.cards[0]), (AT, a.cards[1])):  # the territory's synthesis
-        services.add_sentence(a.territory, a.users["coordinator"], group=None, component=entry,
+        services.add_sentence(a.territory, user=a.users["coordinator"], group=None, component=entry,
                               text=text, cards=[card])
     client = login(a.users["observer"])
     for url in (reverse("syntheses:group_csv", args=["alpha", a.group.pk]),
@@ -206,10 +206,10 @@ def test_existing_actions_ranking(world, login):
     from cospiral.evaluations import services
     from cospiral.evaluations.models import QUESTIONS
 
-    services.save_action(world.alpha.territory, world.alpha.users["coordinator"], name=LINK,
+    services.save_action(world.alpha.territory, user=world.alpha.users["coordinator"], name=LINK,
                          carried_by=SUM, families=["A"],
                          scores=dict(zip(QUESTIONS, (4, 4, 3, 3, 4), strict=True)))
-    services.save_action(world.alpha.territory, world.alpha.users["coordinator"], name=AT,
+    services.save_action(world.alpha.territory, user=world.alpha.users["coordinator"], name=AT,
                          families=["A"], scores=dict(zip(QUESTIONS, (1, 1, 1, 1, 1), strict=True)))
     client = login(world.alpha.users["observer"])
     found = every_format(client, lambda f: reverse("evaluations:export", args=["alpha", f]))
@@ -227,12 +227,12 @@ def test_vote_results_and_voter_links(world, login):
     bus = Action.objects.create(territory=t.territory, title=SUM)
     lunch = Action.objects.create(territory=t.territory, title=AT)
     coordinator = t.users["coordinator"]
-    r = services.save_round(t.territory, coordinator, title="Round", method="dot",
+    r = services.save_round(t.territory, user=coordinator, title="Round", method="dot",
                             electorate="citizens", candidates=[garden, bus, lunch],
                             dots_per_voter=3)
-    r = services.open_round(r, coordinator)
+    r = services.open_round(r, user=coordinator)
     services.create_tokens(r, 2, user=coordinator, label=LINK)
-    services.close_round(r, coordinator)
+    services.close_round(r, user=coordinator)
     client = login(coordinator)
     found = every_format(client, reverse("votes:results_csv", args=["alpha", r.pk]),
                          path_format=False)

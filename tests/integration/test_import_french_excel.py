@@ -69,7 +69,7 @@ def test_actions_and_commitments(world):
     t = world.alpha
     user = t.users["coordinator"]
     org = Organisation.objects.create(territory=t.territory, name="Mairie d’Alphaville")
-    action = plan_services.create_action(t.territory, user, title="Café réparation")
+    action = plan_services.create_action(t.territory, user=user, title="Café réparation")
     data = french_excel([
         ["id", "Titre", "Statut", "Avancement", "Début"],
         [str(action.pk), "Café réparation élargi", "running", "40,0", "2026-02-01"],

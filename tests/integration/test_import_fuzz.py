@@ -221,9 +221,9 @@ def plan(world):
     t = world.alpha
     user = t.users["coordinator"]
     t.org = Organisation.objects.create(territory=t.territory, name="Alpha town hall")
-    t.action = plan_services.create_action(t.territory, user, title="Repair café")
-    t.sub = plan_services.create_action(t.territory, user, title="Tools", parent=t.action)
-    t.commitment = plan_services.save_commitment(t.action, user, party_kind="organisation",
+    t.action = plan_services.create_action(t.territory, user=user, title="Repair café")
+    t.sub = plan_services.create_action(t.territory, user=user, title="Tools", parent=t.action)
+    t.commitment = plan_services.save_commitment(t.action, user=user, party_kind="organisation",
                                                  organisation=t.org, what="Open the hall")
     return world
 

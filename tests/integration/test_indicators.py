@@ -45,7 +45,7 @@ def housing(world):
 
 def complete(indicator, user):
     """Fill the levels and sort every criterion: the indicator becomes ready."""
-    services.update_indicator(indicator, user, levels=LEVELS)
+    services.update_indicator(indicator, user=user, levels=LEVELS)
     services.sort_criteria(indicator, {c.pk: "quality" for c in indicator.criteria.all()}, user=user)
     indicator.refresh_from_db()
     return indicator
@@ -83,7 +83,7 @@ def test_only_coordinators_and_facilitators_write_and_only_coordinators_delete(h
             services.create_indicator(a.territory, component=entry(a, "A01"), titles=TITLES,
                                       user=a.users[role])
         with pytest.raises(PermissionDenied):
-            services.update_indicator(a.indicator, a.users[role], titles={"fr": "x", "en": "y"})
+            services.update_indicator(a.indicator, user=a.users[role], titles={"fr": "x", "en": "y"})
     # Beta's coordinator is no member of alpha.
     with pytest.raises(PermissionDenied):
         services.add_criteria(a.indicator, texts=["x"], user=housing.beta.users["coordinator"])
@@ -117,7 +117,7 @@ def test_criteria_copy_the_text_and_must_be_of_the_same_territory_and_component(
     b_rainbow = Group.objects.create(territory=b.territory, name="Beta rainbow", kind=Group.Kind.MIXED)
     b_rainbow.source_groups.set([b.group])
     b_shared = synthesis_services.save_shared_criterion(
-        b.territory, b.users["coordinator"], mixed_group=b_rainbow, component=entry(b, "A03"),
+        b.territory, user=b.users["coordinator"], mixed_group=b_rainbow, component=entry(b, "A03"),
         text="Beta shared housing", cards=b.cards[:1])
     with pytest.raises(ValidationError) as error:
         services.add_criteria(a.indicator, shared_criteria=[b_shared.pk], user=user)
@@ -125,7 +125,7 @@ def test_criteria_copy_the_text_and_must_be_of_the_same_territory_and_component(
     a_rainbow = Group.objects.create(territory=a.territory, name="Rainbow", kind=Group.Kind.MIXED)
     a_rainbow.source_groups.set([a.group])
     a_shared = synthesis_services.save_shared_criterion(
-        a.territory, a.users["coordinator"], mixed_group=a_rainbow, component=entry(a, "A03"),
+        a.territory, user=a.users["coordinator"], mixed_group=a_rainbow, component=entry(a, "A03"),
         text="Un logement sain pour tous", cards=a.cards)
     added = services.add_criteria(a.indicator, shared_criteria=[a_shared],
                                   texts=[{"text": "Pas d'expulsion l'hiver", "category": "sustainability"}],
@@ -150,14 +150,14 @@ def test_sort_remove_and_readiness(housing):
     with pytest.raises(ValidationError):
         services.sort_criterion(second, "beauty", user=user)
     services.remove_criterion(second, user=user)
-    indicator = services.update_indicator(indicator, user, levels=LEVELS)
+    indicator = services.update_indicator(indicator, user=user, levels=LEVELS)
     assert selectors.problems(indicator) == []
     assert selectors.ready(indicator)
     # A missing English title is listed again.
-    indicator = services.update_indicator(indicator, user, titles={"fr": "Logement", "en": ""})
+    indicator = services.update_indicator(indicator, user=user, titles={"fr": "Logement", "en": ""})
     assert selectors.problems(indicator) == [("titles.en", "title_missing")]
     with pytest.raises(ValidationError):
-        services.update_indicator(indicator, user, levels=LEVELS + LEVELS)
+        services.update_indicator(indicator, user=user, levels=LEVELS + LEVELS)
 
 
 def test_freezing_blocks_every_edit_and_is_idempotent(housing):
@@ -173,7 +173,7 @@ def test_freezing_blocks_every_edit_and_is_idempotent(housing):
     assert indicator.frozen_at == at
     assert AuditEntry.objects.of(a.territory).filter(summary__contains="frozen").count() == 1
     with pytest.raises(services.IndicatorFrozen) as error:
-        services.update_indicator(indicator, user, titles={"fr": "Autre", "en": "Other"})
+        services.update_indicator(indicator, user=user, titles={"fr": "Autre", "en": "Other"})
     assert "new version" in error.value.messages[0]
     for attempt in (
         lambda: services.add_criteria(indicator, texts=["x"], user=user),
@@ -201,9 +201,9 @@ def test_new_version_copies_everything_and_only_from_the_latest_frozen_version(h
     user = a.users["facilitator"]
     v1 = complete(a.indicator, user)
     with pytest.raises(ValidationError, match="still a draft"):
-        services.new_version(v1, user)
+        services.new_version(v1, user=user)
     services.freeze([v1])
-    v2 = services.new_version(v1, user)
+    v2 = services.new_version(v1, user=user)
     assert (v2.code, v2.version, v2.status, v2.previous_id) == ("A03-1", 2, "draft", v1.pk)
     assert v2.titles == v1.titles and v2.levels == v1.levels and v2.component_id == v1.component_id
     copied = [(c.text, c.card_id, c.category) for c in v2.criteria.order_by("position")]
@@ -211,22 +211,22 @@ def test_new_version_copies_everything_and_only_from_the_latest_frozen_version(h
     assert len(copied) == 2
     assert selectors.ready(v2)
     # The copy is independent: changing v2 leaves v1 as the wave saw it.
-    services.update_indicator(v2, user, titles={"fr": "Logement v2", "en": "Housing v2"})
+    services.update_indicator(v2, user=user, titles={"fr": "Logement v2", "en": "Housing v2"})
     v1.refresh_from_db()
     assert v1.titles == TITLES
     with pytest.raises(ValidationError, match="already a draft"):
-        services.new_version(v1, user)
+        services.new_version(v1, user=user)
     services.freeze([v2])
     with pytest.raises(ValidationError, match="not the latest version"):
-        services.new_version(v1, user)
-    assert services.new_version(v2, user).version == 3
+        services.new_version(v1, user=user)
+    assert services.new_version(v2, user=user).version == 3
     latest = selectors.latest_versions(a.territory)
     assert [(i.code, i.version, [o.version for o in i.older]) for i in latest] == [("A03-1", 3, [2, 1])]
 
 
 def test_start_from_library_on_the_tiny_grid_and_its_error(housing):
     a = housing.alpha
-    indicator = services.start_from_library(a.territory, "housing", a.users["facilitator"])
+    indicator = services.start_from_library(a.territory, "housing", user=a.users["facilitator"])
     assert indicator.code == "A03-2" and indicator.library_key == "housing"
     assert indicator.component.code == "A03"
     assert indicator.title("en") == "Having decent and stable housing"
@@ -235,10 +235,10 @@ def test_start_from_library_on_the_tiny_grid_and_its_error(housing):
         "possibility", "obtaining", "quality", "sustainability"}
     assert selectors.ready(indicator)
     with pytest.raises(ValidationError) as error:
-        services.start_from_library(a.territory, "mobility", a.users["facilitator"])
+        services.start_from_library(a.territory, "mobility", user=a.users["facilitator"])
     assert "has no component A10" in str(error.value)
     with pytest.raises(ValidationError, match="no example indicator"):
-        services.start_from_library(a.territory, "nope", a.users["facilitator"])
+        services.start_from_library(a.territory, "nope", user=a.users["facilitator"])
 
 
 def test_start_from_library_with_the_default_grid(db, world):
@@ -253,7 +253,7 @@ def test_start_from_library_with_the_default_grid(db, world):
     from cospiral.indicators import library
 
     for example in library.examples():
-        indicator = services.start_from_library(territory, example.key, user)
+        indicator = services.start_from_library(territory, example.key, user=user)
         assert indicator.component.code == example.component
         assert selectors.ready(indicator), example.key
     mobility = Indicator.objects.of(territory).get(library_key="mobility")
@@ -437,7 +437,7 @@ def test_a_french_only_territory_is_never_asked_for_english(housing, login):
 
 def test_saving_french_levels_keeps_english_ones_already_written(housing, login):
     a = housing.alpha
-    services.update_indicator(a.indicator, a.users["facilitator"], levels=LEVELS)
+    services.update_indicator(a.indicator, user=a.users["facilitator"], levels=LEVELS)
     a.territory.languages = ["fr"]
     a.territory.save(update_fields=["languages"])
     client = login(a.users["facilitator"])

@@ -244,7 +244,7 @@ def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path, template)
         "u = get_user_model().objects.create_superuser('root', password='x'); "
         "t = create_territory(slug='alpha', name='Alphaville', grid_version=default_version()); "
         "g = Group.objects.create(territory=t, name='Young people'); "
-        "token = gs.create_entry_token(g, u); gs.set_entry_open(g, u, True); "
+        "token = gs.create_entry_token(g, user=u); gs.set_entry_open(g, user=u, is_open=True); "
         "q = Question.objects.of(t).get(code='Q1'); "
         "print('SETUP', token, q.pk)"))
     token, question = re.search(r"SETUP (\S+) (\d+)", out).groups()

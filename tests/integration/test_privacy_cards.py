@@ -24,8 +24,8 @@ def online(world):
     cache.clear()
     group = world.alpha.group
     coordinator = world.alpha.users["coordinator"]
-    token = group_services.create_entry_token(group, coordinator)
-    group_services.set_entry_open(group, coordinator, True)
+    token = group_services.create_entry_token(group, user=coordinator)
+    group_services.set_entry_open(group, user=coordinator, is_open=True)
     link = reverse("public:entry", args=[token])
     Client().post(link, {f"q-{world.alpha.q1.pk}": ["Safer bike lanes", "More benches"]})
     cards = list(Card.objects.filter(text__in=["Safer bike lanes", "More benches"]))

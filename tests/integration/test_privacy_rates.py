@@ -33,8 +33,8 @@ def link(world, monkeypatch):
     cache.clear()
     group = world.alpha.group
     coordinator = world.alpha.users["coordinator"]
-    token = group_services.create_entry_token(group, coordinator)
-    group_services.set_entry_open(group, coordinator, True)
+    token = group_services.create_entry_token(group, user=coordinator)
+    group_services.set_entry_open(group, user=coordinator, is_open=True)
     return reverse("public:entry", args=[token])
 
 

@@ -132,19 +132,19 @@ def test_shared_criterion_refuses_cards_outside_the_source_groups(rainbow, login
     b01 = entry(a, "B01")
     coordinator = a.users["coordinator"]
     with pytest.raises(ValidationError) as error:
-        services.save_shared_criterion(a.territory, coordinator, mixed_group=a.rainbow, component=b01,
+        services.save_shared_criterion(a.territory, user=coordinator, mixed_group=a.rainbow, component=b01,
                                        text="Parks", cards=[a.young_park, a.shop_card, b.cards[0]])
     text = " ".join(error.value.messages)
     assert f"Card #{a.shop_card.pk} belongs to the group “Shopkeepers”" in text
     assert f"Card #{b.cards[0].pk} is not a card of this territory." in text
     with pytest.raises(ValidationError, match="Only a mixed"):
-        services.save_shared_criterion(a.territory, coordinator, mixed_group=a.group, component=b01,
+        services.save_shared_criterion(a.territory, user=coordinator, mixed_group=a.group, component=b01,
                                        text="Parks", cards=[a.young_park])
     with pytest.raises(PermissionDenied):
-        services.save_shared_criterion(a.territory, coordinator, mixed_group=b.rainbow, component=b01,
+        services.save_shared_criterion(a.territory, user=coordinator, mixed_group=b.rainbow, component=b01,
                                        text="Parks", cards=[b.cards[0]])
     with pytest.raises(PermissionDenied):
-        services.save_shared_criterion(a.territory, a.users["partner"], mixed_group=a.rainbow,
+        services.save_shared_criterion(a.territory, user=a.users["partner"], mixed_group=a.rainbow,
                                        component=b01, text="Parks", cards=[a.young_park])
     response = login(coordinator).post(url("criterion_add", "alpha", a.rainbow.pk, b01.pk),
                                        {"component": b01.pk, "text": "Parks", "language": "fr",
@@ -164,12 +164,12 @@ def test_words_page_shows_the_group_its_own_words_only(rainbow, client):
     a.group.entry_token = new_token()
     a.group.entry_open = False  # works even when online entry is closed
     a.group.save()
-    sentence = services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
+    sentence = services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group,
                                      component=entry(a, "B01"), text="Parks must be clean",
                                      cards=[a.young_park])
-    services.add_sentence(a.territory, a.users["coordinator"], group=a.elderly,
+    services.add_sentence(a.territory, user=a.users["coordinator"], group=a.elderly,
                           component=entry(a, "B01"), text="Elderly sentence", cards=[a.elderly_park])
-    services.save_shared_criterion(a.territory, a.users["coordinator"], mixed_group=a.rainbow,
+    services.save_shared_criterion(a.territory, user=a.users["coordinator"], mixed_group=a.rainbow,
                                    component=entry(a, "B01"), text="Clean parks for all",
                                    cards=[a.young_park, a.elderly_park])
     response = client.get(words(a.group.entry_token))
@@ -201,7 +201,7 @@ def test_words_page_unknown_or_revoked_token_is_404(rainbow, client):
     assert client.get(words(token)).status_code == 200
     from cospiral.groups.services import revoke_entry_token
 
-    revoke_entry_token(a.group, a.users["coordinator"])
+    revoke_entry_token(a.group, user=a.users["coordinator"])
     assert client.get(words(token)).status_code == 404
     assert "Alphaville secret card" not in client.get(words(token)).content.decode()
 

@@ -71,7 +71,7 @@ def url(name, slug, *args):
 @pytest.mark.parametrize("role", ["coordinator", "facilitator", "partner", "observer"])
 def test_every_member_reads_syntheses_and_no_one_across(coded, login, role):
     a, b = coded.alpha, coded.beta
-    services.add_sentence(a.territory, a.users["coordinator"], group=a.group,
+    services.add_sentence(a.territory, user=a.users["coordinator"], group=a.group,
                           component=entry(a, "A01"), text="Eating well every day", cards=a.cards)
     client = login(a.users[role])
     pages = [url("index", "alpha"), url("group", "alpha", a.group.pk), url("territory", "alpha"),
@@ -119,7 +119,7 @@ def test_facilitator_of_another_group_cannot_write(coded, login):
                            {"text": "Hot meals", "language": "fr", "cards": [card.pk]})
     assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        services.add_sentence(a.territory, a.users["facilitator"], group=other,
+        services.add_sentence(a.territory, user=a.users["facilitator"], group=other,
                               component=entry(a, "A01"), text="Hot meals", cards=[card])
     assert not SynthesisSentence.objects.exists()
 
@@ -139,7 +139,7 @@ def test_sentence_form_writes_and_traces_both_ways(coded, login):
                             "cards": [a.cards[0].pk, a.cards[1].pk]})
     assert response.status_code == 302
     first = SynthesisSentence.objects.get(text="Good food for all")
-    services.add_sentence(a.territory, a.users["facilitator"], group=a.group, component=a01,
+    services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group, component=a01,
                           text="Local markets", cards=[a.cards[1], a.more[0]])
     second = SynthesisSentence.objects.get(text="Local markets")
     assert first.synthesis.group == a.group and first.created_by == a.users["facilitator"]
@@ -194,18 +194,18 @@ def test_cards_of_another_territory_group_component_or_state_are_refused(coded, 
     ]
     for card, message in cases:
         with pytest.raises(ValidationError) as error:
-            services.add_sentence(a.territory, coordinator, group=a.group, component=a01,
+            services.add_sentence(a.territory, user=coordinator, group=a.group, component=a01,
                                   text="x", cards=[a.cards[0], card])
         text = " ".join(error.value.messages)
         assert f"#{card.pk}" in text and message in text, (card.text, text)
     with pytest.raises(ValidationError, match="Choose at least one card"):
-        services.add_sentence(a.territory, coordinator, group=a.group, component=a01, text="x", cards=[])
+        services.add_sentence(a.territory, user=coordinator, group=a.group, component=a01, text="x", cards=[])
     with pytest.raises(ValidationError, match="cannot be empty"):
-        services.add_sentence(a.territory, coordinator, group=a.group, component=a01, text="  ",
+        services.add_sentence(a.territory, user=coordinator, group=a.group, component=a01, text="  ",
                               cards=[a.cards[0]])
     # Beta's component id is the same shared grid; a local component of beta is refused.
     with pytest.raises(PermissionDenied):
-        services.add_sentence(a.territory, coordinator, group=b.group, component=a01, text="x",
+        services.add_sentence(a.territory, user=coordinator, group=b.group, component=a01, text="x",
                               cards=[b.cards[0]])
     assert not SynthesisSentence.objects.exists()
     # Through the page: the foreign card's error is shown, nothing is written.
@@ -223,9 +223,9 @@ def test_territory_synthesis_spans_groups_and_is_coordinators_only(coded, login)
     other = Group.objects.create(territory=a.territory, name="Elderly people")
     elder = add_card(a, "Un repas chaud", group=other, component_code="A01")
     with pytest.raises(PermissionDenied):
-        services.add_sentence(a.territory, a.users["facilitator"], component=entry(a, "A01"),
+        services.add_sentence(a.territory, user=a.users["facilitator"], component=entry(a, "A01"),
                               text="Food", cards=[elder])
-    sentence = services.add_sentence(a.territory, a.users["coordinator"], component=entry(a, "A01"),
+    sentence = services.add_sentence(a.territory, user=a.users["coordinator"], component=entry(a, "A01"),
                                      text="Food for every age", cards=[elder, a.cards[0]])
     assert sentence.synthesis.group is None
     board = selectors.board(a.territory)
@@ -239,7 +239,7 @@ def test_territory_synthesis_spans_groups_and_is_coordinators_only(coded, login)
 def test_edit_and_delete_sentence(coded, login):
     a = coded.alpha
     a01 = entry(a, "A01")
-    sentence = services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
+    sentence = services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group,
                                      component=a01, text="Food", cards=[a.cards[0]])
     client = login(a.users["facilitator"])
     response = client.post(url("sentence_edit", "alpha", sentence.pk),
@@ -254,7 +254,7 @@ def test_edit_and_delete_sentence(coded, login):
     page = client.get(url("sentence_edit", "alpha", sentence.pk)).content.decode()
     seen = sentence.updated_at.isoformat()
     assert f'value="{seen}"' in page
-    services.update_sentence(sentence, a.users["coordinator"], text="Healthy food for all",
+    services.update_sentence(sentence, user=a.users["coordinator"], text="Healthy food for all",
                              language="fr", cards=[a.cards[0]])
     response = client.post(url("sentence_edit", "alpha", sentence.pk),
                            {"text": "Stale edit", "language": "fr", "seen": seen,
@@ -274,7 +274,7 @@ def test_edit_and_delete_sentence(coded, login):
 def test_minority_flags_and_filter(coded, login):
     a = coded.alpha
     a01 = entry(a, "A01")
-    services.add_sentence(a.territory, a.users["facilitator"], group=a.group, component=a01,
+    services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group, component=a01,
                           text="Food", cards=[*a.cards, *a.more[:4]])
     board = selectors.board(a.territory, a.group)
     block = {b.component.code: b for b in board.blocks}
@@ -301,11 +301,11 @@ def test_validation_then_changes_after_validation(coded, login):
     a01 = entry(a, "A01")
     coordinator = a.users["coordinator"]
     with pytest.raises(ValidationError, match="at least one sentence"):
-        services.validate_synthesis(a.territory, coordinator, group=a.group, validated_on=dt.date(2026, 10, 8))
-    sentence = services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
+        services.validate_synthesis(a.territory, user=coordinator, group=a.group, validated_on=dt.date(2026, 10, 8))
+    sentence = services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group,
                                      component=a01, text="Food", cards=[a.cards[0]])
     with pytest.raises(PermissionDenied):
-        services.validate_synthesis(a.territory, a.users["facilitator"], group=a.group,
+        services.validate_synthesis(a.territory, user=a.users["facilitator"], group=a.group,
                                     validated_on=dt.date(2026, 10, 8))
     client = login(coordinator)
     response = client.post(url("group_validate", "alpha", a.group.pk), {"validated_on": "2099-01-01"})
@@ -321,7 +321,7 @@ def test_validation_then_changes_after_validation(coded, login):
     page = client.get(url("group", "alpha", a.group.pk)).content.decode()
     assert "validated on 8 Oct 2026" in page and "changed after validation" not in page
     # A change after validation keeps the validation and is listed.
-    services.update_sentence(sentence, a.users["facilitator"], text="Healthy food", language="en",
+    services.update_sentence(sentence, user=a.users["facilitator"], text="Healthy food", language="en",
                              cards=[a.cards[0], a.cards[1]])
     synthesis.refresh_from_db()
     assert synthesis.status == "validated"
@@ -329,7 +329,7 @@ def test_validation_then_changes_after_validation(coded, login):
     assert "changed after validation" in page and f"sentence #{sentence.pk} changed" in page
     assert len(selectors.board(a.territory, a.group).changes) == 1
     # A new validation clears the list.
-    services.validate_synthesis(a.territory, coordinator, group=a.group, validated_on=dt.date(2026, 10, 9),
+    services.validate_synthesis(a.territory, user=coordinator, group=a.group, validated_on=dt.date(2026, 10, 9),
                                 uncited_note="Kept for the next meeting.")
     assert selectors.board(a.territory, a.group).changes == []
 
@@ -339,7 +339,7 @@ def test_validation_then_changes_after_validation(coded, login):
 def test_pdf_has_sentences_counts_and_traceability_appendix(coded, login):
     pypdf = pytest.importorskip("pypdf")
     a = coded.alpha
-    services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
+    services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group,
                           component=entry(a, "A01"), text="Eating well every day",
                           cards=[a.cards[0], a.cards[1]])
     response, content = pdfs.download(login(a.users["partner"]), url("group_pdf", "alpha", a.group.pk))
@@ -361,7 +361,7 @@ def test_pdf_has_sentences_counts_and_traceability_appendix(coded, login):
 
 def test_csv_lists_sentences_with_card_ids_and_texts(coded, login):
     a = coded.alpha
-    sentence = services.add_sentence(a.territory, a.users["facilitator"], group=a.group,
+    sentence = services.add_sentence(a.territory, user=a.users["facilitator"], group=a.group,
                                      component=entry(a, "A01"), text="=Eating well",
                                      cards=[a.cards[0], a.cards[1]])
     response = login(a.users["observer"]).get(url("group_csv", "alpha", a.group.pk))

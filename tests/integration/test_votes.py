@@ -39,11 +39,11 @@ def make_round(world, actions, *, open=True, method="dot", electorate="coordinat
                **kwargs):
     kwargs.setdefault("dots_per_voter", 5 if method == "dot" else None)
     coordinator = world.alpha.users["coordinator"]
-    r = services.save_round(world.alpha.territory, coordinator, title=f"Alpha {method} round",
+    r = services.save_round(world.alpha.territory, user=coordinator, title=f"Alpha {method} round",
                             method=method, electorate=electorate,
                             candidates=alpha_candidates(actions), **kwargs)
     if open:
-        r = services.open_round(r, coordinator)
+        r = services.open_round(r, user=coordinator)
     return r
 
 
@@ -77,7 +77,7 @@ def test_coordinator_creates_a_round_through_the_form(world, actions, login):
 def test_a_candidate_from_another_territory_is_refused(world, actions, login):
     coordinator = world.alpha.users["coordinator"]
     with pytest.raises(ValidationError) as error:
-        services.save_round(world.alpha.territory, coordinator, title="Leaky", method="score",
+        services.save_round(world.alpha.territory, user=coordinator, title="Leaky", method="score",
                             candidates=[actions["garden"], actions["beta"].pk])
     assert f"#{actions['beta'].pk}" in error.value.message_dict["candidates"][0]
     response = login(coordinator).post(base(world.alpha.territory) + "new/", {
@@ -99,12 +99,12 @@ def test_round_settings_are_checked(world, actions):
     ]:
         kwargs.setdefault("title", "Round")
         with pytest.raises(ValidationError) as error:
-            services.save_round(world.alpha.territory, coordinator, method="dot", **kwargs)
+            services.save_round(world.alpha.territory, user=coordinator, method="dot", **kwargs)
         assert key in error.value.message_dict
     deleted = Action.objects.create(territory=world.alpha.territory, title="Gone",
                                     deleted_at="2026-01-01T00:00:00Z")
     with pytest.raises(ValidationError):
-        services.save_round(world.alpha.territory, coordinator, title="R", method="score",
+        services.save_round(world.alpha.territory, user=coordinator, title="R", method="score",
                             candidates=[actions["garden"], deleted])
     assert Round.objects.count() == 0
 
@@ -113,10 +113,10 @@ def test_an_open_round_keeps_its_method_voters_and_actions(world, actions, login
     r = make_round(world, actions)
     coordinator = world.alpha.users["coordinator"]
     with pytest.raises(ValidationError):
-        services.save_round(world.alpha.territory, coordinator, round=r, title=r.title,
+        services.save_round(world.alpha.territory, user=coordinator, round=r, title=r.title,
                             method="score", candidates=alpha_candidates(actions))
     with pytest.raises(ValidationError):
-        services.save_round(world.alpha.territory, coordinator, round=r, title=r.title,
+        services.save_round(world.alpha.territory, user=coordinator, round=r, title=r.title,
                             method="dot", dots_per_voter=5,
                             candidates=[actions["garden"], actions["bus"]])
     # Title and description still change, through the page too (frozen fields disabled).
@@ -138,10 +138,10 @@ def test_observer_and_facilitator_cannot_set_up_rounds(world, actions, login):
         assert client.post(f"{base(world.alpha.territory)}{r.pk}/open/").status_code == 403
         assert client.get(f"{base(world.alpha.territory)}{r.pk}/links/").status_code == 403
     with pytest.raises(PermissionDenied):
-        services.save_round(world.alpha.territory, world.alpha.users["observer"], title="X",
+        services.save_round(world.alpha.territory, user=world.alpha.users["observer"], title="X",
                             method="score", candidates=alpha_candidates(actions))
     with pytest.raises(PermissionDenied):
-        services.open_round(r, world.alpha.users["facilitator"])
+        services.open_round(r, user=world.alpha.users["facilitator"])
     r.refresh_from_db()
     assert r.status == "draft"
 
@@ -269,7 +269,7 @@ def test_a_vote_after_closing_or_before_opening_is_refused(world, actions, login
         services.cast_ballot(draft, user=coordinator, entries={actions["garden"].pk: 1})
     assert error.value.code == "not_open"
     r = make_round(world, actions)
-    services.close_round(r, coordinator)
+    services.close_round(r, user=coordinator)
     with pytest.raises(ValidationError) as error:
         services.cast_ballot(r, user=coordinator, entries={actions["garden"].pk: 1})
     assert error.value.code == "closed"
@@ -279,7 +279,7 @@ def test_a_vote_after_closing_or_before_opening_is_refused(world, actions, login
     assert "Voting in this round has closed: your ballot was not recorded." in response.content.decode()
     assert counts() == (0, 0, 0)
     with pytest.raises(ValidationError):
-        services.close_round(r, coordinator)  # closing is final, once
+        services.close_round(r, user=coordinator)  # closing is final, once
 
 
 def test_ranked_ballots_and_ties_in_results(world, actions, login):
@@ -299,7 +299,7 @@ def test_ranked_ballots_and_ties_in_results(world, actions, login):
                       {field(garden): "2", "send": "1"})
     assert "Rank 1 is missing" in gap.content.decode()
     assert counts()[0] == 2
-    services.close_round(r, users["coordinator"])
+    services.close_round(r, user=users["coordinator"])
     html = login(users["observer"]).get(f"{base(world.alpha.territory)}{r.pk}/results/").content.decode()
     assert "“Alpha shared garden” and “Alpha night bus” tie for first place with 3 points each" in html
     assert html.count('class="vote-tie"') == 2
@@ -318,7 +318,7 @@ def test_score_results_show_mean_voters_and_unscored(world, actions, login):
     response = login(users["partner"]).post(f"{base(world.alpha.territory)}{r.pk}/ballot/",
                                             {field(bus): "6", "send": "1"})
     assert "“Alpha night bus”: 6 is not a score" in response.content.decode()
-    services.close_round(r, users["coordinator"])
+    services.close_round(r, user=users["coordinator"])
     rows = list(csv.DictReader(io.StringIO(login(users["observer"]).get(
         f"{base(world.alpha.territory)}{r.pk}/results/csv/").content.decode("utf-8-sig"))))
     assert [(x["rank"], x["action"], x["result"], x["voters"], x["total"]) for x in rows] == [
@@ -413,7 +413,7 @@ def test_citizen_bad_ballot_and_closed_round(world, actions, citizens_round, cli
     assert "You placed 4 dots but have 3: take 1 away." in bad.content.decode()
     assert counts() == (0, 0, 0)
     services.cast_ballot(r, token=links[1], entries={actions["bus"].pk: 3})
-    services.close_round(r, world.alpha.users["coordinator"])
+    services.close_round(r, user=world.alpha.users["coordinator"])
     late = client.post(url, {field(actions["garden"]): "1", "send": "1"})
     assert late.status_code == 409
     html = late.content.decode()

@@ -43,16 +43,16 @@ def three_rounds(world, actions):  # noqa: F811
     services.cast_ballot(coordination, entries={bus.pk: 3, garden.pk: 2}, user=coordinator)
     services.cast_ballot(coordination, entries={bus.pk: 2, garden.pk: 1, lunch.pk: 2},
                          user=world.alpha.users["partner"])
-    services.close_round(coordination, coordinator)
+    services.close_round(coordination, user=coordinator)
     citizens = make_round(world, actions, method="ranked", electorate="citizens")
     _vote_by_links(world, citizens, [{garden: 1, lunch: 2, bus: 3}] * 3)
-    services.close_round(citizens, coordinator)
-    pupils = services.save_round(world.alpha.territory, coordinator, title="Pupils of the school",
+    services.close_round(citizens, user=coordinator)
+    pupils = services.save_round(world.alpha.territory, user=coordinator, title="Pupils of the school",
                                  method="score", electorate="citizens",
                                  candidates=alpha_candidates(actions))
-    pupils = services.open_round(pupils, coordinator)
+    pupils = services.open_round(pupils, user=coordinator)
     _vote_by_links(world, pupils, [{garden: 5, lunch: 4, bus: 1}])
-    services.close_round(pupils, coordinator)
+    services.close_round(pupils, user=coordinator)
     return coordination, citizens, pupils
 
 
@@ -63,7 +63,7 @@ def test_one_closed_round_ranks_the_actions_on_their_pages_and_in_the_plan(world
     client = login(world.alpha.users["observer"])
     page = client.get(reverse("actions:detail", args=["alpha", garden.pk])).content.decode()
     assert "Prioritisation votes" not in page  # an open round ranks nothing yet
-    services.close_round(r, world.alpha.users["coordinator"])
+    services.close_round(r, user=world.alpha.users["coordinator"])
     page = client.get(reverse("actions:detail", args=["alpha", garden.pk])).content.decode()
     assert "Prioritisation votes" in page and "rank 1 of 3" in page and r.title in page
     assert "rank 3 of 3" in client.get(  # no dot is a result of 0 dots, ranked last
@@ -141,7 +141,7 @@ def test_a_round_about_another_cycles_actions_stays_out_of_the_review(world, act
     Action.objects.filter(pk__in=[a.pk for a in alpha_candidates(actions)]).update(cycle=cycle3)
     r = make_round(world, actions)
     services.cast_ballot(r, entries={actions["garden"].pk: 1}, user=world.alpha.users["coordinator"])
-    services.close_round(r, world.alpha.users["coordinator"])
+    services.close_round(r, user=world.alpha.users["coordinator"])
     client = login(world.alpha.users["observer"])
     assert "No prioritisation round of this cycle is closed yet." in client.get(
         reverse("reports:review", args=["alpha", 2])).content.decode()
@@ -166,13 +166,13 @@ def test_a_coordination_group_round_gives_one_link_per_seat(world, actions, clie
     coordinator = a.users["coordinator"]
     r = make_round(world, actions, open=False, electorate="seats")
     with pytest.raises(ValidationError) as error:
-        services.open_round(r, coordinator)
+        services.open_round(r, user=coordinator)
     assert "no seat yet" in str(error.value)
     r.refresh_from_db()
     assert r.opened_at is None and not VoterToken.objects.exists()
     seats = _seats(a.territory, ["Ana", "Bruno", "Chloé", "Driss"])
     _seats(b.territory, ["Beta mayor", "Beta shop"])
-    r = services.open_round(r, coordinator)
+    r = services.open_round(r, user=coordinator)
     links = list(VoterToken.objects.filter(round=r).order_by("id"))
     assert sorted(link.seat_id for link in links) == sorted(s.pk for s in seats)
     assert {link.label for link in links} == {"Ana · Alphaville city hall", "Bruno", "Chloé", "Driss"}
@@ -208,7 +208,7 @@ def test_voting_slips_print_a_qr_code_per_link_that_can_still_vote(world, action
 
     a = world.alpha
     _seats(a.territory, ["Ana", "Bruno", "Chloé"])
-    r = services.open_round(make_round(world, actions, open=False, electorate="seats"), a.users["coordinator"])
+    r = services.open_round(make_round(world, actions, open=False, electorate="seats"), user=a.users["coordinator"])
     used, revoked, kept = VoterToken.objects.filter(round=r).order_by("id")
     client.post(f"/v/{used.token}/", {f"c-{actions['bus'].pk}": "1", "send": "1"})
     services.revoke_token(revoked, user=a.users["coordinator"])

@@ -108,7 +108,7 @@ def _send_invitation(invitation: Invitation, *, link: str) -> None:
 
 
 @transaction.atomic
-def invite(territory: Territory, *, actor, email: str, role: str, base_url: str) -> Invitation:
+def invite(territory: Territory, *, user, email: str, role: str, base_url: str) -> Invitation:
     """Invite ``email`` to ``role`` in ``territory`` and send the link (``base_url`` is the
     server's address, e.g. https://cospiral.example.org). If the e-mail cannot be sent,
     nothing is saved."""
@@ -125,21 +125,21 @@ def invite(territory: Territory, *, actor, email: str, role: str, base_url: str)
             "%(email)s already has a pending invitation: withdraw it first to send a new one.")
             % {"email": email}})
     invitation = Invitation.objects.create(territory=territory, email=email, role=role,
-                                           invited_by=actor)
-    audit.record(territory, actor, "create", invitation, f"Invitation of {email} as {role}")
+                                           invited_by=user)
+    audit.record(territory, user, "create", invitation, f"Invitation of {email} as {role}")
     link = base_url.rstrip("/") + reverse("accounts:accept", args=[invitation_token(invitation)])
     _send_invitation(invitation, link=link)
     return invitation
 
 
 @transaction.atomic
-def revoke_invitation(invitation: Invitation, *, actor) -> Invitation:
+def revoke_invitation(invitation: Invitation, *, user) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.pending:
         raise ValidationError(_("This invitation is no longer pending."))
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
-    audit.record(invitation.territory, actor, "delete", invitation,
+    audit.record(invitation.territory, user, "delete", invitation,
                  f"Invitation of {invitation.email} withdrawn")
     return invitation
 
@@ -148,7 +148,7 @@ def _accepted(invitation: Invitation, user) -> Membership:
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not locked.pending:
         raise ValidationError(_("This invitation has already been accepted: sign in."))
-    membership = territory_services.add_member(invitation.territory, user, user=user,
+    membership = territory_services.add_member(invitation.territory, user=user, member=user,
                                                role=invitation.role)
     locked.accepted_at = timezone.now()
     locked.accepted_by = user

@@ -146,7 +146,7 @@ def invitations(request):
     form = forms.InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invite(territory, actor=request.user, base_url=
+            invitation = services.invite(territory, user=request.user, base_url=
                                          request.build_absolute_uri("/"), **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
@@ -166,7 +166,7 @@ def invitations(request):
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(Invitation.objects.of(request.territory), pk=pk)
     try:
-        services.revoke_invitation(invitation, actor=request.user)
+        services.revoke_invitation(invitation, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

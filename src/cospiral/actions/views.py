@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.actions import forms, selectors, services
 from cospiral.actions.models import Action, Target
-from cospiral.core import l10n
+from cospiral.core import l10n, rules
 from cospiral.core.access import (
     ENTER_CARDS,
     MANAGE,
@@ -306,7 +306,7 @@ def status(request, pk):
     form = forms.StatusForm(request.POST)
     if form.is_valid():
         try:
-            services.set_status(a, request.user, **form.cleaned_data)
+            services.set_status(a, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -328,9 +328,9 @@ def _action_form(request, a=None):
         try:
             kwargs = form.service_kwargs()
             if a is None:
-                saved = services.create_action(territory, request.user, **kwargs)
+                saved = services.create_action(territory, user=request.user, **kwargs)
             else:
-                saved = services.update_action(a, request.user, **kwargs)
+                saved = services.update_action(a, user=request.user, **kwargs)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -355,7 +355,7 @@ def edit(request, pk):
 def _confirm(request, obj, what: str, write, done: str, back: str, explanation: str, after: str):
     if request.method == "POST":
         try:
-            write(obj, request.user)
+            write(obj, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect(back)
@@ -411,7 +411,7 @@ def create_from_cards(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            a = services.create_action(territory, request.user, origin=Action.Origin.CARDS,
+            a = services.create_action(territory, user=request.user, origin=Action.Origin.CARDS,
                                        cards=list(d["cards"]), title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
@@ -432,7 +432,7 @@ def create_from_pilot_idea(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            a = services.create_action(territory, request.user, origin=Action.Origin.PILOT_IDEA,
+            a = services.create_action(territory, user=request.user, origin=Action.Origin.PILOT_IDEA,
                                        origin_group=d["group"], title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
@@ -454,7 +454,7 @@ def create_from_indicator(request):
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            a = services.create_action(territory, request.user, origin=Action.Origin.INDICATOR,
+            a = services.create_action(territory, user=request.user, origin=Action.Origin.INDICATOR,
                                        origin_indicator=d["indicator"], title=d["title"],
                                        description=d["description"], axis=d["axis"])
         except ValidationError as error:
@@ -483,7 +483,7 @@ def axes(request):
         form = forms.AxisForm(request.POST, territory=territory)
         if form.is_valid():
             try:
-                services.save_axis(territory, request.user, **form.cleaned_data)
+                services.save_axis(territory, user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form_error(form, error)
             else:
@@ -503,7 +503,7 @@ def axis_edit(request, pk):
         raise Http404("No such axis.")
     if request.method == "POST" and "delete" in request.POST:
         try:
-            services.delete_axis(axis, request.user)
+            services.delete_axis(axis, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return redirect("actions:axis_edit", territory=territory.slug, pk=axis.pk)
@@ -514,7 +514,7 @@ def axis_edit(request, pk):
         "position": axis.position, "cycle": axis.cycle_id})
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_axis(territory, request.user, axis=axis, **form.cleaned_data)
+            services.save_axis(territory, user=request.user, axis=axis, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -533,7 +533,7 @@ def milestone_add(request, pk):
     form = forms.MilestoneForm(request.POST)
     if form.is_valid():
         try:
-            services.add_milestone(a, request.user, **form.cleaned_data)
+            services.add_milestone(a, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -549,14 +549,14 @@ def milestone_edit(request, pk):
     if m is None or m.action.deleted_at is not None:
         raise Http404("No such milestone.")
     if request.method == "POST" and "delete" in request.POST:
-        services.delete_milestone(m, request.user)
+        services.delete_milestone(m, user=request.user)
         messages.success(request, _("Milestone removed."))
         return redirect(_detail_url(m.action) + "#milestones")
     form = forms.MilestoneForm(request.POST or None, initial={
         "on": m.on, "title": m.title, "note": m.note, "reached": m.reached})
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_milestone(m, request.user, **form.cleaned_data)
+            services.update_milestone(m, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -581,7 +581,7 @@ def target_add(request, pk):
     form = forms.TargetForm(request.POST, territory=request.territory)
     if form.is_valid():
         try:
-            services.save_target(a, request.user, **_target_kwargs(form))
+            services.save_target(a, user=request.user, **_target_kwargs(form))
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -597,7 +597,7 @@ def target_edit(request, pk):
     if t is None or t.action.deleted_at is not None:
         raise Http404("No such target.")
     if request.method == "POST" and "delete" in request.POST:
-        services.delete_target(t, request.user)
+        services.delete_target(t, user=request.user)
         messages.success(request, _("Target removed."))
         return redirect(_detail_url(t.action) + "#targets")
     form = forms.TargetForm(request.POST or None, territory=request.territory, initial={
@@ -605,7 +605,7 @@ def target_edit(request, pk):
         "baseline": t.baseline, "target_value": t.target, "note": t.note})
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_target(t.action, request.user, target=t, **_target_kwargs(form))
+            services.save_target(t.action, user=request.user, target=t, **_target_kwargs(form))
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -625,7 +625,7 @@ def commitment_add(request, pk):
     form = forms.CommitmentForm(request.POST, territory=request.territory)
     if form.is_valid():
         try:
-            services.save_commitment(a, request.user, **form.cleaned_data)
+            services.save_commitment(a, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -646,7 +646,7 @@ def commitment_edit(request, pk):
                                 initial=forms.CommitmentForm.initial_of(c))
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_commitment(c.action, request.user, commitment=c, **form.cleaned_data)
+            services.save_commitment(c.action, user=request.user, commitment=c, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -685,14 +685,14 @@ def commitment_outcome(request, pk):
     c = _commitment(request, pk)
     if c.deleted_at is not None or c.action.deleted_at is not None:
         raise Http404("No such commitment.")
-    if not services.can_record_outcome(c, request.user):
+    if not rules.RECORD_PLAN_OUTCOME.test(request.user, c):
         raise PermissionDenied
     form = forms.OutcomeForm(request.POST or None, initial={
         "accepted_on": c.accepted_on, "signed_on": c.signed_on, "outcome": c.outcome,
         "evidence": c.evidence})
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_outcome(c, request.user, **form.cleaned_data)
+            services.record_outcome(c, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:

@@ -16,16 +16,13 @@ from django.utils.translation import gettext as _
 
 from cospiral.coding import counts
 from cospiral.coding.models import CodingValidation, IndependentCoding
-from cospiral.core import audit
-from cospiral.core.access import role_in
+from cospiral.core import rules, writes
 from cospiral.core.models import AuditEntry
-from cospiral.criteria import selectors as card_selectors
 from cospiral.criteria.models import Card
 from cospiral.domain import cards as card_rules
 from cospiral.domain.codes import CodeError, FullCode, validate_full_code
 from cospiral.grid import selectors as grid_selectors
 from cospiral.grid.models import GridEntry
-from cospiral.territories.models import Role
 
 MAX_REASON = 300
 
@@ -52,14 +49,6 @@ class CodingConflict(CodingError):
 def _same_territory(territory, obj) -> None:
     if obj.territory_id != territory.pk:
         raise PermissionDenied(_("This card is not in this territory."))
-
-
-def _check_write(territory, user, group) -> None:
-    if not card_selectors.can_write_group(territory, user, group):
-        raise PermissionDenied(
-            _("Only coordinators, or facilitators of the group “%(group)s”, may code its cards.")
-            % {"group": group.name}
-        )
 
 
 def _locked(territory, card: Card) -> Card:
@@ -98,11 +87,11 @@ def _snapshot(card: Card) -> dict:
     }
 
 
-def _save_and_record(territory, user, card: Card, before_cell, before_snap, summary: str,
+def _save_and_record(w: writes.Write, card: Card, before_cell, before_snap, summary: str,
                      fields: list[str], action=AuditEntry.Action.UPDATE) -> Card:
     card.save(update_fields=[*fields, "updated_at"])
-    counts.apply(territory, [(before_cell, counts.cell(card))])
-    audit.record(territory, user, action, card, summary, audit.diff(before_snap, _snapshot(card)))
+    counts.apply(w.territory, [(before_cell, counts.cell(card))])
+    w.record(action, card, summary, writes.changes(before_snap, _snapshot(card)))
     return card
 
 
@@ -133,7 +122,7 @@ def code_card(territory, card: Card, *, code: str, user,
     card's ``updated_at`` when the person opened it: if it changed since, ``CodingConflict``
     is raised and nothing is written."""
     current = _locked(territory, card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
     _check_fresh(territory, current, seen_updated_at)
     _check_codable_state(current)
     parsed, entry = parse_code(territory, code)
@@ -147,7 +136,7 @@ def code_card(territory, card: Card, *, code: str, user,
     current.coded_at = timezone.now()
     current.not_codable_reason = ""
     return _save_and_record(
-        territory, user, current, before_cell, before,
+        w, current, before_cell, before,
         _("Coded %(code)s: %(text)s") % {"code": current.full_code, "text": current.text[:60]},
         ["component", "full_code", "coded_by", "coded_at", "not_codable_reason"],
     )
@@ -157,7 +146,7 @@ def code_card(territory, card: Card, *, code: str, user,
 def uncode_card(territory, card: Card, *, user, seen_updated_at: dt.datetime | None = None) -> Card:
     """Take the code off a card (it goes back to the uncoded ones)."""
     current = _locked(territory, card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
     _check_fresh(territory, current, seen_updated_at)
     if current.component_id is None and not current.not_codable_reason:
         return current
@@ -168,7 +157,7 @@ def uncode_card(territory, card: Card, *, user, seen_updated_at: dt.datetime | N
     current.coded_at = None
     current.not_codable_reason = ""
     return _save_and_record(
-        territory, user, current, before_cell, before,
+        w, current, before_cell, before,
         _("Uncoded: %(text)s") % {"text": current.text[:60]},
         ["component", "full_code", "coded_by", "coded_at", "not_codable_reason"],
     )
@@ -185,7 +174,7 @@ def mark_not_codable(territory, card: Card, *, reason: str, user,
         raise CodingError(_("The reason has %(length)s characters; at most %(limit)s are allowed.")
                           % {"length": len(reason), "limit": MAX_REASON})
     current = _locked(territory, card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
     _check_fresh(territory, current, seen_updated_at)
     _check_codable_state(current)
     before_cell, before = counts.cell(current), _snapshot(current)
@@ -195,7 +184,7 @@ def mark_not_codable(territory, card: Card, *, reason: str, user,
     current.coded_at = timezone.now()
     current.not_codable_reason = reason
     return _save_and_record(
-        territory, user, current, before_cell, before,
+        w, current, before_cell, before,
         _("Not codable: %(text)s") % {"text": current.text[:60]},
         ["component", "full_code", "coded_by", "coded_at", "not_codable_reason"],
     )
@@ -217,12 +206,12 @@ def split_card(territory, card: Card, *, texts: list[str], user,
                               % {"number": number, "length": len(text),
                                  "limit": card_rules.MAX_CARD_CHARS})
     current = _locked(territory, card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
     _check_fresh(territory, current, seen_updated_at)
     _check_codable_state(current)
     before_cell, before = counts.cell(current), _snapshot(current)
     current.is_split = True
-    _save_and_record(territory, user, current, before_cell, before,
+    _save_and_record(w, current, before_cell, before,
                      _("Split into %(count)s ideas: %(text)s") % {"count": len(parts),
                                                                  "text": current.text[:60]},
                      ["is_split"])
@@ -234,9 +223,9 @@ def split_card(territory, card: Card, *, texts: list[str], user,
             channel=current.channel, author_tag=current.author_tag, ref=current.ref,
             split_from=current, created_by=user,
         )
-        audit.record(territory, user, AuditEntry.Action.CREATE, part,
-                     _("Part of split card: %(text)s") % {"text": text[:60]},
-                     {"text": ["", text], "split_from": ["", str(current.pk)]})
+        w.record(AuditEntry.Action.CREATE, part,
+                 _("Part of split card: %(text)s") % {"text": text[:60]},
+                 {"text": ["", text], "split_from": ["", str(current.pk)]})
         created.append(part)
     counts.apply(territory, [(None, counts.cell(part)) for part in created])
     return created
@@ -249,7 +238,7 @@ def merge_cards(territory, keep: Card, duplicates: list[Card], *, user) -> Card:
     if not duplicates:
         raise CodingError(_("Choose at least one duplicate to merge into this card."))
     kept = _locked(territory, keep)
-    _check_write(territory, user, kept.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=kept.group)
     _check_codable_state(kept)
     changes = []
     for duplicate in duplicates:
@@ -264,10 +253,10 @@ def merge_cards(territory, keep: Card, duplicates: list[Card], *, user) -> Card:
         current.merged_into = kept
         current.save(update_fields=["merged_into", "updated_at"])
         changes.append((before_cell, counts.cell(current)))
-        audit.record(territory, user, AuditEntry.Action.UPDATE, current,
-                     _("Merged into “%(keep)s”: %(text)s") % {"keep": kept.text[:40],
+        w.record(AuditEntry.Action.UPDATE, current,
+                 _("Merged into “%(keep)s”: %(text)s") % {"keep": kept.text[:40],
                                                              "text": current.text[:40]},
-                     audit.diff(before, _snapshot(current)))
+                 writes.changes(before, _snapshot(current)))
     counts.apply(territory, changes)
     return kept
 
@@ -276,12 +265,12 @@ def merge_cards(territory, keep: Card, duplicates: list[Card], *, user) -> Card:
 def unmerge_card(territory, card: Card, *, user) -> Card:
     """Undo a merge: the card counts again on its own."""
     current = _locked(territory, card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
     if current.merged_into_id is None:
         raise CodingError(_("This card is not merged into another card."))
     before_cell, before = counts.cell(current), _snapshot(current)
     current.merged_into = None
-    return _save_and_record(territory, user, current, before_cell, before,
+    return _save_and_record(w, current, before_cell, before,
                             _("Merge undone: %(text)s") % {"text": current.text[:60]},
                             ["merged_into"])
 
@@ -289,12 +278,12 @@ def unmerge_card(territory, card: Card, *, user) -> Card:
 # --- double coding and validation ------------------------------------------------------------
 
 @transaction.atomic
-def record_blind_coding(territory, card: Card, *, coder, code: str = "",
+def record_blind_coding(territory, card: Card, *, user, code: str = "",
                         not_codable: bool = False) -> IndependentCoding:
-    """A blind coding by ``coder`` for the agreement report. Never touches the card."""
+    """A blind coding by ``user`` for the agreement report. Never touches the card."""
     _same_territory(territory, card)
     card = Card.objects.of(territory).select_related("group").get(pk=card.pk)
-    _check_write(territory, coder, card.group)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=card.group)
     if card.deleted_at is not None or card.is_split or card.merged_into_id is not None:
         raise CodingError(_("This card is not counted (deleted, split or merged): it is not double coded."))
     if not_codable:
@@ -305,16 +294,16 @@ def record_blind_coding(territory, card: Card, *, coder, code: str = "",
         parsed, component = parse_code(territory, code)
         full_code = str(parsed)
     blind, created = IndependentCoding.objects.select_for_update().get_or_create(
-        territory=territory, card=card, coder=coder,
+        territory=territory, card=card, coder=user,
         defaults={"component": component, "full_code": full_code, "not_codable": not_codable},
     )
     before = {"code": "" if created else (blind.full_code or ("-" if blind.not_codable else ""))}
     if not created:
         blind.component, blind.full_code, blind.not_codable = component, full_code, not_codable
         blind.save()
-    audit.record(territory, coder, AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
-                 blind, _("Blind coding of card %(id)s") % {"id": card.pk},
-                 audit.diff(before, {"code": full_code or "-"}))
+    w.record(AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
+             blind, _("Blind coding of card %(id)s") % {"id": card.pk},
+             writes.changes(before, {"code": full_code or "-"}))
     return blind
 
 
@@ -325,8 +314,7 @@ def validate_group_coding(territory, group, *, validated_on: dt.date, note: str 
     Coordinators only."""
     if group.territory_id != territory.pk:
         raise PermissionDenied(_("This group is not in this territory."))
-    if role_in(user, territory) != Role.COORDINATOR:
-        raise PermissionDenied(_("Only coordinators record that a group validated its coding."))
+    w = writes.Write(territory, user=user, rule=rules.VALIDATE_CODING)
     if validated_on is None:
         raise CodingError(_("Give the date on which the group validated its coding."))
     if validated_on > timezone.localdate():
@@ -335,8 +323,8 @@ def validate_group_coding(territory, group, *, validated_on: dt.date, note: str 
     validation = CodingValidation.objects.create(territory=territory, group=group,
                                                  validated_on=validated_on,
                                                  note=(note or "").strip(), recorded_by=user)
-    audit.record(territory, user, AuditEntry.Action.CREATE, validation,
-                 _("Group “%(group)s” validated its coding on %(date)s")
-                 % {"group": group.name, "date": validated_on.isoformat()},
-                 {"validated_on": ["", validated_on.isoformat()], "note": ["", validation.note]})
+    w.record(AuditEntry.Action.CREATE, validation,
+             _("Group “%(group)s” validated its coding on %(date)s")
+             % {"group": group.name, "date": validated_on.isoformat()},
+             {"validated_on": ["", validated_on.isoformat()], "note": ["", validation.note]})
     return validation

@@ -311,7 +311,7 @@ def blind(request, pk: int):
         card = get_object_or_404(Card.objects.of(territory).filter(group=group),
                                  pk=request.POST.get("card", "0") if request.POST.get("card", "").isdigit() else 0)
         try:
-            services.record_blind_coding(territory, card, coder=request.user,
+            services.record_blind_coding(territory, card, user=request.user,
                                          code=_typed_code(request),
                                          not_codable=request.POST.get("not_codable") == "1")
         except services.CodingError as exc:

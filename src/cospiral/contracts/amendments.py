@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from cospiral.contracts import services
 from cospiral.contracts.models import Amendment, Contract, Review
-from cospiral.core import audit
+from cospiral.core import writes
+from cospiral.core.rules import CHANGE_CONTRACTS
+from cospiral.core.writes import clean_text as _text
 from cospiral.domain import contracts as rules
 
 #: The terms an amendment may change, as ``Contract`` fields.
@@ -48,24 +50,24 @@ def _check_dates(contract: Contract, *, date, starts_on, ends_on, errors: dict) 
 
 
 @transaction.atomic
-def amend(contract: Contract, user, *, date: dt.date, reason: str, title: str,
+def amend(contract: Contract, *, user, date: dt.date, reason: str, title: str,
           purpose: str = "", action=None, starts_on: dt.date | None = None,
           ends_on: dt.date | None = None, review_every_months: int = 3) -> Amendment:
     """Record an amendment that changes the contract's terms to those given. Refused,
     with nothing written, when nothing changes, when the reason is missing, or when the
     contract is a draft (edit it) or closed (final)."""
     territory = contract.territory
-    services._check_write(territory, user)
-    contract = services._locked(contract)
+    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
+    contract = w.lock(contract)
     if contract.status not in AMENDABLE:
         raise ValidationError(_("Only a signed contract, running or reviewed, is amended: a "
                                 "draft is edited and a closed contract is final."))
     errors: dict[str, str] = {}
-    reason = services._text(errors, "reason", reason, required=True, limit=services.MAX_TEXT,
+    reason = _text(errors, "reason", reason, required=True, limit=services.MAX_TEXT,
                             what=_("reason of the amendment"))
-    title = services._text(errors, "title", title, required=True, limit=services.MAX_TITLE,
+    title = _text(errors, "title", title, required=True, limit=services.MAX_TITLE,
                            what=_("title"))
-    purpose = services._text(errors, "purpose", purpose, required=False,
+    purpose = _text(errors, "purpose", purpose, required=False,
                              limit=services.MAX_TEXT, what=_("purpose"))
     if action is not None and action.territory_id != territory.pk:
         errors["action"] = _("This action is not one of this territory's plan.")
@@ -95,13 +97,13 @@ def amend(contract: Contract, user, *, date: dt.date, reason: str, title: str,
     contract.save()
     amendment = Amendment.objects.create(territory=territory, contract=contract, number=number,
                                          date=date, reason=reason, changes=changes,
-                                         created_by=services._user(user))
-    audit.record(territory, user, "update", contract,
-                 _("%(title)s: amendment %(n)s (version %(v)s): %(reason)s") % {
+                                         created_by=w.actor)
+    w.record("update", contract,
+             _("%(title)s: amendment %(n)s (version %(v)s): %(reason)s") % {
                      "title": contract.title, "n": number, "v": number + 1, "reason": reason},
-                 changes)
-    audit.record(territory, user, "create", amendment, f"{contract.title}: {number}",
-                 {"date": ["", str(date)], "reason": ["", reason]})
+             changes)
+    w.record("create", amendment, f"{contract.title}: {number}",
+             {"date": ["", str(date)], "reason": ["", reason]})
     return amendment
 
 

@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 
 from cospiral.contracts import services
 from cospiral.contracts.models import ContractCommitment, ContractParty
-from cospiral.core import audit
+from cospiral.core import writes
+from cospiral.core.writes import clean_text as _text
 from cospiral.domain import contracts as rules
 
 #: Directions of a commitment template.
@@ -40,15 +41,13 @@ def pseudonym_problem(reason: rules.Reason) -> str:
 
 
 @transaction.atomic
-def add_beneficiaries(contract, user, *, text: str,
+def add_beneficiaries(contract, *, user, text: str,
                       signed_on: dt.date | None = None) -> tuple[list[ContractParty], list[int]]:
     """Add one beneficiary per line of ``text`` (pseudonyms only). Returns the parties
     added and the empty lines skipped. A duplicate, a name already in the contract or a
     name too long refuses the whole list with every line named; nothing is added."""
     territory = contract.territory
-    services._check_write(territory, user)
-    contract = services._locked(contract)
-    services._require_status(contract, services.EDITABLE, _("its parties"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its parties"))
     existing = contract.parties.exclude(pseudonym="").values_list("pseudonym", flat=True)
     parsed = rules.parse_pseudonyms(text, existing, services.MAX_PSEUDONYM)
     errors = [pseudonym_problem(r) for r in parsed.problems]
@@ -62,13 +61,13 @@ def add_beneficiaries(contract, user, *, text: str,
     for offset, (_line, name) in enumerate(parsed.names):
         party = ContractParty(territory=territory, contract=contract, kind=rules.BENEFICIARY,
                               pseudonym=name, signed_on=signed_on, position=position + offset)
-        added.append(services._save(territory, user, party, services.PARTY_FIELDS, None,
+        added.append(services._save(w, party, services.PARTY_FIELDS, None,
                                     f"{contract.title}: {name}"))
     return added, parsed.empty_lines
 
 
 @transaction.atomic
-def apply_commitment_template(contract, user, *, what: str, direction: str,
+def apply_commitment_template(contract, *, user, what: str, direction: str,
                               party: ContractParty | None = None,
                               due_on: dt.date | None = None) -> tuple[int, int]:
     """The same commitment for every beneficiary: each beneficiary commits to ``what``
@@ -76,12 +75,10 @@ def apply_commitment_template(contract, user, *, what: str, direction: str,
     beneficiary. A beneficiary who already has this very commitment is skipped. Returns
     ``(added, skipped)``."""
     territory = contract.territory
-    services._check_write(territory, user)
-    contract = services._locked(contract)
-    services._require_status(contract, services.EDITABLE, _("its commitments"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its commitments"))
     services._own(contract, party, "party", _("party"))
     errors: dict[str, str] = {}
-    what = services._text(errors, "what", what, required=True, limit=services.MAX_TEXT,
+    what = _text(errors, "what", what, required=True, limit=services.MAX_TEXT,
                           what=_("commitment"))
     beneficiaries = list(contract.parties.filter(kind=rules.BENEFICIARY).order_by("position", "id"))
     if direction not in (FROM_EACH, TOWARDS_EACH):
@@ -105,23 +102,20 @@ def apply_commitment_template(contract, user, *, what: str, direction: str,
             continue
         c = ContractCommitment(territory=territory, contract=contract, party=giver, what=what,
                                towards=receiver, due_on=due_on)
-        services._save(territory, user, c, services.COMMITMENT_FIELDS, None,
+        services._save(w, c, services.COMMITMENT_FIELDS, None,
                        f"{contract.title}: {giver.name}: {what}")
         added += 1
     return added, skipped
 
 
 @transaction.atomic
-def sign_all(contract, user, *, date: dt.date, overwrite: bool = False,
+def sign_all(contract, *, user, date: dt.date, overwrite: bool = False,
              mark_signed: bool = False):
     """Every party signs on ``date``: the parties without a signature date (or every
     party with ``overwrite``). With ``mark_signed`` the contract is then marked signed in
     the same transaction; if a condition of that step is not met, nothing is written and
     every reason is given. Returns ``(contract, parties dated)``."""
-    territory = contract.territory
-    services._check_write(territory, user)
-    contract = services._locked(contract)
-    services._require_status(contract, services.EDITABLE, _("its signatures"))
+    w, contract = services._changing(contract, user, services.EDITABLE, _("its signatures"))
     if date is None:
         raise ValidationError({"date": _("Give the date of the signatures.")})
     if date > timezone.localdate():
@@ -135,14 +129,14 @@ def sign_all(contract, user, *, date: dt.date, overwrite: bool = False,
         before = {"signed_on": party.signed_on}
         party.signed_on = date
         party.save(update_fields=["signed_on"])
-        audit.record(territory, user, "update", party, f"{contract.title}: {party.name}",
-                     audit.diff(before, {"signed_on": date}))
+        w.record("update", party, f"{contract.title}: {party.name}",
+                 writes.changes(before, {"signed_on": date}))
         dated += 1
     if mark_signed:
         reasons = services.refusals(contract, rules.SIGNED)
         if reasons:
             raise ValidationError({"mark_signed": reasons})
-        contract = services.change_status(contract, user, rules.SIGNED)
+        contract = services.change_status(contract, user=user, target=rules.SIGNED)
     return contract, dated
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,10 +37,10 @@ from cospiral.contracts.models import (
     Review,
     Workshop,
 )
-from cospiral.core import audit
-from cospiral.core.access import ENTER_CARDS, role_in
+from cospiral.core import writes
+from cospiral.core.rules import CHANGE_CONTRACTS, RECORD_ATTENDANCE, RECORD_CONTRACT_OUTCOME
+from cospiral.core.writes import clean_text as _text
 from cospiral.domain import contracts as rules
-from cospiral.territories.models import Membership, Role
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
@@ -55,38 +55,9 @@ UNDERWAY = {S.RUNNING, S.REVIEWED}
 
 # --- who may write --------------------------------------------------------------------
 
-def can_write(territory, user) -> bool:
-    return role_in(user, territory) in {str(r) for r in ENTER_CARDS}
-
-
-def partner_organisation_id(territory, user) -> int | None:
-    """The organisation a partner speaks for in this territory, or None."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    row = (Membership.objects.of(territory).filter(user=user, role=Role.PARTNER)
-           .values_list("organisation_id", flat=True).first())
-    return row
-
-
 def can_follow_up(territory, user, party: ContractParty | None) -> bool:
     """May ``user`` record outcomes or attendance for what ``party`` is responsible for?"""
-    if can_write(territory, user):
-        return True
-    organisation_id = partner_organisation_id(territory, user)
-    return bool(organisation_id and party is not None and party.organisation_id == organisation_id)
-
-
-def _check_write(territory, user) -> None:
-    if not can_write(territory, user):
-        raise PermissionDenied(_("Only coordinators and facilitators may change contracts."))
-
-
-def _user(user):
-    return user if getattr(user, "is_authenticated", False) else None
-
-
-def _locked(contract: Contract) -> Contract:
-    return Contract.objects.of(contract.territory).select_for_update().get(pk=contract.pk)
+    return RECORD_CONTRACT_OUTCOME.test(user, party or territory)
 
 
 def _status_label(status: str) -> str:
@@ -102,15 +73,6 @@ def _require_status(contract: Contract, allowed: set, what: str) -> None:
             "allowed": " / ".join(_status_label(s).lower() for s in S.values if s in allowed)})
 
 
-def _text(errors: dict, field: str, value, *, required: bool, limit: int, what: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = _("Write the %(what)s: it cannot be empty.") % {"what": what}
-    elif len(value) > limit:
-        errors[field] = _("The %(what)s has %(n)s characters; at most %(max)s are allowed.") % {
-            "what": what, "n": len(value), "max": limit}
-    return value
-
 
 def _date(value) -> str:
     """A date in a message as the contract's pages show dates (« 16 sept. 2026 »,
@@ -118,20 +80,18 @@ def _date(value) -> str:
     return date_format(value) if value else ""
 
 
-def _fields(obj, names) -> dict:
-    return {n: getattr(obj, n) for n in names}
+def _save(w: writes.Write, obj, names, before: dict | None, summary: str):
+    """A contract's rows record every value set but None and empty text."""
+    return w.save(obj, names, before, summary, blank=(None, ""))
 
 
-def _save(territory, user, obj, names, before: dict | None, summary: str):
-    after = _fields(obj, names)
-    creating = before is None
-    changes = ({k: ["", str(v)] for k, v in after.items() if v not in (None, "")}
-               if creating else audit.diff(before, after))
-    if not creating and not changes:
-        return obj
-    obj.save()
-    audit.record(territory, user, "create" if creating else "update", obj, summary, changes)
-    return obj
+def _changing(contract: Contract, user, allowed: set, what: str) -> tuple[writes.Write, Contract]:
+    """A write of the contract or a part of it: by its writers, the contract locked, its
+    status one of ``allowed`` (else a ValidationError naming ``what``)."""
+    w = writes.Write(contract.territory, user=user, rule=CHANGE_CONTRACTS)
+    contract = w.lock(contract)
+    _require_status(contract, allowed, what)
+    return w, contract
 
 
 def _own(contract: Contract, obj, field: str, what: str) -> None:
@@ -148,12 +108,12 @@ CONTRACT_FIELDS = ("title", "purpose", "action_id", "starts_on", "ends_on",
 
 
 @transaction.atomic
-def save_contract(territory, user, *, contract: Contract | None = None, title: str,
+def save_contract(territory, *, user, contract: Contract | None = None, title: str,
                   purpose: str = "", action=None, starts_on: dt.date | None = None,
                   ends_on: dt.date | None = None, review_every_months: int = 3) -> Contract:
-    _check_write(territory, user)
+    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
     if contract is not None:
-        contract = _locked(contract)
+        contract = w.lock(contract)
         _require_status(contract, EDITABLE, _("its terms"))
     errors: dict[str, str] = {}
     title = _text(errors, "title", title, required=True, limit=MAX_TITLE, what=_("title"))
@@ -167,13 +127,13 @@ def save_contract(territory, user, *, contract: Contract | None = None, title: s
         errors["review_every_months"] = _("Give a number of months from 1 to 24.")
     if errors:
         raise ValidationError(errors)
-    before = None if contract is None else _fields(contract, CONTRACT_FIELDS)
+    before = None if contract is None else writes.snapshot(contract, CONTRACT_FIELDS)
     if contract is None:
-        contract = Contract(territory=territory, created_by=_user(user))
+        contract = Contract(territory=territory, created_by=w.actor)
     contract.title, contract.purpose, contract.action = title, purpose, action
     contract.starts_on, contract.ends_on = starts_on, ends_on
     contract.review_every_months = review_every_months
-    return _save(territory, user, contract, CONTRACT_FIELDS, before, title)
+    return _save(w, contract, CONTRACT_FIELDS, before, title)
 
 
 # --- parties --------------------------------------------------------------------------
@@ -182,15 +142,13 @@ PARTY_FIELDS = ("kind", "pseudonym", "organisation_id", "representative", "signe
 
 
 @transaction.atomic
-def save_party(contract: Contract, user, *, party: ContractParty | None = None, kind: str,
+def save_party(contract: Contract, *, user, party: ContractParty | None = None, kind: str,
                pseudonym: str = "", organisation=None, representative: str = "",
                signed_on: dt.date | None = None) -> ContractParty:
     """Add or change a party. A beneficiary has a pseudonym and nothing else that could
     name them; a provider or the city is an organisation of the territory."""
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, EDITABLE, _("its parties"))
+    w, contract = _changing(contract, user, EDITABLE, _("its parties"))
     _own(contract, party, "party", _("party"))
     errors: dict[str, str] = {}
     if kind not in rules.PARTY_KINDS:
@@ -228,38 +186,33 @@ def save_party(contract: Contract, user, *, party: ContractParty | None = None, 
             "date": _date(signed_on)}
     if errors:
         raise ValidationError(errors)
-    before = None if party is None else _fields(party, PARTY_FIELDS)
+    before = None if party is None else writes.snapshot(party, PARTY_FIELDS)
     if party is None:
         party = ContractParty(territory=territory, contract=contract,
                               position=contract.parties.count())
     party.kind, party.pseudonym, party.organisation = kind, pseudonym, organisation
     party.representative, party.signed_on = representative, signed_on
-    party = _save(territory, user, party, PARTY_FIELDS, before,
+    party = _save(w, party, PARTY_FIELDS, before,
                   f"{contract.title}: {party.name}")
     return party
 
 
 @transaction.atomic
-def remove_party(party: ContractParty, user) -> None:
+def remove_party(party: ContractParty, *, user) -> None:
     """Take a party off a draft contract (with its project and commitments)."""
-    territory = party.territory
-    _check_write(territory, user)
-    contract = _locked(party.contract)
-    _require_status(contract, EDITABLE, _("its parties"))
-    audit.record(territory, user, "delete", party, f"{contract.title}: {party.name}",
-                 {"kind": [party.kind, ""], "name": [party.name, ""]})
+    w, contract = _changing(party.contract, user, EDITABLE, _("its parties"))
+    w.record("delete", party, f"{contract.title}: {party.name}",
+             {"kind": [party.kind, ""], "name": [party.name, ""]})
     party.delete()
 
 
 # --- individual projects --------------------------------------------------------------
 
 @transaction.atomic
-def save_project(contract: Contract, user, *, beneficiary: ContractParty, goals: str,
+def save_project(contract: Contract, *, user, beneficiary: ContractParty, goals: str,
                  steps: str = "") -> IndividualProject:
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, EDITABLE, _("the individual projects"))
+    w, contract = _changing(contract, user, EDITABLE, _("the individual projects"))
     _own(contract, beneficiary, "beneficiary", _("party"))
     errors: dict[str, str] = {}
     if beneficiary.kind != rules.BENEFICIARY:
@@ -269,11 +222,11 @@ def save_project(contract: Contract, user, *, beneficiary: ContractParty, goals:
     if errors:
         raise ValidationError(errors)
     project = IndividualProject.objects.of(territory).filter(beneficiary=beneficiary).first()
-    before = None if project is None else _fields(project, ("goals", "steps"))
+    before = None if project is None else writes.snapshot(project, ("goals", "steps"))
     if project is None:
         project = IndividualProject(territory=territory, contract=contract, beneficiary=beneficiary)
     project.goals, project.steps = goals, steps
-    return _save(territory, user, project, ("goals", "steps"), before,
+    return _save(w, project, ("goals", "steps"), before,
                  f"{contract.title}: {beneficiary.name}")
 
 
@@ -283,13 +236,11 @@ COMMITMENT_FIELDS = ("party_id", "what", "towards_id", "due_on")
 
 
 @transaction.atomic
-def save_commitment(contract: Contract, user, *, commitment: ContractCommitment | None = None,
+def save_commitment(contract: Contract, *, user, commitment: ContractCommitment | None = None,
                     party: ContractParty, what: str, towards: ContractParty | None = None,
                     due_on: dt.date | None = None) -> ContractCommitment:
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, EDITABLE, _("its commitments"))
+    w, contract = _changing(contract, user, EDITABLE, _("its commitments"))
     _own(contract, commitment, "commitment", _("commitment"))
     _own(contract, party, "party", _("party"))
     _own(contract, towards, "towards", _("party"))
@@ -299,27 +250,26 @@ def save_commitment(contract: Contract, user, *, commitment: ContractCommitment 
         errors["towards"] = _("A party commits towards another party, not towards itself.")
     if errors:
         raise ValidationError(errors)
-    before = None if commitment is None else _fields(commitment, COMMITMENT_FIELDS)
+    before = None if commitment is None else writes.snapshot(commitment, COMMITMENT_FIELDS)
     if commitment is None:
         commitment = ContractCommitment(territory=territory, contract=contract)
     commitment.party, commitment.what, commitment.towards = party, what, towards
     commitment.due_on = due_on
-    return _save(territory, user, commitment, COMMITMENT_FIELDS, before,
+    return _save(w, commitment, COMMITMENT_FIELDS, before,
                  f"{contract.title}: {party.name}: {what}")
 
 
 @transaction.atomic
-def record_outcome(commitment: ContractCommitment, user, *, outcome: str,
+def record_outcome(commitment: ContractCommitment, *, user, outcome: str,
                    evidence: str = "") -> ContractCommitment:
     """Kept, partly kept, not kept, or back to pending (empty); by a coordinator, a
     facilitator or a partner of the committed organisation."""
     territory = commitment.territory
     commitment = (ContractCommitment.objects.of(territory).select_related("party", "contract")
                   .get(pk=commitment.pk))
-    if not can_follow_up(territory, user, commitment.party):
-        raise PermissionDenied(_("Only coordinators, facilitators and the committed "
-                                 "organisation's partners may record this outcome."))
-    contract = _locked(commitment.contract)
+    w = writes.Write(territory, user=user, rule=RECORD_CONTRACT_OUTCOME,
+                     obj=commitment.party or territory)
+    contract = w.lock(commitment.contract)
     _require_status(contract, FOLLOW_UP, _("the outcomes of commitments"))
     errors: dict[str, str] = {}
     if outcome not in ("", *ContractCommitment.Outcome.values):
@@ -328,9 +278,9 @@ def record_outcome(commitment: ContractCommitment, user, *, outcome: str,
                      what=_("evidence"))
     if errors:
         raise ValidationError(errors)
-    before = _fields(commitment, ("outcome", "evidence"))
+    before = writes.snapshot(commitment, ("outcome", "evidence"))
     commitment.outcome, commitment.evidence = outcome, evidence
-    return _save(territory, user, commitment, ("outcome", "evidence"), before,
+    return _save(w, commitment, ("outcome", "evidence"), before,
                  f"{contract.title}: {commitment.party.name}: {commitment.what}")
 
 
@@ -341,14 +291,12 @@ WORKSHOP_FIELDS = ("kind", "topic", "date", "place", "facilitator", "run_by_id",
 
 
 @transaction.atomic
-def save_workshop(contract: Contract, user, *, workshop: Workshop | None = None, kind: str,
+def save_workshop(contract: Contract, *, user, workshop: Workshop | None = None, kind: str,
                   topic: str, date: dt.date, place: str = "", facilitator: str = "",
                   run_by: ContractParty | None = None,
                   beneficiary: ContractParty | None = None, notes: str = "") -> Workshop:
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, WORKSHOPS_OPEN, _("its workshops"))
+    w, contract = _changing(contract, user, WORKSHOPS_OPEN, _("its workshops"))
     _own(contract, workshop, "workshop", _("workshop"))
     _own(contract, run_by, "run_by", _("party"))
     _own(contract, beneficiary, "beneficiary", _("party"))
@@ -378,27 +326,25 @@ def save_workshop(contract: Contract, user, *, workshop: Workshop | None = None,
                            "beneficiary can no longer change.")
     if errors:
         raise ValidationError(errors)
-    before = None if workshop is None else _fields(workshop, WORKSHOP_FIELDS)
+    before = None if workshop is None else writes.snapshot(workshop, WORKSHOP_FIELDS)
     if workshop is None:
         workshop = Workshop(territory=territory, contract=contract)
     workshop.kind, workshop.topic, workshop.date, workshop.place = kind, topic, date, place
     workshop.facilitator, workshop.run_by, workshop.beneficiary = facilitator, run_by, beneficiary
     workshop.notes = notes
-    return _save(territory, user, workshop, WORKSHOP_FIELDS, before,
+    return _save(w, workshop, WORKSHOP_FIELDS, before,
                  f"{contract.title}: {topic} ({date})")
 
 
 @transaction.atomic
-def record_attendance(workshop: Workshop, user, *, present: Iterable[int]) -> list[Attendance]:
+def record_attendance(workshop: Workshop, *, user, present: Iterable[int]) -> list[Attendance]:
     """Who came: ``present`` are the ids of the parties present; every other party
     expected at the workshop (every beneficiary for a collective workshop, its
     beneficiary for an individual one) is recorded absent."""
     territory = workshop.territory
     workshop = Workshop.objects.of(territory).select_related("run_by", "contract").get(pk=workshop.pk)
-    if not can_follow_up(territory, user, workshop.run_by):
-        raise PermissionDenied(_("Only coordinators, facilitators and the partners of the "
-                                 "organisation running the workshop may record attendance."))
-    contract = _locked(workshop.contract)
+    w = writes.Write(territory, user=user, rule=RECORD_ATTENDANCE, obj=workshop.run_by or territory)
+    contract = w.lock(workshop.contract)
     _require_status(contract, FOLLOW_UP, _("attendance"))
     expected = selectors.expected_parties(workshop)
     ids = {p.pk for p in expected}
@@ -432,22 +378,20 @@ def record_attendance(workshop: Workshop, user, *, present: Iterable[int]) -> li
     workshop.attendance_recorded_at = timezone.now()
     workshop.save(update_fields=["attendance_recorded_at"])
     if changes or first:
-        audit.record(territory, user, "update", workshop,
-                     ngettext("%(topic)s: attendance, %(n)s present",
+        w.record("update", workshop,
+                 ngettext("%(topic)s: attendance, %(n)s present",
                               "%(topic)s: attendance, %(n)s present", len(present))
-                     % {"topic": workshop.topic, "n": len(present)}, changes)
+                 % {"topic": workshop.topic, "n": len(present)}, changes)
     return rows
 
 
 # --- reviews and exit evaluations -----------------------------------------------------
 
 @transaction.atomic
-def add_review(contract: Contract, user, *, date: dt.date, notes: str = "",
+def add_review(contract: Contract, *, user, date: dt.date, notes: str = "",
                decisions: str = "") -> Review:
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, UNDERWAY, _("its reviews"))
+    w, contract = _changing(contract, user, UNDERWAY, _("its reviews"))
     errors: dict[str, str] = {}
     notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))
     decisions = _text(errors, "decisions", decisions, required=False, limit=MAX_TEXT,
@@ -464,7 +408,7 @@ def add_review(contract: Contract, user, *, date: dt.date, notes: str = "",
                            "(%(signed)s).") % {"date": _date(date), "signed": _date(contract.signed_on)}
     if errors:
         raise ValidationError(errors)
-    review = _save(territory, user, Review(territory=territory, contract=contract, date=date,
+    review = _save(w, Review(territory=territory, contract=contract, date=date,
                                            notes=notes, decisions=decisions),
                    ("date", "notes", "decisions"), None, contract.title)  # the date: in the changes
     before = contract.next_review_on
@@ -472,8 +416,8 @@ def add_review(contract: Contract, user, *, date: dt.date, notes: str = "",
                                                 contract.ends_on)
     if before != contract.next_review_on:
         contract.save(update_fields=["next_review_on", "updated_at"])
-        audit.record(territory, user, "update", contract, contract.title,
-                     {"next_review_on": [str(before or ""), str(contract.next_review_on or "")]})
+        w.record("update", contract, contract.title,
+                 {"next_review_on": [str(before or ""), str(contract.next_review_on or "")]})
     return review
 
 
@@ -481,12 +425,10 @@ EXIT_FIELDS = ("date", "outcome", "goals_reached", "notes")
 
 
 @transaction.atomic
-def save_exit(contract: Contract, user, *, beneficiary: ContractParty, date: dt.date,
+def save_exit(contract: Contract, *, user, beneficiary: ContractParty, date: dt.date,
               outcome: str, goals_reached: str, notes: str = "") -> ExitEvaluation:
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
-    _require_status(contract, UNDERWAY, _("the exit evaluations"))
+    w, contract = _changing(contract, user, UNDERWAY, _("the exit evaluations"))
     _own(contract, beneficiary, "beneficiary", _("party"))
     errors: dict[str, str] = {}
     if beneficiary.kind != rules.BENEFICIARY:
@@ -503,12 +445,12 @@ def save_exit(contract: Contract, user, *, beneficiary: ContractParty, date: dt.
     if errors:
         raise ValidationError(errors)
     evaluation = ExitEvaluation.objects.of(territory).filter(beneficiary=beneficiary).first()
-    before = None if evaluation is None else _fields(evaluation, EXIT_FIELDS)
+    before = None if evaluation is None else writes.snapshot(evaluation, EXIT_FIELDS)
     if evaluation is None:
         evaluation = ExitEvaluation(territory=territory, contract=contract, beneficiary=beneficiary)
     evaluation.date, evaluation.outcome = date, outcome
     evaluation.goals_reached, evaluation.notes = goals_reached, notes
-    return _save(territory, user, evaluation, EXIT_FIELDS, before,
+    return _save(w, evaluation, EXIT_FIELDS, before,
                  f"{contract.title}: {beneficiary.name}")
 
 
@@ -566,17 +508,17 @@ def refusals(contract: Contract, target: str, today: dt.date | None = None) -> l
 
 
 @transaction.atomic
-def change_status(contract: Contract, user, target: str) -> Contract:
+def change_status(contract: Contract, *, user, target: str) -> Contract:
     """Take one step of the state machine. A step that is not allowed, or whose
     conditions are not met, raises ValidationError with every reason; nothing changes."""
     territory = contract.territory
-    _check_write(territory, user)
-    contract = _locked(contract)
+    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
+    contract = w.lock(contract)
     today = timezone.localdate()
     reasons = refusals(contract, target, today)
     if reasons:
         raise ValidationError(reasons)
-    before = _fields(contract, ("status", "signed_on", "running_since", "next_review_on"))
+    before = writes.snapshot(contract, ("status", "signed_on", "running_since", "next_review_on"))
     if target == S.SIGNED:
         dates = [d for d in contract.parties.values_list("signed_on", flat=True) if d]
         contract.signed_on = max(dates)
@@ -595,6 +537,6 @@ def change_status(contract: Contract, user, target: str) -> Contract:
         contract.next_review_on = None
     contract.status = target
     contract.save()
-    audit.record(territory, user, "update", contract, contract.title,  # the status: in the changes
-                 audit.diff(before, _fields(contract, before.keys())))
+    w.record("update", contract, contract.title,  # the status: in the changes
+             writes.changes(before, writes.snapshot(contract, before.keys())))
     return contract

@@ -19,7 +19,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cospiral.contracts import amendments, bulk, charts, forms, selectors, services
 from cospiral.contracts.models import Contract, ContractCommitment, Workshop
-from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
+from cospiral.core.access import (
+    ENTER_CARDS,
+    READ,
+    can_enter_cards,
+    can_manage,
+    partner_organisation_id,
+    territory_view,
+)
 from cospiral.domain import contracts as rules
 from cospiral.territories.views import form_error
 
@@ -89,7 +96,7 @@ def index(request):
 def create(request):
     form = forms.ContractForm(request.POST or None, territory=request.territory)
     return _form_page(request, form, lambda d: services.save_contract(
-        request.territory, request.user, **d),
+        request.territory, user=request.user, **d),
         title=_("New contract"), done=_("Contract created as a draft."),
         back=reverse("contracts:index", kwargs={"territory": request.territory.slug}),
         then=_detail_url)
@@ -104,7 +111,7 @@ def edit(request, pk):
     form = forms.ContractForm(request.POST or None, territory=request.territory,
                               initial=forms.ContractForm.initial_of(contract))
     return _form_page(request, form, lambda d: services.save_contract(
-        request.territory, request.user, contract=contract, **d),
+        request.territory, user=request.user, contract=contract, **d),
         title=_("Edit the contract"), done=_("Contract saved."), contract=contract,
         back=_detail_url(contract))
 
@@ -121,7 +128,7 @@ def detail(request, pk):
     contract = _contract(request, pk)
     overview = selectors.overview(contract)
     user, territory = request.user, request.territory
-    partner_org = services.partner_organisation_id(territory, user)
+    partner_org = partner_organisation_id(territory, user)
     return _page(request, "contracts/detail.html", contract=contract, o=overview,
                  steps=_steps(contract), partner_org=partner_org,
                  editable=contract.status in services.EDITABLE,
@@ -138,7 +145,7 @@ def change_status(request, pk):
     contract = _contract(request, pk)
     target = request.POST.get("to", "")
     try:
-        contract = services.change_status(contract, request.user, target)
+        contract = services.change_status(contract, user=request.user, target=target)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -167,7 +174,7 @@ def party_form(request, pk, party=None):
     initial = forms.PartyForm.initial_of(party) if party else {}
     form = forms.PartyForm(request.POST or None, territory=request.territory, initial=initial)
     return _form_page(request, form, lambda d: services.save_party(
-        contract, request.user, party=party, **d),
+        contract, user=request.user, party=party, **d),
         title=_("Edit a party") if party else _("Add a party"), done=_("Party saved."),
         contract=contract, back=_detail_url(contract, "parties"),
         intro=_("A beneficiary is recorded under a pseudonym only: no real name, no "
@@ -183,7 +190,7 @@ def party_remove(request, pk, party):
     party = _party(request, contract, party)
     if request.method == "POST":
         try:
-            services.remove_party(party, request.user)
+            services.remove_party(party, user=request.user)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
@@ -209,7 +216,7 @@ def project(request, pk, party):
     initial = {"goals": existing.goals, "steps": existing.steps} if existing else {}
     form = forms.ProjectForm(request.POST or None, initial=initial)
     return _form_page(request, form, lambda d: services.save_project(
-        contract, request.user, beneficiary=beneficiary, **d),
+        contract, user=request.user, beneficiary=beneficiary, **d),
         title=_("Individual project of %(name)s") % {"name": beneficiary.name},
         done=_("Individual project saved."), contract=contract,
         back=_detail_url(contract, "projects"))
@@ -233,7 +240,7 @@ def commitment_form(request, pk, commitment=None):
         "party": request.GET.get("party")}
     form = forms.CommitmentForm(request.POST or None, contract=contract, initial=initial)
     return _form_page(request, form, lambda d: services.save_commitment(
-        contract, request.user, commitment=commitment, **d),
+        contract, user=request.user, commitment=commitment, **d),
         title=_("Edit a commitment") if commitment else _("Add a commitment"),
         done=_("Commitment saved."), contract=contract,
         back=_detail_url(contract, "commitments"))
@@ -249,7 +256,7 @@ def outcome(request, pk, commitment):
     form = forms.OutcomeForm(request.POST or None, initial={
         "outcome": commitment.outcome, "evidence": commitment.evidence})
     return _form_page(request, form, lambda d: services.record_outcome(
-        commitment, request.user, **d),
+        commitment, user=request.user, **d),
         title=_("Outcome of a commitment"), done=_("Outcome recorded."), contract=contract,
         back=_detail_url(contract, "commitments"),
         intro=f"{commitment.party.name}: {commitment.what}")
@@ -272,7 +279,7 @@ def workshop_form(request, pk, workshop=None):
     initial = forms.WorkshopForm.initial_of(workshop) if workshop else {}
     form = forms.WorkshopForm(request.POST or None, contract=contract, initial=initial)
     return _form_page(request, form, lambda d: services.save_workshop(
-        contract, request.user, workshop=workshop, **d),
+        contract, user=request.user, workshop=workshop, **d),
         title=_("Edit a workshop") if workshop else _("Plan a workshop"),
         done=_("Workshop saved."), contract=contract, back=_detail_url(contract, "workshops"))
 
@@ -288,7 +295,7 @@ def attendance(request, pk, workshop):
     errors = []
     if request.method == "POST":
         try:
-            services.record_attendance(workshop, request.user,
+            services.record_attendance(workshop, user=request.user,
                                        present=[p for p in request.POST.getlist("present")
                                                 if p.isdigit()])
         except ValidationError as error:
@@ -318,7 +325,7 @@ def summary(request, pk):
 def review(request, pk):
     contract = _contract(request, pk)
     form = forms.ReviewForm(request.POST or None, initial={"date": timezone.localdate()})
-    return _form_page(request, form, lambda d: services.add_review(contract, request.user, **d),
+    return _form_page(request, form, lambda d: services.add_review(contract, user=request.user, **d),
                       title=_("Record a review"), done=_("Review recorded."), contract=contract,
                       back=_detail_url(contract, "reviews"))
 
@@ -334,7 +341,7 @@ def exit_evaluation(request, pk, party):
     initial = forms.ExitForm.initial_of(existing) if existing else {"date": timezone.localdate()}
     form = forms.ExitForm(request.POST or None, initial=initial)
     return _form_page(request, form, lambda d: services.save_exit(
-        contract, request.user, beneficiary=beneficiary, **d),
+        contract, user=request.user, beneficiary=beneficiary, **d),
         title=_("Exit evaluation of %(name)s") % {"name": beneficiary.name},
         done=_("Exit evaluation saved."), contract=contract, back=_detail_url(contract, "exits"))
 
@@ -365,7 +372,7 @@ def beneficiaries(request, pk):
     back = _detail_url(contract, "parties")
     if request.method == "POST" and form.is_valid():
         try:
-            added, empty = bulk.add_beneficiaries(contract, request.user,
+            added, empty = bulk.add_beneficiaries(contract, user=request.user,
                                                   text=form.cleaned_data["pseudonyms"],
                                                   signed_on=form.cleaned_data["signed_on"])
         except ValidationError as error:
@@ -397,7 +404,7 @@ def commitment_template(request, pk):
     back = _detail_url(contract, "commitments")
     if request.method == "POST" and form.is_valid():
         try:
-            added, skipped = bulk.apply_commitment_template(contract, request.user,
+            added, skipped = bulk.apply_commitment_template(contract, user=request.user,
                                                             **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
@@ -429,7 +436,7 @@ def sign_all(request, pk):
     back = _detail_url(contract, "status")
     if request.method == "POST" and form.is_valid():
         try:
-            contract, dated = bulk.sign_all(contract, request.user, **form.cleaned_data)
+            contract, dated = bulk.sign_all(contract, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -453,7 +460,7 @@ def amend(request, pk):
     initial = {**forms.ContractForm.initial_of(contract), "date": timezone.localdate()}
     form = forms.AmendmentForm(request.POST or None, territory=request.territory,
                                initial=initial)
-    return _form_page(request, form, lambda d: amendments.amend(contract, request.user, **d),
+    return _form_page(request, form, lambda d: amendments.amend(contract, user=request.user, **d),
                       title=_("Amend the contract"), contract=contract,
                       done=_("Amendment recorded: the contract has a new version."),
                       back=_detail_url(contract, "amendments"),

@@ -36,6 +36,14 @@ def role_in(user, territory) -> str | None:
     return role
 
 
+def partner_organisation_id(territory, user) -> int | None:
+    """The organisation a partner member speaks for in ``territory``, or None."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return (Membership.objects.of(territory).filter(user=user, role=Role.PARTNER)
+            .values_list("organisation_id", flat=True).first())
+
+
 def territory_view(roles=READ):
     allowed = {str(r) for r in roles}
 

@@ -108,8 +108,8 @@ def load_demo(data: dict | None = None) -> DemoResult:
         for slug in spec["territories"]:
             territory = territories[slug]
             if not Membership.objects.of(territory).filter(user=users[spec["username"]]).exists():
-                territory_services.add_member(territory, coordinator,
-                                              user=users[spec["username"]], role=spec["role"])
+                territory_services.add_member(territory, user=coordinator,
+                                              member=users[spec["username"]], role=spec["role"])
 
     territory = territories[main_slug]
     result = DemoResult(territory=territory, created=existing is None, accounts=accounts)
@@ -126,13 +126,13 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     from cospiral.groups import services as group_services
 
     organisations = {
-        o["name"]: territory_services.save_organisation(territory, coordinator, name=o["name"],
+        o["name"]: territory_services.save_organisation(territory, user=coordinator, name=o["name"],
                                                         kind=o["kind"])
         for o in data["organisations"]
     }
     for seat in data["coordination"]:
         territory_services.save_seat(
-            territory, coordinator, person=seat["person"], role=seat["role"],
+            territory, user=coordinator, person=seat["person"], role=seat["role"],
             organisation=organisations[seat["organisation"]] if seat.get("organisation") else None,
         )
 
@@ -140,7 +140,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     for spec in data.get("phases", []):
         phase = Phase.objects.of(territory).get(cycle__number=spec["cycle"], number=spec["number"])
         territory_services.update_phase(
-            phase, coordinator, status=spec["status"],
+            phase, user=coordinator, status=spec["status"],
             starts_on=dt.date.fromisoformat(spec["starts_on"]),
             ends_on=dt.date.fromisoformat(spec["ends_on"]), notes=spec["notes"],
         )
@@ -148,7 +148,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
     groups: dict[str, Group] = {}
     for spec in data["groups"]:
         group = group_services.save_group(
-            territory, coordinator, name=spec["name"], kind=spec["kind"],
+            territory, user=coordinator, name=spec["name"], kind=spec["kind"],
             profile=spec["profile"], tags=spec.get("tags", []), cycle=cycle,
             facilitators=[users[u] for u in spec.get("facilitators", [])],
             source_groups=[groups[k] for k in spec.get("source_groups", [])],
@@ -156,7 +156,7 @@ def _load_content(territory: Territory, data: dict, users: dict, coordinator) ->
         groups[spec["key"]] = group
         sessions = {
             s["key"]: group_services.save_session(
-                group, coordinator, date=dt.date.fromisoformat(s["date"]), place=s["place"],
+                group, user=coordinator, date=dt.date.fromisoformat(s["date"]), place=s["place"],
                 channel=s["channel"], attendee_count=s["attendee_count"], notes=s.get("notes", ""),
             )
             for s in spec["sessions"]
@@ -220,14 +220,14 @@ def _load_coding(territory: Territory, data: dict, groups: dict, users: dict,
             component = GridEntry.objects.get(version=territory.grid_version,
                                               territory__isnull=True, code=sentence["code"])
             synthesis_services.add_sentence(
-                territory, writer, group=group, component=component, text=sentence["text"],
+                territory, user=writer, group=group, component=component, text=sentence["text"],
                 language="fr",
                 cards=Card.objects.of(territory).counted().filter(group=group,
                                                                   component=component),
             )
         if synthesis.get("validated_on"):
             synthesis_services.validate_synthesis(
-                territory, coordinator, group=group,
+                territory, user=coordinator, group=group,
                 validated_on=dt.date.fromisoformat(synthesis["validated_on"]),
                 uncited_note=synthesis.get("uncited_note", ""),
             )
@@ -241,7 +241,7 @@ def _load_existing_actions(territory: Territory, data: dict, users: dict, organi
 
     for spec in data.get("existing_actions", []):
         evaluation_services.save_action(
-            territory, users[spec["evaluated_by"]], name=spec["name"],
+            territory, user=users[spec["evaluated_by"]], name=spec["name"],
             description=spec.get("description", ""), carried_by=spec.get("carried_by", ""),
             organisation=organisations[spec["organisation"]] if spec.get("organisation") else None,
             cycle=cycle, families=spec.get("families", []), scores=spec.get("scores", {}),
@@ -258,7 +258,7 @@ def _load_indicators(territory: Territory, data: dict, users: dict) -> None:
     section = data.get("indicators") or {}
     author = users[section["author"]] if section.get("author") else None
     for spec in section.get("items", []):
-        indicator = indicator_services.start_from_library(territory, spec["library"], author)
+        indicator = indicator_services.start_from_library(territory, spec["library"], user=author)
         texts = [c["text"] for c in spec.get("cards", [])]
         cards = {card.text: card for card in Card.objects.of(territory).filter(text__in=texts)}
         added = indicator_services.add_criteria(indicator, cards=[cards[t] for t in texts],
@@ -356,7 +356,7 @@ def _load_plan(territory: Territory, data: dict, users: dict, organisations: dic
              for w in (data.get("surveys") or {}).get("waves", [])}
     cycle = Cycle.objects.of(territory).get(number=data["cycle"])
     axes = {spec["code"]: action_services.save_axis(
-        territory, author, code=spec["code"], title=spec["title"],
+        territory, user=author, code=spec["code"], title=spec["title"],
         description=spec.get("description", ""), position=n, cycle=cycle)
         for n, spec in enumerate(section["axes"])}
     actions: dict = {}
@@ -384,22 +384,22 @@ def _load_plan(territory: Territory, data: dict, users: dict, organisations: dic
         elif origin == "indicator":
             fields["origin_indicator"] = indicator(spec["indicator"])
         action = action_services.create_action(
-            territory, author, title=spec["title"], origin=origin, status=spec["status"],
+            territory, user=author, title=spec["title"], origin=origin, status=spec["status"],
             progress=spec.get("progress"), **fields)
         actions[spec["key"]] = action
         for t in spec.get("targets", []):
             action_services.save_target(
-                action, author, indicator=indicator(t["indicator"]), measure=t["measure"],
+                action, user=author, indicator=indicator(t["indicator"]), measure=t["measure"],
                 baseline_wave=waves[t["baseline_wave"]], target_value=t["target"],
                 note=t.get("note", ""))
         for m in spec.get("milestones", []):
-            action_services.add_milestone(action, author, on=day(m["on"]), title=m["title"],
+            action_services.add_milestone(action, user=author, on=day(m["on"]), title=m["title"],
                                           note=m.get("note", ""), reached=m["reached"])
         for c in spec.get("commitments", []):
             dates = {k: day(c[k]) if c.get(k) else None
                      for k in ("due_on", "accepted_on", "signed_on")}
             action_services.save_commitment(
-                action, author, party_kind=c["party_kind"],
+                action, user=author, party_kind=c["party_kind"],
                 organisation=organisations[c["organisation"]] if c.get("organisation") else None,
                 group=groups[c["group"]] if c.get("group") else None,
                 person=c.get("person", ""), what=c["what"], resource=c["resource"],
@@ -413,21 +413,21 @@ def _load_plan(territory: Territory, data: dict, users: dict, organisations: dic
 
     partner = next(u for u in data["users"] if u["role"] == "partner")
     membership = Membership.objects.of(territory).get(user=users[partner["username"]])
-    territory_services.change_role(membership, author, role=membership.role,
+    territory_services.change_role(membership, user=author, role=membership.role,
                                    organisation=organisations[section["partner_organisation"]])
 
     vote = section.get("vote")
     if vote:
         vote_round = vote_services.save_round(
-            territory, author, title=vote["title"], description=vote.get("description", ""),
+            territory, user=author, title=vote["title"], description=vote.get("description", ""),
             method="dot", dots_per_voter=vote["dots_per_voter"],
             cap_per_candidate=vote.get("cap_per_candidate"),
             candidates=[actions[k] for k in vote["candidates"]])
-        vote_services.open_round(vote_round, author)
+        vote_services.open_round(vote_round, user=author)
         for username, dots in vote["ballots"].items():
             vote_services.cast_ballot(vote_round, user=users[username],
                                       entries={actions[k].pk: n for k, n in dots.items()})
-        vote_services.close_round(vote_round, author)
+        vote_services.close_round(vote_round, user=author)
 
 
 def _load_contracts(territory: Territory, data: dict, users: dict, organisations: dict) -> None:
@@ -449,48 +449,48 @@ def _load_contracts(territory: Territory, data: dict, users: dict, organisations
 
             action = Action.objects.of(territory).get(title=spec["action"])
         contract = contract_services.save_contract(
-            territory, author, title=spec["title"], purpose=spec.get("purpose", ""),
+            territory, user=author, title=spec["title"], purpose=spec.get("purpose", ""),
             action=action, starts_on=day(spec["starts_on"]), ends_on=day(spec["ends_on"]),
             review_every_months=spec["review_every_months"])
         parties = {}
         for p in spec["parties"]:
             party = contract_services.save_party(
-                contract, author, kind=p["kind"], pseudonym=p.get("pseudonym", ""),
+                contract, user=author, kind=p["kind"], pseudonym=p.get("pseudonym", ""),
                 organisation=organisations[p["organisation"]] if p.get("organisation") else None,
                 representative=p.get("representative", ""),
                 signed_on=day(p["signed_on"]) if p.get("signed_on") else None)
             parties[p.get("pseudonym") or p["organisation"]] = party
             if p.get("goals"):
-                contract_services.save_project(contract, author, beneficiary=party,
+                contract_services.save_project(contract, user=author, beneficiary=party,
                                                goals=p["goals"], steps=p.get("steps", ""))
         commitments = [
             (contract_services.save_commitment(
-                contract, author, party=parties[c["party"]], what=c["what"],
+                contract, user=author, party=parties[c["party"]], what=c["what"],
                 towards=parties[c["towards"]] if c.get("towards") else None,
                 due_on=day(c["due_on"]) if c.get("due_on") else None), c)
             for c in spec["commitments"]]
         workshops = [
             (contract_services.save_workshop(
-                contract, author, kind=w["kind"], topic=w["topic"], date=day(w["date"]),
+                contract, user=author, kind=w["kind"], topic=w["topic"], date=day(w["date"]),
                 place=w.get("place", ""), facilitator=w.get("facilitator", ""),
                 run_by=parties[w["run_by"]] if w.get("run_by") else None,
                 beneficiary=parties[w["beneficiary"]] if w.get("beneficiary") else None), w)
             for w in spec["workshops"]]
-        contract_services.change_status(contract, author, "signed")
-        contract_services.change_status(contract, author, "running")
+        contract_services.change_status(contract, user=author, target="signed")
+        contract_services.change_status(contract, user=author, target="running")
         for workshop, w in workshops:
             if "absent" in w:
                 expected = [p for p in parties.values() if p.kind == "beneficiary"
                             and (w["kind"] == "collective" or p.pseudonym == w["beneficiary"])]
                 contract_services.record_attendance(
-                    workshop, author,
+                    workshop, user=author,
                     present=[p.pk for p in expected if p.pseudonym not in w["absent"]])
         for r in spec.get("reviews", []):
-            contract_services.add_review(contract, author, date=day(r["date"]),
+            contract_services.add_review(contract, user=author, date=day(r["date"]),
                                          notes=r.get("notes", ""), decisions=r.get("decisions", ""))
             for target in r.get("then", []):
-                contract_services.change_status(contract, author, target)
+                contract_services.change_status(contract, user=author, target=target)
         for commitment, c in commitments:
             if c.get("outcome"):
-                contract_services.record_outcome(commitment, author, outcome=c["outcome"],
+                contract_services.record_outcome(commitment, user=author, outcome=c["outcome"],
                                                  evidence=c.get("evidence", ""))

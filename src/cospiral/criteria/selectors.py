@@ -7,6 +7,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from cospiral.core import rules
 from cospiral.core.access import role_in
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card, Question
@@ -18,16 +19,7 @@ from cospiral.territories.models import Role
 def can_write_group(territory, user, group) -> bool:
     """Coordinators (and site administrators) write every group's cards; facilitators
     only those of the groups they facilitate."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if group.territory_id != territory.pk:
-        return False
-    role = role_in(user, territory)
-    if role == Role.COORDINATOR:
-        return True
-    if role == Role.FACILITATOR:
-        return group.facilitators.filter(pk=user.pk).exists()
-    return False
+    return rules.WRITE_CARDS.test(user, group, territory)
 
 
 def writable_groups(territory, user):

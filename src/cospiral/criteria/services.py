@@ -14,9 +14,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cospiral.coding import counts
-from cospiral.core import audit
+from cospiral.core import audit, writes
 from cospiral.core.access import role_in
 from cospiral.core.models import AuditEntry
+from cospiral.core.rules import IMPORT_CARDS, WRITE_CARDS
 from cospiral.core.tabular import TableError, TableRejected, read_table
 from cospiral.criteria import selectors
 from cospiral.criteria.models import Card, Question
@@ -38,14 +39,6 @@ class EditConflict(Exception):
                 "Someone else changed this card at %(time)s, after you opened it. Nothing was "
                 "overwritten: read the current text below and make your change again."
             ) % {"time": timezone.localtime(card.updated_at).strftime("%Y-%m-%d %H:%M:%S")}
-        )
-
-
-def _check_write(territory, user, group) -> None:
-    if not selectors.can_write_group(territory, user, group):
-        raise PermissionDenied(
-            _("Only coordinators, or facilitators of the group “%(group)s”, may write its cards.")
-            % {"group": group.name}
         )
 
 
@@ -140,7 +133,7 @@ def create_cards(territory, *, group, session, question, texts: list[str], user,
                  channel: str = Card.Channel.PAPER, language: str | None = None,
                  author_tag: str = "") -> list[Card]:
     """Create one card per text for one group, session and question (bulk entry)."""
-    _check_write(territory, user, group)
+    WRITE_CARDS.check(user, group, territory)
     language = language or selectors.default_language(territory)
     _check_entry(territory, group=group, session=session, question=question,
                  language=language, channel=channel)
@@ -190,7 +183,7 @@ def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | N
     opened it: if the card changed since, ``EditConflict`` is raised, nothing written."""
     territory = card.territory
     current = _locked_card(card)
-    _check_write(territory, user, current.group)
+    w = writes.Write(territory, user=user, rule=WRITE_CARDS, obj=current.group)
     if current.deleted_at is not None:
         raise ValidationError(_("This card is deleted: restore it before changing it."))
     if seen_updated_at is None or current.updated_at != seen_updated_at:
@@ -207,12 +200,9 @@ def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | N
         current.author_tag = author_tag.strip()[:40]
     _check_entry(territory, group=current.group, session=current.session,
                  question=current.question, language=current.language, channel=current.channel)
-    changes = audit.diff(before, _snapshot(current))
-    if not changes:
-        return current
-    current.save()
-    counts.apply(territory, [(before_cell, counts.cell(current))])
-    audit.record(territory, user, AuditEntry.Action.UPDATE, current, current.text[:80], changes)
+    w.save(current, _snapshot, before, current.text[:80])
+    if w.changes:
+        counts.apply(territory, [(before_cell, counts.cell(current))])
     return current
 
 
@@ -220,39 +210,30 @@ def update_card(card: Card, *, user, seen_updated_at: dt.datetime, text: str | N
 def delete_card(card: Card, *, user) -> Card:
     """Soft delete: the card is hidden, never erased; ``restore_card`` brings it back."""
     current = _locked_card(card)
-    _check_write(card.territory, user, current.group)
+    w = writes.Write(card.territory, user=user, rule=WRITE_CARDS, obj=current.group)
     if current.deleted_at is not None:
         return current
     before_cell = counts.cell(current)
-    current.deleted_at = timezone.now()
-    current.deleted_by = user
-    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    w.soft_delete(current, current.text[:80], with_user=True)
     counts.apply(card.territory, [(before_cell, counts.cell(current))])
-    audit.record(card.territory, user, AuditEntry.Action.DELETE, current, current.text[:80],
-                 {"deleted_at": ["", current.deleted_at.isoformat()]})
     return current
 
 
 @transaction.atomic
 def restore_card(card: Card, *, user) -> Card:
     current = _locked_card(card)
-    _check_write(card.territory, user, current.group)
+    w = writes.Write(card.territory, user=user, rule=WRITE_CARDS, obj=current.group)
     if current.deleted_at is None:
         return current
-    was = current.deleted_at.isoformat()
     before_cell = counts.cell(current)
-    current.deleted_at = None
-    current.deleted_by = None
-    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    w.restore(current, current.text[:80], with_user=True)
     counts.apply(card.territory, [(before_cell, counts.cell(current))])
-    audit.record(card.territory, user, AuditEntry.Action.RESTORE, current, current.text[:80],
-                 {"deleted_at": [was, ""]})
     return current
 
 
-def undo_last_card(territory, user, group, session, question) -> Card | None:
+def undo_last_card(territory, *, user, group, session, question) -> Card | None:
     """Soft-delete the user's most recent alive card of this bulk-entry batch."""
-    _check_write(territory, user, group)
+    WRITE_CARDS.check(user, group, territory)
     card = (selectors.batch_cards(territory, group=group, session=session, question=question)
             .filter(created_by=user).select_related("territory").first())
     if card is None:
@@ -494,9 +475,8 @@ def import_cards(territory, data: bytes, filename: str, *, user, progress=None) 
     with every error (file, line, column, reason). Rows whose import key already exists
     in the territory are skipped, so re-importing a file creates no duplicates.
     ``progress(done, total)``, when given, is called as the lines are checked."""
-    role = role_in(user, territory) if user is not None else None
-    if role not in (Role.COORDINATOR, Role.FACILITATOR):
-        raise PermissionDenied(_("Only coordinators and facilitators may import cards."))
+    IMPORT_CARDS.check(user, territory)
+    role = role_in(user, territory)
     rows = read_table(data, filename, required=IMPORT_REQUIRED, optional=IMPORT_OPTIONAL,
                       aliases=IMPORT_ALIASES)
     checker = _CardFile(territory, user, role, filename)
@@ -549,7 +529,7 @@ def store_imported_cards(territory, cards: list[tuple], *, user, filename: str, 
     counts.apply(territory, [(None, (r[1], r[3], r[10])) for r in prepared])
     if any(r[10] for r in prepared):
         # Cards are now coded against this grid version: it becomes read-only.
-        grid_services.freeze(territory.grid_version, user if user_id else None)
+        grid_services.freeze(territory.grid_version, user=user if user_id else None)
     AuditEntry.objects.create(
         territory=territory, user=user if user_id else None,
         actor_label=audit.actor_label(user), action=AuditEntry.Action.IMPORT,

@@ -109,8 +109,8 @@ def _bulk_post(request, data):
     batch_kwargs = {"group": data["group"], "session": data["session"], "question": data["question"]}
     try:
         if request.POST.get("action") == "undo":
-            card = services.undo_last_card(territory, request.user, data["group"],
-                                           data["session"], data["question"])
+            card = services.undo_last_card(territory, user=request.user, group=data["group"],
+                                           session=data["session"], question=data["question"])
             if card is None:
                 message = _("There is no card of yours to undo in this batch.")
             else:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cospiral.core import audit
-from cospiral.core.access import ENTER_CARDS, role_in
-from cospiral.core.models import AuditEntry
+from cospiral.core import rules, writes
+from cospiral.core.writes import clean_text as _text
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations import selectors
 from cospiral.evaluations.models import ExistingAction
@@ -29,28 +28,6 @@ _FIELDS = ("name", "description", "carried_by", "organisation_id", "cycle_id", "
            *(f"{q}_score" for q in ev.QUESTIONS), *(f"{q}_note" for q in ev.QUESTIONS))
 _EVALUATION_FIELDS = {f"{q}_score" for q in ev.QUESTIONS} | {f"{q}_note" for q in ev.QUESTIONS}
 
-
-def can_write(territory, user) -> bool:
-    return role_in(user, territory) in {str(r) for r in ENTER_CARDS}
-
-
-def _check_write(territory, user) -> None:
-    if not can_write(territory, user):
-        raise PermissionDenied(_("Only coordinators and facilitators may change existing actions."))
-
-
-def _snapshot(action: ExistingAction) -> dict:
-    return {name: getattr(action, name) for name in _FIELDS}
-
-
-def _text(errors: dict, field: str, value: str | None, *, required: bool, limit: int, what: str) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = _("Write the %(what)s: it cannot be empty.") % {"what": what}
-    elif len(value) > limit:
-        errors[field] = _("The %(what)s has %(n)s characters; at most %(max)s are allowed.") % {
-            "what": what, "n": len(value), "max": limit}
-    return value
 
 
 def clean_families(territory, codes: Iterable[str]) -> list[str]:
@@ -88,7 +65,7 @@ def _clean_scores(errors: dict, scores: Mapping[str, int | None]) -> dict[str, i
 
 
 @transaction.atomic
-def save_action(territory, user, *, action: ExistingAction | None = None, name: str,
+def save_action(territory, *, user, action: ExistingAction | None = None, name: str,
                 description: str = "", carried_by: str = "",
                 organisation: Organisation | None = None, cycle: Cycle | None = None,
                 families: Iterable[str] = (), scores: Mapping[str, int | None] | None = None,
@@ -97,9 +74,9 @@ def save_action(territory, user, *, action: ExistingAction | None = None, name: 
     ``scores`` and ``notes`` are keyed by question (``QUESTIONS``); a question left out
     is not assessed. Raises ValidationError naming each wrong field; nothing is written
     then."""
-    _check_write(territory, user)
+    w = writes.Write(territory, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
     if action is not None:
-        action = ExistingAction.objects.of(territory).select_for_update().get(pk=action.pk)
+        action = w.lock(action)
         if action.deleted_at is not None:
             raise ValidationError(_("This action is deleted: restore it before changing it."))
     errors: dict[str, str] = {}
@@ -126,56 +103,35 @@ def save_action(territory, user, *, action: ExistingAction | None = None, name: 
 
     creating = action is None
     if creating:
-        action = ExistingAction(territory=territory, created_by=user if user.is_authenticated else None)
-        before = {}
+        action, before = ExistingAction(territory=territory, created_by=w.actor), None
     else:
-        before = _snapshot(action)
+        before = writes.snapshot(action, _FIELDS)
     action.name, action.description, action.carried_by = name, description, carried_by
     action.organisation, action.cycle, action.families = organisation, cycle, families
     for q in ev.QUESTIONS:
         setattr(action, f"{q}_score", clean_scores[q])
         setattr(action, f"{q}_note", clean_notes[q])
-    after = _snapshot(action)
-    changes = audit.diff(before, after) if not creating else {
-        k: ["", str(v)] for k, v in after.items() if v not in (None, "", [])}
-    if not creating and not changes:
-        return action
+    changes = writes.changes(before, writes.snapshot(action, _FIELDS), blank=(None, "", []))
     if _EVALUATION_FIELDS & set(changes):
-        action.evaluated_by = user if user.is_authenticated else None
+        action.evaluated_by = w.actor
         action.evaluated_at = timezone.now()
-    action.save()
-    audit.record(territory, user, AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-                 action, action.name, changes)
-    return action
+    return w.save(action, _FIELDS, before, action.name, blank=(None, "", []))
 
 
 @transaction.atomic
-def delete_action(action: ExistingAction, user) -> ExistingAction:
+def delete_action(action: ExistingAction, *, user) -> ExistingAction:
     """Soft delete: the action is hidden from the ranking, never erased."""
-    territory = action.territory
-    _check_write(territory, user)
-    current = ExistingAction.objects.of(territory).select_for_update().get(pk=action.pk)
-    if current.deleted_at is not None:
-        return current
-    current.deleted_at = timezone.now()
-    current.deleted_by = user if user.is_authenticated else None
-    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    audit.record(territory, user, AuditEntry.Action.DELETE, current, current.name,
-                 {"deleted_at": ["", current.deleted_at.isoformat()]})
+    w = writes.Write(action.territory, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
+    current = w.lock(action)
+    if current.deleted_at is None:
+        w.soft_delete(current, current.name, with_user=True)
     return current
 
 
 @transaction.atomic
-def restore_action(action: ExistingAction, user) -> ExistingAction:
-    territory = action.territory
-    _check_write(territory, user)
-    current = ExistingAction.objects.of(territory).select_for_update().get(pk=action.pk)
-    if current.deleted_at is None:
-        return current
-    was = current.deleted_at.isoformat()
-    current.deleted_at = None
-    current.deleted_by = None
-    current.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
-    audit.record(territory, user, AuditEntry.Action.RESTORE, current, current.name,
-                 {"deleted_at": [was, ""]})
+def restore_action(action: ExistingAction, *, user) -> ExistingAction:
+    w = writes.Write(action.territory, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
+    current = w.lock(action)
+    if current.deleted_at is not None:
+        w.restore(current, current.name, with_user=True)
     return current

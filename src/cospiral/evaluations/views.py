@@ -116,7 +116,7 @@ def _form(request, action=None):
     form = ActionForm(request.POST or None, territory=territory, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_action(territory, request.user, action=action,
+            saved = services.save_action(territory, user=request.user, action=action,
                                          **form.service_kwargs())
         except ValidationError as error:
             form_error(form, error)
@@ -143,7 +143,7 @@ def edit(request, pk):
 def _confirm_then(request, pk, what: str, write, done: str):
     action = _action(request, pk, allow_deleted=True)
     if request.method == "POST":
-        write(action, request.user)
+        write(action, user=request.user)
         messages.success(request, done)
         return redirect(_index_url(request.territory))
     return _page(request, "evaluations/confirm.html", action=action, what=what)

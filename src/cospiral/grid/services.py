@@ -263,7 +263,7 @@ def update_entry(entry: GridEntry, *, labels: dict | None = None,
     return entry
 
 
-def freeze(version: GridVersion, user=None) -> GridVersion:
+def freeze(version: GridVersion, *, user=None) -> GridVersion:
     """Make ``version`` read-only (idempotent)."""
     with transaction.atomic():
         updated = GridVersion.objects.filter(pk=version.pk, frozen_at__isnull=True).update(
@@ -275,7 +275,7 @@ def freeze(version: GridVersion, user=None) -> GridVersion:
     return version
 
 
-def freeze_if_used(version: GridVersion, user=None) -> bool:
+def freeze_if_used(version: GridVersion, *, user=None) -> bool:
     """Freeze ``version`` when any card is coded against one of its entries; returns
     whether the version is frozen afterwards."""
     from cospiral.criteria.models import Card
@@ -283,6 +283,6 @@ def freeze_if_used(version: GridVersion, user=None) -> bool:
     if version.is_frozen:
         return True
     if Card.objects.filter(component__version=version).exists():
-        freeze(version, user)
+        freeze(version, user=user)
         return True
     return False

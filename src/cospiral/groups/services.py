@@ -8,15 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cospiral.core import audit
+from cospiral.core import audit, writes
 from cospiral.groups.models import Group, Session, new_token
 from cospiral.territories.models import Membership, Role
 
 GROUP_FIELDS = ("name", "kind", "profile", "tags", "cycle_id")
 
-
-def _snapshot(obj, fields) -> dict:
-    return {f: getattr(obj, f) for f in fields}
 
 
 def _check_group(territory, *, group, name, kind, cycle, facilitators, source_groups) -> None:
@@ -61,7 +58,7 @@ def _summary(group) -> dict:
 
 
 @transaction.atomic
-def save_group(territory, actor, *, group: Group | None = None, name: str, kind: str,
+def save_group(territory, *, user, group: Group | None = None, name: str, kind: str,
                profile: str = "", tags=(), cycle=None, facilitators=(), source_groups=(),
                ) -> Group:
     """Create (``group=None``) or change a group. Facilitators must be facilitators or
@@ -75,16 +72,16 @@ def save_group(territory, actor, *, group: Group | None = None, name: str, kind:
         group = Group(territory=territory)
         before: dict = {}
     else:
-        before = {**_snapshot(group, GROUP_FIELDS), **_summary(group)}
+        before = {**writes.snapshot(group, GROUP_FIELDS), **_summary(group)}
     group.name, group.kind, group.profile = name, kind, profile
     group.tags, group.cycle = list(tags), cycle
     group.save()
     group.facilitators.set(facilitators)
     group.source_groups.set(source_groups if kind == Group.Kind.MIXED else [])
-    after = {**_snapshot(group, GROUP_FIELDS), **_summary(group)}
+    after = {**writes.snapshot(group, GROUP_FIELDS), **_summary(group)}
     changes = audit.diff(before, after)
     if creating or changes:
-        audit.record(territory, actor, "create" if creating else "update", group,
+        audit.record(territory, user, "create" if creating else "update", group,
                      f"Group {name}", changes)
     return group
 
@@ -93,7 +90,7 @@ SESSION_FIELDS = ("date", "place", "channel", "attendee_count", "notes")
 
 
 @transaction.atomic
-def save_session(group: Group, actor, *, session: Session | None = None, date, place: str = "",
+def save_session(group: Group, *, user, session: Session | None = None, date, place: str = "",
                  channel: str = Session.Channel.IN_PERSON, attendee_count=None,
                  notes: str = "") -> Session:
     if attendee_count is not None and attendee_count < 0:
@@ -105,13 +102,13 @@ def save_session(group: Group, actor, *, session: Session | None = None, date, p
     else:
         if session.group_id != group.pk:
             raise ValidationError(_("This session belongs to another group."))
-        before = _snapshot(session, SESSION_FIELDS)
+        before = writes.snapshot(session, SESSION_FIELDS)
     session.date, session.place, session.channel = date, place, channel
     session.attendee_count, session.notes = attendee_count, notes
     session.save()
-    changes = audit.diff(before, _snapshot(session, SESSION_FIELDS))
+    changes = audit.diff(before, writes.snapshot(session, SESSION_FIELDS))
     if creating or changes:
-        audit.record(group.territory, actor, "create" if creating else "update", session,
+        audit.record(group.territory, user, "create" if creating else "update", session,
                      f"Session of {group.name} on {date}", changes)
     return session
 
@@ -119,45 +116,45 @@ def save_session(group: Group, actor, *, session: Session | None = None, date, p
 # --- Online entry link -----------------------------------------------------------------
 
 @transaction.atomic
-def create_entry_token(group: Group, actor) -> str:
+def create_entry_token(group: Group, *, user) -> str:
     """A new private link for the group; any previous link stops working."""
     had = bool(group.entry_token)
     group.entry_token = new_token()
     group.save(update_fields=["entry_token"])
-    audit.record(group.territory, actor, "update", group,
+    audit.record(group.territory, user, "update", group,
                  f"Group {group.name}: private link {'replaced' if had else 'created'}",
                  {"entry_token": ["set" if had else "", "new"]})
     return group.entry_token
 
 
 @transaction.atomic
-def revoke_entry_token(group: Group, actor) -> None:
+def revoke_entry_token(group: Group, *, user) -> None:
     """The private link stops working; online entry closes with it."""
     group.entry_token = None
     group.entry_open = False
     group.save(update_fields=["entry_token", "entry_open"])
-    audit.record(group.territory, actor, "update", group,
+    audit.record(group.territory, user, "update", group,
                  f"Group {group.name}: private link revoked", {"entry_token": ["set", ""]})
 
 
 @transaction.atomic
-def set_entry_open(group: Group, actor, is_open: bool) -> None:
+def set_entry_open(group: Group, *, user, is_open: bool) -> None:
     if is_open and not group.entry_token:
         raise ValidationError(_("Create a private link before opening online entry."))
     if group.entry_open != is_open:
         group.entry_open = is_open
         group.save(update_fields=["entry_open"])
-        audit.record(group.territory, actor, "update", group,
+        audit.record(group.territory, user, "update", group,
                      f"Group {group.name}: online entry {'opened' if is_open else 'closed'}",
                      {"entry_open": [str(not is_open), str(is_open)]})
 
 
 @transaction.atomic
-def reveal_group(group: Group, actor) -> None:
+def reveal_group(group: Group, *, user) -> None:
     """Open the group view: from now on, the group's anonymous page shows all its cards."""
     if group.revealed_at is None:
         group.revealed_at = timezone.now()
         group.save(update_fields=["revealed_at"])
-        audit.record(group.territory, actor, "update", group,
+        audit.record(group.territory, user, "update", group,
                      f"Group {group.name}: group view opened",
                      {"revealed_at": ["", group.revealed_at.isoformat()]})

@@ -50,7 +50,7 @@ def group_create(request):
         form = forms.GroupForm(territory=territory, initial={"cycle": cycle.pk if cycle else None})
     if request.method == "POST" and form.is_valid():
         try:
-            group = services.save_group(territory, request.user, **form.cleaned_data)
+            group = services.save_group(territory, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -66,7 +66,7 @@ def group_edit(request, pk: int):
     form = forms.GroupForm(request.POST or None, territory=territory, group=group)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_group(territory, request.user, group=group, **form.cleaned_data)
+            services.save_group(territory, user=request.user, group=group, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -99,7 +99,7 @@ def session_create(request, pk: int):
     form = forms.SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_session(group, request.user, **form.cleaned_data)
+            services.save_session(group, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -120,7 +120,7 @@ def session_edit(request, pk: int, session_pk: int):
     form = forms.SessionForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_session(group, request.user, session=session, **form.cleaned_data)
+            services.save_session(group, user=request.user, session=session, **form.cleaned_data)
         except ValidationError as error:
             form_error(form, error)
         else:
@@ -134,8 +134,8 @@ def session_edit(request, pk: int, session_pk: int):
 ENTRY_ACTIONS = {
     "create": (services.create_entry_token, gettext_lazy("A new private link was created.")),
     "revoke": (services.revoke_entry_token, gettext_lazy("The private link was revoked: it no longer works.")),
-    "open": (lambda g, u: services.set_entry_open(g, u, True), gettext_lazy("Online entry is open.")),
-    "close": (lambda g, u: services.set_entry_open(g, u, False), gettext_lazy("Online entry is closed.")),
+    "open": (lambda g, *, user: services.set_entry_open(g, user=user, is_open=True), gettext_lazy("Online entry is open.")),
+    "close": (lambda g, *, user: services.set_entry_open(g, user=user, is_open=False), gettext_lazy("Online entry is closed.")),
     "reveal": (services.reveal_group, gettext_lazy("The group view is open: everyone with the link "
                                         "now sees all the group's cards.")),
 }
@@ -166,7 +166,7 @@ def words_handout(request, pk: int):
         if not _can_run(request, group):
             raise PermissionDenied
         if not group.entry_token:
-            services.create_entry_token(group, request.user)
+            services.create_entry_token(group, user=request.user)
             messages.success(request, _("The group's page of words has an address: print it."))
         return redirect("groups:words_handout", territory=request.territory.slug, pk=group.pk)
     url = (request.build_absolute_uri(reverse("public:words", args=[group.entry_token]))
@@ -186,7 +186,7 @@ def entry_link(request, pk: int):
             messages.error(request, _("Unknown action."))
         else:
             try:
-                action[0](group, request.user)
+                action[0](group, user=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:

@@ -11,14 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cospiral.core import audit
-from cospiral.core.access import ENTER_CARDS, MANAGE, role_in
+from cospiral.core import audit, writes
+from cospiral.core.rules import DELETE_INDICATORS, WRITE_INDICATORS
 from cospiral.criteria.models import Card
 from cospiral.domain import indicators as rules
 from cospiral.grid.models import GridEntry
@@ -29,16 +29,6 @@ from cospiral.syntheses.models import SharedCriterion
 
 class IndicatorFrozen(ValidationError):
     """The indicator is frozen (a survey wave uses it): make a new version to change it."""
-
-
-def _check_role(territory, user, roles, message: str) -> None:
-    if role_in(user, territory) not in {str(r) for r in roles}:
-        raise PermissionDenied(message)
-
-
-def _check_writer(territory, user) -> None:
-    _check_role(territory, user, ENTER_CARDS,
-                _("Only coordinators and facilitators may write indicators."))
 
 
 def _frozen_error(indicator) -> IndicatorFrozen:
@@ -118,7 +108,7 @@ def create_indicator(territory, *, component, code: str | None = None, titles: M
                      user, library_key: str = "", levels=None) -> Indicator:
     """A new draft indicator (version 1) of ``component``; ``code`` defaults to the
     component's code and the next free number (``A03-1``, ``A03-2``...)."""
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     component = _component(territory, component)
     titles = _titles(titles)
     levels = _levels(levels) if levels is not None else rules.empty_levels()
@@ -142,19 +132,19 @@ def create_indicator(territory, *, component, code: str | None = None, titles: M
     indicator = Indicator.objects.create(
         territory=territory, code=code, version=1, component=component, titles=titles,
         levels=levels, library_key=library_key or "", created_by=user)
-    audit.record(territory, user, "create", indicator, f"{_name(indicator)} created",
-                 audit.diff({}, _state(indicator)))
+    w.record("create", indicator, f"{_name(indicator)} created",
+             audit.diff({}, _state(indicator)))
     return indicator
 
 
 @transaction.atomic
-def update_indicator(indicator: Indicator, user, *, titles: Mapping | None = None,
+def update_indicator(indicator: Indicator, *, user, titles: Mapping | None = None,
                      levels=None, component=None) -> Indicator:
     """Change the titles, level descriptors or component of a draft. A frozen indicator
     is refused with ``IndicatorFrozen``: make a new version instead."""
     indicator = _lock(indicator)
     territory = indicator.territory
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     before = _state(indicator)
     if titles is not None:
         indicator.titles = _titles(titles)
@@ -165,7 +155,7 @@ def update_indicator(indicator: Indicator, user, *, titles: Mapping | None = Non
     indicator.save()
     changes = audit.diff(before, _state(indicator))
     if changes:
-        audit.record(territory, user, "update", indicator, f"{_name(indicator)} changed", changes)
+        w.record("update", indicator, f"{_name(indicator)} changed", changes)
     return indicator
 
 
@@ -175,11 +165,11 @@ def _latest(indicator) -> Indicator:
 
 
 @transaction.atomic
-def new_version(indicator: Indicator, user) -> Indicator:
+def new_version(indicator: Indicator, *, user) -> Indicator:
     """A draft copy (titles, levels, component, criteria) of the latest version, as
     version + 1 pointing back to it. Only from the latest version, once it is frozen."""
     territory = indicator.territory
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     # Lock every version of this code: two writers cannot both make version n + 1.
     versions = list(Indicator.objects.of(territory).select_for_update()
                     .filter(code=indicator.code).order_by("-version"))
@@ -207,9 +197,9 @@ def new_version(indicator: Indicator, user) -> Indicator:
                            shared_criterion=c.shared_criterion, text=c.text, position=c.position)
         for c in IndicatorCriterion.objects.of(territory).filter(indicator=latest).order_by("position", "id")
     ])
-    audit.record(territory, user, "create", copy,
-                 f"{_name(copy)} created as a new version of v{latest.version}",
-                 audit.diff({}, _state(copy)))
+    w.record("create", copy,
+             f"{_name(copy)} created as a new version of v{latest.version}",
+             audit.diff({}, _state(copy)))
     return copy
 
 
@@ -256,7 +246,7 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
     when it gives one."""
     indicator = _lock(indicator)
     territory, component = indicator.territory, indicator.component
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     category = _category(category)
     card_ids = _pks(cards, Card, "cards")
     shared_ids = _pks(shared_criteria, SharedCriterion, "shared_criteria")
@@ -339,9 +329,9 @@ def add_criteria(indicator: Indicator, *, cards: Iterable = (), shared_criteria:
     for row in rows:
         row.save()
     created = rows
-    audit.record(territory, user, "update", indicator,
-                 f"{_name(indicator)}: {len(created)} criteria added",
-                 {f"criterion #{c.pk}": ["", c.text[:200]] for c in created})
+    w.record("update", indicator,
+             f"{_name(indicator)}: {len(created)} criteria added",
+             {f"criterion #{c.pk}": ["", c.text[:200]] for c in created})
     _touch(indicator)
     return created
 
@@ -356,7 +346,7 @@ def sort_criteria(indicator: Indicator, categories: Mapping, *, user) -> int:
     ("" = not sorted). Returns how many changed."""
     indicator = _lock(indicator)
     territory = indicator.territory
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     wanted = {}
     for pk, category in categories.items():
         wanted[int(getattr(pk, "pk", pk))] = _category(category)
@@ -374,8 +364,8 @@ def sort_criteria(indicator: Indicator, categories: Mapping, *, user) -> int:
             criterion.category = category
             criterion.save(update_fields=["category"])
     if changes:
-        audit.record(territory, user, "update", indicator,
-                     f"{_name(indicator)}: {len(changes)} criteria sorted", changes)
+        w.record("update", indicator,
+                 f"{_name(indicator)}: {len(changes)} criteria sorted", changes)
         _touch(indicator)
     return len(changes)
 
@@ -390,14 +380,14 @@ def sort_criterion(criterion: IndicatorCriterion, category: str, *, user) -> Ind
 def remove_criterion(criterion: IndicatorCriterion, *, user) -> None:
     indicator = _lock(criterion.indicator)
     territory = indicator.territory
-    _check_writer(territory, user)
+    w = writes.Write(territory, user=user, rule=WRITE_INDICATORS)
     criterion = IndicatorCriterion.objects.of(territory).filter(indicator=indicator,
                                                                 pk=criterion.pk).first()
     if criterion is None:
         raise ValidationError(_("This criterion is no longer part of the indicator."))
-    audit.record(territory, user, "update", indicator,
-                 f"{_name(indicator)}: criterion #{criterion.pk} removed",
-                 {f"criterion #{criterion.pk}": [criterion.text[:200], ""]})
+    w.record("update", indicator,
+             f"{_name(indicator)}: criterion #{criterion.pk} removed",
+             {f"criterion #{criterion.pk}": [criterion.text[:200], ""]})
     criterion.delete()
     _touch(indicator)
 
@@ -412,13 +402,13 @@ def delete_indicator(indicator: Indicator, *, user) -> None:
     """Delete a draft no survey wave has used (coordinators only)."""
     indicator = _lock(indicator)
     territory = indicator.territory
-    _check_role(territory, user, MANAGE, _("Only coordinators may delete an indicator."))
+    w = writes.Write(territory, user=user, rule=DELETE_INDICATORS)
     if is_used(indicator):
         raise ValidationError(_("A survey wave uses %(code)s version %(version)s: it cannot be "
                                 "deleted.") % {"code": indicator.code, "version": indicator.version})
     before = _state(indicator)
-    audit.record(territory, user, "delete", indicator, f"{_name(indicator)} deleted",
-                 {k: [v, ""] for k, v in before.items()})
+    w.record("delete", indicator, f"{_name(indicator)} deleted",
+             {k: [v, ""] for k, v in before.items()})
     indicator.delete()
 
 
@@ -444,7 +434,7 @@ def freeze(indicators: Iterable[Indicator], *, at: dt.datetime | None = None,
 
 
 @transaction.atomic
-def start_from_library(territory, key: str, user, *, code: str | None = None) -> Indicator:
+def start_from_library(territory, key: str, *, user, code: str | None = None) -> Indicator:
     """A draft copied from the library example ``key``: titles, levels and its example
     criteria (already sorted, in the territory's first language), on the component of
     the same code in the territory's grid."""

@@ -89,7 +89,7 @@ def library_start(request, key):
     if library.example(key) is None:
         raise Http404("No such example.")
     try:
-        indicator = services.start_from_library(request.territory, key, request.user)
+        indicator = services.start_from_library(request.territory, key, user=request.user)
     except ValidationError as error:
         for message in _errors(None, error):
             messages.error(request, message)
@@ -176,7 +176,7 @@ def edit(request, pk):
     others: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_indicator(indicator, request.user, titles=form.titles,
+            services.update_indicator(indicator, user=request.user, titles=form.titles,
                                       component=form.cleaned_data["component"])
         except ValidationError as error:
             others = _errors(form, error)
@@ -197,7 +197,7 @@ def levels(request, pk):
                             existing=indicator.levels)
     if form.is_valid():
         try:
-            services.update_indicator(indicator, request.user, levels=form.levels)
+            services.update_indicator(indicator, user=request.user, levels=form.levels)
         except ValidationError as error:
             others = _errors(form, error)
         else:
@@ -270,7 +270,7 @@ def criterion_remove(request, pk, criterion):
 def version_new(request, pk):
     indicator = _indicator(request, pk)
     try:
-        copy = services.new_version(indicator, request.user)
+        copy = services.new_version(indicator, user=request.user)
     except ValidationError as error:
         for message in _errors(None, error):
             messages.error(request, message)

@@ -27,7 +27,7 @@ def _get_or_create(territory, cycle, user) -> tuple[Review, bool]:
 
 
 @transaction.atomic
-def save_review(territory, cycle, user, *, lessons_learnt: str, what_next: str) -> Review:
+def save_review(territory, cycle, *, user, lessons_learnt: str, what_next: str) -> Review:
     """Coordinators write the lessons learnt and what comes next."""
     if role_in(user, territory) != Role.COORDINATOR:
         raise PermissionDenied("Only coordinators write the review.")

@@ -81,7 +81,7 @@ def edit(request, cycle: int):
         form = forms.ReviewForm(request.POST)
         if form.is_valid():
             try:
-                services.save_review(territory, found, request.user, **form.cleaned_data)
+                services.save_review(territory, found, user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:

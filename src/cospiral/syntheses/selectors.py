@@ -10,10 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
-from cospiral.core.access import role_in
 from cospiral.core.models import AuditEntry
+from cospiral.core.rules import VALIDATE_SYNTHESIS, WRITE_GROUP_SYNTHESIS, WRITE_TERRITORY_SYNTHESIS
 from cospiral.criteria.models import Card, Question
-from cospiral.criteria.selectors import can_write_group
 from cospiral.domain import synthesis as rules
 from cospiral.domain.similarity import same_idea_groups
 from cospiral.grid.models import GridEntry
@@ -24,7 +23,6 @@ from cospiral.syntheses.models import (
     Synthesis,
     SynthesisSentence,
 )
-from cospiral.territories.models import Role
 
 MINORITY_PERCENT = rules.MINORITY_SHARE_PERCENT
 
@@ -35,13 +33,13 @@ def can_write_synthesis(territory, user, group=None) -> bool:
     """A group's synthesis: coordinators and the group's facilitators. The territory's
     synthesis: coordinators."""
     if group is not None:
-        return can_write_group(territory, user, group)
-    return getattr(user, "is_authenticated", False) and role_in(user, territory) == Role.COORDINATOR
+        return WRITE_GROUP_SYNTHESIS.test(user, group, territory)
+    return WRITE_TERRITORY_SYNTHESIS.test(user, territory)
 
 
 def can_validate(territory, user) -> bool:
     """Coordinators record that a group (or the coordination) validated a synthesis."""
-    return getattr(user, "is_authenticated", False) and role_in(user, territory) == Role.COORDINATOR
+    return VALIDATE_SYNTHESIS.test(user, territory)
 
 
 # --- scope ----------------------------------------------------------------------------------

@@ -20,7 +20,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cospiral.core import audit
+from cospiral.core import audit, writes
+from cospiral.core.rules import (
+    VALIDATE_SYNTHESIS,
+    WRITE_DEFINITION_INTRODUCTION,
+    WRITE_GROUP_SYNTHESIS,
+    WRITE_SHARED_CRITERIA,
+    WRITE_TERRITORY_SYNTHESIS,
+)
 from cospiral.criteria.models import Card
 from cospiral.groups.models import Group
 from cospiral.syntheses import selectors
@@ -92,20 +99,19 @@ def _scope_label(group) -> str:
         else _("this territory")
 
 
-def _check_writer(territory, user, group) -> None:
-    if not selectors.can_write_synthesis(territory, user, group):
-        if group is not None:
-            raise PermissionDenied(_("Only coordinators, or facilitators of the group “%(group)s”, "
-                                     "may write its synthesis.") % {"group": group.name})
-        raise PermissionDenied(_("Only coordinators may write the territory's synthesis."))
+def _writing(territory, user, group) -> writes.Write:
+    """The write of a synthesis: the group's (its writers) or the territory's (coordinators)."""
+    if group is None:
+        return writes.Write(territory, user=user, rule=WRITE_TERRITORY_SYNTHESIS)
+    return writes.Write(territory, user=user, rule=WRITE_GROUP_SYNTHESIS, obj=group)
 
 
-def _get_or_create_synthesis(territory, actor, group) -> Synthesis:
-    qs = Synthesis.objects.of(territory).select_for_update()
+def _get_or_create_synthesis(w: writes.Write, group) -> Synthesis:
+    qs = Synthesis.objects.of(w.territory).select_for_update()
     synthesis = qs.filter(group=group).first() if group is not None else qs.filter(group__isnull=True).first()
     if synthesis is None:
-        synthesis = Synthesis.objects.create(territory=territory, group=group)
-        audit.record(territory, actor, "create", synthesis, _summary_name(synthesis))
+        synthesis = Synthesis.objects.create(territory=w.territory, group=group)
+        w.record("create", synthesis, _summary_name(synthesis))
     return synthesis
 
 
@@ -120,27 +126,27 @@ def _sentence_state(sentence) -> dict:
 
 
 @transaction.atomic
-def add_sentence(territory, actor, *, group: Group | None = None, component, text: str,
+def add_sentence(territory, *, user, group: Group | None = None, component, text: str,
                  language: str = "fr", cards: Iterable = ()) -> SynthesisSentence:
     """Add a sentence to the synthesis of ``group`` (or of the territory when None),
     summing up ``cards``: counted cards of the scope coded with ``component``."""
     if group is not None and group.territory_id != territory.pk:
         raise PermissionDenied(_("This group belongs to another territory."))
-    _check_writer(territory, actor, group)
+    w = _writing(territory, user, group)
     component = selectors.component_in_territory(territory, getattr(component, "pk", component))
     text = _clean_text(text, _("sentence"))
     chosen = _check_cards(territory, _ids(cards), allowed=selectors.scope_cards(territory, group),
                           scope_label=_scope_label(group), component=component)
-    synthesis = _get_or_create_synthesis(territory, actor, group)
+    synthesis = _get_or_create_synthesis(w, group)
     position = (SynthesisSentence.objects.of(territory).filter(synthesis=synthesis, component=component)
                 .aggregate(m=Max("position"))["m"] or 0) + 1
     sentence = SynthesisSentence.objects.create(
         territory=territory, synthesis=synthesis, component=component, text=text,
-        language=(language or "fr")[:8], position=position, created_by=actor)
+        language=(language or "fr")[:8], position=position, created_by=user)
     sentence.cards.set(chosen)
-    audit.record(territory, actor, "update", synthesis,
-                 f"{_summary_name(synthesis)}: sentence #{sentence.pk} added under {component.code}",
-                 {f"sentence #{sentence.pk} {k}": ["", v]
+    w.record("update", synthesis,
+             f"{_summary_name(synthesis)}: sentence #{sentence.pk} added under {component.code}",
+             {f"sentence #{sentence.pk} {k}": ["", v]
                   for k, v in _sentence_state(sentence).items()})
     _touch(synthesis)
     return sentence
@@ -151,7 +157,7 @@ def _touch(synthesis) -> None:
 
 
 @transaction.atomic
-def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: str,
+def update_sentence(sentence: SynthesisSentence, *, user, text: str, language: str,
                     cards: Iterable, seen_updated_at: dt.datetime | None = None) -> SynthesisSentence:
     """Change a sentence's text, language or cards (its component stays: write a new
     sentence under another component instead). With ``seen_updated_at`` (when the
@@ -160,7 +166,7 @@ def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: 
         "synthesis__group", "component", "territory").get(pk=sentence.pk)
     territory, synthesis = sentence.territory, sentence.synthesis
     group = synthesis.group
-    _check_writer(territory, actor, group)
+    w = _writing(territory, user, group)
     if seen_updated_at is not None and sentence.updated_at != seen_updated_at:
         raise ValidationError(_(
             "Someone else changed this sentence at %(time)s, after you opened it. Nothing was "
@@ -184,30 +190,30 @@ def update_sentence(sentence: SynthesisSentence, actor, *, text: str, language: 
     sentence.cards.set(ids)
     changes = audit.diff(before, _sentence_state(sentence))
     if changes:
-        audit.record(territory, actor, "update", synthesis,
-                     f"{_summary_name(synthesis)}: sentence #{sentence.pk} changed",
-                     {f"sentence #{sentence.pk} {k}": v for k, v in changes.items()})
+        w.record("update", synthesis,
+                 f"{_summary_name(synthesis)}: sentence #{sentence.pk} changed",
+                 {f"sentence #{sentence.pk} {k}": v for k, v in changes.items()})
         _touch(synthesis)
     return sentence
 
 
 @transaction.atomic
-def delete_sentence(sentence: SynthesisSentence, actor) -> None:
+def delete_sentence(sentence: SynthesisSentence, *, user) -> None:
     sentence = SynthesisSentence.objects.select_for_update(of=("self",)).select_related(
         "synthesis__group", "component", "territory").get(pk=sentence.pk)
     territory, synthesis = sentence.territory, sentence.synthesis
-    _check_writer(territory, actor, synthesis.group)
+    w = _writing(territory, user, synthesis.group)
     before = _sentence_state(sentence)
     pk = sentence.pk
     sentence.delete()
-    audit.record(territory, actor, "update", synthesis,
-                 f"{_summary_name(synthesis)}: sentence #{pk} deleted",
-                 {f"sentence #{pk} {k}": [v, ""] for k, v in before.items()})
+    w.record("update", synthesis,
+             f"{_summary_name(synthesis)}: sentence #{pk} deleted",
+             {f"sentence #{pk} {k}": [v, ""] for k, v in before.items()})
     _touch(synthesis)
 
 
 @transaction.atomic
-def validate_synthesis(territory, actor, *, group: Group | None = None,
+def validate_synthesis(territory, *, user, group: Group | None = None,
                        validated_on: dt.date, uncited_note: str = "") -> Synthesis:
     """Record that the group (or, for the territory's synthesis, the coordination)
     validated the synthesis on ``validated_on``. Later changes keep the validation and
@@ -217,12 +223,11 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
     validation, with the number of such cards at that moment."""
     if group is not None and group.territory_id != territory.pk:
         raise PermissionDenied(_("This group belongs to another territory."))
-    if not selectors.can_validate(territory, actor):
-        raise PermissionDenied(_("Only coordinators record the validation of a synthesis."))
+    w = writes.Write(territory, user=user, rule=VALIDATE_SYNTHESIS)
     if validated_on > timezone.localdate():
         raise ValidationError({"validated_on": _("The validation date %(date)s is in the future.")
                                % {"date": date_format(validated_on)}})
-    synthesis = _get_or_create_synthesis(territory, actor, group)
+    synthesis = _get_or_create_synthesis(w, group)
     if not synthesis.sentences.exists():
         raise ValidationError(_("Write at least one sentence before recording a validation."))
     uncited = selectors.board(territory, group).uncited_count
@@ -243,12 +248,12 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
     synthesis.uncited_note, synthesis.uncited_at_validation = note, uncited
     synthesis.status = Synthesis.Status.VALIDATED
     synthesis.validated_on = validated_on
-    synthesis.validated_by = actor
+    synthesis.validated_by = user
     synthesis.validated_at = timezone.now()
     synthesis.save()
-    audit.record(territory, actor, "update", synthesis,
-                 f"{_summary_name(synthesis)}: validated on {validated_on.isoformat()}",
-                 audit.diff(before, {"status": synthesis.status, "validated_on": validated_on,
+    w.record("update", synthesis,
+             f"{_summary_name(synthesis)}: validated on {validated_on.isoformat()}",
+             audit.diff(before, {"status": synthesis.status, "validated_on": validated_on,
                                      "uncited_note": note}))
     # The validation itself is not a change after validation.
     Synthesis.objects.filter(pk=synthesis.pk).update(validated_at=timezone.now())
@@ -258,12 +263,6 @@ def validate_synthesis(territory, actor, *, group: Group | None = None,
 
 # --- shared criteria of the territory's definition of well-being ------------------------------
 
-def _check_criterion_writer(territory, user, mixed_group) -> None:
-    if not selectors.can_write_synthesis(territory, user, mixed_group):
-        raise PermissionDenied(_("Only coordinators, or facilitators of the group “%(group)s”, "
-                                 "may write its shared criteria.") % {"group": mixed_group.name})
-
-
 def _criterion_state(criterion) -> dict:
     return {"component": criterion.component.code, "text": criterion.text,
             "language": criterion.language, "nature": criterion.nature,
@@ -271,7 +270,7 @@ def _criterion_state(criterion) -> dict:
 
 
 @transaction.atomic
-def save_shared_criterion(territory, actor, *, mixed_group: Group, component, text: str,
+def save_shared_criterion(territory, *, user, mixed_group: Group, component, text: str,
                           language: str = "fr", cards: Iterable = (),
                           criterion: SharedCriterion | None = None,
                           nature: str | None = None) -> SharedCriterion:
@@ -283,7 +282,7 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
         raise PermissionDenied(_("This group belongs to another territory."))
     if mixed_group.kind != Group.Kind.MIXED:
         raise ValidationError(_("Only a mixed (rainbow) group writes shared criteria."))
-    _check_criterion_writer(territory, actor, mixed_group)
+    w = writes.Write(territory, user=user, rule=WRITE_SHARED_CRITERIA, obj=mixed_group)
     component = selectors.component_in_territory(territory, getattr(component, "pk", component))
     text = _clean_text(text, _("shared criterion"))
     if nature is not None and nature not in ("", *SharedCriterion.Nature.values):
@@ -306,7 +305,7 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
         position = (SharedCriterion.objects.of(territory).filter(mixed_group=mixed_group, component=component)
                     .aggregate(m=Max("position"))["m"] or 0) + 1
         criterion = SharedCriterion(territory=territory, mixed_group=mixed_group,
-                                    position=position, created_by=actor)
+                                    position=position, created_by=user)
         before: dict = {}
     else:
         before = _criterion_state(criterion)
@@ -318,35 +317,33 @@ def save_shared_criterion(territory, actor, *, mixed_group: Group, component, te
     criterion.cards.set(ids)
     changes = audit.diff(before, _criterion_state(criterion))
     if creating or changes:
-        audit.record(territory, actor, "create" if creating else "update", criterion,
-                     f"Shared criterion #{criterion.pk} of {mixed_group.name} under {component.code}",
-                     changes)
+        w.record("create" if creating else "update", criterion,
+                 f"Shared criterion #{criterion.pk} of {mixed_group.name} under {component.code}",
+                 changes)
     return criterion
 
 
 @transaction.atomic
-def delete_shared_criterion(criterion: SharedCriterion, actor) -> None:
+def delete_shared_criterion(criterion: SharedCriterion, *, user) -> None:
     criterion = SharedCriterion.objects.select_for_update(of=("self",)).select_related(
         "mixed_group", "component", "territory").get(pk=criterion.pk)
     territory = criterion.territory
-    _check_criterion_writer(territory, actor, criterion.mixed_group)
+    w = writes.Write(territory, user=user, rule=WRITE_SHARED_CRITERIA, obj=criterion.mixed_group)
     before = _criterion_state(criterion)
-    audit.record(territory, actor, "delete", criterion,
-                 f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
-                 {k: [v, ""] for k, v in before.items()})
+    w.record("delete", criterion,
+             f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
+             {k: [v, ""] for k, v in before.items()})
     criterion.delete()
 
 
 # --- the shared definition as a whole -----------------------------------------------------------
 
 @transaction.atomic
-def save_definition_introduction(territory, actor, *, introduction: str,
+def save_definition_introduction(territory, *, user, introduction: str,
                                  language: str = "fr") -> SharedDefinition:
     """Write the introduction of the territory's shared definition of well-being
     (coordinators; empty clears it)."""
-    if not selectors.can_validate(territory, actor):
-        raise PermissionDenied(_("Only coordinators may write the introduction of the shared "
-                                 "definition."))
+    w = writes.Write(territory, user=user, rule=WRITE_DEFINITION_INTRODUCTION)
     introduction = (introduction or "").strip()
     if len(introduction) > MAX_INTRODUCTION_CHARS:
         raise ValidationError({"introduction": _(
@@ -360,10 +357,10 @@ def save_definition_introduction(territory, actor, *, introduction: str,
                                   "language": definition.language}
     definition.introduction = introduction
     definition.language = (language or "fr")[:8]
-    definition.updated_by = actor
+    definition.updated_by = user
     definition.save()
     changes = audit.diff(before, {"introduction": introduction, "language": definition.language})
     if creating or changes:
-        audit.record(territory, actor, "create" if creating else "update", definition,
-                     "Introduction of the shared definition", changes)
+        w.record("create" if creating else "update", definition,
+                 "Introduction of the shared definition", changes)
     return definition

@@ -155,11 +155,11 @@ def _sentence_form(request, *, group, component, sentence=None):
         data = form.cleaned_data
         try:
             if sentence is None:
-                services.add_sentence(territory, request.user, group=group, component=component,
+                services.add_sentence(territory, user=request.user, group=group, component=component,
                                       text=data["text"], language=data["language"],
                                       cards=request.POST.getlist("cards"))
             else:
-                services.update_sentence(sentence, request.user, text=data["text"],
+                services.update_sentence(sentence, user=request.user, text=data["text"],
                                          language=data["language"], cards=request.POST.getlist("cards"),
                                          seen_updated_at=data.get("seen"))
         except ValidationError as error:
@@ -221,7 +221,7 @@ def sentence_delete(request, pk):
     if not selectors.can_write_synthesis(territory, request.user, group):
         raise PermissionDenied
     if request.method == "POST":
-        services.delete_sentence(sentence, request.user)
+        services.delete_sentence(sentence, user=request.user)
         messages.success(request, _("Sentence deleted."))
         return redirect(_scope_url(territory, group))
     return _page(request, "syntheses/confirm_delete.html", obj=sentence, group=group,
@@ -235,7 +235,7 @@ def _validate(request, group):
     form = forms.ValidationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.validate_synthesis(territory, request.user, group=group,
+            services.validate_synthesis(territory, user=request.user, group=group,
                                         validated_on=form.cleaned_data["validated_on"],
                                         uncited_note=form.cleaned_data["uncited_note"])
         except ValidationError as error:
@@ -293,7 +293,7 @@ def _criterion_form(request, group, component, criterion=None):
         data = form.cleaned_data
         try:
             services.save_shared_criterion(
-                territory, request.user, mixed_group=group, criterion=criterion,
+                territory, user=request.user, mixed_group=group, criterion=criterion,
                 component=data["component"], text=data["text"], language=data["language"],
                 cards=request.POST.getlist("cards"), nature=data["nature"])
         except ValidationError as error:
@@ -338,7 +338,7 @@ def criterion_delete(request, pk):
         raise PermissionDenied
     back = reverse("syntheses:crossing", kwargs={"territory": territory.slug, "pk": group.pk})
     if request.method == "POST":
-        services.delete_shared_criterion(criterion, request.user)
+        services.delete_shared_criterion(criterion, user=request.user)
         messages.success(request, _("Shared criterion deleted."))
         return redirect(back)
     return _page(request, "syntheses/confirm_delete.html", obj=criterion, group=group, back=back,
@@ -362,7 +362,7 @@ def definition_introduction(request):
     form = forms.IntroductionForm(request.POST or None, territory=territory, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_definition_introduction(territory, request.user, **form.cleaned_data)
+            services.save_definition_introduction(territory, user=request.user, **form.cleaned_data)
         except ValidationError as error:
             _apply_errors(form, error)
         else:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from cospiral.core import audit
+from cospiral.core import audit, writes
 from cospiral.domain.phases import CYCLES, PHASES
 from cospiral.domain.territory_rules import (
     creates_cycle,
@@ -66,9 +66,6 @@ def create_territory(*, slug: str, name: str, kind: str = Territory.Kind.CITY, u
     return territory
 
 
-def _snapshot(obj, fields) -> dict:
-    return {f: getattr(obj, f) for f in fields}
-
 
 # --- Territory -------------------------------------------------------------------------
 
@@ -88,15 +85,15 @@ def check_parent(territory: Territory, parent: Territory | None) -> None:
 
 
 @transaction.atomic
-def update_territory(territory: Territory, user, *, name: str, kind: str,
+def update_territory(territory: Territory, *, user, name: str, kind: str,
                      parent: Territory | None, languages: list[str], description: str,
                      ) -> Territory:
     check_parent(territory, parent)
-    before = _snapshot(territory, TERRITORY_FIELDS)
+    before = writes.snapshot(territory, TERRITORY_FIELDS)
     territory.name, territory.kind, territory.parent = name, kind, parent
     territory.languages, territory.description = list(languages), description
     territory.save(update_fields=["name", "kind", "parent", "languages", "description"])
-    changes = audit.diff(before, _snapshot(territory, TERRITORY_FIELDS))
+    changes = audit.diff(before, writes.snapshot(territory, TERRITORY_FIELDS))
     if changes:
         audit.record(territory, user, "update", territory, f"Territory {name}", changes)
     return territory
@@ -108,15 +105,15 @@ PHASE_FIELDS = ("status", "starts_on", "ends_on", "notes")
 
 
 @transaction.atomic
-def update_phase(phase: Phase, user, *, status: str, starts_on, ends_on, notes: str) -> Phase:
+def update_phase(phase: Phase, *, user, status: str, starts_on, ends_on, notes: str) -> Phase:
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError({"ends_on": _(
             "The end date (%(end)s) is before the start date (%(start)s)."
         ) % {"end": date_format(ends_on), "start": date_format(starts_on)}})
-    before = _snapshot(phase, PHASE_FIELDS)
+    before = writes.snapshot(phase, PHASE_FIELDS)
     phase.status, phase.starts_on, phase.ends_on, phase.notes = status, starts_on, ends_on, notes
     phase.save(update_fields=list(PHASE_FIELDS))
-    changes = audit.diff(before, _snapshot(phase, PHASE_FIELDS))
+    changes = audit.diff(before, writes.snapshot(phase, PHASE_FIELDS))
     if changes:
         audit.record(phase.territory, user, "update", phase,
                      f"Cycle {phase.cycle.number}, phase {phase.number}", changes)
@@ -130,21 +127,21 @@ def _roles(territory) -> dict[int, str]:
 
 
 @transaction.atomic
-def add_member(territory: Territory, actor, *, user, role: str) -> Membership:
-    existing = Membership.objects.of(territory).filter(user=user).first()
+def add_member(territory: Territory, *, user, member, role: str) -> Membership:
+    existing = Membership.objects.of(territory).filter(user=member).first()
     if existing is not None:
         raise ValidationError({"username": _(
             "“%(username)s” is already a member of this territory (%(role)s). "
             "Change their role in the list instead."
-        ) % {"username": user.get_username(), "role": existing.get_role_display()}})
-    membership = Membership.objects.create(territory=territory, user=user, role=role)
-    audit.record(territory, actor, "create", membership,
-                 f"Member {user.get_username()} added as {role}")
+        ) % {"username": member.get_username(), "role": existing.get_role_display()}})
+    membership = Membership.objects.create(territory=territory, user=member, role=role)
+    audit.record(territory, user, "create", membership,
+                 f"Member {member.get_username()} added as {role}")
     return membership
 
 
 @transaction.atomic
-def create_account_and_member(territory: Territory, actor, *, username: str, password: str,
+def create_account_and_member(territory: Territory, *, user, username: str, password: str,
                               role: str) -> Membership:
     """A new user account, member of ``territory`` with ``role``. The password goes
     through Django's password validators."""
@@ -154,22 +151,22 @@ def create_account_and_member(territory: Territory, actor, *, username: str, pas
             "The username “%(username)s” is taken. Add that person as an existing "
             "account, or choose another username."
         ) % {"username": username}})
-    user = User(username=username)
+    account = User(username=username)
     try:
-        validate_password(password, user)
+        validate_password(password, account)
     except ValidationError as error:
         raise ValidationError({"password": error.messages}) from error
-    user.set_password(password)
-    user.save()
-    audit.record(territory, actor, "create", user, f"Account {username} created")
-    return add_member(territory, actor, user=user, role=role)
+    account.set_password(password)
+    account.save()
+    audit.record(territory, user, "create", account, f"Account {username} created")
+    return add_member(territory, user=user, member=account, role=role)
 
 
 _UNCHANGED = object()
 
 
 @transaction.atomic
-def change_role(membership: Membership, actor, *, role: str,
+def change_role(membership: Membership, *, user, role: str,
                 organisation=_UNCHANGED) -> Membership:
     """The member's role and, when ``organisation`` is given (an organisation of the
     territory, or None), the organisation they speak for (a partner then records the
@@ -199,13 +196,13 @@ def change_role(membership: Membership, actor, *, role: str,
         fields.append("organisation")
     if fields:
         membership.save(update_fields=fields)
-        audit.record(membership.territory, actor, "update", membership,
+        audit.record(membership.territory, user, "update", membership,
                      f"Role of {membership.user.get_username()}", changes)
     return membership
 
 
 @transaction.atomic
-def remove_member(membership: Membership, actor) -> None:
+def remove_member(membership: Membership, *, user) -> None:
     roles = _roles(membership.territory)
     if leaves_no_coordinator(roles, membership.pk, None):
         raise ValidationError(_(
@@ -213,7 +210,7 @@ def remove_member(membership: Membership, actor) -> None:
             "make someone else coordinator first."
         ) % {"username": membership.user.get_username()})
     territory = membership.territory
-    audit.record(territory, actor, "delete", membership,
+    audit.record(territory, user, "delete", membership,
                  f"Member {membership.user.get_username()} ({membership.role}) removed")
     from cospiral.groups.models import Group
 
@@ -226,7 +223,7 @@ def remove_member(membership: Membership, actor) -> None:
 # --- Coordination group ----------------------------------------------------------------
 
 @transaction.atomic
-def save_organisation(territory: Territory, actor, *, organisation: Organisation | None = None,
+def save_organisation(territory: Territory, *, user, organisation: Organisation | None = None,
                       name: str, kind: str) -> Organisation:
     clash = Organisation.objects.of(territory).filter(name__iexact=name)
     if organisation is not None:
@@ -237,26 +234,26 @@ def save_organisation(territory: Territory, actor, *, organisation: Organisation
         ) % {"name": name}})
     if organisation is None:
         organisation = Organisation.objects.create(territory=territory, name=name, kind=kind)
-        audit.record(territory, actor, "create", organisation, f"Organisation {name}")
+        audit.record(territory, user, "create", organisation, f"Organisation {name}")
         return organisation
-    before = _snapshot(organisation, ("name", "kind"))
+    before = writes.snapshot(organisation, ("name", "kind"))
     organisation.name, organisation.kind = name, kind
     organisation.save(update_fields=["name", "kind"])
-    changes = audit.diff(before, _snapshot(organisation, ("name", "kind")))
+    changes = audit.diff(before, writes.snapshot(organisation, ("name", "kind")))
     if changes:
-        audit.record(territory, actor, "update", organisation, f"Organisation {name}", changes)
+        audit.record(territory, user, "update", organisation, f"Organisation {name}", changes)
     return organisation
 
 
 @transaction.atomic
-def delete_organisation(organisation: Organisation, actor) -> None:
+def delete_organisation(organisation: Organisation, *, user) -> None:
     seats = organisation.seats.count()
     if seats:
         raise ValidationError(_(
             "“%(name)s” still has %(count)s seat(s) in the coordination group: remove "
             "or change those seats first."
         ) % {"name": organisation.name, "count": seats})
-    audit.record(organisation.territory, actor, "delete", organisation,
+    audit.record(organisation.territory, user, "delete", organisation,
                  f"Organisation {organisation.name}")
     organisation.delete()
 
@@ -265,7 +262,7 @@ SEAT_FIELDS = ("person", "organisation_id", "role")
 
 
 @transaction.atomic
-def save_seat(territory: Territory, actor, *, seat: CoordinationMember | None = None,
+def save_seat(territory: Territory, *, user, seat: CoordinationMember | None = None,
               person: str, organisation: Organisation | None, role: str) -> CoordinationMember:
     if not person and organisation is None:
         raise ValidationError(_("A seat needs a person, an organisation, or both."))
@@ -274,20 +271,20 @@ def save_seat(territory: Territory, actor, *, seat: CoordinationMember | None = 
     if seat is None:
         seat = CoordinationMember.objects.create(territory=territory, person=person,
                                                  organisation=organisation, role=role)
-        audit.record(territory, actor, "create", seat, f"Coordination seat {seat}")
+        audit.record(territory, user, "create", seat, f"Coordination seat {seat}")
         return seat
-    before = _snapshot(seat, SEAT_FIELDS)
+    before = writes.snapshot(seat, SEAT_FIELDS)
     seat.person, seat.organisation, seat.role = person, organisation, role
     seat.save(update_fields=["person", "organisation", "role"])
-    changes = audit.diff(before, _snapshot(seat, SEAT_FIELDS))
+    changes = audit.diff(before, writes.snapshot(seat, SEAT_FIELDS))
     if changes:
-        audit.record(territory, actor, "update", seat, f"Coordination seat {seat}", changes)
+        audit.record(territory, user, "update", seat, f"Coordination seat {seat}", changes)
     return seat
 
 
 @transaction.atomic
-def delete_seat(seat: CoordinationMember, actor) -> None:
-    audit.record(seat.territory, actor, "delete", seat, f"Coordination seat {seat}")
+def delete_seat(seat: CoordinationMember, *, user) -> None:
+    audit.record(seat.territory, user, "delete", seat, f"Coordination seat {seat}")
     seat.delete()
 
 
@@ -319,7 +316,7 @@ def _check_question(territory, *, code: str, texts: dict, question=None) -> dict
 
 
 @transaction.atomic
-def create_question(territory: Territory, actor, *, code: str, texts: dict, cycles=()):
+def create_question(territory: Territory, *, user, code: str, texts: dict, cycles=()):
     from django.db.models import Max
 
     from cospiral.criteria.models import Question
@@ -330,13 +327,13 @@ def create_question(territory: Territory, actor, *, code: str, texts: dict, cycl
                                        position=position)
     cycles = [c for c in cycles if c.territory_id == territory.pk]
     question.enabled_cycles.set(cycles)
-    audit.record(territory, actor, "create", question, f"Question {question.code}",
+    audit.record(territory, user, "create", question, f"Question {question.code}",
                  {"texts": ["", str(texts)], "cycles": ["", str(sorted(c.number for c in cycles))]})
     return question
 
 
 @transaction.atomic
-def update_question(question, actor, *, code: str, texts: dict):
+def update_question(question, *, user, code: str, texts: dict):
     texts = _check_question(question.territory, code=code, texts=texts, question=question)
     before = {"code": question.code, "texts": question.texts}
     if not question.is_method_question:
@@ -345,13 +342,13 @@ def update_question(question, actor, *, code: str, texts: dict):
     question.save(update_fields=["code", "texts"])
     changes = audit.diff(before, {"code": question.code, "texts": question.texts})
     if changes:
-        audit.record(question.territory, actor, "update", question, f"Question {question.code}",
+        audit.record(question.territory, user, "update", question, f"Question {question.code}",
                      changes)
     return question
 
 
 @transaction.atomic
-def delete_question(question, actor) -> None:
+def delete_question(question, *, user) -> None:
     if question.is_method_question:
         raise ValidationError(_("Q1–Q4 belong to the method and cannot be deleted; "
                                 "untick their cycles instead."))
@@ -361,12 +358,12 @@ def delete_question(question, actor) -> None:
             "Question %(code)s has %(count)s card(s): it cannot be deleted; untick its "
             "cycles instead."
         ) % {"code": question.code, "count": count})
-    audit.record(question.territory, actor, "delete", question, f"Question {question.code}")
+    audit.record(question.territory, user, "delete", question, f"Question {question.code}")
     question.delete()
 
 
 @transaction.atomic
-def set_question_cycles(territory: Territory, actor, enabled: set[tuple[int, int]]) -> int:
+def set_question_cycles(territory: Territory, *, user, enabled: set[tuple[int, int]]) -> int:
     """Set which questions are asked in which cycles. ``enabled`` holds (question id,
     cycle id) pairs; pairs of another territory are ignored. Returns how many questions
     changed."""
@@ -380,7 +377,7 @@ def set_question_cycles(territory: Territory, actor, enabled: set[tuple[int, int
         after = sorted(c.number for c in wanted)
         if before != after:
             question.enabled_cycles.set(wanted)
-            audit.record(territory, actor, "update", question,
+            audit.record(territory, user, "update", question,
                          f"Question {question.code}: cycles", {"cycles": [str(before), str(after)]})
             changed += 1
     return changed

@@ -137,7 +137,7 @@ def phase(request, cycle: int, number: int):
             form = forms.PhaseForm(request.POST)
             if form.is_valid():
                 try:
-                    services.update_phase(obj, request.user, **form.cleaned_data)
+                    services.update_phase(obj, user=request.user, **form.cleaned_data)
                 except ValidationError as error:
                     form_error(form, error)
                 else:
@@ -187,7 +187,7 @@ def edit(request):
         form = forms.TerritoryEditForm(request.POST, parents=parents)
         if form.is_valid():
             try:
-                services.update_territory(territory, request.user, **form.cleaned_data)
+                services.update_territory(territory, user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form_error(form, error)
             else:
@@ -212,7 +212,7 @@ def members(request):
             new_form = forms.NewAccountForm(request.POST, prefix="new")
             if new_form.is_valid():
                 try:
-                    services.create_account_and_member(territory, request.user,
+                    services.create_account_and_member(territory, user=request.user,
                                                        **new_form.cleaned_data)
                 except ValidationError as error:
                     form_error(new_form, error)
@@ -224,7 +224,7 @@ def members(request):
             existing_form = forms.AddMemberForm(request.POST, prefix="existing")
             if existing_form.is_valid():
                 try:
-                    services.add_member(territory, request.user, user=existing_form.user,
+                    services.add_member(territory, user=request.user, member=existing_form.user,
                                         role=existing_form.cleaned_data["role"])
                 except ValidationError as error:
                     form_error(existing_form, error)
@@ -249,7 +249,7 @@ def member_role(request, pk: int):
                           organisations=Organisation.objects.of(request.territory))
     if form.is_valid():
         try:
-            services.change_role(membership, request.user, role=form.cleaned_data["role"],
+            services.change_role(membership, user=request.user, role=form.cleaned_data["role"],
                                  organisation=form.cleaned_data["organisation"])
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
@@ -268,7 +268,7 @@ def member_remove(request, pk: int):
     membership = get_object_or_404(Membership.objects.of(request.territory).select_related(
         "user", "territory"), pk=pk)
     try:
-        services.remove_member(membership, request.user)
+        services.remove_member(membership, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -295,9 +295,9 @@ def coordination(request):
         if form.is_valid():
             try:
                 if form is seat_form:
-                    services.save_seat(territory, request.user, **form.cleaned_data)
+                    services.save_seat(territory, user=request.user, **form.cleaned_data)
                 else:
-                    services.save_organisation(territory, request.user, **form.cleaned_data)
+                    services.save_organisation(territory, user=request.user, **form.cleaned_data)
             except ValidationError as error:
                 form_error(form, error)
             else:
@@ -313,7 +313,7 @@ def organisation_edit(request, pk: int):
     if request.method == "POST":
         if "delete" in request.POST:
             try:
-                services.delete_organisation(organisation, request.user)
+                services.delete_organisation(organisation, user=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -322,7 +322,7 @@ def organisation_edit(request, pk: int):
         form = forms.OrganisationForm(request.POST)
         if form.is_valid():
             try:
-                services.save_organisation(request.territory, request.user,
+                services.save_organisation(request.territory, user=request.user,
                                            organisation=organisation, **form.cleaned_data)
             except ValidationError as error:
                 form_error(form, error)
@@ -342,13 +342,13 @@ def seat_edit(request, pk: int):
     seat = get_object_or_404(CoordinationMember.objects.of(territory), pk=pk)
     if request.method == "POST":
         if "delete" in request.POST:
-            services.delete_seat(seat, request.user)
+            services.delete_seat(seat, user=request.user)
             messages.success(request, _("Seat removed."))
             return redirect("territories:coordination", territory=territory.slug)
         form = forms.SeatForm(request.POST, territory=territory)
         if form.is_valid():
             try:
-                services.save_seat(territory, request.user, seat=seat, **form.cleaned_data)
+                services.save_seat(territory, user=request.user, seat=seat, **form.cleaned_data)
             except ValidationError as error:
                 form_error(form, error)
             else:
@@ -380,8 +380,8 @@ def questions(request):
     if request.method == "POST":
         _require_manage(request)
         if request.POST.get("form") == "cycles":
-            changed = services.set_question_cycles(territory, request.user,
-                                                   _enabled_pairs(request.POST))
+            changed = services.set_question_cycles(territory, user=request.user,
+                                                   enabled=_enabled_pairs(request.POST))
             messages.success(request, ngettext("Cycles saved (%(count)s question changed).",
                                                 "Cycles saved (%(count)s questions changed).",
                                                 changed) % {"count": changed})
@@ -391,7 +391,7 @@ def questions(request):
             cycles = [c for c in selectors.cycles(territory)
                       if f"c{c.pk}" in request.POST.getlist("new-cycles")]
             try:
-                services.create_question(territory, request.user, code=form.cleaned_data["code"],
+                services.create_question(territory, user=request.user, code=form.cleaned_data["code"],
                                          texts=form.texts(), cycles=cycles)
             except ValidationError as error:
                 form_error(form, error)
@@ -414,7 +414,7 @@ def question_edit(request, pk: int):
     if request.method == "POST":
         if "delete" in request.POST:
             try:
-                services.delete_question(question, request.user)
+                services.delete_question(question, user=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
@@ -424,7 +424,7 @@ def question_edit(request, pk: int):
                                   initial={"code": question.code})
         if form.is_valid():
             try:
-                services.update_question(question, request.user,
+                services.update_question(question, user=request.user,
                                          code=form.cleaned_data["code"], texts=form.texts())
             except ValidationError as error:
                 form_error(form, error)

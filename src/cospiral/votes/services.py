@@ -22,12 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cospiral.actions.models import Action
-from cospiral.core import audit
-from cospiral.core.access import MANAGE, role_in
+from cospiral.core import audit, writes
 from cospiral.core.models import AuditEntry
+from cospiral.core.rules import MANAGE_ROUNDS, is_coordination
+from cospiral.core.writes import clean_text as _text
 from cospiral.domain import votes as rules
 from cospiral.votes import selectors
-from cospiral.votes.models import COORDINATION_ROLES, Ballot, BallotEntry, Round, VoterToken
+from cospiral.votes.models import Ballot, BallotEntry, Round, VoterToken
 
 MAX_TITLE_CHARS = 200
 MAX_TEXT_CHARS = 5000
@@ -39,19 +40,9 @@ _FIELDS = ("title", "description", "method", "dots_per_voter", "cap_per_candidat
 _FROZEN = ("method", "dots_per_voter", "cap_per_candidate", "electorate")
 
 
-def can_manage(territory, user) -> bool:
-    return role_in(user, territory) in {str(r) for r in MANAGE}
-
-
-def _check_manage(territory, user) -> None:
-    if not can_manage(territory, user):
-        raise PermissionDenied(_("Only coordinators may set up prioritisation rounds."))
-
-
 def can_vote(round: Round, user) -> bool:
     """Whether ``user`` votes signed in in this round (coordination-group rounds only)."""
-    return (not round.by_tokens
-            and role_in(user, round.territory) in {str(r) for r in COORDINATION_ROLES})
+    return not round.by_tokens and is_coordination.test(user, round.territory)
 
 
 # --- rounds ------------------------------------------------------------------------------
@@ -106,27 +97,18 @@ def _ids(items: Iterable) -> set:
     return result
 
 
-def _text(errors, field, value, *, required, limit, what) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = _("Write the %(what)s: it cannot be empty.") % {"what": what}
-    elif len(value) > limit:
-        errors[field] = _("The %(what)s has %(n)s characters; at most %(max)s are allowed.") % {
-            "what": what, "n": len(value), "max": limit}
-    return value
-
 
 @transaction.atomic
-def save_round(territory, user, *, round: Round | None = None, title: str,
+def save_round(territory, *, user, round: Round | None = None, title: str,
                description: str = "", method: str = rules.DOT,
                dots_per_voter: int | None = None, cap_per_candidate: int | None = None,
                electorate: str = Round.Electorate.COORDINATION,
                candidates: Iterable = ()) -> Round:
     """Create (``round`` None) or change a round. Raises ValidationError naming each wrong
     field; nothing is written then."""
-    _check_manage(territory, user)
+    w = writes.Write(territory, user=user, rule=MANAGE_ROUNDS)
     if round is not None:
-        round = Round.objects.of(territory).select_for_update().get(pk=round.pk)
+        round = w.lock(round)
     errors: dict[str, str] = {}
     title = _text(errors, "title", title, required=True, limit=MAX_TITLE_CHARS, what=_("title"))
     description = _text(errors, "description", description, required=False,
@@ -166,14 +148,14 @@ def save_round(territory, user, *, round: Round | None = None, title: str,
         raise ValidationError(errors)
 
     creating = round is None
-    before = {} if creating else {f: getattr(round, f) for f in _FIELDS}
+    before = {} if creating else writes.snapshot(round, _FIELDS)
     before_candidates = [] if creating else sorted(a.pk for a in selectors.candidates(round))
     if creating:
-        round = Round(territory=territory, created_by=user if user.is_authenticated else None)
+        round = Round(territory=territory, created_by=w.actor)
     round.title, round.description, round.method = title, description, method
     round.dots_per_voter, round.cap_per_candidate = dots_per_voter, cap_per_candidate
     round.electorate = electorate
-    after = {f: getattr(round, f) for f in _FIELDS}
+    after = writes.snapshot(round, _FIELDS)
     changes = audit.diff(before, after)
     after_candidates = sorted(a.pk for a in chosen)
     if after_candidates != before_candidates:
@@ -183,19 +165,15 @@ def save_round(territory, user, *, round: Round | None = None, title: str,
         return round
     round.save()
     round.candidates.set(chosen)
-    audit.record(territory, user, AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
-                 round, round.title, changes)
+    w.record(AuditEntry.Action.CREATE if creating else AuditEntry.Action.UPDATE,
+             round, round.title, changes)
     return round
 
 
-def _locked(round: Round) -> Round:
-    return Round.objects.of(round.territory).select_for_update().get(pk=round.pk)
-
-
 @transaction.atomic
-def open_round(round: Round, user) -> Round:
-    _check_manage(round.territory, user)
-    round = _locked(round)
+def open_round(round: Round, *, user) -> Round:
+    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
+    round = w.lock(round)
     if round.opened_at is not None:
         raise ValidationError(_("This round is already open or closed."), code="not_draft")
     try:
@@ -213,8 +191,8 @@ def open_round(round: Round, user) -> Round:
         changes["voter_links"] = ["", str(len(made))]
     round.opened_at = timezone.now()
     round.save(update_fields=["opened_at", "updated_at"])
-    audit.record(round.territory, user, AuditEntry.Action.UPDATE, round, round.title,
-                 {"opened_at": ["", round.opened_at.isoformat()], **changes})
+    w.record(AuditEntry.Action.UPDATE, round, round.title,
+             {"opened_at": ["", round.opened_at.isoformat()], **changes})
     return round
 
 
@@ -234,23 +212,23 @@ def _seat_links(round: Round) -> list[VoterToken]:
 @transaction.atomic
 def add_seat_links(round: Round, *, user) -> list[VoterToken]:
     """While a coordination-group round is open: links for the seats added since it opened."""
-    _check_manage(round.territory, user)
-    round = _locked(round)
+    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
+    round = w.lock(round)
     if not round.by_seats or not round.is_open:
         raise ValidationError(_("Links per seat are made for an open round of the coordination "
                                 "group only."), code="electorate")
     made = _seat_links(round)
     if made:
-        audit.record(round.territory, user, AuditEntry.Action.CREATE, round, round.title,
-                     {"voter_links": ["", str(len(made))]})
+        w.record(AuditEntry.Action.CREATE, round, round.title,
+                 {"voter_links": ["", str(len(made))]})
     return made
 
 
 @transaction.atomic
-def close_round(round: Round, user) -> Round:
+def close_round(round: Round, *, user) -> Round:
     """Close the vote for good: no ballot is taken afterwards and the results show."""
-    _check_manage(round.territory, user)
-    round = _locked(round)
+    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
+    round = w.lock(round)
     if round.opened_at is None:
         raise ValidationError(_("This round is not open yet: open it before closing it."),
                               code="not_open")
@@ -258,8 +236,8 @@ def close_round(round: Round, user) -> Round:
         raise ValidationError(_("This round is already closed."), code="closed")
     round.closed_at = timezone.now()
     round.save(update_fields=["closed_at", "updated_at"])
-    audit.record(round.territory, user, AuditEntry.Action.UPDATE, round, round.title,
-                 {"closed_at": ["", round.closed_at.isoformat()]})
+    w.record(AuditEntry.Action.UPDATE, round, round.title,
+             {"closed_at": ["", round.closed_at.isoformat()]})
     return round
 
 
@@ -268,8 +246,8 @@ def close_round(round: Round, user) -> Round:
 
 @transaction.atomic
 def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[VoterToken]:
-    _check_manage(round.territory, user)
-    round = _locked(round)
+    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
+    round = w.lock(round)
     if not round.by_tokens:
         raise ValidationError(_("Voters of this round are the coordination group, who vote "
                                 "signed in: it has no personal links."), code="electorate")
@@ -289,15 +267,15 @@ def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[Vo
                                           "allowed.") % {"n": len(label), "max": MAX_LABEL_CHARS}})
     made = VoterToken.objects.bulk_create(
         [VoterToken(territory=round.territory, round=round, label=label) for _i in range(count)])
-    audit.record(round.territory, user, AuditEntry.Action.CREATE, round, round.title,
-                 {"voter_links": ["", str(count)]})
+    w.record(AuditEntry.Action.CREATE, round, round.title,
+             {"voter_links": ["", str(count)]})
     return made
 
 
 @transaction.atomic
 def revoke_token(token: VoterToken, *, user) -> VoterToken:
-    _check_manage(token.territory, user)
-    token = VoterToken.objects.of(token.territory).select_for_update().get(pk=token.pk)
+    w = writes.Write(token.territory, user=user, rule=MANAGE_ROUNDS)
+    token = w.lock(token)
     if token.revoked_at is not None:
         return token
     if token.used_at is not None:
@@ -305,8 +283,8 @@ def revoke_token(token: VoterToken, *, user) -> VoterToken:
                                 "cannot be withdrawn."), code="used")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit.record(token.territory, user, AuditEntry.Action.DELETE, token.round, token.round.title,
-                 {"voter_link_revoked": ["", str(token.pk)]})
+    w.record(AuditEntry.Action.DELETE, token.round, token.round.title,
+             {"voter_link_revoked": ["", str(token.pk)]})
     return token
 
 
@@ -383,7 +361,7 @@ def cast_ballot(round: Round, *, entries: Mapping, user=None,
     the signed-in ``user`` (coordination-group rounds) or with ``token`` (citizens'
     rounds). Raises ValidationError (``code`` says why; for the ballot's own content
     the error is keyed by the candidate's field) and writes nothing otherwise."""
-    round = _locked(round)
+    round = Round.objects.of(round.territory).select_for_update().get(pk=round.pk)
     if round.closed_at is not None:
         _refuse("closed")
     if round.opened_at is None:

@@ -200,7 +200,7 @@ def _form(request, round: Round | None = None):
     form = RoundForm(request.POST or None, territory=territory, round=round, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.save_round(territory, request.user, round=round,
+            saved = services.save_round(territory, user=request.user, round=round,
                                         **form.service_kwargs())
         except ValidationError as error:
             for name, errors in error.message_dict.items():
@@ -229,7 +229,7 @@ def _confirm_then(request, pk, *, what: str, explain: str, write, done: str):
     round = _round(request, pk)
     if request.method == "POST":
         try:
-            write(round, request.user)
+            write(round, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
