@@ -52,7 +52,7 @@ def main() -> None:
     from django.utils import timezone
 
     from cospiral.coding.models import CodingCount
-    from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
+    from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.criteria.models import Card
     from cospiral.network import selectors
     from cospiral.network.models import Network, NetworkCoordinator, NetworkMembership

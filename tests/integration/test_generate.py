@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from cospiral.coding import counts
-from cospiral.core.generate import create_territories_bulk, generate
+from cospiral.demo.generate import create_territories_bulk, generate
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card, Question
 from cospiral.groups.models import Group, Session
