@@ -61,9 +61,9 @@ def prepare(args) -> list[dict]:
 
     from cospiral.coding import counts, suggestions
     from cospiral.coding.models import SuggestionModel
-    from cospiral.core.demo import load_demo
-    from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.criteria.models import Card
+    from cospiral.demo.demo import load_demo
+    from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.groups.models import Group
     from cospiral.territories.models import Membership, Role, Territory
 

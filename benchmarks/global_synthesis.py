@@ -52,8 +52,8 @@ def main() -> None:
     from django.utils import timezone
 
     from cospiral.coding.models import CodingCount
-    from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.criteria.models import Card
+    from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.network import selectors
     from cospiral.network.models import Network, NetworkCoordinator, NetworkMembership
     from cospiral.stats import selectors as stats

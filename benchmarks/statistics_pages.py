@@ -53,8 +53,8 @@ def main() -> None:
     from django.urls import reverse
 
     from cospiral.coding.models import CodingCount
-    from cospiral.core.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.criteria.models import Card
+    from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.stats import selectors
     from cospiral.territories.models import Territory
 

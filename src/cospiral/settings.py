@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "cospiral.packages",
     "cospiral.network",
     "cospiral.privacy",  # a person's own data: download, erasure (issue 13)
+    "cospiral.demo",  # the demo territory and the generator (cospiral demo, cospiral generate)
 ]
 
 MIDDLEWARE = [

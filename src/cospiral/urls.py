@@ -4,11 +4,11 @@ from django.views.generic import RedirectView
 
 from cospiral.accounts import urls as account_urls
 from cospiral.accounts import views as account_views
-from cospiral.core import views as core_views
 from cospiral.jobs import views as job_views
+from cospiral.territories import views as territory_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", territory_views.site_home, name="home"),
     path("health/", job_views.health, name="health"),
     path("jobs/", include("cospiral.jobs.site_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

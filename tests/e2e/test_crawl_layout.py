@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from django.test import Client
 
-from cospiral.core.demo import DEMO_PASSWORD, load_demo
+from cospiral.demo.demo import DEMO_PASSWORD, load_demo
 from tests.crawl import Crawl, crawl
 
 from .conftest import axe_violations, shot, sign_in

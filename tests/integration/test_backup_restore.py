@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cospiral.core.demo import load_demo
+from cospiral.demo.demo import load_demo
 from cospiral.packages import services as package_services
 
 

@@ -238,7 +238,7 @@ def test_import_with_codes_adds_per_cell_counts(world):
 
 
 def test_generator_writes_exact_counts(db, grid_version):
-    from cospiral.core.generate import generate
+    from cospiral.demo.generate import generate
     from cospiral.territories.models import Territory
 
     summary = generate(territories=2, groups_per_territory=2, cards_per_group=15, seed=7,

@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from cospiral.core.demo import DEMO_PASSWORD, demo_data
 from cospiral.core.models import AuditEntry
 from cospiral.criteria.models import Card
+from cospiral.demo.demo import DEMO_PASSWORD, demo_data
 from cospiral.groups.models import Group, Session
 from cospiral.territories.models import CoordinationMember, Membership, Organisation, Territory
 
@@ -154,7 +154,7 @@ class TestTheDemoBuiltOnce:
         assert "Quartier des Tilleuls" in response.content.decode()
 
     def test_demo_serves_with_runserver_unless_no_serve(self, monkeypatch):
-        from cospiral.core.management.commands import demo as demo_command
+        from cospiral.demo.management.commands import demo as demo_command
 
         calls = []
 

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from cospiral.core.demo import DEMO_PASSWORD, demo_data, load_demo
+from cospiral.demo.demo import DEMO_PASSWORD, demo_data, load_demo
 from tests.crawl import Crawl, crawl, english_needles, french_needles
 
 pytestmark = pytest.mark.django_db(transaction=False)

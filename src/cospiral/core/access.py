@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from cospiral.territories.models import Membership, Role, Territory
+from cospiral.core.models import Role, territory_models
 
 READ = (Role.COORDINATOR, Role.FACILITATOR, Role.PARTNER, Role.OBSERVER)
 ENTER_CARDS = (Role.COORDINATOR, Role.FACILITATOR)
@@ -29,6 +29,7 @@ def role_in(user, territory) -> str | None:
     if user.is_superuser:
         role = Role.COORDINATOR
     else:
+        Membership = territory_models()[1]
         role = (Membership.objects.of(territory).filter(user=user)
                 .values_list("role", flat=True).first())
     if role is not None and getattr(territory, "imported_at", None) is not None:
@@ -52,6 +53,7 @@ def territory_view(roles=READ):
         def wrapper(request, *args, territory: str, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            Territory = territory_models()[0]
             obj = Territory.objects.filter(slug=territory).select_related("grid_version").first()
             role = role_in(request.user, obj) if obj else None
             if role is None:

@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from cospiral.core.models import Role, territory_models
 from cospiral.core.progress import ProgressBar
 from cospiral.core.tabular import TableRejected
-from cospiral.territories.models import Membership, Role, Territory
 
 
 class ImportCommand(BaseCommand):
@@ -31,13 +31,14 @@ class ImportCommand(BaseCommand):
             raise CommandError(f"{name}: no such file.")
         return path
 
-    def territory(self, slug: str) -> Territory:
+    def territory(self, slug: str):
+        Territory = territory_models()[0]
         found = Territory.objects.filter(slug=slug).first()
         if found is None:
             raise CommandError(f"No territory with the identifier “{slug}”.")
         return found
 
-    def importer(self, territory: Territory, username: str | None, *, roles=None):
+    def importer(self, territory, username: str | None, *, roles=None):
         """The user named by --user (holding one of ``roles`` in the territory when
         given), or the default importer."""
         User = get_user_model()
@@ -54,6 +55,7 @@ class ImportCommand(BaseCommand):
                                        f"a {needed} is needed.")
             return user
         if self.default_importer == "coordinator":
+            Membership = territory_models()[1]
             membership = (Membership.objects.of(territory)
                           .filter(role=Role.COORDINATOR, user__is_active=True)
                           .select_related("user").order_by("pk").first())

@@ -7,6 +7,25 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Role(models.TextChoices):
+    """A member's role in a territory (``territories.Membership.role``): defined here,
+    with the tenancy, so that core's access checks need no feature app."""
+
+    COORDINATOR = "coordinator", _("Coordinator")
+    FACILITATOR = "facilitator", _("Facilitator")
+    PARTNER = "partner", _("Partner")
+    OBSERVER = "observer", _("Observer")
+
+
+def territory_models():
+    """``(Territory, Membership)``: the tenancy's two models, looked up by their app
+    label like the ``"territories.Territory"`` foreign key below, so that core imports no
+    feature app (the ``territories`` app builds on core)."""
+    from django.apps import apps
+
+    return apps.get_model("territories", "Territory"), apps.get_model("territories", "Membership")
+
+
 class TerritoryQuerySet(models.QuerySet):
     def of(self, territory) -> TerritoryQuerySet:
         """Rows of one territory. Every read of territory-owned data goes through this."""

@@ -29,6 +29,7 @@ from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 
+from cospiral.core import background
 from cospiral.core.models import AuditEntry
 
 #: Bump to rebuild every kept PDF (the code's own hash changes with any file anyway).
@@ -156,9 +157,6 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
     are the job's keyword arguments; the job also gets ``pdf``: the document's language,
     the reader's role, its file name, and the ``extra`` query sets are given again to
     ``build``."""
-    from cospiral.jobs.models import Job
-    from cospiral.jobs.services import JobsUnavailable, start_job
-
     territory = getattr(request, "territory", None)
     role, language = getattr(request, "role", None), _language()
     key = content_key(kind, territory, role=role, language=language, params=params, extra=extra)
@@ -167,15 +165,12 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
     if response is not None:
         return response
     doc = key.partition("-")[0]
-    job = (Job.objects.filter(territory=territory, kind=kind, params__pdf__doc=doc,
-                              state__in=["queued", "running"])
-           .order_by("-id").first())
-    if job is None:
-        try:
-            job = start_job(kind, territory=territory, user=request.user, params={
-                **params, "pdf": {"doc": doc, "role": role, "language": language, "filename": filename}})
-        except JobsUnavailable:
-            return render(request, "core/pdf_unavailable.html", status=503)
+    try:
+        job = background.start_or_join(kind, territory=territory, user=request.user, params={
+            **params, "pdf": {"doc": doc, "role": role, "language": language, "filename": filename}},
+            same={"params__pdf__doc": doc})
+    except background.JobsUnavailable:
+        return render(request, "core/pdf_unavailable.html", status=503)
     return redirect(job.get_absolute_url())
 
 

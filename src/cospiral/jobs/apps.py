@@ -12,3 +12,8 @@ class JobsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("jobs")
+        # core's helpers (PDF jobs) start jobs through this hook (core imports no app).
+        from cospiral.core import background
+        from cospiral.jobs.services import start_or_join
+
+        background.plug(start_or_join)

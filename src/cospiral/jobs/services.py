@@ -17,16 +17,13 @@ from django.db import OperationalError, close_old_connections, connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cospiral.core.background import JobsUnavailable
 from cospiral.domain import jobs as rules
 from cospiral.jobs.context import CANCEL_FLAG, JobCancelled, JobContext, JobFailed, located_error
 from cospiral.jobs.models import Job, WorkerBeat
 from cospiral.jobs.registry import get_kind
 
 log = logging.getLogger("cospiral.jobs")
-
-
-class JobsUnavailable(Exception):
-    """The task engine could not take the job (no backend, broker down): nothing was run."""
 
 
 def worker_name() -> str:
@@ -91,6 +88,17 @@ def start_job(kind: str, *, territory=None, user=None, params: dict | None = Non
     if task_id:
         Job.objects.filter(pk=job.pk).update(task_id=str(task_id)[:100])
     job.refresh_from_db()
+    return job
+
+
+def start_or_join(kind: str, *, territory, user, params: dict, same: dict) -> Job:
+    """The job of this kind in this territory, queued or running, whose fields match the
+    lookups ``same`` (the same document being built), else ``start_job(...)``."""
+    job = (Job.objects.filter(territory=territory, kind=kind, state__in=["queued", "running"],
+                              **same)
+           .order_by("-id").first())
+    if job is None:
+        job = start_job(kind, territory=territory, user=user, params=params)
     return job
 
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+# Role is defined in core (with the tenancy) and still read from here by the apps.
+from cospiral.core.models import Role, TerritoryOwned
 
 
 class Territory(models.Model):
@@ -52,13 +53,6 @@ class Territory(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    COORDINATOR = "coordinator", _("Coordinator")
-    FACILITATOR = "facilitator", _("Facilitator")
-    PARTNER = "partner", _("Partner")
-    OBSERVER = "observer", _("Observer")
 
 
 class Membership(TerritoryOwned):

@@ -58,6 +58,15 @@ def _default_grid():
 
 
 @login_required
+def site_home(request):
+    """The site's home page: the territories of the person signed in (it lives here, not
+    in core, because it reads territories; its template is still core/home.html)."""
+    return render(request, "core/home.html",
+                  {"territories": selectors.territories_for(request.user),
+                   "can_create_territory": selectors.can_create_territory(request.user)})
+
+
+@login_required
 def create(request):
     if not selectors.can_create_territory(request.user):
         raise PermissionDenied

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from cospiral.core.demo import DEMO_PASSWORD, load_demo
+from cospiral.demo.demo import DEMO_PASSWORD, load_demo
 from cospiral.territories.models import Role
 
 

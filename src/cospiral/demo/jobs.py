@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from cospiral.jobs.registry import job_kind
 
 
+# The kind keeps its first name: it is stored in every job row of this kind.
 @job_kind("core.generate", title=gettext_lazy("Generation of synthetic data"),
           min_role="coordinator")
 def generate_job(ctx, *, territories: int, groups_per_territory: int, cards_per_group: int,
                  seed: int, coded_share: float = 0.8) -> None:
-    from cospiral.core.generate import generate
+    from cospiral.demo.generate import generate
 
     ctx.set_total(territories * groups_per_territory)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from cospiral.core.generate import SLUG_PREFIX, existing_generated
 from cospiral.core.progress import ProgressBar
+from cospiral.demo.generate import SLUG_PREFIX, existing_generated
 from cospiral.jobs.services import run_here
 
 

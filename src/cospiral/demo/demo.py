@@ -2,7 +2,7 @@
 
 Montclair and its Quartier des Tilleuls are fictional. Territories, memberships, the
 coordination group, groups, sessions and cards are written through the apps' services
-(``territories``, ``groups``, ``criteria``), so the demo passes the same checks and leaves
+(territories, groups, cards), so the demo passes the same checks and leaves
 the same audit trail as a coordinator typing it. Loading is idempotent: when the demo
 territory already exists it is kept as it is (only missing demo accounts and memberships
 are added).
