@@ -41,6 +41,7 @@ def partner_organisation_id(territory, user) -> int | None:
     """The organisation a partner member speaks for in ``territory``, or None."""
     if user is None or not getattr(user, "is_authenticated", False):
         return None
+    Membership = territory_models()[1]
     return (Membership.objects.of(territory).filter(user=user, role=Role.PARTNER)
             .values_list("organisation_id", flat=True).first())
 
