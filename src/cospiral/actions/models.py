@@ -8,17 +8,11 @@ Scores on the five questions of METHOD.md §8 use the scale and keys of
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, TerritoryQuerySet
+from cospiral.core.models import Authored, SoftDeletable, TerritoryOwned
 from cospiral.domain.evaluation import SCALE_MAX, SCALE_MIN
-
-
-class AliveQuerySet(TerritoryQuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
 
 
 class Axis(TerritoryOwned):
@@ -45,7 +39,7 @@ def _score_field(label):
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
 
 
-class Action(TerritoryOwned):
+class Action(SoftDeletable, Authored):
     class Origin(models.TextChoices):
         BLANK = "blank", _("Written from scratch")
         CARDS = "cards", _("From citizens' cards")
@@ -102,14 +96,6 @@ class Action(TerritoryOwned):
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     review_on = models.DateField(_("next review"), null=True, blank=True)
     position = models.PositiveIntegerField(_("position"), default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
-
-    objects = AliveQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("action")
@@ -172,7 +158,7 @@ class Milestone(TerritoryOwned):
         ordering = ["action", "on", "id"]
 
 
-class Commitment(TerritoryOwned):
+class Commitment(SoftDeletable, Authored):
     """What one party (an organisation, a group or a person) commits to do for an action."""
 
     class PartyKind(models.TextChoices):
@@ -213,14 +199,6 @@ class Commitment(TerritoryOwned):
     signed_on = models.DateField(_("signed"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     evidence = models.TextField(_("evidence of the outcome"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
-
-    objects = AliveQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("commitment")

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import TerritoryOwned, user_link
 from cospiral.territories.models import Role
 
 
@@ -24,9 +24,7 @@ class ApiKey(TerritoryOwned):
                              related_name="+", verbose_name=_("acts for"))
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
     hashed = models.CharField(_("hash of the key"), max_length=64)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = user_link(_("created by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)

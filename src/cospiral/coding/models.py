@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import TerritoryOwned, Timestamped, user_link
 
 
 class CodingCount(TerritoryOwned):
@@ -61,7 +61,7 @@ class CodingCount(TerritoryOwned):
         ]
 
 
-class IndependentCoding(TerritoryOwned):
+class IndependentCoding(TerritoryOwned, Timestamped):
     """A coding made blind by another facilitator, for the agreement report. It never
     changes the card's agreed coding."""
 
@@ -73,8 +73,6 @@ class IndependentCoding(TerritoryOwned):
                                   blank=True, related_name="+", verbose_name=_("component"))
     full_code = models.CharField(_("full code"), max_length=40, blank=True)
     not_codable = models.BooleanField(_("not codable"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("independent coding")
@@ -92,8 +90,7 @@ class CodingValidation(TerritoryOwned):
                               related_name="coding_validations", verbose_name=_("group"))
     validated_on = models.DateField(_("validated by the group on"))
     note = models.TextField(_("note"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                    null=True, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = user_link(_("recorded by"), blank=False)
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:

@@ -6,15 +6,14 @@ evaluation of each beneficiary. The statuses and the steps between them are the 
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned, user_link
 from cospiral.domain import contracts as rules
 
 
-class Contract(TerritoryOwned):
+class Contract(TerritoryOwned, Authored):
     class Status(models.TextChoices):
         DRAFT = rules.DRAFT, _("Draft")
         SIGNED = rules.SIGNED, _("Signed")
@@ -37,11 +36,6 @@ class Contract(TerritoryOwned):
         help_text=_("How often the parties meet to review the contract."))
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     running_since = models.DateField(_("current period since"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("multipartite social contract")
@@ -246,9 +240,7 @@ class Amendment(TerritoryOwned):
     date = models.DateField(_("agreed on"))
     reason = models.TextField(_("why"))
     changes = models.JSONField(_("what changed"), default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("recorded by"))
+    created_by = user_link(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:

@@ -48,6 +48,55 @@ class TerritoryOwned(models.Model):
         abstract = True
 
 
+class SoftDeleteQuerySet(TerritoryQuerySet):
+    """Rows of a territory that are hidden, never erased, when someone deletes them."""
+
+    def alive(self):
+        return self.filter(deleted_at__isnull=True)
+
+    def deleted(self):
+        return self.filter(deleted_at__isnull=False)
+
+
+class SoftDeletable(TerritoryOwned):
+    """Base of a territory-owned row that a delete only marks (DESIGN.md: nothing citizens
+    wrote is ever hard-deleted by accident); read the live ones with ``.alive()``."""
+
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+
+    objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+def user_link(verbose_name, **options) -> models.ForeignKey:
+    """A link to the person who did something (created, recorded, validated…): the row
+    outlives the account, the link then empties. ``options`` override the defaults."""
+    defaults = {"null": True, "blank": True, "related_name": "+"}
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                             verbose_name=verbose_name, **(defaults | options))
+
+
+class Timestamped(models.Model):
+    """Base of a row that records when it was made and last changed."""
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Authored(Timestamped):
+    """Base of a row that records who made it, when, and when it last changed."""
+
+    created_by = user_link(_("created by"))
+
+    class Meta:
+        abstract = True
+
+
 class AuditEntry(models.Model):
     """Who changed what, when. Written by services in the same transaction as the change."""
 
@@ -62,10 +111,7 @@ class AuditEntry(models.Model):
         "territories.Territory", on_delete=models.CASCADE, null=True, blank=True,
         related_name="audit_entries", verbose_name=_("territory"),
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("user"),
-    )
+    user = user_link(_("user"))
     actor_label = models.CharField(_("actor"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     model = models.CharField(_("object type"), max_length=64)

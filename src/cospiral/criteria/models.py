@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, TerritoryQuerySet
+from cospiral.core.models import (
+    SoftDeletable,
+    SoftDeleteQuerySet,
+    TerritoryOwned,
+    Timestamped,
+    user_link,
+)
 from cospiral.grid.models import pick_language
 
 
@@ -38,9 +43,7 @@ class Question(TerritoryOwned):
         return pick_language(self.texts, language)
 
 
-class CardQuerySet(TerritoryQuerySet):
-    def alive(self):
-        return self.filter(deleted_at__isnull=True)
+class CardQuerySet(SoftDeleteQuerySet):
 
     def counted(self):
         """The cards that count in statistics: alive, not split into parts, not merged
@@ -48,7 +51,7 @@ class CardQuerySet(TerritoryQuerySet):
         return self.filter(deleted_at__isnull=True, is_split=False, merged_into__isnull=True)
 
 
-class Card(TerritoryOwned):
+class Card(SoftDeletable, Timestamped):
     """One post-it: one idea, written by one person, in answer to one question.
 
     Cards are the largest table (a network holds millions), so it carries only the
@@ -92,9 +95,7 @@ class Card(TerritoryOwned):
     full_code = models.CharField(_("full code"), max_length=40, blank=True)
     # Coding (issue 3). The card's component is the agreed coding; who confirmed it and
     # when. A suggestion never sets these: only a person does.
-    coded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                 null=True, blank=True, related_name="+", db_index=False,
-                                 verbose_name=_("coded by"))
+    coded_by = user_link(_("coded by"), db_index=False)
     coded_at = models.DateTimeField(_("coded"), null=True, blank=True)
     not_codable_reason = models.CharField(
         _("not codable because"), max_length=300, blank=True, default="", db_default="",
@@ -111,15 +112,8 @@ class Card(TerritoryOwned):
                                    db_default=False)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                     related_name="merged_cards", verbose_name=_("merged into"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+", db_index=False,
-                                   verbose_name=_("entered by"))
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+", db_index=False,
-                                   verbose_name=_("deleted by"))
+    created_by = user_link(_("entered by"), db_index=False)
+    deleted_by = user_link(_("deleted by"), db_index=False)
 
     objects = CardQuerySet.as_manager()
 

@@ -10,11 +10,10 @@ them back, nothing is erased.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, TerritoryQuerySet
+from cospiral.core.models import Authored, SoftDeletable, user_link
 from cospiral.domain.evaluation import QUESTIONS, SCALE_MAX, SCALE_MIN
 
 #: The question of each key, for people (the keys are the stable identifiers).
@@ -54,14 +53,6 @@ SCALE_LABELS = {
 }
 
 
-class ExistingActionQuerySet(TerritoryQuerySet):
-    def alive(self) -> ExistingActionQuerySet:
-        return self.filter(deleted_at__isnull=True)
-
-    def deleted(self) -> ExistingActionQuerySet:
-        return self.filter(deleted_at__isnull=False)
-
-
 def _score_field(question: str):
     return models.PositiveSmallIntegerField(
         QUESTION_LABELS[question], null=True, blank=True, help_text=QUESTION_HELP[question])
@@ -72,7 +63,7 @@ def _note_field(question: str):
                             help_text=_("Why this score: facts, sources, who said so."))
 
 
-class ExistingAction(TerritoryOwned):
+class ExistingAction(SoftDeletable, Authored):
     """An action or programme already running in the territory, and its evaluation."""
 
     name = models.CharField(_("name"), max_length=200)
@@ -100,21 +91,9 @@ class ExistingAction(TerritoryOwned):
     co_responsibility_score = _score_field("co_responsibility")
     co_responsibility_note = _note_field("co_responsibility")
 
-    evaluated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+",
-                                     verbose_name=_("evaluated by"))
+    evaluated_by = user_link(_("evaluated by"))
     evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
-    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("deleted by"))
-
-    objects = ExistingActionQuerySet.as_manager()
+    deleted_by = user_link(_("deleted by"))
 
     class Meta:
         verbose_name = _("existing action")

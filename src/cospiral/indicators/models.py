@@ -7,14 +7,13 @@ the exact wording its respondents saw."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned
 
 
-class Indicator(TerritoryOwned):
+class Indicator(TerritoryOwned, Authored):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         FROZEN = "frozen", _("Frozen (used by a survey wave)")
@@ -39,11 +38,6 @@ class Indicator(TerritoryOwned):
         _("started from example"), max_length=40, blank=True,
         help_text=_("Key of the example indicator of the library it started from, if any."),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("indicator")

@@ -11,7 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryQuerySet
+from cospiral.core.models import TerritoryQuerySet, user_link
 from cospiral.domain import jobs as rules
 
 
@@ -44,10 +44,7 @@ class Job(models.Model):
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     task_id = models.CharField(_("task id"), max_length=100, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("started by"),
-    )
+    created_by = user_link(_("started by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cospiral.core.models import user_link
+
 
 class Network(models.Model):
     slug = models.SlugField(_("identifier"), max_length=60, unique=True,
@@ -104,8 +106,7 @@ class CharterSignature(models.Model):
                                  help_text=_("When the territory reviews its commitments."))
     signed_by = models.CharField(_("signed by"), max_length=200,
                                  help_text=_("The person who signed, and their office."))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                    blank=True, related_name="+", verbose_name=_("recorded by"))
+    recorded_by = user_link(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:

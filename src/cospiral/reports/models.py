@@ -4,14 +4,13 @@ PDF. The figures themselves are read live from the other parts (``selectors``)."
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned
 
 
-class Review(TerritoryOwned):
+class Review(TerritoryOwned, Authored):
     cycle = models.ForeignKey("territories.Cycle", on_delete=models.CASCADE, related_name="+",
                               verbose_name=_("cycle"))
     lessons_learnt = models.TextField(
@@ -23,11 +22,6 @@ class Review(TerritoryOwned):
     snapshot_at = models.DateTimeField(
         _("figures frozen"), null=True, blank=True,
         help_text=_("When the review's figures were last produced as a PDF."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("review of a cycle")

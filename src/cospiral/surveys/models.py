@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned, Timestamped, user_link
 
 
 def new_token() -> str:
@@ -32,7 +31,7 @@ def new_seed() -> int:
     return secrets.randbits(62)
 
 
-class Wave(TerritoryOwned):
+class Wave(TerritoryOwned, Authored):
     class Kind(models.TextChoices):
         EX_ANTE = "ex_ante", _("Ex-ante (before acting)")
         EX_POST = "ex_post", _("Ex-post (after acting)")
@@ -79,11 +78,6 @@ class Wave(TerritoryOwned):
     family_weights = models.JSONField(_("family weights"), default=dict, blank=True)
     #: Known population margins for weighting: {"age_band": [counts...], ...}
     population_margins = models.JSONField(_("population margins"), default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("survey wave")
@@ -143,7 +137,7 @@ class RespondentToken(TerritoryOwned):
         return self.token
 
 
-class Questionnaire(TerritoryOwned):
+class Questionnaire(TerritoryOwned, Timestamped):
     """One respondent's answers to a wave (see the module docstring for the packing)."""
 
     class Channel(models.TextChoices):
@@ -166,11 +160,7 @@ class Questionnaire(TerritoryOwned):
     consent = models.BooleanField(_("consent to profile questions"), default=False)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True,
                                         help_text=_("Empty while the respondent has saved but not sent."))
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("entered by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    entered_by = user_link(_("entered by"))
 
     class Meta:
         verbose_name = _("questionnaire")
@@ -222,9 +212,7 @@ class ResultSnapshot(TerritoryOwned):
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="snapshots",
                              verbose_name=_("wave"))
     taken_at = models.DateTimeField(_("taken"), auto_now_add=True)
-    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                 null=True, blank=True, related_name="+",
-                                 verbose_name=_("taken by"))
+    taken_by = user_link(_("taken by"))
     respondents = models.PositiveIntegerField(_("respondents"), default=0)
     indicator_count = models.PositiveSmallIntegerField(_("indicators"), default=0)
     #: [[age_band, gender, neighbourhood, group_profile, respondents], ...] per cell.

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned, Timestamped, user_link
 
 
-class Synthesis(TerritoryOwned):
+class Synthesis(TerritoryOwned, Timestamped):
     """The written synthesis of one group (``group`` set) or of the territory (``group``
     empty): sentences per component, each traced to the cards it sums up."""
 
@@ -25,16 +24,12 @@ class Synthesis(TerritoryOwned):
     # When the validation was recorded: changes after this moment are listed as
     # "changed after validation" (from the audit trail).
     validated_at = models.DateTimeField(_("validation recorded"), null=True, blank=True)
-    validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                     null=True, blank=True, related_name="+",
-                                     verbose_name=_("validation recorded by"))
+    validated_by = user_link(_("validation recorded by"))
     # How the cards no sentence cites were handled, said when the validation is recorded
     # (required then if there are any), and how many there were at that moment.
     uncited_note = models.TextField(_("cards not in the synthesis"), blank=True)
     uncited_at_validation = models.PositiveIntegerField(
         _("cards not in the synthesis at validation"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         verbose_name = _("synthesis")
@@ -46,7 +41,7 @@ class Synthesis(TerritoryOwned):
         ]
 
 
-class TracedText(TerritoryOwned):
+class TracedText(TerritoryOwned, Authored):
     """A text written about one component and traced to the cards it stands for: a
     synthesis sentence or a shared criterion. Each subclass names its text and cards."""
 
@@ -54,11 +49,7 @@ class TracedText(TerritoryOwned):
                                   verbose_name=_("component"))
     language = models.CharField(_("language"), max_length=8, default="fr")
     position = models.PositiveIntegerField(_("position"), default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("written by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    created_by = user_link(_("written by"))
 
     class Meta:
         abstract = True
@@ -108,9 +99,7 @@ class SharedDefinition(TerritoryOwned):
 
     introduction = models.TextField(_("introduction"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="fr")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("changed by"))
+    updated_by = user_link(_("changed by"))
     updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned
 from cospiral.domain import votes as rules
 from cospiral.territories.models import Role
 
@@ -27,7 +27,7 @@ def new_token() -> str:
     return secrets.token_urlsafe(18)
 
 
-class Round(TerritoryOwned):
+class Round(TerritoryOwned, Authored):
     class Method(models.TextChoices):
         DOT = rules.DOT, _("Dot vote")
         SCORE = rules.SCORE, _("Score from 0 to 5")
@@ -52,11 +52,6 @@ class Round(TerritoryOwned):
                                   default=Electorate.COORDINATION)
     candidates = models.ManyToManyField("actions.Action", related_name="vote_rounds",
                                         verbose_name=_("actions to prioritise"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
