@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cospiral.actions import views
+from cospiral.core.routes import object_pages
 
 app_name = "actions"
 urlpatterns = [
@@ -8,7 +9,7 @@ urlpatterns = [
     path("grid/", views.grid, name="grid"),
     path("axes/", views.axes, name="axes"),
     path("axes/<int:pk>/", views.axis_edit, name="axis_edit"),
-    path("new/", views.create, name="create"),
+    *object_pages(views, "create", "detail", "edit", "delete"),
     path("new/from-cards/", views.create_from_cards, name="create_from_cards"),
     path("new/from-pilot-idea/", views.create_from_pilot_idea, name="create_from_pilot_idea"),
     path("new/from-indicator/", views.create_from_indicator, name="create_from_indicator"),
@@ -22,10 +23,7 @@ urlpatterns = [
     path("commitments/<int:pk>/restore/", views.commitment_restore, name="commitment_restore"),
     path("milestones/<int:pk>/", views.milestone_edit, name="milestone_edit"),
     path("targets/<int:pk>/", views.target_edit, name="target_edit"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/status/", views.status, name="status"),
-    path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/restore/", views.restore, name="restore"),
     path("<int:pk>/milestones/", views.milestone_add, name="milestone_add"),
     path("<int:pk>/targets/", views.target_add, name="target_add"),

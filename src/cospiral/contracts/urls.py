@@ -1,13 +1,11 @@
 from django.urls import path
 
 from cospiral.contracts import views
+from cospiral.core.routes import object_pages
 
 app_name = "contracts"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("new/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
+    *object_pages(views, "index", "create", "detail", "edit"),
     path("<int:pk>/status/", views.change_status, name="status"),
     path("<int:pk>/pdf/", views.pdf, name="pdf"),
     path("<int:pk>/attendance/", views.summary, name="summary"),

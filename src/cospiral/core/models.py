@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -70,10 +72,10 @@ class SoftDeletable(TerritoryOwned):
         abstract = True
 
 
-def user_link(verbose_name, **options) -> models.ForeignKey:
+def user_link(verbose_name, **options: Any) -> models.ForeignKey:
     """A link to the person who did something (created, recorded, validated…): the row
     outlives the account, the link then empties. ``options`` override the defaults."""
-    defaults = {"null": True, "blank": True, "related_name": "+"}
+    defaults: dict[str, Any] = {"null": True, "blank": True, "related_name": "+"}
     return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                              verbose_name=verbose_name, **(defaults | options))
 

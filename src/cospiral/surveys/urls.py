@@ -3,16 +3,14 @@ channels (paper.py) and results (results.py)."""
 
 from django.urls import path
 
+from cospiral.core.routes import object_pages
 from cospiral.surveys import paper, results, views
 
 app_name = "surveys"
 
 urlpatterns = [
     # Waves: list, form, instrument, status, public link, respondent links.
-    path("", views.index, name="index"),
-    path("new/", views.create, name="create"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
+    *object_pages(views, "index", "create", "detail", "edit"),
     path("<int:pk>/indicators/", views.indicators, name="indicators"),
     path("<int:pk>/open/", views.open_wave, name="open"),
     path("<int:pk>/close/", views.close_wave, name="close"),

@@ -1,14 +1,12 @@
 from django.urls import path
 
+from cospiral.core.routes import object_pages
 from cospiral.votes import combined_views, views
 
 app_name = "votes"
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("new/", views.create, name="create"),
+    *object_pages(views, "index", "create", "detail", "edit"),
     path("combined/", combined_views.combined, name="combined"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/edit/", views.edit, name="edit"),
     path("<int:pk>/open/", views.open_round, name="open"),
     path("<int:pk>/close/", views.close_round, name="close"),
     path("<int:pk>/ballot/", views.ballot, name="ballot"),

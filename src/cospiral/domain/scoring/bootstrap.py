@@ -28,42 +28,9 @@ def bootstrap(
     ``distribution``, all cells at once: ``replicates`` multinomial draws of the level
     counts per cell (n = respondents, or round(n_eff) when weighted). ``seed`` None
     draws a fresh one; the seed used is returned so the result can be reproduced."""
-    if replicates < 1:
-        raise ValueError(f"At least one bootstrap replicate is needed; got {replicates}.")
     _z(confidence)
-    if seed is None:
-        seed = _fresh_seed()
-    rng = np.random.default_rng(seed)
-    shape = distribution.shape
-    shares = np.ma.filled(distribution.shares, 0.0).reshape(-1, N_LEVELS)
-    defined = ~np.ma.getmaskarray(distribution.mean).reshape(-1)
-    n_eff = np.ma.filled(distribution.n_eff, 0.0).reshape(-1)
-    draws_n = np.where(defined, np.maximum(np.rint(n_eff), 1), 0).astype(np.int64)
-    p = np.where(defined[:, None], shares, 1.0 / N_LEVELS)
-    p = p / p.sum(axis=-1, keepdims=True)
-    counts = rng.multinomial(draws_n, p, size=(replicates, len(draws_n)))  # (B, M, 5)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = (counts @ _LEVEL_VALUES) / np.where(draws_n > 0, draws_n, 1)
-    medians = _median_from_counts(counts)
-    alpha = (1 - confidence) / 2
-    mean_lo, mean_hi = np.quantile(means, [alpha, 1 - alpha], axis=0)
-    med_lo, med_hi = np.quantile(medians, [alpha, 1 - alpha], axis=0, method="inverted_cdf")
-    mask = ~defined.reshape(shape)
+    return _indicator_intervals(distribution, replicates, seed, confidence)[0]
 
-    def out(values: np.ndarray) -> np.ma.MaskedArray:
-        return _masked(values.reshape(shape), mask, 0.0)
-
-    return BootstrapIntervals(
-        seed=seed,
-        replicates=replicates,
-        confidence=confidence,
-        mean_low=out(mean_lo),
-        mean_high=out(mean_hi),
-        score_low=out((mean_lo - 1) / 4 * 100),
-        score_high=out((mean_hi - 1) / 4 * 100),
-        median_low=out(med_lo),
-        median_high=out(med_hi),
-    )
 
 @dataclass(frozen=True)
 class IndexIntervals:
@@ -102,6 +69,33 @@ def _replicate_counts(distribution: Distribution, replicates: int, seed: int | N
     p = p / p.sum(axis=-1, keepdims=True)
     counts = rng.multinomial(draws_n, p, size=(replicates, len(draws_n)))
     return counts, draws_n, defined, seed
+
+
+def _indicator_intervals(distribution: Distribution, replicates: int, seed: int | None,
+                         confidence: float,
+                         ) -> tuple[BootstrapIntervals, np.ndarray, np.ndarray]:
+    """The indicators' intervals of ``bootstrap``, with the replicate means (B, M) and
+    which cells are defined (M,), for the indices drawn from the same replicates."""
+    shape = distribution.shape
+    counts, draws_n, defined, seed = _replicate_counts(distribution, replicates, seed)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (counts @ _LEVEL_VALUES) / np.where(draws_n > 0, draws_n, 1)
+    medians = _median_from_counts(counts)
+    alpha = (1 - confidence) / 2
+    mean_lo, mean_hi = np.quantile(means, [alpha, 1 - alpha], axis=0)
+    med_lo, med_hi = np.quantile(medians, [alpha, 1 - alpha], axis=0, method="inverted_cdf")
+    mask = ~defined.reshape(shape)
+
+    def cell(values: np.ndarray) -> np.ma.MaskedArray:
+        return _masked(values.reshape(shape), mask, 0.0)
+
+    intervals = BootstrapIntervals(
+        seed=seed, replicates=replicates, confidence=confidence,
+        mean_low=cell(mean_lo), mean_high=cell(mean_hi),
+        score_low=cell((mean_lo - 1) / 4 * 100), score_high=cell((mean_hi - 1) / 4 * 100),
+        median_low=cell(med_lo), median_high=cell(med_hi),
+    )
+    return intervals, means, defined
 
 
 def _index_intervals(replicate_scores: np.ndarray, defined: np.ndarray, indices: Indices,
@@ -159,27 +153,12 @@ def bootstrap_with_indices(
     if len(indices.family_of) != shape[-1]:
         raise ValueError(f"The indices have {len(indices.family_of)} indicators; the "
                          f"distribution has {shape[-1]}.")
-    counts, draws_n, defined, seed = _replicate_counts(distribution, replicates, seed)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        means = (counts @ _LEVEL_VALUES) / np.where(draws_n > 0, draws_n, 1)
-    medians = _median_from_counts(counts)
-    alpha = (1 - confidence) / 2
-    mean_lo, mean_hi = np.quantile(means, [alpha, 1 - alpha], axis=0)
-    med_lo, med_hi = np.quantile(medians, [alpha, 1 - alpha], axis=0, method="inverted_cdf")
-    mask = ~defined.reshape(shape)
-
-    def cell(values: np.ndarray) -> np.ma.MaskedArray:
-        return _masked(values.reshape(shape), mask, 0.0)
-
-    indicator_intervals = BootstrapIntervals(
-        seed=seed, replicates=replicates, confidence=confidence,
-        mean_low=cell(mean_lo), mean_high=cell(mean_hi),
-        score_low=cell((mean_lo - 1) / 4 * 100), score_high=cell((mean_hi - 1) / 4 * 100),
-        median_low=cell(med_lo), median_high=cell(med_hi),
-    )
+    indicator_intervals, means, defined = _indicator_intervals(distribution, replicates, seed,
+                                                               confidence)
     scores = ((means - 1.0) / 4.0 * 100.0).reshape((replicates, *shape))
-    index_intervals = _index_intervals(scores, defined.reshape(shape), indices, shape, seed=seed,
-                                       replicates=replicates, confidence=confidence)
+    index_intervals = _index_intervals(scores, defined.reshape(shape), indices, shape,
+                                       seed=indicator_intervals.seed, replicates=replicates,
+                                       confidence=confidence)
     return indicator_intervals, index_intervals
 
 

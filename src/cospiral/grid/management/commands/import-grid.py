@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
-
-from cospiral.core.tabular import TableRejected
+from cospiral.core.commands import ImportCommand
 from cospiral.grid import imports
 from cospiral.grid.models import GridVersion
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = ("Import a grid CSV or XLSX file (code,label_fr,label_en,description_fr,"
             "description_en,source) as a new grid version, whole or not at all.")
 
@@ -23,22 +21,11 @@ class Command(BaseCommand):
                             help="Identifier of the version this one changes.")
 
     def handle(self, *args, file, slug, name, based_on, **options):
-        path = Path(file)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"{file}: cannot read the file ({exc.strerror}).") from exc
+        path = self.file(file)
         base = None
         if based_on:
             base = GridVersion.objects.filter(slug=based_on).first()
             if base is None:
                 raise CommandError(f"--based-on: there is no grid version “{based_on}”.")
-        try:
-            version = imports.import_grid(data, path.name, slug=slug, name=name, based_on=base)
-        except TableRejected as rejected:
-            for error in rejected.errors:
-                self.stderr.write(str(error))
-            raise CommandError(
-                f"{path.name}: refused, {len(rejected.errors)} problem(s); nothing was stored."
-            ) from None
+        version = self.run(imports.import_grid, path, slug=slug, name=name, based_on=base)
         self.stdout.write(f"Imported grid version {version.slug}: {version.entries.count()} entries.")
