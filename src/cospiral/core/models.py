@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -97,6 +98,28 @@ class Authored(Timestamped):
 
     class Meta:
         abstract = True
+
+
+def new_token() -> str:
+    """A secret for a link that needs no login (a private, public or personal link)."""
+    return secrets.token_urlsafe(18)
+
+
+class PersonalLink(TerritoryOwned):
+    """Base of a link made for one person, who follows it without an account (to answer
+    a survey, to vote): its token is the secret; the coordinator may label or revoke it."""
+
+    token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
+    label = models.CharField(_("label"), max_length=100, blank=True,
+                             help_text=_("Optional note for the coordinator (never shown in results)."))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class AuditEntry(models.Model):

@@ -1,16 +1,10 @@
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(18)
+from cospiral.core.models import TerritoryOwned, new_token  # noqa: F401 (read by groups.services)
 
 
 class Group(TerritoryOwned):

@@ -20,11 +20,14 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, Timestamped, user_link
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(18)
+from cospiral.core.models import (
+    Authored,
+    PersonalLink,
+    TerritoryOwned,
+    Timestamped,
+    new_token,
+    user_link,
+)
 
 
 def new_seed() -> int:
@@ -117,24 +120,16 @@ class WaveIndicator(TerritoryOwned):
         return f"{self.wave_id}#{self.position} {self.indicator}"
 
 
-class RespondentToken(TerritoryOwned):
+class RespondentToken(PersonalLink):
     """A personal link to answer a wave once (per-respondent channel)."""
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="tokens",
                              verbose_name=_("wave"))
-    token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
-    label = models.CharField(_("label"), max_length=100, blank=True,
-                             help_text=_("Optional note for the coordinator (never shown in results)."))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("respondent link")
         verbose_name_plural = _("respondent links")
         ordering = ["wave", "id"]
-
-    def __str__(self) -> str:
-        return self.token
 
 
 class Questionnaire(TerritoryOwned, Timestamped):

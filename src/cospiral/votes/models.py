@@ -9,22 +9,21 @@ user, one per token, backed by unique constraints."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned
+from cospiral.core.models import (
+    Authored,
+    PersonalLink,
+    TerritoryOwned,
+    new_token,  # noqa: F401 (the migrations name it here)
+)
 from cospiral.domain import votes as rules
 from cospiral.territories.models import Role
 
 #: Roles of the members who vote when the electorate is the coordination group.
 COORDINATION_ROLES = (Role.COORDINATOR, Role.FACILITATOR, Role.PARTNER)
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(18)
 
 
 class Round(TerritoryOwned, Authored):
@@ -96,21 +95,16 @@ class Round(TerritoryOwned, Authored):
         return self.electorate == self.Electorate.SEATS
 
 
-class VoterToken(TerritoryOwned):
+class VoterToken(PersonalLink):
     """A citizen's personal link to vote once in a round."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tokens",
                               verbose_name=_("round"))
-    token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
-    label = models.CharField(_("label"), max_length=100, blank=True,
-                             help_text=_("Optional note for the coordinator (never shown in results)."))
     # A coordination-group round: the seat this link was made for (printed on its slip).
     seat = models.ForeignKey("territories.CoordinationMember", on_delete=models.SET_NULL,
                              null=True, blank=True, related_name="+",
                              verbose_name=_("seat in the coordination group"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("voter link")
@@ -123,9 +117,6 @@ class VoterToken(TerritoryOwned):
             models.UniqueConstraint(fields=["round", "seat"], condition=models.Q(seat__isnull=False),
                                     name="one_link_per_seat"),
         ]
-
-    def __str__(self) -> str:
-        return self.token
 
     @property
     def state(self) -> str:
