@@ -7,7 +7,9 @@
   service goes on the form (``form_error``) and the view shows the form again;
 - ``form_page``: ``submit``, or else the form's page (status 400 when the form has errors);
 - ``confirm``: the page that asks before a delete or a restore, and the write it confirms;
-- ``report``: a service's refusal as one error message a reason.
+- ``act``: a write a button asks for, with its success message or its refusal's reasons;
+- ``report``: a service's refusal as one error message a reason;
+- ``url``: the address of a page of the request's territory.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from cospiral.core.access import can_enter_cards, can_manage
 
@@ -36,6 +39,23 @@ def report(request, error: ValidationError) -> None:
     """Each reason of a service's refusal as an error message of the next page."""
     for message in error.messages:
         messages.error(request, message)
+
+
+def act(request, write: Callable[[], Any], *, done: str) -> bool:
+    """Call ``write()`` (a service); then its success message ``done``, or the reasons of
+    its refusal as error messages. True when it was written."""
+    try:
+        write()
+    except ValidationError as error:
+        report(request, error)
+        return False
+    messages.success(request, done)
+    return True
+
+
+def url(request, name: str, **kwargs) -> str:
+    """The address of the page ``name`` of the request's territory."""
+    return reverse(name, kwargs={"territory": request.territory.slug, **kwargs})
 
 
 def page(request, template: str, /, *, status: int = 200, **context) -> HttpResponse:
