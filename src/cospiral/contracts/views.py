@@ -28,6 +28,7 @@ from cospiral.core.access import (
     partner_organisation_id,
     territory_view,
 )
+from cospiral.core.pages import page as _page
 from cospiral.domain import contracts as rules
 
 STEP_LABELS = {
@@ -36,9 +37,6 @@ STEP_LABELS = {
     rules.REVIEWED: lambda: _("Mark as reviewed"),
     rules.CLOSED: lambda: _("Close the contract"),
 }
-
-
-_page = pages.page
 
 
 def _contract(request, pk) -> Contract:

@@ -16,12 +16,11 @@ from django.views.decorators.http import require_http_methods
 from cospiral.core import pages
 from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, territory_view
 from cospiral.core.audit_display import readable
+from cospiral.core.pages import page as _page
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations import charts, exports, selectors, services
 from cospiral.evaluations.forms import ActionForm
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
-
-_page = pages.page
 
 
 def _index_url(territory) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from cospiral.core import pages
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
+from cospiral.core.pages import page as _page
 from cospiral.groups import forms, selectors, services
 from cospiral.groups.models import Group, Session
 
@@ -26,9 +27,6 @@ def _group(request, pk):
 def _can_run(request, group) -> bool:
     """Coordinators, and the group's own facilitators, run its sessions and entry link."""
     return can_manage(request) or selectors.is_facilitator(group, request.user)
-
-
-_page = pages.page
 
 
 def _group_url(request, group) -> str:

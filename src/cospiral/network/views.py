@@ -87,6 +87,14 @@ def detail(request, slug):
     return render(request, "network/detail.html", _detail_context(request, network))
 
 
+def _coordinated(request, slug):
+    """The network ``slug``, for one of its coordinators only."""
+    network = selectors.network_for(request.user, slug)
+    if not services.coordinates_network(request.user, network):
+        raise PermissionDenied
+    return network
+
+
 def _territory(slug):
     return Territory.objects.filter(slug=slug).first()
 
@@ -107,9 +115,7 @@ def _member_change(request, network, write, done: str, *, valid: bool = True):
 @login_required
 @require_POST
 def add_member(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
+    network = _coordinated(request, slug)
     return _member_change(request, network, services.add_member,
                           _("%(territory)s joined the network."),
                           valid=forms.MemberForm(request.POST).is_valid())
@@ -126,9 +132,7 @@ def remove_member(request, slug):
 @login_required
 @require_POST
 def set_lead(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
+    network = _coordinated(request, slug)
     chosen = request.POST.get("territory", "")
     territory = _territory(chosen) if chosen else None
     if chosen and territory is None:
@@ -144,9 +148,7 @@ def set_lead(request, slug):
 @login_required
 @require_POST
 def publish_charter(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
+    network = _coordinated(request, slug)
     form = forms.CharterForm(request.POST)
     if form.is_valid():
         try:

@@ -17,6 +17,7 @@ from cospiral.core import pages
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.core.audit_display import readable
 from cospiral.core.pages import form_error  # the pages of surveys and the API use it from here
+from cospiral.core.pages import page as _page
 from cospiral.territories import forms, selectors, services
 from cospiral.territories.labels import CYCLE_NAMES, PHASE_NAMES, cycle_label, phase_label
 from cospiral.territories.models import (
@@ -26,8 +27,6 @@ from cospiral.territories.models import (
     Phase,
     Territory,
 )
-
-_page = pages.page
 
 
 def _require_manage(request):

@@ -18,15 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.core import exports, pages
 from cospiral.core.access import MANAGE, READ, territory_view
+from cospiral.core.pages import page as _page
 from cospiral.domain import votes as rules
 from cospiral.votes import charts, selectors, services
 from cospiral.votes.forms import RoundForm, TokensForm
 from cospiral.votes.models import Round, VoterToken
 
 MAX_LINKS_LISTED = 200
-
-
-_page = pages.page
 
 
 def _round(request, pk) -> Round:
