@@ -73,17 +73,19 @@ def status_of(form) -> int:
 
 
 def submit(request, form, save: Callable[[dict], Any], *, done: str | Callable[[Any], str],
-           then: str | Callable[[Any], str]) -> HttpResponse | None:
+           then: str | Callable[[Any], str],
+           refused: Callable[[Any, ValidationError], Any] = form_error) -> HttpResponse | None:
     """On a POST of a valid ``form``: ``save(form.cleaned_data)``, the success message
     ``done`` and a redirect to ``then``; ``done`` and ``then`` may be functions of what
     ``save`` returned. None when the view is to show the form (a GET, an invalid form, or
-    a ``ValidationError`` from the service, put on the form)."""
+    a ``ValidationError`` from the service, given to ``refused(form, error)``: by default
+    put on the form)."""
     if request.method != "POST" or not form.is_valid():
         return None
     try:
         saved = save(form.cleaned_data)
     except ValidationError as error:
-        form_error(form, error)
+        refused(form, error)
         return None
     messages.success(request, done(saved) if callable(done) else done)
     return redirect(then(saved) if callable(then) else then)

@@ -102,12 +102,12 @@ def _pages(handler, *, cached: bool = True, post: bool = False):
     def site(request, pk):
         return handler(request, _site_job(request, pk))
 
-    views = (territory_view(READ)(territory), login_required(site))
+    views = [territory_view(READ)(territory), login_required(site)]
     if post:
-        views = tuple(require_POST(v) for v in views)
+        views = [require_POST(v) for v in views]
     if not cached:
-        views = tuple(never_cache(v) for v in views)
-    return views
+        views = [never_cache(v) for v in views]
+    return views[0], views[1]
 
 
 @territory_view(READ)
