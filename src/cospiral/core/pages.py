@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,6 +24,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cospiral.core.access import can_enter_cards, can_manage
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 def form_error(form, error: ValidationError) -> None:
@@ -41,7 +44,7 @@ def report(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def act(request, write: Callable[[], Any], *, done: str) -> bool:
+def act(request, write: Callable[[], Any], *, done: str | _StrPromise) -> bool:
     """Call ``write()`` (a service); then its success message ``done``, or the reasons of
     its refusal as error messages. True when it was written."""
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -281,7 +283,7 @@ def coordination(request):
                  seat_form=seat_form, **selectors.coordination(territory))
 
 
-def _object_form(request, form, save, *, back: tuple[str, str], title: str, done: str,
+def _object_form(request, form, save, *, back: tuple[str, Any], title: str, done: str,
                  delete=None, deleted: str = "", can_delete: bool = True):
     """The page of one thing of the territory (an organisation, a seat, a question): its
     form, saved by ``save(cleaned_data)``, and its « Delete » button calling ``delete()``;

@@ -4,6 +4,8 @@ creation from the cards of a group, a pilot idea or a poorly rated indicator."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,7 +27,7 @@ from cospiral.evaluations.models import QUESTION_LABELS, SCALE_LABELS
 TEST_LABELS = forms.TEST_FIELD_LABELS
 
 
-def _tests(a) -> list[tuple[str, str, bool | None]]:
+def _tests(a) -> list[tuple[str, Any, bool | None]]:
     """(key, label, True passes / False fails / None not assessed yet)."""
     return [(t, TEST_LABELS[t], getattr(a, t)) for t in plan.DEMONSTRATIVE_TESTS]
 
