@@ -14,7 +14,7 @@ from cospiral.jobs.registry import job_kind
           min_role="coordinator")
 def import_plan(ctx, *, filename: str, kind: str) -> None:
     from cospiral.actions import tabular
-    from cospiral.actions.views import _import_message
+    from cospiral.actions.views.plan import import_message
 
     ctx.set_total(1)
     data = ctx.input_path.read_bytes()
@@ -22,5 +22,5 @@ def import_plan(ctx, *, filename: str, kind: str) -> None:
         result = tabular.import_file(ctx.territory, kind, data, filename, user=ctx.user)
         ctx.raise_if_cancelled()
     ctx.advance()
-    ctx.succeed(message=_import_message(result),
+    ctx.succeed(message=import_message(result),
                 redirect_url=reverse("actions:plan", kwargs={"territory": ctx.territory.slug}))

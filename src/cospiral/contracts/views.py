@@ -7,10 +7,12 @@ of its commitments and the attendance at the workshops it runs."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,16 +21,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from cospiral.contracts import amendments, bulk, charts, forms, selectors, services
 from cospiral.contracts.models import Contract, ContractCommitment, Workshop
+from cospiral.core import pages
 from cospiral.core.access import (
     ENTER_CARDS,
     READ,
-    can_enter_cards,
-    can_manage,
     partner_organisation_id,
     territory_view,
 )
+from cospiral.core.pages import page as _page
 from cospiral.domain import contracts as rules
-from cospiral.territories.views import form_error
 
 STEP_LABELS = {
     rules.SIGNED: lambda: _("Mark as signed"),
@@ -36,13 +37,6 @@ STEP_LABELS = {
     rules.REVIEWED: lambda: _("Mark as reviewed"),
     rules.CLOSED: lambda: _("Close the contract"),
 }
-
-
-def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    context.setdefault("can_write", can_enter_cards(request))
-    return render(request, template, context, status=context.pop("status", 200))
 
 
 def _contract(request, pk) -> Contract:
@@ -67,20 +61,24 @@ def _locked(request, contract):
                  amendable=contract.status in amendments.AMENDABLE, status=409)
 
 
-def _form_page(request, form, save, *, title: str, done: str, contract=None, back: str,
+def _draft(view):
+    """A form that changes the terms of a contract: the view is called with the contract
+    while it is a draft, and the locked page is shown instead once it is not."""
+    @wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        contract = _contract(request, pk)
+        locked = _locked(request, contract)
+        return locked if locked is not None else view(request, contract, *args, **kwargs)
+    return wrapper
+
+
+def _form_page(request, form, save, *, title: str, done, contract=None, back: str,
                intro: str = "", then=None):
     """Show ``form``; on a valid POST call ``save(cleaned_data)`` and go ``back`` (or to
     ``then(saved object)``)."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = save(form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, done)
-            return redirect(then(saved) if then else back)
-    return _page(request, "contracts/form.html", form=form, title=title, contract=contract,
-                 back=back, intro=intro, status=400 if form.errors else 200)
+    return pages.form_page(request, form, save, "contracts/form.html", done=done,
+                           then=then or back, title=title, contract=contract, back=back,
+                           intro=intro)
 
 
 # --- list and contract ----------------------------------------------------------------
@@ -104,10 +102,8 @@ def create(request):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def edit(request, contract):
     form = forms.ContractForm(request.POST or None, territory=request.territory,
                               initial=forms.ContractForm.initial_of(contract))
     return _form_page(request, form, lambda d: services.save_contract(
@@ -166,10 +162,8 @@ def _party(request, contract, party_pk):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def party_form(request, pk, party=None):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def party_form(request, contract, party=None):
     party = _party(request, contract, party) if party else None
     initial = forms.PartyForm.initial_of(party) if party else {}
     form = forms.PartyForm(request.POST or None, territory=request.territory, initial=initial)
@@ -183,19 +177,12 @@ def party_form(request, pk, party=None):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def party_remove(request, pk, party):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def party_remove(request, contract, party):
     party = _party(request, contract, party)
     if request.method == "POST":
-        try:
-            services.remove_party(party, user=request.user)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("Party removed."))
+        pages.act(request, lambda: services.remove_party(party, user=request.user),
+                  done=_("Party removed."))
         return redirect(_detail_url(contract, "parties"))
     return _page(request, "contracts/confirm.html", contract=contract,
                  what=_("Remove %(name)s from the contract") % {"name": party.name},
@@ -205,10 +192,8 @@ def party_remove(request, pk, party):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def project(request, pk, party):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def project(request, contract, party):
     beneficiary = _party(request, contract, party)
     if not beneficiary.is_beneficiary:
         raise Http404("Only beneficiaries have an individual project.")
@@ -231,10 +216,8 @@ def _commitment(contract, pk) -> ContractCommitment:
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def commitment_form(request, pk, commitment=None):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def commitment_form(request, contract, commitment=None):
     commitment = _commitment(contract, commitment) if commitment else None
     initial = forms.CommitmentForm.initial_of(commitment) if commitment else {
         "party": request.GET.get("party")}
@@ -364,10 +347,8 @@ def pdf(request, pk):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def beneficiaries(request, pk):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def beneficiaries(request, contract):
     form = forms.BeneficiariesForm(request.POST or None)
     back = _detail_url(contract, "parties")
     if request.method == "POST" and form.is_valid():
@@ -376,7 +357,7 @@ def beneficiaries(request, pk):
                                                   text=form.cleaned_data["pseudonyms"],
                                                   signed_on=form.cleaned_data["signed_on"])
         except ValidationError as error:
-            form_error(form, error)
+            pages.form_error(form, error)
         else:
             messages.success(request, ngettext("%(n)s beneficiary added.",
                                                "%(n)s beneficiaries added.", len(added))
@@ -396,56 +377,40 @@ def beneficiaries(request, pk):
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def commitment_template(request, pk):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def commitment_template(request, contract):
     form = forms.CommitmentTemplateForm(request.POST or None, contract=contract)
-    back = _detail_url(contract, "commitments")
-    if request.method == "POST" and form.is_valid():
-        try:
-            added, skipped = bulk.apply_commitment_template(contract, user=request.user,
-                                                            **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            text = ngettext("%(n)s commitment added.", "%(n)s commitments added.", added) % {
-                "n": added}
-            if skipped:
-                text += " " + ngettext(
-                    "%(n)s beneficiary already had it and was left as is.",
-                    "%(n)s beneficiaries already had it and were left as they are.",
-                    skipped) % {"n": skipped}
-            messages.success(request, text)
-            return redirect(back)
-    return _page(request, "contracts/form.html", form=form, contract=contract, back=back,
-                 title=_("The same commitment for every beneficiary"),
-                 status=400 if form.errors else 200,
-                 intro=_("One commitment written once, added for each beneficiary of the "
-                         "contract. Change any of them afterwards one by one."))
+    return _form_page(request, form, lambda d: bulk.apply_commitment_template(
+        contract, user=request.user, **d), done=_template_applied,
+        contract=contract, back=_detail_url(contract, "commitments"),
+        title=_("The same commitment for every beneficiary"),
+        intro=_("One commitment written once, added for each beneficiary of the "
+                "contract. Change any of them afterwards one by one."))
+
+
+def _template_applied(result) -> str:
+    added, skipped = result
+    text = ngettext("%(n)s commitment added.", "%(n)s commitments added.", added) % {"n": added}
+    if skipped:
+        text += " " + ngettext(
+            "%(n)s beneficiary already had it and was left as is.",
+            "%(n)s beneficiaries already had it and were left as they are.",
+            skipped) % {"n": skipped}
+    return text
 
 
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
-def sign_all(request, pk):
-    contract = _contract(request, pk)
-    if (locked := _locked(request, contract)) is not None:
-        return locked
+@_draft
+def sign_all(request, contract):
     form = forms.SignAllForm(request.POST or None, initial={"date": timezone.localdate(),
                                                             "mark_signed": True})
-    back = _detail_url(contract, "status")
-    if request.method == "POST" and form.is_valid():
-        try:
-            contract, dated = bulk.sign_all(contract, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, bulk.sign_all_message(dated, contract))
-            return redirect(back)
-    return _page(request, "contracts/form.html", form=form, contract=contract, back=back,
-                 title=_("Every party signs on one date"), status=400 if form.errors else 200,
-                 intro=_("The signature date of every party that has none yet, in one form: "
-                         "as it happens when all parties sign together."))
+    return _form_page(request, form, lambda d: bulk.sign_all(contract, user=request.user, **d),
+                      done=lambda result: bulk.sign_all_message(result[1], result[0]),
+                      contract=contract, back=_detail_url(contract, "status"),
+                      title=_("Every party signs on one date"),
+                      intro=_("The signature date of every party that has none yet, in one "
+                              "form: as it happens when all parties sign together."))
 
 
 @territory_view(ENTER_CARDS)

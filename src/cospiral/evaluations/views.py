@@ -6,28 +6,21 @@ Everyone in the territory reads; coordinators and facilitators write."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage, territory_view
+from cospiral.core import pages
+from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, territory_view
 from cospiral.core.audit_display import readable
+from cospiral.core.pages import page as _page
 from cospiral.domain import evaluation as ev
 from cospiral.evaluations import charts, exports, selectors, services
 from cospiral.evaluations.forms import ActionForm
 from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
-from cospiral.territories.views import form_error
-
-
-def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    context.setdefault("can_write", can_enter_cards(request))
-    return render(request, template, context, status=context.pop("status", 200))
 
 
 def _index_url(territory) -> str:
@@ -114,18 +107,12 @@ def _form(request, action=None):
         return redirect("evaluations:detail", territory=territory.slug, pk=action.pk)
     initial = ActionForm.initial_of(action) if action is not None else {}
     form = ActionForm(request.POST or None, territory=territory, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_action(territory, user=request.user, action=action,
-                                         **form.service_kwargs())
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Existing action saved."))
-            return redirect("evaluations:detail", territory=territory.slug, pk=saved.pk)
-    return _page(request, "evaluations/form.html", form=form, action=action,
-                 scale=[(v, SCALE_LABELS[v]) for v in ev.SCALE],
-                 status=400 if form.errors else 200)
+    return pages.form_page(
+        request, form, lambda _d: services.save_action(territory, user=request.user, action=action,
+                                                       **form.service_kwargs()),
+        "evaluations/form.html", done=_("Existing action saved."),
+        then=lambda saved: pages.url(request, "evaluations:detail", pk=saved.pk),
+        action=action, scale=[(v, SCALE_LABELS[v]) for v in ev.SCALE])
 
 
 @territory_view(ENTER_CARDS)
@@ -142,11 +129,9 @@ def edit(request, pk):
 
 def _confirm_then(request, pk, what: str, write, done: str):
     action = _action(request, pk, allow_deleted=True)
-    if request.method == "POST":
-        write(action, user=request.user)
-        messages.success(request, done)
-        return redirect(_index_url(request.territory))
-    return _page(request, "evaluations/confirm.html", action=action, what=what)
+    return pages.confirm(request, action, write, "evaluations/confirm.html", done=done,
+                         after=_index_url(request.territory), action=action, what=what,
+                         back=pages.url(request, "evaluations:detail", pk=action.pk))
 
 
 @territory_view(ENTER_CARDS)

@@ -35,25 +35,32 @@ def export(request):
     return grid_response(request, rows, f"{territory.grid_version.slug}-{territory.slug}")
 
 
+def _local_form(request, form, save, *, entry, done: str):
+    """The form of a local component: on a valid POST ``save()`` (a refused change shows
+    on the form), then the message ``done`` about the saved entry and the grid's page."""
+    territory = request.territory
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save()
+        except services.GridError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, done % {"code": saved.code})
+            return redirect("territory_grid:index", territory=territory.slug)
+    return render(request, "grid/local_form.html", {
+        "territory": territory, "form": form, "entry": entry,
+    })
+
+
 @territory_view(MANAGE)
 def add_local(request):
     territory = request.territory
     families = GridEntry.objects.of(territory).shared().filter(kind=GridEntry.Kind.FAMILY)
     form = LocalComponentForm(request.POST or None, families=families)
-    if request.method == "POST" and form.is_valid():
-        try:
-            entry = services.add_local_component(
-                territory, family_code=form.cleaned_data["family"], labels=form.labels(),
-                descriptions=form.descriptions(), user=request.user,
-            )
-        except services.GridError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Local component %(code)s added.") % {"code": entry.code})
-            return redirect("territory_grid:index", territory=territory.slug)
-    return render(request, "grid/local_form.html", {
-        "territory": territory, "form": form, "entry": None,
-    })
+    return _local_form(request, form, lambda: services.add_local_component(
+        territory, family_code=form.cleaned_data["family"], labels=form.labels(),
+        descriptions=form.descriptions(), user=request.user,
+    ), entry=None, done=_("Local component %(code)s added."))
 
 
 @territory_view(MANAGE)
@@ -66,15 +73,6 @@ def edit_local(request, pk):
         "description_en": entry.descriptions.get("en", ""),
     }
     form = LocalComponentEditForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_entry(entry, labels=form.labels(), descriptions=form.descriptions(),
-                                  user=request.user, territory=territory)
-        except services.GridError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Local component %(code)s saved.") % {"code": entry.code})
-            return redirect("territory_grid:index", territory=territory.slug)
-    return render(request, "grid/local_form.html", {
-        "territory": territory, "form": form, "entry": entry,
-    })
+    return _local_form(request, form, lambda: services.update_entry(
+        entry, labels=form.labels(), descriptions=form.descriptions(), user=request.user,
+        territory=territory), entry=entry, done=_("Local component %(code)s saved."))

@@ -4,18 +4,19 @@ services write, selectors read."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from cospiral.core import pages
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
+from cospiral.core.pages import page as _page
 from cospiral.groups import forms, selectors, services
 from cospiral.groups.models import Group, Session
-from cospiral.territories.views import form_error
 
 
 def _group(request, pk):
@@ -28,10 +29,8 @@ def _can_run(request, group) -> bool:
     return can_manage(request) or selectors.is_facilitator(group, request.user)
 
 
-def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    return render(request, template, context)
+def _group_url(request, group) -> str:
+    return pages.url(request, "groups:detail", pk=group.pk)
 
 
 @territory_view(READ)
@@ -48,15 +47,11 @@ def group_create(request):
         # Preselected: the home's current cycle (a group of no cycle is not counted there).
         cycle = selectors.current_cycle(territory)
         form = forms.GroupForm(territory=territory, initial={"cycle": cycle.pk if cycle else None})
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.save_group(territory, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
-            return redirect("groups:detail", territory=territory.slug, pk=group.pk)
-    return _page(request, "groups/form.html", form=form, title=_("Create a group"))
+    saved = pages.submit(request, form, lambda d: services.save_group(
+        territory, user=request.user, **d),
+        done=lambda group: _("Group “%(name)s” created.") % {"name": group.name},
+        then=lambda group: _group_url(request, group))
+    return saved or _page(request, "groups/form.html", form=form, title=_("Create a group"))
 
 
 @territory_view(MANAGE)
@@ -64,15 +59,10 @@ def group_edit(request, pk: int):
     territory = request.territory
     group = _group(request, pk)
     form = forms.GroupForm(request.POST or None, territory=territory, group=group)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_group(territory, user=request.user, group=group, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Group saved."))
-            return redirect("groups:detail", territory=territory.slug, pk=group.pk)
-    return _page(request, "groups/form.html", form=form, group=group,
+    saved = pages.submit(request, form, lambda d: services.save_group(
+        territory, user=request.user, group=group, **d),
+        done=_("Group saved."), then=_group_url(request, group))
+    return saved or _page(request, "groups/form.html", form=form, group=group,
                  title=_("Edit the group “%(name)s”") % {"name": group.name})
 
 
@@ -91,22 +81,23 @@ def group_detail(request, pk: int):
     )
 
 
-@territory_view(ENTER_CARDS)
-def session_create(request, pk: int):
-    group = _group(request, pk)
+def _session_form(request, group, session=None):
     if not _can_run(request, group):
         raise PermissionDenied
-    form = forms.SessionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_session(group, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Session saved."))
-            return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
-    return _page(request, "groups/form.html", form=form, group=group,
-                 title=_("New session of “%(name)s”") % {"name": group.name})
+    initial = {f: getattr(session, f) for f in services.SESSION_FIELDS} if session else None
+    form = forms.SessionForm(request.POST or None, initial=initial)
+    saved = pages.submit(request, form, lambda d: services.save_session(
+        group, user=request.user, session=session, **d),
+        done=_("Session saved."), then=_group_url(request, group))
+    title = (_("Session of “%(name)s” on %(date)s") % {"name": group.name,
+                                                       "date": date_format(session.date)}
+             if session else _("New session of “%(name)s”") % {"name": group.name})
+    return saved or _page(request, "groups/form.html", form=form, group=group, title=title)
+
+
+@territory_view(ENTER_CARDS)
+def session_create(request, pk: int):
+    return _session_form(request, _group(request, pk))
 
 
 @territory_view(ENTER_CARDS)
@@ -114,21 +105,7 @@ def session_edit(request, pk: int, session_pk: int):
     group = _group(request, pk)
     session = get_object_or_404(Session.objects.of(request.territory).filter(group=group),
                                 pk=session_pk)
-    if not _can_run(request, group):
-        raise PermissionDenied
-    initial = {f: getattr(session, f) for f in services.SESSION_FIELDS}
-    form = forms.SessionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_session(group, user=request.user, session=session, **form.cleaned_data)
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Session saved."))
-            return redirect("groups:detail", territory=request.territory.slug, pk=group.pk)
-    return _page(request, "groups/form.html", form=form, group=group,
-                 title=_("Session of “%(name)s” on %(date)s")
-                 % {"name": group.name, "date": date_format(session.date)})
+    return _session_form(request, group, session)
 
 
 ENTRY_ACTIONS = {
@@ -185,12 +162,8 @@ def entry_link(request, pk: int):
         if action is None:
             messages.error(request, _("Unknown action."))
         else:
-            try:
-                action[0](group, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, action[1])
+            write, done = action
+            pages.act(request, lambda: write(group, user=request.user), done=done)
         return redirect("groups:entry_link", territory=request.territory.slug, pk=group.pk)
     entry_url = (request.build_absolute_uri(reverse("public:entry", args=[group.entry_token]))
                  if group.entry_token else "")

@@ -4,6 +4,8 @@ validate, services write and check who may, selectors read."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cospiral.core import pages
 from cospiral.core.access import (
     ENTER_CARDS,
     MANAGE,
@@ -109,19 +112,13 @@ def create(request):
     form = forms.IndicatorForm(request.POST or None, territory=territory, with_code=True,
                                initial=initial)
     others: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            indicator = services.create_indicator(
-                territory, component=form.cleaned_data["component"],
-                code=form.cleaned_data.get("code") or None, titles=form.titles, user=request.user)
-        except ValidationError as error:
-            others = _errors(form, error)
-        else:
-            messages.success(request, _("Indicator %(code)s created.") % {"code": indicator.code})
-            return redirect(_detail_url(indicator))
-    failed = request.method == "POST"
-    return _page(request, "indicators/form.html", form=form, others=others, indicator=None,
-                 status=400 if failed else 200)
+    saved = pages.submit(request, form, lambda d: services.create_indicator(
+        territory, component=d["component"], code=d.get("code") or None, titles=form.titles,
+        user=request.user),
+        done=lambda indicator: _("Indicator %(code)s created.") % {"code": indicator.code},
+        then=_detail_url, refused=lambda form, error: others.extend(_errors(form, error)))
+    return saved or _page(request, "indicators/form.html", form=form, others=others,
+                          indicator=None, status=400 if request.method == "POST" else 200)
 
 
 def _detail(request, indicator, *, status=200, **context):
@@ -163,82 +160,70 @@ def _refuse_frozen(request, indicator):
     return redirect(_detail_url(indicator))
 
 
+def _unfrozen(view):
+    """A view that changes an indicator: called with it while it is not frozen; a frozen
+    one goes back to its page with the reason."""
+    @wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        indicator = _indicator(request, pk)
+        if indicator.is_frozen:
+            return _refuse_frozen(request, indicator)
+        return view(request, indicator, *args, **kwargs)
+    return wrapper
+
+
 @territory_view(ENTER_CARDS)
-def edit(request, pk):
+@_unfrozen
+def edit(request, indicator):
     territory = request.territory
-    indicator = _indicator(request, pk)
-    if indicator.is_frozen:
-        return _refuse_frozen(request, indicator)
     form = forms.IndicatorForm(request.POST or None, territory=territory,
                                existing=indicator.titles, initial={
         "component": str(indicator.component_id), "title_fr": indicator.titles.get("fr", ""),
         "title_en": indicator.titles.get("en", "")})
     others: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_indicator(indicator, user=request.user, titles=form.titles,
-                                      component=form.cleaned_data["component"])
-        except ValidationError as error:
-            others = _errors(form, error)
-        else:
-            messages.success(request, _("Indicator %(code)s saved.") % {"code": indicator.code})
-            return redirect(_detail_url(indicator))
-    return _page(request, "indicators/form.html", form=form, others=others, indicator=indicator,
+    saved = pages.submit(request, form, lambda d: services.update_indicator(
+        indicator, user=request.user, titles=form.titles, component=d["component"]),
+        done=_("Indicator %(code)s saved.") % {"code": indicator.code}, then=_detail_url,
+        refused=lambda form, error: others.extend(_errors(form, error)))
+    return saved or _page(request, "indicators/form.html", form=form, others=others, indicator=indicator,
                  status=400 if request.method == "POST" else 200)
 
 
 @territory_view(ENTER_CARDS)
 @require_POST
-def levels(request, pk):
-    indicator = _indicator(request, pk)
-    if indicator.is_frozen:
-        return _refuse_frozen(request, indicator)
+@_unfrozen
+def levels(request, indicator):
     form = forms.LevelsForm(request.POST, languages=indicator.territory.languages,
                             existing=indicator.levels)
-    if form.is_valid():
-        try:
-            services.update_indicator(indicator, user=request.user, levels=form.levels)
-        except ValidationError as error:
-            others = _errors(form, error)
-        else:
-            messages.success(request, _("Level descriptors saved."))
-            return redirect(_detail_url(indicator, "step-two"))
-    else:
-        others = []
-    return _detail(request, indicator, levels_form=form, levels_errors=others, status=400)
+    others: list[str] = []
+    saved = pages.submit(request, form, lambda d: services.update_indicator(
+        indicator, user=request.user, levels=form.levels),
+        done=_("Level descriptors saved."), then=_detail_url(indicator, "step-two"),
+        refused=lambda form, error: others.extend(_errors(form, error)))
+    return saved or _detail(request, indicator, levels_form=form, levels_errors=others, status=400)
 
 
 @territory_view(ENTER_CARDS)
 @require_POST
-def criteria_add(request, pk):
-    indicator = _indicator(request, pk)
-    if indicator.is_frozen:
-        return _refuse_frozen(request, indicator)
+@_unfrozen
+def criteria_add(request, indicator):
     form = forms.TypedCriterionForm(request.POST)
     add_errors: list[str] = []
-    if form.is_valid():
-        text = form.cleaned_data["text"].strip()
-        try:
-            services.add_criteria(
-                indicator, user=request.user, cards=request.POST.getlist("cards"),
-                shared_criteria=request.POST.getlist("shared"),
-                texts=[text] if text else [], category=form.cleaned_data["category"])
-        except ValidationError as error:
-            add_errors = _errors(form, error)
-        else:
-            messages.success(request, _("Criteria added."))
-            return redirect(_detail_url(indicator, "step-one"))
-    return _detail(request, indicator, typed_form=form, add_errors=add_errors,
+    saved = pages.submit(request, form, lambda d: services.add_criteria(
+        indicator, user=request.user, cards=request.POST.getlist("cards"),
+        shared_criteria=request.POST.getlist("shared"),
+        texts=[d["text"].strip()] if d["text"].strip() else [], category=d["category"]),
+        done=_("Criteria added."), then=_detail_url(indicator, "step-one"),
+        refused=lambda form, error: add_errors.extend(_errors(form, error)))
+    return saved or _detail(request, indicator, typed_form=form, add_errors=add_errors,
                    chosen_cards=set(request.POST.getlist("cards")),
                    chosen_shared=set(request.POST.getlist("shared")), status=400)
 
 
 @territory_view(ENTER_CARDS)
 @require_POST
-def criteria_sort(request, pk):
-    indicator = _indicator(request, pk)
-    if indicator.is_frozen:
-        return _refuse_frozen(request, indicator)
+@_unfrozen
+def criteria_sort(request, indicator):
     wanted = {key.removeprefix("category-"): value for key, value in request.POST.items()
               if key.startswith("category-") and key.removeprefix("category-").isdigit()}
     try:
@@ -252,10 +237,8 @@ def criteria_sort(request, pk):
 
 @territory_view(ENTER_CARDS)
 @require_POST
-def criterion_remove(request, pk, criterion):
-    indicator = _indicator(request, pk)
-    if indicator.is_frozen:
-        return _refuse_frozen(request, indicator)
+@_unfrozen
+def criterion_remove(request, indicator, criterion):
     found = IndicatorCriterion.objects.of(request.territory).filter(indicator=indicator,
                                                                     pk=criterion).first()
     if found is None:

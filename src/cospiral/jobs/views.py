@@ -91,7 +91,24 @@ def _cancel(request, job):
     return redirect(job.get_absolute_url())
 
 
-# --- territory jobs -------------------------------------------------------------------
+# --- the pages of a job, for a territory's jobs and for site-wide jobs -------------------
+
+def _pages(handler, *, cached: bool = True, post: bool = False):
+    """``handler(request, job)`` as two views: for a territory's job (its members, by
+    the kind's ``min_role``) and for a site-wide job (its creator, site administrators)."""
+    def territory(request, pk):
+        return handler(request, _territory_job(request, pk))
+
+    def site(request, pk):
+        return handler(request, _site_job(request, pk))
+
+    views = [territory_view(READ)(territory), login_required(site)]
+    if post:
+        views = [require_POST(v) for v in views]
+    if not cached:
+        views = [never_cache(v) for v in views]
+    return views[0], views[1]
+
 
 @territory_view(READ)
 def job_list(request):
@@ -102,52 +119,10 @@ def job_list(request):
     })
 
 
-@never_cache
-@territory_view(READ)
-def detail(request, pk):
-    return _detail(request, _territory_job(request, pk))
-
-
-@never_cache
-@territory_view(READ)
-def progress(request, pk):
-    return _progress(request, _territory_job(request, pk))
-
-
-@territory_view(READ)
-def download(request, pk):
-    return _download(request, _territory_job(request, pk))
-
-
-@require_POST
-@territory_view(READ)
-def cancel(request, pk):
-    return _cancel(request, _territory_job(request, pk))
-
-
-# --- site-wide jobs -------------------------------------------------------------------
-
-@never_cache
-@login_required
-def site_detail(request, pk):
-    return _detail(request, _site_job(request, pk))
-
-
-@never_cache
-@login_required
-def site_progress(request, pk):
-    return _progress(request, _site_job(request, pk))
-
-
-@login_required
-def site_download(request, pk):
-    return _download(request, _site_job(request, pk))
-
-
-@require_POST
-@login_required
-def site_cancel(request, pk):
-    return _cancel(request, _site_job(request, pk))
+detail, site_detail = _pages(_detail, cached=False)
+progress, site_progress = _pages(_progress, cached=False)
+download, site_download = _pages(_download)
+cancel, site_cancel = _pages(_cancel, post=True)
 
 
 # --- health ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cospiral.core import pages
 from cospiral.domain import network as rules
 from cospiral.network import forms, imports, selectors, services
 from cospiral.network.models import CharterVersion
@@ -86,80 +87,68 @@ def detail(request, slug):
     return render(request, "network/detail.html", _detail_context(request, network))
 
 
+def _coordinated(request, slug):
+    """The network ``slug``, for one of its coordinators only."""
+    network = selectors.network_for(request.user, slug)
+    if not services.coordinates_network(request.user, network):
+        raise PermissionDenied
+    return network
+
+
 def _territory(slug):
     return Territory.objects.filter(slug=slug).first()
+
+
+def _member_change(request, network, write, done: str, *, valid: bool = True):
+    """Add or remove the territory named in the POST: ``write(network, territory, user=…)``
+    and the message ``done`` (with the territory's name), or why not."""
+    slug = request.POST.get("territory", "")
+    territory = _territory(slug) if valid else None
+    if territory is None:
+        messages.error(request, _("No territory with the identifier “%(slug)s”.") % {"slug": slug})
+    else:
+        pages.act(request, lambda: write(network, territory, user=request.user),
+                  done=done % {"territory": territory.name})
+    return redirect("network:detail", network.slug)
 
 
 @login_required
 @require_POST
 def add_member(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
-    form = forms.MemberForm(request.POST)
-    territory = _territory(form.data.get("territory", ""))
-    if not form.is_valid() or territory is None:
-        messages.error(request, _("No territory with the identifier “%(slug)s”.")
-                       % {"slug": form.data.get("territory", "")})
-        return redirect("network:detail", network.slug)
-    try:
-        services.add_member(network, territory, user=request.user)
-    except ValidationError as error:
-        for m in _errors(error):
-            messages.error(request, m)
-    else:
-        messages.success(request, _("%(territory)s joined the network.") % {"territory": territory.name})
-    return redirect("network:detail", network.slug)
+    network = _coordinated(request, slug)
+    return _member_change(request, network, services.add_member,
+                          _("%(territory)s joined the network."),
+                          valid=forms.MemberForm(request.POST).is_valid())
 
 
 @login_required
 @require_POST
 def remove_member(request, slug):
     network = selectors.network_for(request.user, slug)
-    territory = _territory(request.POST.get("territory", ""))
-    if territory is None:
-        messages.error(request, _("No territory with the identifier “%(slug)s”.")
-                       % {"slug": request.POST.get("territory", "")})
-        return redirect("network:detail", network.slug)
-    try:
-        services.remove_member(network, territory, user=request.user)
-    except ValidationError as error:
-        for m in _errors(error):
-            messages.error(request, m)
-    else:
-        messages.success(request, _("%(territory)s left the network.") % {"territory": territory.name})
-    return redirect("network:detail", network.slug)
+    return _member_change(request, network, services.remove_member,
+                          _("%(territory)s left the network."))
 
 
 @login_required
 @require_POST
 def set_lead(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
+    network = _coordinated(request, slug)
     chosen = request.POST.get("territory", "")
     territory = _territory(chosen) if chosen else None
     if chosen and territory is None:
         messages.error(request, _("No territory with the identifier “%(slug)s”.") % {"slug": chosen})
         return redirect("network:detail", network.slug)
-    try:
-        services.set_lead(network, territory, user=request.user)
-    except ValidationError as error:
-        for m in _errors(error):
-            messages.error(request, m)
-    else:
-        messages.success(request, _("%(territory)s is the lead territory of the network.")
-                         % {"territory": territory.name} if territory
-                         else _("The network has no lead territory."))
+    pages.act(request, lambda: services.set_lead(network, territory, user=request.user),
+              done=_("%(territory)s is the lead territory of the network.")
+              % {"territory": territory.name} if territory
+              else _("The network has no lead territory."))
     return redirect("network:detail", network.slug)
 
 
 @login_required
 @require_POST
 def publish_charter(request, slug):
-    network = selectors.network_for(request.user, slug)
-    if not services.coordinates_network(request.user, network):
-        raise PermissionDenied
+    network = _coordinated(request, slug)
     form = forms.CharterForm(request.POST)
     if form.is_valid():
         try:

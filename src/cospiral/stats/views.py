@@ -120,33 +120,35 @@ def _page(request, template, status=200, **context):
     return render(request, template, context, status=status)
 
 
+def _report_page(request, scope: str, form, report, **context):
+    """The statistics page of ``scope``: ``report(form)`` with its charts for a valid
+    filter form, or the form's errors (400)."""
+    template = f"stats/{scope}.html"
+    if not form.is_valid():
+        return _page(request, template, status=400, form=form, report=None, **context)
+    return _page(request, template, form=form, report=charts.attach(report(form)), scope=scope,
+                 **context)
+
+
 @territory_view(READ)
 def territory(request):
-    form = forms.TerritoryFilterForm(request.GET, territory=request.territory)
-    if not form.is_valid():
-        return _page(request, "stats/territory.html", status=400, form=form, report=None)
-    report = charts.attach(_territory_report(request, form))
-    return _page(request, "stats/territory.html", form=form, report=report, scope="territory")
+    return _report_page(request, "territory",
+                        forms.TerritoryFilterForm(request.GET, territory=request.territory),
+                        lambda form: _territory_report(request, form))
 
 
 @territory_view(READ)
 def group(request, pk: int):
     group = get_object_or_404(selectors.Group.objects.of(request.territory), pk=pk)
-    form = forms.QuestionForm(request.GET, territory=request.territory)
-    if not form.is_valid():
-        return _page(request, "stats/group.html", status=400, form=form, report=None, group=group)
-    report = charts.attach(_group_report(request, group, form))
-    return _page(request, "stats/group.html", form=form, report=report, group=group,
-                 scope="group")
+    return _report_page(request, "group", forms.QuestionForm(request.GET, territory=request.territory),
+                        lambda form: _group_report(request, group, form), group=group)
 
 
 @territory_view(READ)
 def compare(request):
-    form = forms.CompareForm(request.GET, territory=request.territory)
-    if not form.is_valid():
-        return _page(request, "stats/compare.html", status=400, form=form, report=None)
-    report = charts.attach(_compare_report(request, form))
-    return _page(request, "stats/compare.html", form=form, report=report, scope="compare")
+    return _report_page(request, "compare",
+                        forms.CompareForm(request.GET, territory=request.territory),
+                        lambda form: _compare_report(request, form))
 
 
 @territory_view(READ)

@@ -7,24 +7,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from cospiral.core import exports
-from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
+from cospiral.core import exports, pages
+from cospiral.core.access import ENTER_CARDS, MANAGE, READ, territory_view
 from cospiral.criteria.selectors import default_language
 from cospiral.groups.models import Group
 from cospiral.syntheses import forms, selectors, services
 
 
 def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    context.setdefault("minority_percent", selectors.MINORITY_PERCENT)
-    return render(request, template, context, status=context.pop("status", 200))
+    return pages.page(request, template, **{"minority_percent": selectors.MINORITY_PERCENT,
+                                            **context})
 
 
 def _apply_errors(form, error: ValidationError) -> list[str]:
@@ -212,20 +210,23 @@ def sentence_edit(request, pk):
                           sentence=sentence)
 
 
+def _delete(request, obj, group, delete, *, back: str, what: str, done: str):
+    """The page asking before a sentence or a shared criterion of ``group`` is deleted."""
+    if not selectors.can_write_synthesis(request.territory, request.user, group):
+        raise PermissionDenied
+    return pages.confirm(request, obj, delete, "syntheses/confirm_delete.html", done=done,
+                         after=back, back=back, obj=obj, group=group, what=what,
+                         minority_percent=selectors.MINORITY_PERCENT)
+
+
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
 def sentence_delete(request, pk):
-    territory = request.territory
     sentence = _sentence(request, pk)
     group = sentence.synthesis.group
-    if not selectors.can_write_synthesis(territory, request.user, group):
-        raise PermissionDenied
-    if request.method == "POST":
-        services.delete_sentence(sentence, user=request.user)
-        messages.success(request, _("Sentence deleted."))
-        return redirect(_scope_url(territory, group))
-    return _page(request, "syntheses/confirm_delete.html", obj=sentence, group=group,
-                 back=_scope_url(territory, group), what=_("Delete the sentence"))
+    return _delete(request, sentence, group, services.delete_sentence,
+                   back=_scope_url(request.territory, group), what=_("Delete the sentence"),
+                   done=_("Sentence deleted."))
 
 
 # --- validation ------------------------------------------------------------------------------
@@ -233,17 +234,11 @@ def sentence_delete(request, pk):
 def _validate(request, group):
     territory = request.territory
     form = forms.ValidationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.validate_synthesis(territory, user=request.user, group=group,
-                                        validated_on=form.cleaned_data["validated_on"],
-                                        uncited_note=form.cleaned_data["uncited_note"])
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("The validation of the synthesis is recorded."))
-            return redirect(_scope_url(territory, group))
-    return _page(request, "syntheses/validate.html", form=form, group=group,
+    saved = pages.submit(request, form, lambda d: services.validate_synthesis(
+        territory, user=request.user, group=group, validated_on=d["validated_on"],
+        uncited_note=d["uncited_note"]),
+        done=_("The validation of the synthesis is recorded."), then=_scope_url(territory, group))
+    return saved or _page(request, "syntheses/validate.html", form=form, group=group,
                  synthesis=selectors.synthesis_of(territory, group), back=_scope_url(territory, group),
                  uncited=selectors.board(territory, group).uncited_count,
                  status=400 if form.errors else 200)
@@ -331,18 +326,11 @@ def criterion_edit(request, pk):
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
 def criterion_delete(request, pk):
-    territory = request.territory
     criterion = _criterion(request, pk)
     group = criterion.mixed_group
-    if not selectors.can_write_synthesis(territory, request.user, group):
-        raise PermissionDenied
-    back = reverse("syntheses:crossing", kwargs={"territory": territory.slug, "pk": group.pk})
-    if request.method == "POST":
-        services.delete_shared_criterion(criterion, user=request.user)
-        messages.success(request, _("Shared criterion deleted."))
-        return redirect(back)
-    return _page(request, "syntheses/confirm_delete.html", obj=criterion, group=group, back=back,
-                 what=_("Delete the shared criterion"))
+    return _delete(request, criterion, group, services.delete_shared_criterion,
+                   back=pages.url(request, "syntheses:crossing", pk=group.pk),
+                   what=_("Delete the shared criterion"), done=_("Shared criterion deleted."))
 
 
 @territory_view(READ)
@@ -360,17 +348,10 @@ def definition_introduction(request):
     initial = ({"introduction": current.introduction, "language": current.language} if current
                else {"language": _language(request)})
     form = forms.IntroductionForm(request.POST or None, territory=territory, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_definition_introduction(territory, user=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            messages.success(request, _("Introduction saved."))
-            return redirect(reverse("syntheses:definition", kwargs={"territory": territory.slug}))
-    return _page(request, "syntheses/introduction_form.html", form=form,
-                 back=reverse("syntheses:definition", kwargs={"territory": territory.slug}),
-                 status=400 if form.errors else 200)
+    back = pages.url(request, "syntheses:definition")
+    return pages.form_page(request, form, lambda d: services.save_definition_introduction(
+        territory, user=request.user, **d), "syntheses/introduction_form.html",
+        done=_("Introduction saved."), then=back, back=back)
 
 
 @require_safe

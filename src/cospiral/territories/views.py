@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
@@ -9,11 +11,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from cospiral.core import pages
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.core.audit_display import readable
+from cospiral.core.pages import form_error  # the pages of surveys and the API use it from here
+from cospiral.core.pages import page as _page
 from cospiral.territories import forms, selectors, services
 from cospiral.territories.labels import CYCLE_NAMES, PHASE_NAMES, cycle_label, phase_label
 from cospiral.territories.models import (
@@ -23,22 +29,6 @@ from cospiral.territories.models import (
     Phase,
     Territory,
 )
-
-
-def form_error(form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form, on the named fields when it has them."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    context.setdefault("role", request.role)
-    return render(request, template, context)
 
 
 def _require_manage(request):
@@ -144,15 +134,11 @@ def phase(request, cycle: int, number: int):
     if can_manage(request):
         if request.method == "POST":
             form = forms.PhaseForm(request.POST)
-            if form.is_valid():
-                try:
-                    services.update_phase(obj, user=request.user, **form.cleaned_data)
-                except ValidationError as error:
-                    form_error(form, error)
-                else:
-                    messages.success(request, _("Phase saved."))
-                    return redirect("territories:phase", territory=request.territory.slug,
-                                    cycle=cycle, number=number)
+            saved = pages.submit(request, form, lambda d: services.update_phase(
+                obj, user=request.user, **d), done=_("Phase saved."),
+                then=pages.url(request, "territories:phase", cycle=cycle, number=number))
+            if saved is not None:
+                return saved
         else:
             form = forms.PhaseForm(initial={
                 "status": obj.status, "starts_on": obj.starts_on, "ends_on": obj.ends_on,
@@ -194,20 +180,15 @@ def edit(request):
                | Territory.objects.filter(pk=territory.parent_id)).exclude(pk=territory.pk)
     if request.method == "POST":
         form = forms.TerritoryEditForm(request.POST, parents=parents)
-        if form.is_valid():
-            try:
-                services.update_territory(territory, user=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Territory saved."))
-                return redirect("territories:home", territory=territory.slug)
     else:
         form = forms.TerritoryEditForm(parents=parents, initial={
             "name": territory.name, "kind": territory.kind, "parent": territory.parent_id,
             "languages": territory.languages, "description": territory.description,
         })
-    return _page(request, "territories/edit.html", form=form)
+    saved = pages.submit(request, form, lambda d: services.update_territory(
+        territory, user=request.user, **d), done=_("Territory saved."),
+        then=pages.url(request, "territories:home"))
+    return saved or _page(request, "territories/edit.html", form=form)
 
 
 # --- Members ---------------------------------------------------------------------------
@@ -216,31 +197,22 @@ def edit(request):
 def members(request):
     territory = request.territory
     existing_form, new_form = forms.AddMemberForm(prefix="existing"), forms.NewAccountForm(prefix="new")
-    if request.method == "POST":
-        if request.POST.get("form") == "new":
-            new_form = forms.NewAccountForm(request.POST, prefix="new")
-            if new_form.is_valid():
-                try:
-                    services.create_account_and_member(territory, user=request.user,
-                                                       **new_form.cleaned_data)
-                except ValidationError as error:
-                    form_error(new_form, error)
-                else:
-                    messages.success(request, _("Account “%(username)s” created and added.")
-                                     % {"username": new_form.cleaned_data["username"]})
-                    return redirect("territories:members", territory=territory.slug)
-        else:
-            existing_form = forms.AddMemberForm(request.POST, prefix="existing")
-            if existing_form.is_valid():
-                try:
-                    services.add_member(territory, user=request.user, member=existing_form.user,
-                                        role=existing_form.cleaned_data["role"])
-                except ValidationError as error:
-                    form_error(existing_form, error)
-                else:
-                    messages.success(request, _("“%(username)s” added.")
-                                     % {"username": existing_form.user.get_username()})
-                    return redirect("territories:members", territory=territory.slug)
+    back = pages.url(request, "territories:members")
+    saved = None
+    if request.method == "POST" and request.POST.get("form") == "new":
+        new_form = forms.NewAccountForm(request.POST, prefix="new")
+        saved = pages.submit(request, new_form, lambda d: services.create_account_and_member(
+            territory, user=request.user, **d), then=back,
+            done=lambda _member: _("Account “%(username)s” created and added.")
+            % {"username": new_form.cleaned_data["username"]})
+    elif request.method == "POST":
+        existing_form = forms.AddMemberForm(request.POST, prefix="existing")
+        saved = pages.submit(request, existing_form, lambda d: services.add_member(
+            territory, user=request.user, member=existing_form.user, role=d["role"]), then=back,
+            done=lambda _member: _("“%(username)s” added.")
+            % {"username": existing_form.user.get_username()})
+    if saved is not None:
+        return saved
     organisations = list(Organisation.objects.of(territory).order_by("name"))
     rows = [(m, forms.RoleForm(initial={"role": m.role, "organisation": m.organisation_id or ""},
                                prefix=f"m{m.pk}", organisations=organisations))
@@ -301,74 +273,63 @@ def coordination(request):
         else:
             org_form = forms.OrganisationForm(request.POST, prefix="org")
             form = org_form
-        if form.is_valid():
-            try:
-                if form is seat_form:
-                    services.save_seat(territory, user=request.user, **form.cleaned_data)
-                else:
-                    services.save_organisation(territory, user=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Coordination group saved."))
-                return redirect("territories:coordination", territory=territory.slug)
+        save = services.save_seat if form is seat_form else services.save_organisation
+        saved = pages.submit(request, form, lambda d: save(territory, user=request.user, **d),
+                             done=_("Coordination group saved."),
+                             then=pages.url(request, "territories:coordination"))
+        if saved is not None:
+            return saved
     return _page(request, "territories/coordination.html", org_form=org_form,
                  seat_form=seat_form, **selectors.coordination(territory))
+
+
+def _object_form(request, form, save, *, back: tuple[str, Any], title: str, done: str,
+                 delete=None, deleted: str = "", can_delete: bool = True):
+    """The page of one thing of the territory (an organisation, a seat, a question): its
+    form, saved by ``save(cleaned_data)``, and its « Delete » button calling ``delete()``;
+    both go back to the page ``back`` (its URL name and its title)."""
+    then = pages.url(request, back[0])
+    if request.method == "POST" and "delete" in request.POST and delete is not None:
+        pages.act(request, delete, done=deleted)
+        return redirect(then)
+    saved = pages.submit(request, form, save, done=done, then=then)
+    return saved or _page(request, "territories/object_form.html", form=form, title=title,
+                          back=back, can_delete=can_delete)
+
+
+def _bound(request, form_class, *, initial: dict, **kwargs):
+    """``form_class`` bound to the POST, or showing ``initial`` on a GET."""
+    if request.method == "POST":
+        return form_class(request.POST, **kwargs)
+    return form_class(initial=initial, **kwargs)
+
+
+COORDINATION = ("territories:coordination", _lazy("Coordination group"))
 
 
 @territory_view(MANAGE)
 def organisation_edit(request, pk: int):
     organisation = get_object_or_404(Organisation.objects.of(request.territory), pk=pk)
-    if request.method == "POST":
-        if "delete" in request.POST:
-            try:
-                services.delete_organisation(organisation, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, _("Organisation removed."))
-            return redirect("territories:coordination", territory=request.territory.slug)
-        form = forms.OrganisationForm(request.POST)
-        if form.is_valid():
-            try:
-                services.save_organisation(request.territory, user=request.user,
-                                           organisation=organisation, **form.cleaned_data)
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Organisation saved."))
-                return redirect("territories:coordination", territory=request.territory.slug)
-    else:
-        form = forms.OrganisationForm(initial={"name": organisation.name, "kind": organisation.kind})
-    return _page(request, "territories/object_form.html", form=form,
-                 title=_("Organisation “%(name)s”") % {"name": organisation.name},
-                 back=("territories:coordination", _("Coordination group")), can_delete=True)
+    form = _bound(request, forms.OrganisationForm,
+                  initial={"name": organisation.name, "kind": organisation.kind})
+    return _object_form(
+        request, form, lambda d: services.save_organisation(
+            request.territory, user=request.user, organisation=organisation, **d),
+        back=COORDINATION, title=_("Organisation “%(name)s”") % {"name": organisation.name},
+        done=_("Organisation saved."), deleted=_("Organisation removed."),
+        delete=lambda: services.delete_organisation(organisation, user=request.user))
 
 
 @territory_view(MANAGE)
 def seat_edit(request, pk: int):
     territory = request.territory
     seat = get_object_or_404(CoordinationMember.objects.of(territory), pk=pk)
-    if request.method == "POST":
-        if "delete" in request.POST:
-            services.delete_seat(seat, user=request.user)
-            messages.success(request, _("Seat removed."))
-            return redirect("territories:coordination", territory=territory.slug)
-        form = forms.SeatForm(request.POST, territory=territory)
-        if form.is_valid():
-            try:
-                services.save_seat(territory, user=request.user, seat=seat, **form.cleaned_data)
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Seat saved."))
-                return redirect("territories:coordination", territory=territory.slug)
-    else:
-        form = forms.SeatForm(territory=territory, initial={
-            "person": seat.person, "organisation": seat.organisation_id, "role": seat.role})
-    return _page(request, "territories/object_form.html", form=form,
-                 title=_("Seat in the coordination group"),
-                 back=("territories:coordination", _("Coordination group")), can_delete=True)
+    form = _bound(request, forms.SeatForm, territory=territory, initial={
+        "person": seat.person, "organisation": seat.organisation_id, "role": seat.role})
+    return _object_form(
+        request, form, lambda d: services.save_seat(territory, user=request.user, seat=seat, **d),
+        back=COORDINATION, title=_("Seat in the coordination group"), done=_("Seat saved."),
+        deleted=_("Seat removed."), delete=lambda: services.delete_seat(seat, user=request.user))
 
 
 # --- Questions -------------------------------------------------------------------------
@@ -396,17 +357,13 @@ def questions(request):
                                                 changed) % {"count": changed})
             return redirect("territories:questions", territory=territory.slug)
         form = forms.QuestionForm(request.POST, prefix="new")
-        if form.is_valid():
-            cycles = [c for c in selectors.cycles(territory)
-                      if f"c{c.pk}" in request.POST.getlist("new-cycles")]
-            try:
-                services.create_question(territory, user=request.user, code=form.cleaned_data["code"],
-                                         texts=form.texts(), cycles=cycles)
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Question added."))
-                return redirect("territories:questions", territory=territory.slug)
+        cycles = [c for c in selectors.cycles(territory)
+                  if f"c{c.pk}" in request.POST.getlist("new-cycles")]
+        saved = pages.submit(request, form, lambda d: services.create_question(
+            territory, user=request.user, code=d["code"], texts=form.texts(), cycles=cycles),
+            done=_("Question added."), then=pages.url(request, "territories:questions"))
+        if saved is not None:
+            return saved
     return _page(
         request, "territories/questions.html", form=form,
         questions=selectors.questions_with_cycles(territory),
@@ -419,35 +376,20 @@ def question_edit(request, pk: int):
     from cospiral.criteria.models import Question
 
     question = get_object_or_404(Question.objects.of(request.territory), pk=pk)
-    slug = request.territory.slug
     if request.method == "POST":
-        if "delete" in request.POST:
-            try:
-                services.delete_question(question, user=request.user)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, _("Question deleted."))
-            return redirect("territories:questions", territory=slug)
         form = forms.QuestionForm(request.POST, method_question=question.is_method_question,
                                   initial={"code": question.code})
-        if form.is_valid():
-            try:
-                services.update_question(question, user=request.user,
-                                         code=form.cleaned_data["code"], texts=form.texts())
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Question saved."))
-                return redirect("territories:questions", territory=slug)
     else:
         form = forms.QuestionForm(method_question=question.is_method_question, initial={
             "code": question.code, "text_fr": question.texts.get("fr", ""),
             "text_en": question.texts.get("en", "")})
-    return _page(request, "territories/object_form.html", form=form,
-                 title=_("Question %(code)s") % {"code": question.code},
-                 back=("territories:questions", _("Questions")),
-                 can_delete=not question.is_method_question)
+    return _object_form(
+        request, form, lambda d: services.update_question(
+            question, user=request.user, code=d["code"], texts=form.texts()),
+        back=("territories:questions", _("Questions")),
+        title=_("Question %(code)s") % {"code": question.code}, done=_("Question saved."),
+        deleted=_("Question deleted."), can_delete=not question.is_method_question,
+        delete=lambda: services.delete_question(question, user=request.user))
 
 
 # --- Audit trail -----------------------------------------------------------------------

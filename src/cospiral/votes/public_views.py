@@ -48,12 +48,7 @@ def ballot(request, token):
         try:
             services.cast_ballot(round, entries=entries, token=link)
         except ValidationError as error:
-            errors, refused = ballot_error(error)
-            if refused:
-                context["refused"] = refused
-                status = 409
-            else:
-                status = 400
+            errors, status = ballot_error(error, context)
         else:
             messages.success(request, _("Thank you: your ballot is counted. It cannot be "
                                         "changed; come back with the same link to see the "

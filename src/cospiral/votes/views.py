@@ -9,27 +9,22 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cospiral.core import exports
-from cospiral.core.access import MANAGE, READ, can_manage, territory_view
+from cospiral.core import exports, pages
+from cospiral.core.access import MANAGE, READ, territory_view
+from cospiral.core.pages import page as _page
 from cospiral.domain import votes as rules
 from cospiral.votes import charts, selectors, services
 from cospiral.votes.forms import RoundForm, TokensForm
 from cospiral.votes.models import Round, VoterToken
 
 MAX_LINKS_LISTED = 200
-
-
-def _page(request, template, **context):
-    context.setdefault("territory", request.territory)
-    context.setdefault("can_manage", can_manage(request))
-    return render(request, template, context, status=context.pop("status", 200))
 
 
 def _round(request, pk) -> Round:
@@ -198,19 +193,12 @@ def _form(request, round: Round | None = None):
     territory = request.territory
     initial = RoundForm.initial_of(round) if round is not None else {}
     form = RoundForm(request.POST or None, territory=territory, round=round, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            saved = services.save_round(territory, user=request.user, round=round,
-                                        **form.service_kwargs())
-        except ValidationError as error:
-            for name, errors in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
-        else:
-            messages.success(request, _("Round saved."))
-            return redirect(_detail_url(saved))
-    return _page(request, "votes/form.html", form=form, round=round,
-                 has_actions=selectors.eligible_actions(territory).exists(),
-                 status=400 if form.errors else 200)
+    saved = pages.submit(request, form, lambda _d: services.save_round(
+        territory, user=request.user, round=round, **form.service_kwargs()),
+        done=_("Round saved."), then=_detail_url)
+    return saved or _page(request, "votes/form.html", form=form, round=round,
+                          has_actions=selectors.eligible_actions(territory).exists(),
+                          status=pages.status_of(form))
 
 
 @territory_view(MANAGE)
@@ -227,15 +215,9 @@ def edit(request, pk):
 
 def _confirm_then(request, pk, *, what: str, explain: str, write, done: str):
     round = _round(request, pk)
-    if request.method == "POST":
-        try:
-            write(round, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, done)
-        return redirect(_detail_url(round))
-    return _page(request, "votes/confirm.html", round=round, what=what, explain=explain)
+    return pages.confirm(request, round, write, "votes/confirm.html", done=done,
+                         after=_detail_url(round), back=_detail_url(round), round=round,
+                         what=what, explain=explain)
 
 
 @territory_view(MANAGE)
@@ -290,11 +272,13 @@ def ballot_context(round: Round, candidates, values=None, errors=None) -> dict:
     return context
 
 
-def ballot_error(error: ValidationError) -> tuple[dict, str]:
-    """``(errors by field, refusal message)`` of a refused ballot."""
+def ballot_error(error: ValidationError, context: dict) -> tuple[dict, int]:
+    """``(errors by field, the page's status)`` of a refused ballot; the refusal of the
+    whole ballot goes into ``context["refused"]``."""
     if getattr(error, "code", None) == "ballot" or hasattr(error, "error_dict"):
-        return {k: v[0] for k, v in error.message_dict.items()}, ""
-    return {}, " ".join(error.messages)
+        return {k: v[0] for k, v in error.message_dict.items()}, 400
+    context["refused"] = " ".join(error.messages)
+    return {}, 409
 
 
 @territory_view(READ)
@@ -316,12 +300,7 @@ def ballot(request, pk):
             context["refused"] = str(refused) or services.refusal("not_eligible")
             status = 403
         except ValidationError as error:
-            errors, refused = ballot_error(error)
-            if refused:
-                context["refused"] = refused
-                status = 409
-            else:
-                status = 400
+            errors, status = ballot_error(error, context)
         else:
             messages.success(request, _("Thank you: your ballot is recorded. It cannot be "
                                         "changed; the results show when the round closes."))
