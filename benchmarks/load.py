@@ -29,7 +29,8 @@ client comes from 127.0.0.1.
 Prints one JSON object: requests, throughput, per page count/errors/p50/p95/p99 (ms),
 errors with their status, CPU seconds of the web processes and of the worker per
 request (read from /proc: utime + stime of the gunicorn master, its workers and the
-task worker, before and after the load), the jobs run during the load, and the load
+task worker, before and after the load) and of the load generator itself (``clients``:
+this process, which shares the cores), the jobs run during the load, and the load
 average at the start and at the end. ``cpu_ms_by_page``: the mean and median CPU ms each
 kind of request cost its web process during the load, read from the request log lines
 (``cpu_ms``, cospiral.requests); the results page with and without a breakdown share
@@ -365,6 +366,7 @@ def main() -> None:
         log_offset = (logs / "gunicorn.out").stat().st_size
         pids = [server.pid, *_children(server.pid)]
         cpu_web, cpu_worker = _cpu_seconds(pids), _cpu_seconds([worker.pid, *_children(worker.pid)])
+        cpu_clients = time.process_time()
         started = time.monotonic()
         for client in clients:
             client.deadline = started + args.seconds
@@ -374,13 +376,17 @@ def main() -> None:
         elapsed = time.monotonic() - started
         cpu_web = _cpu_seconds(pids) - cpu_web
         cpu_worker = _cpu_seconds([worker.pid, *_children(worker.pid)]) - cpu_worker
+        cpu_clients = time.process_time() - cpu_clients
         total = sum(len(v) for v in samples.values())
         result.update(
             requests=total, elapsed_s=round(elapsed, 2), throughput_rps=round(total / elapsed, 1),
             errors=sum(sum(e.values()) for e in errors.values()), errors_by_page=errors,
             cpu_seconds={"web": round(cpu_web, 2), "worker": round(cpu_worker, 2),
+                         "clients": round(cpu_clients, 2),
                          "web_per_request_ms": round(cpu_web / total * 1000, 2) if total else None,
-                         "cores_used": round((cpu_web + cpu_worker) / elapsed, 2)},
+                         "clients_per_request_ms": round(cpu_clients / total * 1000, 2) if total else None,
+                         "cores_used": round((cpu_web + cpu_worker) / elapsed, 2),
+                         "cores_used_with_clients": round((cpu_web + cpu_worker + cpu_clients) / elapsed, 2)},
             pages={page: {"count": len(v), "errors": sum(errors.get(page, {}).values()),
                           "p50_ms": round(statistics.median(v) * 1000, 1) if v else None,
                           "p95_ms": round(_percentile(sorted(v), 0.95) * 1000, 1) if v else None,

@@ -28,6 +28,7 @@ object (and the profile on standard error)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -47,6 +48,29 @@ USER = "coordination"
 SLUG = "montclair-tilleuls"
 
 
+@contextlib.contextmanager
+def _profiled(args, lines: int):
+    """Profile the block (nothing when ``args`` is None) and print it on standard error."""
+    if args is None:
+        yield
+        return
+    if args.profiler == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        with profiler:
+            yield
+        print(profiler.output_text(unicode=True, show_all=False), file=sys.stderr)
+        return
+    profile = cProfile.Profile()
+    profile.enable()
+    yield
+    profile.disable()
+    text = io.StringIO()
+    pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(lines)
+    print(text.getvalue(), file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -56,6 +80,9 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated pages to time alone (none: no page)")
     parser.add_argument("--sort", default="cumulative", choices=("cumulative", "tottime"),
                         help="the profile's order: time in a function and its calls, or in it alone")
+    parser.add_argument("--profiler", default="cprofile", choices=("cprofile", "pyinstrument"),
+                        help="pyinstrument: a sampling profiler (its call tree; far "
+                             "less overhead than cProfile's; pip install pyinstrument)")
     args = parser.parse_args()
     vendor, where = benchdb.database("cospiral_bench_load", "bench-load.sqlite3", reuse=args.reuse)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
@@ -134,14 +161,9 @@ def main() -> None:
         fetch = path if callable(path) else (lambda path=path: client.get(path))
         fetch()  # warm-up: templates, imports, caches
         if args.profile:
-            profile = cProfile.Profile()
-            profile.enable()
-            for _ in range(args.runs):
-                fetch()
-            profile.disable()
-            text = io.StringIO()
-            pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(30)
-            print(text.getvalue(), file=sys.stderr)
+            with _profiled(args, 30):
+                for _ in range(args.runs):
+                    fetch()
         wall, cpu, queries = [], [], 0
         for _ in range(args.runs):
             with CaptureQueriesContext(connection) as captured:
@@ -164,19 +186,12 @@ def main() -> None:
         for fetch in fetches.values():
             fetch()  # warm-up
         spent: dict[str, list[float]] = {name: [] for name in names}
-        profile = cProfile.Profile() if args.profile == "mix" else None
-        if profile:
-            profile.enable()
-        for _ in range(args.mix):
-            name = chooser.choices(names, weights)[0]
-            started_cpu = time.process_time()
-            fetches[name]()
-            spent[name].append((time.process_time() - started_cpu) * 1000)
-        if profile:
-            profile.disable()
-            text = io.StringIO()
-            pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(40)
-            print(text.getvalue(), file=sys.stderr)
+        with _profiled(args if args.profile == "mix" else None, 40):
+            for _ in range(args.mix):
+                name = chooser.choices(names, weights)[0]
+                started_cpu = time.process_time()
+                fetches[name]()
+                spent[name].append((time.process_time() - started_cpu) * 1000)
         every = [ms for v in spent.values() for ms in v]
         out["mix"] = {"requests": args.mix,
                       "cpu_per_request_ms": round(statistics.mean(every), 2),

@@ -159,13 +159,16 @@ def latest_validation(territory, group) -> CodingValidation | None:
 
 
 def changes_since(territory, group, validation: CodingValidation | None):
-    """Audit entries of the group's cards written after the validation was recorded."""
+    """Audit entries of the group's cards written after the validation was recorded
+    (without their before/after ``changes``: the board lists when, who and what, and
+    decoding the JSON of up to 200 entries cost a busy board more than the rest of its
+    query)."""
     if validation is None:
         return AuditEntry.objects.none()
     ids = [str(pk) for pk in Card.objects.of(territory).filter(group=group).values_list("pk", flat=True)]
     return (AuditEntry.objects.of(territory)
             .filter(model="card", object_id__in=ids, at__gt=validation.recorded_at)
-            .order_by("-at", "-id"))
+            .defer("changes").order_by("-at", "-id"))
 
 
 def help_families(territory) -> list[tuple[GridEntry, GridEntry | None]]:

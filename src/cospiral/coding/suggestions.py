@@ -547,7 +547,7 @@ def _schedule_retrain(territory) -> None:
     """Retrain the territory's full model off the request: as a job of the task engine
     when it is installed (``cospiral.jobs``; at most one queued per territory), else (or
     if the engine refuses it) in a background thread."""
-    if not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
+    if not _claim_retrain(territory):
         return
     if _queue_retrain(territory, added=True):
         return
@@ -559,9 +559,18 @@ def _queue_retrain(territory, *, added: bool = False) -> bool:
     ``RETRAIN_SECONDS`` when ``added`` is false), so nothing needs to run here."""
     if getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread") != "thread":
         return False
-    if not added and not cache.add(_cache_key("retrain", territory.pk), 1, timeout=RETRAIN_SECONDS):
+    if not added and not _claim_retrain(territory):
         return True
     return _start_job(territory)
+
+
+def _claim_retrain(territory) -> bool:
+    """True for the one caller that may start the territory's retraining now. Read
+    first: every board view asks while a retraining is under way, and the database
+    cache's ``add`` is a write transaction (on SQLite it takes the write lock that card
+    entries and questionnaires wait for)."""
+    key = _cache_key("retrain", territory.pk)
+    return cache.get(key) is None and cache.add(key, 1, timeout=RETRAIN_SECONDS)
 
 
 def _start_job(territory) -> bool:

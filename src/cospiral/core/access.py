@@ -26,6 +26,9 @@ def role_in(user, territory) -> str | None:
     open-data package (read-only for everyone, site administrators included)."""
     if not user.is_authenticated:
         return None
+    known = getattr(user, "_cospiral_roles", None)  # set by territory_view for its request
+    if known is not None and territory.pk in known:
+        return known[territory.pk]
     if user.is_superuser:
         role = Role.COORDINATOR
     else:
@@ -63,6 +66,9 @@ def territory_view(roles=READ):
                 raise PermissionDenied
             request.territory = obj
             request.role = role
+            # The request's user object lives for this request only: the rule checks of
+            # the view (``core.rules``) read the role looked up here, not once more each.
+            request.user._cospiral_roles = {obj.pk: role}
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from django.db.models import Count, Q
 
 from cospiral.territories.models import Cycle, Membership, Phase, Role, Territory
@@ -161,8 +164,81 @@ def _by_cycle(rows, key: str, into: dict, **names) -> None:
 
 def phase_counts(territory, produced: dict | None = None) -> dict:
     """What each cycle has recorded, as the plain counts ``phases.phase_progress`` reads,
-    by cycle number (``None``: things that belong to no cycle). Aggregate queries, a
-    fixed number whatever the size of the territory (phases 1–2 from ``production``)."""
+    by cycle number (``None``: things that belong to no cycle). Phases 1–2 from
+    ``production`` (read each time: cards are typed all the time in a workshop); phases
+    3–8 from ``_later_phases``, kept while the territory's ``_later_state`` is the same."""
+    produced = produced or production(territory)
+    counts: dict = {}
+    for cycle, bucket in produced["by_cycle"].items():
+        counts[cycle] = {"groups": len(bucket["groups"]), "sessions": bucket["sessions"],
+                         "cards": bucket["cards"], "coded": bucket["coded"],
+                         "not_codable": bucket["not_codable"]}
+    later, territory_wide = _later_phases(territory)
+    for cycle, names in later.items():
+        bucket = counts.setdefault(cycle, {})
+        for name, n in names.items():
+            bucket[name] = bucket.get(name, 0) + n
+    return {"by_cycle": counts, "territory": {"seats": produced["seats"], **territory_wide}}
+
+
+#: ``_later_phases`` of the last few states, in this process: ``{state: (by_cycle, wide)}``.
+#: The key is read from the database on every call, so every web process and worker sees
+#: a write at its next read; only the dozen aggregate queries are saved while it holds.
+_LATER: OrderedDict[tuple, tuple[dict, dict]] = OrderedDict()
+_LATER_SIZE = 256
+_LATER_LOCK = threading.Lock()
+
+
+def _later_state(territory) -> tuple:
+    """A fingerprint of what ``_count_later_phases`` reads, in one query: the territory's
+    last audit entry that is not about a card (every service write of a synthesis, wave,
+    action, commitment, round, ballot, contract, review, indicator, cycle or group records
+    one in its transaction; cards are counted apart, in ``production``), and the rows
+    written without an audit entry: submitted questionnaires (anonymous web answers) and
+    the review PDFs the jobs have built."""
+    from django.db import connection
+
+    from cospiral.core.models import AuditEntry
+    from cospiral.jobs.models import Job
+    from cospiral.reports.jobs import KIND
+    from cospiral.surveys.models import Questionnaire
+
+    audit, questionnaire, job = (m._meta.db_table for m in (AuditEntry, Questionnaire, Job))
+    submitted = f"FROM {questionnaire} WHERE territory_id = %s AND submitted_at IS NOT NULL"
+    built = f"FROM {job} WHERE territory_id = %s AND kind = %s AND state = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT id FROM {audit} WHERE territory_id = %s AND model <> %s "
+            f"ORDER BY id DESC LIMIT 1), (SELECT COUNT(*) {submitted}), (SELECT MAX(id) {submitted}), "
+            f"(SELECT COUNT(*) {built}), (SELECT MAX(id) {built})",
+            [territory.pk, "card", territory.pk, territory.pk,
+             territory.pk, KIND, Job.State.SUCCEEDED.value, territory.pk, KIND,
+             Job.State.SUCCEEDED.value])
+        row = cursor.fetchone()
+    # The territory's creation time tells apart two territories given the same id.
+    return (territory.pk, str(getattr(territory, "created_at", "")), *row)
+
+
+def _later_phases(territory) -> tuple[dict, dict]:
+    """``_count_later_phases``, kept per ``_later_state`` (a copy: callers may change it)."""
+    state = _later_state(territory)
+    with _LATER_LOCK:
+        found = _LATER.get(state)
+        if found is not None:
+            _LATER.move_to_end(state)
+    if found is None:
+        found = _count_later_phases(territory)
+        with _LATER_LOCK:
+            _LATER[state] = found
+            while len(_LATER) > _LATER_SIZE:
+                _LATER.popitem(last=False)
+    by_cycle, wide = found
+    return {c: dict(v) for c, v in by_cycle.items()}, dict(wide)
+
+
+def _count_later_phases(territory) -> tuple[dict, dict]:
+    """What phases 3–8 have recorded by cycle number, and the territory's indicators.
+    Aggregate queries, a fixed number whatever the size of the territory."""
     from cospiral.actions.models import Action, Axis, Commitment
     from cospiral.contracts.models import Contract
     from cospiral.domain import contracts as contract_rules
@@ -174,12 +250,7 @@ def phase_counts(territory, produced: dict | None = None) -> dict:
     from cospiral.syntheses.models import SharedCriterion, Synthesis
     from cospiral.votes.models import Round
 
-    produced = produced or production(territory)
     counts: dict = {}
-    for cycle, bucket in produced["by_cycle"].items():
-        counts[cycle] = {"groups": len(bucket["groups"]), "sessions": bucket["sessions"],
-                         "cards": bucket["cards"], "coded": bucket["coded"],
-                         "not_codable": bucket["not_codable"]}
     _by_cycle(Synthesis.objects.of(territory).filter(group__isnull=False).order_by()
               .values("group__cycle__number")
               .annotate(n=Count("id"), v=Count("id", filter=Q(status=Synthesis.Status.VALIDATED))),
@@ -227,9 +298,7 @@ def phase_counts(territory, produced: dict | None = None) -> dict:
         n=Count("id", filter=~Q(lessons_learnt="") | ~Q(what_next=""))),
         "cycle__number", counts, reviews="n")
     _review_pdfs(territory, counts)
-    territory_wide = {"seats": produced["seats"],
-                      "indicators": Indicator.objects.of(territory).values("code").distinct().count()}
-    return {"by_cycle": counts, "territory": territory_wide}
+    return counts, {"indicators": Indicator.objects.of(territory).values("code").distinct().count()}
 
 
 def _review_pdfs(territory, counts: dict) -> None:
