@@ -17,7 +17,7 @@ import pytest
 from cospiral.domain import similarity, suggest
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-GRID = Path(suggest.__file__).resolve().parent.parent / "data" / "grid" / "spiral-default-2026.csv"
+GRID = suggest.DEFAULT_GRID
 LANGUAGES = ("fr", "en")
 
 
