@@ -5,6 +5,7 @@ cards a second."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -40,13 +41,13 @@ class CardVectorizer:
         self._cache: dict[str, np.ndarray] = {}
         self._spelled_cache: dict[str, list[str]] = {}
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_cache"] = {}
         state["_spelled_cache"] = {}
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.__dict__.setdefault("_spelled_cache", {})
         if not hasattr(self, "weights_"):  # a model pickled before weights existed
@@ -100,11 +101,11 @@ class CardVectorizer:
             return LEAD_WEIGHT
         return 1.0
 
-    def fit(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
+    def fit(self, texts: Sequence[str], y: Any = None, *, questions: Sequence[str] | None = None) -> CardVectorizer:
         self._fit_counts(texts, questions)
         return self
 
-    def _fit_counts(self, texts: Sequence[str], questions: Sequence[str] | None):
+    def _fit_counts(self, texts: Sequence[str], questions: Sequence[str] | None) -> Any:
         """Learn the vocabulary and the document frequencies, and return the raw term
         counts of ``texts`` (what :meth:`transform` would count): one pass over the
         texts, each distinct token's features built and numbered once."""
@@ -182,7 +183,7 @@ class CardVectorizer:
             self._cache[token] = columns
         return columns
 
-    def transform(self, texts: Sequence[str], *, questions: Sequence[str] | None = None):
+    def transform(self, texts: Sequence[str], *, questions: Sequence[str] | None = None) -> Any:
         """One unit-length row per text. ``questions`` (optional, one per text: ``Q1`` …)
         adds the question feature of each text that has one."""
         from scipy import sparse
@@ -232,7 +233,7 @@ class CardVectorizer:
         matrix.sum_duplicates()
         return self._weigh(matrix)
 
-    def _weigh(self, matrix):
+    def _weigh(self, matrix: Any) -> Any:
         """Raw counts to features, in place: sublinear term frequency, inverse document
         frequency, kind weight, unit length."""
         # Sublinear term frequency, inverse document frequency, kind weight, unit length.
@@ -251,16 +252,17 @@ class CardVectorizer:
         matrix.data /= np.repeat(norms, counts)
         return matrix
 
-    def fit_transform(self, texts: Sequence[str], y=None, *, questions: Sequence[str] | None = None):
+    def fit_transform(self, texts: Sequence[str], y: Any = None, *,
+                      questions: Sequence[str] | None = None) -> Any:
         """``fit(texts).transform(texts)`` in one pass (the counts of the fit are the
         transform's)."""
         return self._weigh(self._fit_counts(texts, questions))
 
     # scikit-learn's Pipeline asks these of its steps.
-    def get_params(self, deep=True):
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
         return {"char_range": self.char_range, "cache_size": self.cache_size}
 
-    def set_params(self, **params):
+    def set_params(self, **params: Any) -> CardVectorizer:
         for key, value in params.items():
             setattr(self, key, value)
         return self

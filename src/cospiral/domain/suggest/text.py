@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "data" / "examples"
 LANGUAGES = ("fr", "en")
@@ -86,7 +87,7 @@ def _lead(word: str) -> tuple[str, ...]:
     return lead
 
 
-def _stemmers():
+def _stemmers() -> tuple[Any, Any]:
     global _stemmer_pair
     if _stemmer_pair is None:
         import snowballstemmer
