@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cospiral.domain import suggest
 
-GRID = Path(suggest.__file__).resolve().parent.parent / "data" / "grid" / "spiral-default-2026.csv"
+GRID = suggest.DEFAULT_GRID
 TEXTS = ["Des bus le soir", "Le loyer trop cher", "Bus after 9pm", "Rent is too high",
          "Voir mes amis", "Seeing my mates", "Un parc avec des arbres", "Trees in the park"]
 CODES = ["A10", "A03", "A10", "A03", "D03", "D03", "B03", "B03"]

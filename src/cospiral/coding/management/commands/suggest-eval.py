@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from cospiral.domain import similarity
 from cospiral.domain import suggest as domain
 
-TESTS_DATA = Path(domain.__file__).resolve().parents[3] / "tests" / "data"
+TESTS_DATA = Path(domain.__file__).resolve().parents[4] / "tests" / "data"
 DEFAULT_HELDOUT = (TESTS_DATA / "heldout_fr.csv", TESTS_DATA / "heldout_en.csv")
 DEFAULT_PAIRS = TESTS_DATA / "pairs.csv"
 QUESTIONS = {"Q1", "Q2", "Q3", "Q4"}

@@ -7,7 +7,7 @@ never trains a model; it only reads what is in memory (or a small file on disk):
   cards) and the words of the grid version's components. Trained once per grid version
   and kept under ``DATA_DIR/models`` (``base-<key>.joblib``, written atomically). Its key
   is a hash of what it is trained from (examples, grid words, the code of
-  ``domain.suggest``, scikit-learn's version): a stale or corrupt file is deleted and
+  the ``domain.suggest`` package, scikit-learn's version): a stale or corrupt file is deleted and
   rebuilt in the background, never served. A restart loads it (a fraction of a second).
 - **Territory layer** (``cospiral.domain.suggest_layer``): nearest neighbours, over the
   base model's features, among the territory's *confirmed* codings (cards whose component
@@ -22,30 +22,57 @@ never trains a model; it only reads what is in memory (or a small file on disk):
 
 While nothing is loaded yet the board shows fewer suggestions, or none: it never waits.
 Only codes the territory may use are suggested: the components of its grid version and
-its own local components, never another territory's.
+its own local components, never another territory's. What the models learn from and their
+keys are in :mod:`.sources`, their files in :mod:`.files`, the work off the request in
+:mod:`.background`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
-import os
 import secrets
-import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.utils import timezone
 
+from cospiral.coding.suggestions import sources
+from cospiral.coding.suggestions.background import (
+    _background,
+    _deferred,
+    _lock,
+    _running,
+)
+from cospiral.coding.suggestions.background import (
+    is_busy as is_busy,
+)
+from cospiral.coding.suggestions.background import (
+    run_deferred as run_deferred,
+)
+from cospiral.coding.suggestions.files import (
+    _base_path,
+    _load_layer,
+    _load_model,
+    _save_layer,
+    _save_model,
+    models_dir,
+)
+from cospiral.coding.suggestions.sources import (
+    GRID_KEY_SECONDS,
+    _phrases,
+    _version_entries,
+    base_examples,
+    base_key,
+    confirmed_codings,
+    grid_training,
+)
 from cospiral.criteria.models import Card
 from cospiral.domain import suggest as domain
 from cospiral.domain import suggest_layer
@@ -53,24 +80,14 @@ from cospiral.grid.models import GridEntry
 
 log = logging.getLogger(__name__)
 
-# Of the files on disk; a file of another format is rebuilt. 3: models learn the question
-# a card answers (Q1 well-being, Q2 ill-being, ...) as a feature.
-FORMAT = 3
 RETRAIN_SECONDS = 60  # at most one retraining per territory in this time, across processes
 RESYNC_SECONDS = 300  # a process re-reads the codings changed elsewhere at least this often
 DELTA_LIMIT = 1000  # changed cards read in one go; more and the layer is rebuilt in the background
-GRID_KEY_SECONDS = 30
 WARM_TERRITORIES = 20  # territories whose models a starting process loads before they are asked
 
-_lock = threading.RLock()
 _bases: OrderedDict[str, domain.Model] = OrderedDict()
 _states: dict[int, _State] = {}
-_grid_keys: dict[int, tuple[float, str]] = {}
 _shared_entries: dict[int, tuple[float, dict]] = {}
-_running: set[str] = set()
-_deferred: list[Callable[[], None]] = []
-_source_key: str | None = None
-_base_examples: list[domain.Example] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,221 +116,18 @@ class _State:
     nothing_to_train: bool = False
 
 
-# --- what the models learn from ---------------------------------------------------------
-
-def base_examples() -> list[domain.Example]:
-    """The shipped examples, read once per process."""
-    global _base_examples
-    if _base_examples is None:
-        _base_examples = domain.shipped_examples()
-    return _base_examples
-
-
-def confirmed_codings(territory):
-    """The territory's counted cards coded by a person, with a text."""
-    return (
-        Card.objects.of(territory).counted()
-        .filter(coded_by__isnull=False, component__isnull=False)
-        .exclude(text="")
-    )
-
-
-def _phrases(entries) -> tuple[list[str], list[str]]:
-    texts, codes = [], []
-    for entry in entries:
-        for language in sorted(set(entry.labels) | set(entry.descriptions or {})):
-            for phrase in domain.grid_phrases(entry.labels.get(language, ""),
-                                              (entry.descriptions or {}).get(language, "")):
-                texts.append(phrase)
-                codes.append(entry.code)
-    return texts, codes
-
-
-def grid_training(territory) -> tuple[list[str], list[str]]:
-    """Phrases of the labels and descriptions (every language) of the components the
-    territory may use, its local ones included."""
-    return _phrases(GridEntry.objects.of(territory).filter(kind=GridEntry.Kind.COMPONENT)
-                    .order_by("code"))
-
-
-def _version_entries(version_id: int):
-    return (GridEntry.objects.filter(version_id=version_id, territory__isnull=True,
-                                     kind=GridEntry.Kind.COMPONENT).order_by("code"))
-
-
-def _code_key() -> str:
-    """Hash of what every model depends on besides the grid: the shipped examples, the
-    code of the features and the classifier, the library versions."""
-    global _source_key
-    if _source_key is None:
-        import sklearn
-
-        digest = hashlib.sha256(f"{FORMAT}|{sklearn.__version__}|{np.__version__}".encode())
-        for path in [Path(domain.__file__), *sorted(domain.EXAMPLES_DIR.glob("*")),
-                     domain.EXAMPLES_DIR.parent / "demo" / "demo_fr.json"]:
-            if path.is_file():
-                digest.update(path.name.encode())
-                digest.update(path.read_bytes())
-        _source_key = digest.hexdigest()
-    return _source_key
-
-
-def base_key(version_id: int) -> str:
-    """Content key of the base model of a grid version (cached a few seconds)."""
-    now = time.monotonic()
-    cached = _grid_keys.get(version_id)
-    if cached and now - cached[0] < GRID_KEY_SECONDS:
-        return cached[1]
-    digest = hashlib.sha256(_code_key().encode())
-    for code, labels, descriptions in _version_entries(version_id).values_list(
-            "code", "labels", "descriptions"):
-        digest.update(repr((code, sorted(labels.items()), sorted((descriptions or {}).items()))).encode())
-    key = digest.hexdigest()
-    _grid_keys[version_id] = (now, key)
-    return key
-
-
-# --- files --------------------------------------------------------------------------------
-
-def models_dir() -> Path:
-    return Path(settings.DATA_DIR) / "models"
-
-
-def _base_path(key: str) -> Path:
-    return models_dir() / f"base-{key[:32]}.joblib"
-
-
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _save_model(path: Path, key: str, model: domain.Model) -> None:
-    import joblib
-
-    _write_atomic(path, lambda tmp: joblib.dump({"format": FORMAT, "key": key, "model": model}, tmp))
-
-
-def _load_model(path: Path, key: str) -> domain.Model | None:
-    """The model in ``path`` if it is whole, of this format and trained from ``key``;
-    otherwise the file is removed (it will be rebuilt) and None returned."""
-    if not path.is_file():
-        return None
-    try:
-        import joblib
-
-        payload = joblib.load(path)
-        if (isinstance(payload, dict) and payload.get("format") == FORMAT
-                and payload.get("key") == key and isinstance(payload.get("model"), domain.Model)):
-            return payload["model"]
-        log.warning("The suggestion model %s is stale; it will be rebuilt.", path)
-    except Exception:  # noqa: BLE001 - a corrupt or incompatible file is rebuilt, never served
-        log.warning("The suggestion model %s is unreadable; it will be rebuilt.", path, exc_info=True)
-    path.unlink(missing_ok=True)
-    return None
-
-
-def _save_layer(path: Path, key: str, matrix, ids: list[int], codes: list[str]) -> None:
-    from scipy import sparse
-
-    matrix = sparse.csr_matrix(matrix, dtype=np.float32)
-
-    def write(tmp: Path) -> None:
-        with tmp.open("wb") as handle:
-            np.savez(handle, format=np.array([FORMAT]), key=np.array([key]),
-                     shape=np.array(matrix.shape), data=matrix.data, indices=matrix.indices,
-                     indptr=matrix.indptr, ids=np.asarray(ids, dtype=np.int64),
-                     codes=np.asarray(codes, dtype=str))
-
-    _write_atomic(path, write)
-
-
-def _load_layer(path: Path, key: str) -> suggest_layer.Layer | None:
-    if not path.is_file():
-        return None
-    try:
-        from scipy import sparse
-
-        with np.load(path, allow_pickle=False) as data:
-            if int(data["format"][0]) != FORMAT or str(data["key"][0]) != key:
-                raise ValueError("stale layer")
-            matrix = sparse.csr_matrix((data["data"], data["indices"], data["indptr"]),
-                                       shape=tuple(int(n) for n in data["shape"]))
-            return suggest_layer.Layer.from_rows(matrix, data["ids"].tolist(), data["codes"].tolist())
-    except Exception:  # noqa: BLE001 - rebuilt from the database instead
-        log.warning("The suggestion layer %s is stale or unreadable; it will be rebuilt.", path,
-                    exc_info=True)
-        path.unlink(missing_ok=True)
-        return None
-
-
-# --- background work ------------------------------------------------------------------
-
-def _background(name: str, fn: Callable, *args) -> None:
-    """Run ``fn(*args)`` off the request, once at a time per ``name``.
-
-    ``COSPIRAL_SUGGEST_BACKGROUND`` (a Django setting): ``thread`` (default), ``immediate``
-    (now, in this thread: tests and commands), ``deferred`` (kept until
-    :func:`run_deferred`: tests that prove a request does no training)."""
-    mode = getattr(settings, "COSPIRAL_SUGGEST_BACKGROUND", "thread")
-    with _lock:
-        if name in _running:
-            return
-        _running.add(name)
-
-    def run() -> None:
-        try:
-            fn(*args)
-        except Exception:  # noqa: BLE001 - logged; the board works without suggestions
-            log.exception("Background work %s on suggestions failed.", name)
-        finally:
-            with _lock:
-                _running.discard(name)
-            if mode == "thread":
-                close_old_connections()
-
-    if mode == "immediate":
-        run()
-    elif mode == "deferred":
-        _deferred.append(run)
-    else:
-        threading.Thread(target=run, name=f"cospiral-{name}", daemon=True).start()
-
-
-def run_deferred() -> int:
-    """Run the deferred background work (mode ``deferred``); returns how many ran."""
-    ran = 0
-    while _deferred:
-        _deferred.pop(0)()
-        ran += 1
-    return ran
-
-
 def reset() -> None:
     """Forget every model held in memory (not the files)."""
-    global _source_key
     with _lock:
         _bases.clear()
         _states.clear()
-        _grid_keys.clear()
         _shared_entries.clear()
         _running.clear()
         _deferred.clear()
-        _source_key = None
+        sources.forget()
 
 
 clear_cache = reset
-
-
-def is_busy() -> bool:
-    """Whether background work is running or waiting in this process."""
-    with _lock:
-        return bool(_running or _deferred)
 
 
 # --- the base model -----------------------------------------------------------------------
