@@ -6,8 +6,8 @@ arguments choose which. A published wave's results: ``s/results/<public token>/`
 
 from django.urls import path
 
-from cospiral.surveys import public_views as views
-from cospiral.surveys import results
+from cospiral.surveys.views import answer as views
+from cospiral.surveys.views import results
 
 app_name = "survey_public"
 

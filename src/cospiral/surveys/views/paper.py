@@ -8,9 +8,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -22,15 +21,13 @@ from cospiral.indicators.selectors import level_name
 from cospiral.jobs.uploads import runs_as_job, start_import
 from cospiral.surveys import imports, paper_selectors, profiles, services
 from cospiral.surveys import paper_pdf as pdf_render
-from cospiral.surveys.models import Questionnaire, Wave
+from cospiral.surveys.models import Questionnaire
 from cospiral.surveys.paper_forms import EntryForm, ImportForm, PrintForm
+from cospiral.surveys.views.common import language as page_language
+from cospiral.surveys.views.common import wave_of
 
 LAST_TYPED = 10
 MAX_SHOWN_ERRORS = 200
-
-
-def _wave(request, pk) -> Wave:
-    return get_object_or_404(Wave.objects.of(request.territory), pk=pk)
 
 
 def _wave_url(territory, wave) -> str:
@@ -62,8 +59,8 @@ def _rows(wave, questionnaires, J) -> list[dict]:
 
 @territory_view(ENTER_CARDS)
 def paper(request, pk):
-    wave = _wave(request, pk)
-    form = PrintForm(initial={"language": (translation.get_language() or "fr")[:2], "first": 1})
+    wave = wave_of(request, pk)
+    form = PrintForm(initial={"language": page_language(), "first": 1})
     return render(request, "surveys/paper_index.html", _context(
         request, wave, form=form, items=services.positions(wave),
         typed_count=paper_selectors.typed(wave).count()))
@@ -75,7 +72,7 @@ def paper(request, pk):
 @require_safe
 @territory_view(ENTER_CARDS)
 def paper_pdf(request, pk):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     form = PrintForm(request.GET or None)
     items = services.positions(wave)
     if not form.is_valid() or not items:
@@ -123,7 +120,7 @@ def _entry_initial(wave, request, J) -> tuple[dict, bool]:
 @territory_view(ENTER_CARDS)
 @require_http_methods(["GET", "POST"])
 def entry(request, pk):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     items = services.positions(wave)
     codes = [item.indicator.code for item in items]
     J = len(items)
@@ -161,7 +158,7 @@ def entry(request, pk):
         form = EntryForm(initial=initial, wave=wave, codes=codes)
         if correcting:
             form.fields["answers"].widget.attrs.pop("autofocus", None)
-    language = (translation.get_language() or "fr")[:2]
+    language = page_language()
     echo = [{"code": item.indicator.code, "title": item.indicator.title(language),
              "levels": [item.indicator.level_text(n, language) for n in range(1, 6)]}
             for item in items]
@@ -175,7 +172,7 @@ def entry(request, pk):
 
 @territory_view(ENTER_CARDS)
 def typed_list(request, pk):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     J = len(services.positions(wave))
     page = Paginator(paper_selectors.typed(wave), 100).get_page(request.GET.get("page"))
     return render(request, "surveys/paper_typed.html", _context(
@@ -189,7 +186,7 @@ def typed_list(request, pk):
 @territory_view(MANAGE)
 @require_http_methods(["GET", "POST"])
 def import_view(request, pk):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     errors = []
     if request.method == "POST":
         form = ImportForm(request.POST, request.FILES)
@@ -218,7 +215,7 @@ def import_view(request, pk):
     else:
         form = ImportForm()
     asked, codes, header = imports.columns(wave)
-    language = (translation.get_language() or "fr")[:2]
+    language = page_language()
     choices = [{"key": key, "label": profiles.QUESTION_LABELS[key],
                 "choices": list(zip(profiles.choice_keys(wave, key), profiles.choices(wave, key), strict=True))}
                for key in asked]
@@ -234,7 +231,7 @@ def import_view(request, pk):
 def import_template(request, pk, format):
     """The import template (the importer's column codes, in every format), with a sheet
     explaining the codes in the XLSX file."""
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     exports.check_format(format)
     with exports.language(format):
         header, *rows = imports.template_rows(wave)

@@ -26,7 +26,7 @@ from cospiral.core.clients import public_post_limited
 from cospiral.domain import survey as rules
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.models import Questionnaire, RespondentToken, Wave
-from cospiral.surveys.views import public_results_url
+from cospiral.surveys.views.common import public_results_url
 
 SESSION_KEY = "cospiral_survey_resume"
 RESUME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
@@ -162,20 +162,26 @@ class _State:
             consent=self.consent if consent is None else consent, submit=False)
 
 
+def _answering(request, access: Access | None, refused):
+    """``(access, state, None)`` when the link may answer now, else ``(…, page)`` with the page
+    that stops here: unknown or revoked link, questionnaire already sent, wave not open."""
+    if refused is not None:
+        return access, None, refused
+    assert access is not None
+    state = _State(access)
+    if state.sent:
+        return access, state, _already(request, access)
+    return access, state, _closed_page(request, access.wave)
+
+
 def _screen(view):
     """Resolve the link, refuse closed waves, sent questionnaires and too many sendings,
     then call ``view(request, access, state, **rest)``."""
 
     def wrapper(request, **kwargs):
-        access, refused = _access(request, kwargs)
-        if refused is not None:
-            return refused
-        closed = _closed_page(request, access.wave)
-        state = _State(access)
-        if state.sent:
-            return _already(request, access)
-        if closed is not None:
-            return closed
+        access, state, stop = _answering(request, *_access(request, kwargs))
+        if stop is not None:
+            return stop
         if _limited(request):
             return _render(request, "public_rate_limited.html", status=429, wave=access.wave)
         rest = {k: v for k, v in kwargs.items() if k not in ("token", "wave", "resume")}
@@ -241,15 +247,9 @@ def start(request, public_token):
 def personal(request, token):
     """A personal link: the introduction the first time, else back to the first screen
     not yet answered."""
-    access, refused = _personal_access(request, token)
-    if refused is not None:
-        return refused
-    state = _State(access)
-    if state.sent:
-        return _already(request, access)
-    closed = _closed_page(request, access.wave)
-    if closed is not None:
-        return closed
+    access, state, stop = _answering(request, *_personal_access(request, token))
+    if stop is not None:
+        return stop
     if request.method == "POST":
         if _limited(request):
             return _render(request, "public_rate_limited.html", status=429, wave=access.wave)
@@ -263,15 +263,9 @@ def personal(request, token):
 @require_http_methods(["GET"])
 def resume(request, wave, resume):
     """The resume link: back to the first screen not yet answered."""
-    access, refused = _resume_access(request, wave, resume)
-    if refused is not None:
-        return refused
-    state = _State(access)
-    if state.sent:
-        return _already(request, access)
-    closed = _closed_page(request, access.wave)
-    if closed is not None:
-        return closed
+    access, state, stop = _answering(request, *_resume_access(request, wave, resume))
+    if stop is not None:
+        return stop
     return redirect(state.first_unanswered_url())
 
 

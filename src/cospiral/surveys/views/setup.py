@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +20,8 @@ from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.forms import IndicatorChoice, TokensForm, WaveForm
 from cospiral.surveys.models import RespondentToken, Wave
+from cospiral.surveys.views.common import language as page_language
+from cospiral.surveys.views.common import public_results_url, wave_of
 from cospiral.territories.views import form_error
 
 MAX_LINKS_LISTED = 500
@@ -41,17 +43,6 @@ def _page(request, template, **context):
     return render(request, template, context, status=context.pop("status", 200))
 
 
-def _language() -> str:
-    return (translation.get_language() or "fr")[:2]
-
-
-def _wave(request, pk) -> Wave:
-    try:
-        return selectors.wave(request.territory, pk)
-    except Wave.DoesNotExist:
-        raise Http404("No such survey wave.") from None
-
-
 def _detail(wave):
     return redirect("surveys:detail", territory=wave.territory.slug, pk=wave.pk)
 
@@ -66,13 +57,6 @@ def other_parts(wave) -> list[tuple[str, str]]:
     kwargs = {"territory": wave.territory.slug, "pk": wave.pk}
     return [(reverse(name, kwargs=kwargs), str(label)) for name, label in OTHER_PARTS
             if name != "surveys:results_comparison" or wave.baseline_id is not None]
-
-
-def public_results_url(wave) -> str | None:
-    """The public results page of a published wave."""
-    if wave.published_at is None:
-        return None
-    return reverse("survey_public:results", kwargs={"public_token": wave.public_token})
 
 
 # --- list and form -----------------------------------------------------------------------
@@ -133,7 +117,7 @@ def create(request):
 @territory_view(MANAGE)
 @require_http_methods(["GET", "POST"])
 def edit(request, pk):
-    return _form(request, _wave(request, pk))
+    return _form(request, wave_of(request, pk))
 
 
 # --- the instrument ----------------------------------------------------------------------
@@ -142,9 +126,9 @@ def edit(request, pk):
 @territory_view(MANAGE)
 @require_http_methods(["GET", "POST"])
 def indicators(request, pk):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     current = selectors.instrument(wave)
-    language = _language()
+    language = page_language()
     if wave.is_frozen:
         return _page(request, "surveys/indicators.html", wave=wave, frozen=True,
                      items=[(item, item.indicator.title(language)) for item in current],
@@ -172,8 +156,8 @@ def indicators(request, pk):
 
 @territory_view(READ)
 def detail(request, pk):
-    wave = _wave(request, pk)
-    language = _language()
+    wave = wave_of(request, pk)
+    language = page_language()
     status = services.wave_status(wave)
     items = selectors.instrument(wave)
     public_path = reverse("survey_public:start", kwargs={"public_token": wave.public_token})
@@ -190,7 +174,7 @@ def detail(request, pk):
 
 
 def _write(request, pk, action, done):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     try:
         action(wave)
     except ValidationError as error:
@@ -228,7 +212,7 @@ def publish(request, pk):
 @require_POST
 def anonymise(request, pk):
     """Anonymise a closed wave for good (``services.anonymise_wave``), once confirmed."""
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the box to confirm: the personal and resume links are "
                                   "deleted for good."))
@@ -242,7 +226,7 @@ def anonymise(request, pk):
 def public_link(request, pk):
     action = request.POST.get("action")
     if action not in ("enable", "disable", "regenerate"):
-        wave = _wave(request, pk)
+        wave = wave_of(request, pk)
         messages.error(request, _("Unknown action on the public link."))
         return _detail(wave)
     done = {"enable": _("The public link is open."),
@@ -279,7 +263,7 @@ def link_state_label(state: str) -> str:
 @require_http_methods(["GET", "POST"])
 def links(request, pk):
     """Respondent links (coordinators only: each link lets one person answer)."""
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     form = TokensForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -314,7 +298,7 @@ def link_labels() -> list[str]:
 def links_csv(request, pk):
     """Every respondent link of the wave, for a mail merge (coordinators only: each link
     lets one person answer), in the format of ``?format=``."""
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     format = exports.requested_format(request)
     rows = ([link.token, _link_url(request, link.token), link.label, _link_state(link),
              timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
@@ -328,7 +312,7 @@ def links_csv(request, pk):
 @territory_view(MANAGE)
 @require_POST
 def revoke_link(request, pk, link):
-    wave = _wave(request, pk)
+    wave = wave_of(request, pk)
     token = RespondentToken.objects.of(request.territory).filter(wave=wave, pk=link).first()
     if token is None:
         raise Http404("No such respondent link.")
