@@ -1,7 +1,8 @@
 """``{% load pages %}``: the small pieces every page shape shares.
 
 - ``{% reuse "title" %}`` renders a block of the page again, so that a page names
-  itself once (its ``title`` block) and its heading and breadcrumb repeat it;
+  itself once (its ``title`` block) and its heading and breadcrumb repeat it
+  (``core/page.html``, ``core/narrow.html``, ``core/section.html``);
 - ``{% column_heads _("Name") _("Status") … %}`` writes a table's column headers
   (``<th scope="col">`` each), escaped.
 """
@@ -14,14 +15,16 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def reuse(context, name):
-    """The rendered text of the page's block ``name`` (the most derived one), or ''."""
+def reuse(context, *names):
+    """The rendered text of the first of the page's blocks ``names`` that the page defines
+    (its most derived version), or ''. ``{% reuse "crumb" "title" as here %}``."""
     block_context = context.render_context.get(BLOCK_CONTEXT_KEY)
-    block = block_context.get_block(name) if block_context is not None else None
-    if block is None:
-        return ""
-    with context.push():
-        return block.nodelist.render(context)
+    for name in names:
+        block = block_context.get_block(name) if block_context is not None else None
+        if block is not None:
+            with context.push():
+                return block.nodelist.render(context)
+    return ""
 
 
 @register.simple_tag
