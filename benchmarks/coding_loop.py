@@ -59,9 +59,9 @@ def prepare(args) -> list[dict]:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from cospiral.cards.models import Card
     from cospiral.coding import counts, suggestions
     from cospiral.coding.models import SuggestionModel
-    from cospiral.criteria.models import Card
     from cospiral.demo.demo import load_demo
     from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.groups.models import Group
@@ -130,8 +130,8 @@ def measure(slug: str, codings: int) -> dict:
     from django.test import Client
     from django.urls import reverse
 
+    from cospiral.cards.models import Card
     from cospiral.coding import suggestions
-    from cospiral.criteria.models import Card
     from cospiral.groups.models import Group
     from cospiral.territories.models import Territory
 

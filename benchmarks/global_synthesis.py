@@ -51,12 +51,12 @@ def main() -> None:
     from django.urls import reverse
     from django.utils import timezone
 
+    from cospiral.cards.models import Card
     from cospiral.coding.models import CodingCount
-    from cospiral.criteria.models import Card
     from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
     from cospiral.network import selectors
     from cospiral.network.models import Network, NetworkCoordinator, NetworkMembership
-    from cospiral.stats import selectors as stats
+    from cospiral.statistics import selectors as stats
     from cospiral.territories.models import Territory
 
     started = time.perf_counter()

@@ -154,8 +154,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from cospiral.criteria.models import Card
-    from cospiral.criteria.services import import_cards
+    from cospiral.cards.models import Card
+    from cospiral.cards.services import import_cards
     from cospiral.grid import services as grid_services
     from cospiral.grid.models import GridEntry
     from cospiral.groups import services as group_services

@@ -71,7 +71,7 @@ import json, os, django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cospiral.settings")
 django.setup()
 from django.contrib.auth import get_user_model
-from cospiral.criteria import selectors as card_selectors
+from cospiral.cards import selectors as card_selectors
 from cospiral.groups.models import Group, Session
 from cospiral.surveys import services
 from cospiral.surveys.models import Wave

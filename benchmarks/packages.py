@@ -66,8 +66,8 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from cospiral.criteria.models import Card
-    from cospiral.criteria.services import import_cards
+    from cospiral.cards.models import Card
+    from cospiral.cards.services import import_cards
     from cospiral.domain import survey as rules
     from cospiral.grid import services as grid_services
     from cospiral.grid.models import GridEntry

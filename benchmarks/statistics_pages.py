@@ -52,10 +52,10 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
+    from cospiral.cards.models import Card
     from cospiral.coding.models import CodingCount
-    from cospiral.criteria.models import Card
     from cospiral.demo.generate import SLUG_PREFIX, existing_generated, generate
-    from cospiral.stats import selectors
+    from cospiral.statistics import selectors
     from cospiral.territories.models import Territory
 
     call_command("migrate", verbosity=0)
@@ -166,7 +166,7 @@ def main() -> None:
     }
 
     # One coding change: only that territory's summary is read again.
-    from cospiral.stats import services as stamps
+    from cospiral.statistics import services as stamps
 
     def after_one_change():
         stamps.bump(network[0].pk)
@@ -196,7 +196,7 @@ def duckdb_comparison(connection, ids, net_report, ours: dict, runs: int) -> dic
     import duckdb
     import numpy as np
 
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
     from cospiral.grid.models import GridEntry
 
     started = time.perf_counter()

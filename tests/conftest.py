@@ -173,7 +173,7 @@ def grid_version(db):
 def _make_territory(slug, name, grid_version):
     from django.contrib.auth import get_user_model
 
-    from cospiral.criteria.models import Card, Question
+    from cospiral.cards.models import Card, Question
     from cospiral.groups.models import Group, Session
     from cospiral.territories.models import Membership
     from cospiral.territories.services import create_territory

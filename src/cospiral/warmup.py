@@ -66,7 +66,7 @@ def warm_up(*, for_jobs: bool = False) -> dict:
     timings["templates_s"] = time.perf_counter() - step
 
     step = time.perf_counter()
-    from cospiral.stats import charts
+    from cospiral.statistics import charts
     from cospiral.surveys import results_charts
 
     for code, _name in settings.LANGUAGES:

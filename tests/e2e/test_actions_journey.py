@@ -39,7 +39,7 @@ BENEFICIARIES = ["Capucine", "Lavande", "Sauge"]
 
 @pytest.fixture
 def journey_world(transactional_db, world):
-    from cospiral.criteria.models import Card, Question
+    from cospiral.cards.models import Card, Question
     from cospiral.territories.models import Membership, Organisation
 
     t = world.alpha

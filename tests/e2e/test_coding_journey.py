@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from cospiral.cards.models import Card, Question
 from cospiral.coding import counts
-from cospiral.criteria.models import Card, Question
 from cospiral.groups.models import Group, Session
 
 from .conftest import axe_violations, shot, sign_in

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.groups.models import Group
 from cospiral.territories.models import Membership, Territory
 
@@ -75,7 +75,7 @@ def _open_bulk_entry(page, slug, group, question_code="Q1"):
 
 
 def territory_question(territory, code):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     return Question.objects.of(territory).get(code=code)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.jobs.models import Job
 
 from .conftest import axe_violations, shot, sign_in

@@ -36,8 +36,8 @@ ALPHA_CODES = ("A01", "A03", "B01")
 
 @pytest.fixture
 def network_world(transactional_db, world):
+    from cospiral.cards.models import Card
     from cospiral.coding.services import code_card
-    from cospiral.criteria.models import Card
     from cospiral.territories.models import Membership
 
     a, b = world.alpha, world.beta

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from cospiral.actions import selectors, services
 from cospiral.actions.models import Action, Axis, Commitment, Milestone, Target
+from cospiral.cards.models import Card, Question
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card, Question
 from cospiral.domain import survey as rules
 from cospiral.territories.models import Membership, Organisation
 

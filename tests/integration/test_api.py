@@ -7,8 +7,8 @@ import pytest
 
 from cospiral.api import services as key_services
 from cospiral.api.models import ApiKey
+from cospiral.cards.models import Card
 from cospiral.coding import counts
-from cospiral.criteria.models import Card
 from cospiral.surveys import services as survey_services
 from cospiral.surveys.models import Questionnaire
 

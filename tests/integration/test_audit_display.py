@@ -93,7 +93,7 @@ def test_the_other_territory_shows_only_its_own(world, entries, login):
 
 
 def test_card_history_in_french(world, login):
-    from cospiral.criteria import services
+    from cospiral.cards import services
 
     card = world.alpha.cards[0]
     coordinator = world.alpha.users["coordinator"]

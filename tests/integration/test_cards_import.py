@@ -10,11 +10,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from cospiral.cards.models import Card
+from cospiral.cards.services import import_cards
 from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
-from cospiral.criteria.models import Card
-from cospiral.criteria.services import import_cards
 
 HEADER = "group,question,text,session,language,channel,author,ref,code\n"
 

@@ -4,8 +4,8 @@ history, for every role and across territories."""
 import pytest
 from django.urls import reverse
 
+from cospiral.cards.models import Card, Question
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card, Question
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 

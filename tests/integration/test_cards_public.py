@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from cospiral.criteria.models import Card, Question
+from cospiral.cards.models import Card, Question
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from cospiral.cards import services
+from cospiral.cards.models import Card, Question
 from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
-from cospiral.criteria import services
-from cospiral.criteria.models import Card, Question
 
 
 def make(world, side="alpha", role="facilitator", texts=("one idea",), **kw):

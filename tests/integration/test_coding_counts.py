@@ -129,7 +129,7 @@ def test_apply_adds_to_a_cell_another_writer_created_first(world, monkeypatch):
 def test_many_cells_at_once_take_the_bulk_path_and_stay_exact(world):
     """An import moves cards into dozens of cells: the bulk path (more than
     ``BULK_CELLS`` cells) creates, increments, empties and refuses like the cell path."""
-    from cospiral.criteria.models import Card, Question
+    from cospiral.cards.models import Card, Question
     from cospiral.groups.models import Group
 
     alpha = world.alpha

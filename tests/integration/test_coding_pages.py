@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from cospiral.cards.models import Card
 from cospiral.coding import counts
 from cospiral.coding.models import CodingValidation, IndependentCoding
-from cospiral.criteria.models import Card
 
 ROLES = ("coordinator", "facilitator", "partner", "observer")
 JSON = {"HTTP_ACCEPT": "application/json"}

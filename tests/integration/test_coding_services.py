@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from cospiral.cards import services as card_services
+from cospiral.cards.models import Card
 from cospiral.coding import counts, services
 from cospiral.coding.models import CodingCount, CodingValidation, IndependentCoding
 from cospiral.core.models import AuditEntry
-from cospiral.criteria import services as card_services
-from cospiral.criteria.models import Card
 from cospiral.grid import services as grid_services
 from cospiral.grid.models import GridEntry
 

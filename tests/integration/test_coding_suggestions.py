@@ -13,9 +13,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from cospiral.cards.models import Card
 from cospiral.coding import counts, suggestions
 from cospiral.coding.models import SuggestionModel
-from cospiral.criteria.models import Card
 from cospiral.domain import suggest as domain
 from cospiral.grid.models import GridEntry
 from cospiral.grid.services import add_local_component

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from cospiral.cards.models import Card
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card
 from cospiral.demo.demo import DEMO_PASSWORD, demo_data
 from cospiral.groups.models import Group, Session
 from cospiral.territories.models import CoordinationMember, Membership, Organisation, Territory
@@ -205,8 +205,8 @@ class TestTheDemoBuiltOnce:
                    for s in sentences)
 
     def test_demo_evaluates_existing_actions(self):
-        from cospiral.evaluations import selectors as evaluation_selectors
-        from cospiral.evaluations.models import ExistingAction
+        from cospiral.existing_actions import selectors as evaluation_selectors
+        from cospiral.existing_actions.models import ExistingAction
 
         tilleuls = Territory.objects.get(slug="montclair-tilleuls")
         specs = demo_data()["existing_actions"]

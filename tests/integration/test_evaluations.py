@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cospiral.core.models import AuditEntry
 from cospiral.domain.evaluation import QUESTIONS
-from cospiral.evaluations import services
-from cospiral.evaluations.models import ExistingAction
+from cospiral.existing_actions import services
+from cospiral.existing_actions.models import ExistingAction
 from cospiral.territories.models import Organisation
 
 pytestmark = pytest.mark.django_db

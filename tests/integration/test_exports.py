@@ -16,8 +16,8 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from cospiral.actions.models import Action, Commitment
+from cospiral.cards.models import Card
 from cospiral.core import exports
-from cospiral.criteria.models import Card
 from cospiral.domain import survey as rules
 from cospiral.domain.cells import is_formula_like
 from cospiral.grid.models import GridEntry
@@ -203,8 +203,8 @@ def test_synthesis_sentences(world, login):
 
 
 def test_existing_actions_ranking(world, login):
-    from cospiral.evaluations import services
-    from cospiral.evaluations.models import QUESTIONS
+    from cospiral.existing_actions import services
+    from cospiral.existing_actions.models import QUESTIONS
 
     services.save_action(world.alpha.territory, user=world.alpha.users["coordinator"], name=LINK,
                          carried_by=SUM, families=["A"],

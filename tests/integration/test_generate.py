@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 
+from cospiral.cards.models import Card, Question
 from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card, Question
 from cospiral.demo.generate import create_territories_bulk, generate
 from cospiral.groups.models import Group, Session
 from cospiral.territories.models import Cycle, Membership, Phase, Territory

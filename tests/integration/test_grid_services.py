@@ -181,7 +181,7 @@ def test_coding_a_card_freezes_the_version_and_edits_are_refused(world):
 
 @pytest.mark.django_db
 def test_freeze_if_used_catches_cards_written_without_signals(world):
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     version = world.alpha.territory.grid_version
     Card.objects.filter(pk=world.beta.cards[0].pk).update(

@@ -22,7 +22,7 @@ def _counts(response) -> dict:
 
 
 def test_a_write_shows_on_the_next_view(world, make_wave, login, django_assert_max_num_queries):
-    from cospiral.criteria import services as card_services
+    from cospiral.cards import services as card_services
     from cospiral.groups.models import Group, Session
     from cospiral.surveys import services as survey_services
 
@@ -72,7 +72,7 @@ def test_two_territories_keep_their_own_counts(world, make_wave, login):
 
 def test_a_built_review_pdf_shows_on_the_next_view(world):
     from cospiral.jobs.models import Job
-    from cospiral.reports.jobs import KIND
+    from cospiral.review.jobs import KIND
     from cospiral.territories.models import Cycle
 
     t = world.alpha.territory

@@ -23,7 +23,7 @@ def _cells(response):
 
 
 def test_an_empty_territory_points_to_the_first_step(world, login):
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.groups.models import Group, Session
 
     for model in (Card, Session, Group):
@@ -81,7 +81,7 @@ def test_deadlines_and_reviews_due_come_first(world, login):
 
 
 def test_split_originals_and_merged_duplicates_are_not_counted(world, login):
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     t = world.alpha.territory
     Card.objects.filter(group=world.alpha.group).update(deleted_at=None)

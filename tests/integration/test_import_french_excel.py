@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from cospiral.actions import services as plan_services
 from cospiral.actions import tabular
 from cospiral.actions.models import Commitment
-from cospiral.criteria.models import Card
-from cospiral.criteria.services import import_cards
+from cospiral.cards.models import Card
+from cospiral.cards.services import import_cards
 from cospiral.grid import imports as grid_imports
 from cospiral.grid.models import GridEntry, GridVersion
 from cospiral.network import imports as network_imports

@@ -22,10 +22,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from cospiral.actions import services as plan_services
 from cospiral.actions import tabular
 from cospiral.actions.models import Action, Commitment
+from cospiral.cards.models import Card
+from cospiral.cards.services import import_cards
 from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
-from cospiral.criteria.models import Card
-from cospiral.criteria.services import import_cards
 from cospiral.grid import imports as grid_imports
 from cospiral.grid.models import GridEntry, GridVersion
 from cospiral.network import imports as network_imports

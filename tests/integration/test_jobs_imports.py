@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cospiral.actions.models import Action
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.jobs.models import Job
 from cospiral.surveys.models import Questionnaire
 
@@ -100,7 +100,7 @@ def test_large_file_refused_when_the_task_engine_is_down(world, login, small_thr
 def test_card_import_job_can_be_cancelled_and_writes_nothing(world, login, small_threshold,
                                                             monkeypatch):
     """Cancelled while the import runs (before its transaction commits): rolled back."""
-    from cospiral.criteria import services as card_services
+    from cospiral.cards import services as card_services
     from cospiral.jobs import services
 
     real = card_services.import_cards

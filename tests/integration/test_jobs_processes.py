@@ -240,7 +240,7 @@ def test_two_web_processes_share_the_online_entry_rate_limit(tmp_path, template)
         "from cospiral.territories.services import create_territory; "
         "from cospiral.groups.models import Group; "
         "from cospiral.groups import services as gs; "
-        "from cospiral.criteria.models import Question; "
+        "from cospiral.cards.models import Question; "
         "u = get_user_model().objects.create_superuser('root', password='x'); "
         "t = create_territory(slug='alpha', name='Alphaville', grid_version=default_version()); "
         "g = Group.objects.create(territory=t, name='Young people'); "

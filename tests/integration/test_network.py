@@ -14,7 +14,7 @@ from cospiral.coding.services import code_card
 from cospiral.core.models import AuditEntry
 from cospiral.network import selectors, services
 from cospiral.network.models import CharterSignature, NetworkMembership
-from cospiral.stats import selectors as stats
+from cospiral.statistics import selectors as stats
 
 TODAY = timezone.localdate()
 

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cospiral.actions.models import Action, Axis, Commitment
+from cospiral.cards.models import Card
 from cospiral.coding import counts
 from cospiral.core.tabular import TableRejected
-from cospiral.criteria.models import Card
 from cospiral.domain import package as pkg
 from cospiral.domain import survey as rules
 from cospiral.grid.models import GridEntry, GridVersion
@@ -305,8 +305,8 @@ def test_imported_territory_pages_read_and_services_refuse_writes(alpha, world, 
                                                                   django_user_model):
     from django.core.exceptions import PermissionDenied
 
+    from cospiral.cards.services import import_cards
     from cospiral.core.access import role_in
-    from cospiral.criteria.services import import_cards
 
     data = services.export_package(alpha.territory)
     alpha.territory.slug = "alpha-source"

@@ -9,7 +9,7 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.groups.models import Group, Session
 from cospiral.packages import services
 from cospiral.territories import selectors
@@ -36,7 +36,7 @@ def test_the_imported_home_counts_what_its_statistics_count(world, login, make_w
                           baseline_wave=made.wave, baseline=40.0, target=55.5, note="By 2028")
     Milestone.objects.create(territory=t, action=action, on=dt.date(2026, 5, 4),
                              title="First harvest", note="12 families", reached=True)
-    from cospiral.evaluations.models import ExistingAction
+    from cospiral.existing_actions.models import ExistingAction
     from cospiral.indicators.models import IndicatorCriterion
 
     IndicatorCriterion.objects.create(territory=t, indicator=made.indicators[0],

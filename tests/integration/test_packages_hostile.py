@@ -20,9 +20,9 @@ from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cospiral.cards.models import Card
 from cospiral.core.models import AuditEntry
 from cospiral.core.tabular import TableRejected
-from cospiral.criteria.models import Card
 from cospiral.domain import package as pkg
 from cospiral.grid.models import GridEntry, GridVersion
 from cospiral.packages import services

@@ -85,7 +85,7 @@ def test_kept_pdf_served_to_the_same_content_only(world):
 
 def test_warm_up_builds_what_a_first_visitor_would_wait_for():
     from cospiral import warmup
-    from cospiral.stats import charts
+    from cospiral.statistics import charts
     from cospiral.surveys import results_charts
 
     done = warmup.warm_up()

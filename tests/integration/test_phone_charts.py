@@ -9,8 +9,8 @@ import re
 import pytest
 from django.utils import translation
 
-from cospiral.stats import charts, phone_charts
-from cospiral.stats.selectors import Column, Table
+from cospiral.statistics import charts, phone_charts
+from cospiral.statistics.selectors import Column, Table
 
 NAMES = ["Accès aux moyens de vie et à la santé pour tous", "Cadre de vie, logement et quartier",
          "Relations avec les institutions et les services publics", "Équilibres personnels"]

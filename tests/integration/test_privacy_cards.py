@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cospiral.api import services as key_services
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from cospiral.cards.models import Card
+from cospiral.cards.services import create_cards
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card
-from cospiral.criteria.services import create_cards
 from cospiral.surveys import selectors as survey_selectors
 from cospiral.surveys import services as survey_services
 from cospiral.surveys.models import Questionnaire, RespondentToken

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from cospiral.cards.models import Card
 from cospiral.core.clients import client_address
-from cospiral.criteria.models import Card
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from cospiral.contracts.models import Contract, ContractCommitment, ContractPart
 from cospiral.core import pdfs as pdfs_cache
 from cospiral.core.models import AuditEntry
 from cospiral.jobs.models import Job
-from cospiral.reports import jobs as review_jobs
-from cospiral.reports.models import Review
+from cospiral.review import jobs as review_jobs
+from cospiral.review.models import Review
 from cospiral.surveys import services as survey_services
 from cospiral.territories.models import Cycle, Organisation
 from tests import pdfs

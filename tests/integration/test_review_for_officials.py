@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from cospiral.actions.models import Axis, Commitment
-from cospiral.reports.models import ElectedMember
+from cospiral.review.models import ElectedMember
 from cospiral.surveys import services as survey_services
 from tests import pdfs
 from tests.integration import test_reports as reports_tests
@@ -62,7 +62,7 @@ def test_the_first_page_says_it_in_plain_words(world, login, plan, answered, cyc
     assert (dt.date(2027, 3, 1), "milestone") in events and events == sorted(
         events, key=lambda e: e[0])
     # "Planned" is read as of the moment the figures are taken (a PDF's freezing).
-    from cospiral.reports import selectors
+    from cospiral.review import selectors
 
     def milestone_future(now):
         frozen = selectors.assemble(t, cycle2, charts=False, now=now)

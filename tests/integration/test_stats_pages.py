@@ -12,11 +12,11 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from cospiral.cards.models import Card, Question
 from cospiral.coding import counts
 from cospiral.coding.services import code_card, split_card
-from cospiral.criteria.models import Card, Question
 from cospiral.groups.models import Group, Session
-from cospiral.stats import selectors
+from cospiral.statistics import selectors
 from cospiral.territories.models import Membership
 
 ROLES = ("coordinator", "facilitator", "partner", "observer")
@@ -174,8 +174,8 @@ def test_groups_table_has_cheap_totals(coded, login):
     assert f"{3 + len(YOUNG) + len(ELDERLY)} cards entered" in body
     # Split one card (entered, no longer counted; its 2 parts counted), merge another,
     # delete a third: the totals, read from the counts table, follow the cards.
+    from cospiral.cards.services import delete_card
     from cospiral.coding.services import merge_cards
-    from cospiral.criteria.services import delete_card
 
     user = a.users["coordinator"]
     split_card(a.territory, Card.objects.get(pk=a.cards[0].pk), texts=["one part", "another part"],

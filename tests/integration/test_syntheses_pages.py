@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 
+from cospiral.cards.models import Card
 from cospiral.coding import counts
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card
 from cospiral.grid.models import GridEntry
 from cospiral.groups.models import Group
 from cospiral.jobs.models import Job

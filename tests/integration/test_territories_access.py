@@ -15,7 +15,7 @@ MANAGE = {"coordinator"}
 
 
 def _objects(side):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
     from cospiral.territories.models import CoordinationMember, Organisation
 
     org = Organisation.objects.create(territory=side.territory, name=f"{side.territory.name} hall")
@@ -92,7 +92,7 @@ def test_anonymous_is_sent_to_sign_in(world, client):
 
 
 def _beta_state(world):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
     from cospiral.groups.models import Group, Session
     from cospiral.territories.models import (
         CoordinationMember,

@@ -287,7 +287,7 @@ def test_coordination_is_read_only_below_coordinator(world, login, role):
 # --- Questions -------------------------------------------------------------------------
 
 def test_custom_questions(world, login):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     t = world.alpha.territory
     cycle2 = Cycle.objects.of(t).get(number=2)
@@ -310,7 +310,7 @@ def test_custom_questions(world, login):
 
 
 def test_cycles_per_question(world, login):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     t = world.alpha.territory
     q4 = Question.objects.of(t).get(code="Q4")
@@ -332,7 +332,7 @@ def test_cycles_per_question(world, login):
 
 
 def test_method_questions_cannot_be_deleted(world, login):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     client = login(world.alpha.users["coordinator"])
     q1 = world.alpha.q1
@@ -363,7 +363,7 @@ def test_audit_trail_is_paginated_filtered_and_scoped(world, login):
 # --- Home: the matrix ------------------------------------------------------------------
 
 def test_matrix_shows_what_phases_produced(world, login):
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.grid.models import GridEntry
     from cospiral.groups.models import Group
 
@@ -406,7 +406,7 @@ def test_matrix_in_french(world, login):
 
 
 def test_home_query_count_is_bounded(world, login, django_assert_max_num_queries):
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.groups.models import Group, Session
     from cospiral.territories import selectors
 

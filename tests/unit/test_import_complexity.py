@@ -2,7 +2,7 @@
 with ruff's mccabe rule C901 (``max-complexity = 15`` in pyproject.toml). By hand:
 
     ruff check --select C901 src/cospiral/core/imports src/cospiral/core/tabular.py \\
-        src/cospiral/criteria/services.py src/cospiral/grid/services.py \\
+        src/cospiral/cards/services.py src/cospiral/grid/services.py \\
         src/cospiral/grid/imports.py src/cospiral/network/imports.py \\
         src/cospiral/surveys/imports.py src/cospiral/actions/tabular.py \\
         src/cospiral/actions/services.py src/cospiral/network/services.py \\
@@ -17,7 +17,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "cospiral"
 IMPORT_PATH = [
-    "core/imports", "core/tabular.py", "criteria/services.py", "grid/services.py",
+    "core/imports", "core/tabular.py", "cards/services.py", "grid/services.py",
     "grid/imports.py", "network/imports.py",
     "surveys/imports.py", "actions/tabular.py", "actions/services.py", "network/services.py",
     "domain/plan_table.py", "domain/survey.py", "domain/grid.py",

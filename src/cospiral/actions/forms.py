@@ -12,7 +12,7 @@ from cospiral.actions.models import Action, Commitment, Target
 from cospiral.actions.services import MAX_TEXT_CHARS, MAX_TITLE_CHARS
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
-from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, SCALE_LABELS
+from cospiral.existing_actions.models import QUESTION_HELP, QUESTION_LABELS, SCALE_LABELS
 
 
 def _date(label, help_text=""):
@@ -93,7 +93,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, territory, action=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from cospiral.evaluations.selectors import families
+        from cospiral.existing_actions.selectors import families
 
         self.fields["axis"].queryset = selectors.axes(territory)
         parents = selectors.actions(territory).order_by("title", "id")
@@ -185,7 +185,7 @@ class FromCardsForm(_SourceForm):
 
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, territory=territory, **kwargs)
-        from cospiral.criteria.models import Card
+        from cospiral.cards.models import Card
 
         # Any card of the territory validates here; the service says why a card that does
         # not answer Q3 or Q4 cannot start an action.

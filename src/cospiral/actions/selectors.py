@@ -246,7 +246,7 @@ def children(a: Action):
 def source_cards(territory, *, group=None):
     """Alive answers to Q3 and Q4 of the territory (of ``group`` when given)."""
     from cospiral.actions.services import METHOD_CARD_QUESTIONS
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     qs = (Card.objects.of(territory).alive().filter(question__code__in=METHOD_CARD_QUESTIONS)
           .select_related("question", "group"))

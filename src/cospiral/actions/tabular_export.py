@@ -61,7 +61,7 @@ COMMITMENT_HELP = {
 def column_help(kind: str) -> list[tuple[str, bool, str]]:
     """``(column, required, what to write)`` for the import page."""
     if kind == "actions":
-        from cospiral.evaluations.models import QUESTION_LABELS
+        from cospiral.existing_actions.models import QUESTION_LABELS
 
         required = table.ACTION_REQUIRED
         helps = {**ACTION_HELP, **{q: _("%(question)s: 0 (not at all) to 4 (fully); empty = "

@@ -25,9 +25,9 @@ from cospiral.actions import selectors as action_selectors
 from cospiral.api import schemas as s
 from cospiral.api import services as key_services
 from cospiral.api.pagination import Pages, Rows
+from cospiral.cards import selectors as card_selectors
+from cospiral.cards import services as card_services
 from cospiral.core.clients import client_address
-from cospiral.criteria import selectors as card_selectors
-from cospiral.criteria import services as card_services
 from cospiral.domain import api_keys as rules
 from cospiral.domain import survey as survey_rules
 from cospiral.grid import selectors as grid_selectors

@@ -18,10 +18,10 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 
+from cospiral.cards.models import Card
 from cospiral.coding.models import CodingCount
-from cospiral.criteria.models import Card
 from cospiral.domain.coding import is_counted
-from cospiral.stats import services as stamps
+from cospiral.statistics import services as stamps
 
 NOT_COUNTED = -1  # the "component" of the cell of cards entered but not counted
 

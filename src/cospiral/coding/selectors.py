@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Q
 
+from cospiral.cards.models import Card
 from cospiral.coding.models import CodingValidation, IndependentCoding
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card
 from cospiral.domain import agreement, similarity
 from cospiral.domain.similarity import normalise, same_idea_groups
 from cospiral.grid import selectors as grid_selectors
@@ -40,7 +40,7 @@ def _with_related(territory, cards: list[Card]) -> list[Card]:
     a join would build (and decode the labels of) one copy of each per card."""
     from django.contrib.auth import get_user_model
 
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     # Grid entries belong to the grid version (or are the territory's own): the ids come
     # from the territory's cards.

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cospiral.cards.models import Card
 from cospiral.coding import counts
 from cospiral.coding.models import CodingValidation, IndependentCoding
 from cospiral.core import rules, writes
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card
 from cospiral.domain import cards as card_rules
 from cospiral.domain.codes import CodeError, FullCode, validate_full_code
 from cospiral.grid import selectors as grid_selectors

@@ -14,12 +14,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from cospiral.cards import selectors as card_selectors
+from cospiral.cards.models import Card
 from cospiral.coding import selectors, services, suggestions
 from cospiral.coding.forms import ValidationForm
 from cospiral.coding.rows import Row
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, can_manage, territory_view
-from cospiral.criteria import selectors as card_selectors
-from cospiral.criteria.models import Card
 from cospiral.groups.models import Group
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from cospiral.core import l10n
-from cospiral.stats.charts import BAR, FONT, TEXT, chart_html
+from cospiral.statistics.charts import BAR, FONT, TEXT, chart_html
 
 MAX_BARS = 60
 

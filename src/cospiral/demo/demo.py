@@ -32,7 +32,7 @@ from itertools import groupby
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from cospiral.criteria.models import Card, Question
+from cospiral.cards.models import Card, Question
 from cospiral.groups.models import Group, Session
 from cospiral.territories import services as territory_services
 from cospiral.territories.models import Cycle, Membership, Phase, Territory
@@ -122,7 +122,7 @@ def load_demo(data: dict | None = None) -> DemoResult:
 def _load_content(territory: Territory, data: dict, users: dict, coordinator) -> None:
     """Everything goes through the apps' services, as if a coordinator and a facilitator
     had typed it: same checks, same audit trail."""
-    from cospiral.criteria import services as card_services
+    from cospiral.cards import services as card_services
     from cospiral.groups import services as group_services
 
     organisations = {
@@ -237,7 +237,7 @@ def _load_existing_actions(territory: Territory, data: dict, users: dict, organi
                            cycle: Cycle) -> None:
     """The actions already running in the neighbourhood and their ex-ante evaluation
     (phase 3), through the evaluations service, by the person the data file names."""
-    from cospiral.evaluations import services as evaluation_services
+    from cospiral.existing_actions import services as evaluation_services
 
     for spec in data.get("existing_actions", []):
         evaluation_services.save_action(

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from cospiral.cards.models import Card, Question
+from cospiral.cards.services import insert_card_rows
 from cospiral.core.models import AuditEntry
-from cospiral.criteria.models import Card, Question
-from cospiral.criteria.services import insert_card_rows
 from cospiral.domain import synthetic
 from cospiral.domain.phases import CYCLES, PHASES
 from cospiral.grid.models import GridEntry, GridVersion

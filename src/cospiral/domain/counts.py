@@ -1,7 +1,7 @@
 """The arithmetic of the statistics pages: coded-card counts as NumPy arrays, summed,
 filtered, cross-tabulated and turned into counts and shares.
 
-Plain data in, plain data out (no Django): ``cospiral.stats.selectors`` reads the exact
+Plain data in, plain data out (no Django): ``cospiral.statistics.selectors`` reads the exact
 counts of ``CodingCount`` (one row per territory × group × question × component) and the
 grid, and hands them here; what comes back are arrays and lists of numbers that the
 selectors put in tables with translated headings.

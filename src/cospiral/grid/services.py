@@ -278,7 +278,7 @@ def freeze(version: GridVersion, *, user=None) -> GridVersion:
 def freeze_if_used(version: GridVersion, *, user=None) -> bool:
     """Freeze ``version`` when any card is coded against one of its entries; returns
     whether the version is frozen afterwards."""
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     if version.is_frozen:
         return True

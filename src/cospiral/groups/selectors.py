@@ -21,7 +21,7 @@ def _count(queryset):
 def groups(territory):
     """Groups with ``n_sessions``, ``n_cards`` (alive), facilitators and source groups
     prefetched: three queries whatever the number of groups."""
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     return (
         Group.objects.of(territory)
@@ -61,7 +61,7 @@ def sessions(territory, group):
 
 def cards_per_question(territory, group) -> list[dict]:
     """Every question of the territory with the number of (alive) cards of ``group``."""
-    from cospiral.criteria.models import Card, Question
+    from cospiral.cards.models import Card, Question
 
     counts = dict(
         Card.objects.of(territory).alive().filter(group=group).order_by()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.domain import indicators as rules
 from cospiral.grid.models import GridEntry
 from cospiral.indicators.models import Indicator, IndicatorCriterion

@@ -17,9 +17,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cospiral.cards.models import Card
 from cospiral.core import audit, writes
 from cospiral.core.rules import DELETE_INDICATORS, WRITE_INDICATORS
-from cospiral.criteria.models import Card
 from cospiral.domain import indicators as rules
 from cospiral.grid.models import GridEntry
 from cospiral.indicators import library

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone, translation
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.domain import counts, verdict
 from cospiral.domain import network as rules
 from cospiral.domain import stats as numbers
@@ -25,7 +25,7 @@ from cospiral.network.models import (
     NetworkCoordinator,
     NetworkMembership,
 )
-from cospiral.stats import selectors as stats
+from cospiral.statistics import selectors as stats
 from cospiral.territories.models import Membership, Territory
 
 # --- who sees what ------------------------------------------------------------------

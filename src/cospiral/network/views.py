@@ -21,7 +21,7 @@ from cospiral.core import pages
 from cospiral.domain import network as rules
 from cospiral.network import forms, imports, selectors, services
 from cospiral.network.models import CharterVersion
-from cospiral.stats import charts
+from cospiral.statistics import charts
 from cospiral.territories.models import Territory
 
 

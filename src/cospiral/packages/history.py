@@ -90,7 +90,7 @@ def store_milestones(territory, rows: list[dict], action: dict[int, int]) -> Non
 def criterion_rows(territory, publish_texts: bool) -> list[list]:
     """``indicator_criteria.csv``: each indicator's criteria; a card's words only when the
     territory publishes its cards' texts (a typed criterion is the coordinator's)."""
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.indicators.models import IndicatorCriterion
 
     rows = list(IndicatorCriterion.objects.of(territory).select_related("indicator")
@@ -112,7 +112,7 @@ def criterion_rows(territory, publish_texts: bool) -> list[list]:
 
 def existing_action_rows(territory) -> list[list]:
     from cospiral.domain.evaluation import QUESTIONS
-    from cospiral.evaluations.models import ExistingAction
+    from cospiral.existing_actions.models import ExistingAction
 
     out = []
     actions = (ExistingAction.objects.of(territory).filter(deleted_at__isnull=True)
@@ -127,7 +127,7 @@ def existing_action_rows(territory) -> list[list]:
 
 
 def store_criteria(territory, rows: list[dict], indicator: dict[tuple[str, int], int]) -> None:
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.indicators.models import IndicatorCriterion
 
     wanted = {r["card"] for r in rows if r["card"]}
@@ -146,7 +146,7 @@ def store_criteria(territory, rows: list[dict], indicator: dict[tuple[str, int],
 
 def store_existing_actions(territory, rows: list[dict], cycle: dict[int, int], now) -> None:
     from cospiral.domain.evaluation import QUESTIONS
-    from cospiral.evaluations.models import ExistingAction
+    from cospiral.existing_actions.models import ExistingAction
 
     made = []
     for r in rows:

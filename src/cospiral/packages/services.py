@@ -27,11 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cospiral.actions.models import Action, Axis, Commitment
+from cospiral.cards.models import Card, Question
+from cospiral.cards.services import insert_card_rows
 from cospiral.coding import counts
 from cospiral.core import audit
 from cospiral.core.tabular import TableError, TableRejected
-from cospiral.criteria.models import Card, Question
-from cospiral.criteria.services import insert_card_rows
 from cospiral.domain import package as pkg
 from cospiral.domain import scoring
 from cospiral.domain import survey as rules

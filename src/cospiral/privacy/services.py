@@ -28,7 +28,7 @@ def own_data(person) -> dict:
     """Everything cospiral holds that is about ``person`` or written by them, and nothing
     about anyone else (no other person's name, no citizen's answer)."""
     from cospiral.api.models import ApiKey
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.groups.models import Group
     from cospiral.surveys.models import Questionnaire
     from cospiral.territories.models import Membership

@@ -1,6 +1,6 @@
 """Charts of a wave's results: Vega-Lite specifications built with Altair (one skeleton
 per language, cached; the figures are put in afterwards) and rendered to SVG on the
-server by the statistics' renderer (``cospiral.stats.charts.svg``, cached per
+server by the statistics' renderer (``cospiral.statistics.charts.svg``, cached per
 specification). Each chart is shown with a one-sentence summary and a table holding the
 same figures; colour is never the only cue (levels are named in the legend and the
 tooltips, waves differ by shape as well as colour).
@@ -22,7 +22,7 @@ import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.stats.charts import BAR, FONT, TEXT, chart_html
+from cospiral.statistics.charts import BAR, FONT, TEXT, chart_html
 
 #: A diverging palette (red → grey → blue), levels 1..5; the level is also named.
 LEVEL_COLOURS = ("#b2182b", "#ef8a62", "#bababa", "#67a9cf", "#2166ac")

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.criteria.selectors import allowed_languages
+from cospiral.cards.selectors import allowed_languages
 from cospiral.grid.selectors import components_for
 from cospiral.syntheses.models import SharedCriterion
 from cospiral.syntheses.services import MAX_INTRODUCTION_CHARS, MAX_TEXT_CHARS

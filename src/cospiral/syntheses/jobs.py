@@ -8,8 +8,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cospiral.cards.models import Card
 from cospiral.core import pdfs
-from cospiral.criteria.models import Card
 from cospiral.groups.models import Group
 from cospiral.jobs.registry import job_kind
 from cospiral.syntheses import selectors

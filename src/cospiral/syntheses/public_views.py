@@ -14,5 +14,5 @@ from cospiral.syntheses import selectors
 def words(request, token):
     group = selectors.group_by_token(token)
     if group is None:
-        return render(request, "criteria/public_unknown.html", status=404)
+        return render(request, "cards/public_unknown.html", status=404)
     return render(request, "syntheses/words.html", selectors.words(group))

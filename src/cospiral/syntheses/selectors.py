@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from cospiral.cards.models import Card, Question
 from cospiral.core.models import AuditEntry
 from cospiral.core.rules import VALIDATE_SYNTHESIS, WRITE_GROUP_SYNTHESIS, WRITE_TERRITORY_SYNTHESIS
-from cospiral.criteria.models import Card, Question
 from cospiral.domain import synthesis as rules
 from cospiral.domain.similarity import same_idea_groups
 from cospiral.grid.models import GridEntry

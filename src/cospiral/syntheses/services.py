@@ -20,6 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cospiral.cards.models import Card
 from cospiral.core import audit, writes
 from cospiral.core.rules import (
     VALIDATE_SYNTHESIS,
@@ -28,7 +29,6 @@ from cospiral.core.rules import (
     WRITE_SHARED_CRITERIA,
     WRITE_TERRITORY_SYNTHESIS,
 )
-from cospiral.criteria.models import Card
 from cospiral.groups.models import Group
 from cospiral.syntheses import selectors
 from cospiral.syntheses.models import (

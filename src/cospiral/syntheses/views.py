@@ -13,9 +13,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from cospiral.cards.selectors import default_language
 from cospiral.core import exports, pages
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, territory_view
-from cospiral.criteria.selectors import default_language
 from cospiral.groups.models import Group
 from cospiral.syntheses import forms, selectors, services
 

@@ -78,7 +78,7 @@ def phase(territory, cycle: int, number: int):
 
 
 def questions_with_cycles(territory):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     questions = list(
         Question.objects.of(territory).prefetch_related("enabled_cycles").annotate(
@@ -115,7 +115,7 @@ def production(territory) -> dict:
     """What phases 1 and 2 have produced, per cycle number (``None``: groups that have no
     cycle). A fixed number of queries whatever the size of the territory:
     one for the coordination group, one for groups, one for sessions, one for cards."""
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
     from cospiral.groups.models import Group, Session
     from cospiral.territories.models import CoordinationMember
 
@@ -200,7 +200,7 @@ def _later_state(territory) -> tuple:
 
     from cospiral.core.models import AuditEntry
     from cospiral.jobs.models import Job
-    from cospiral.reports.jobs import KIND
+    from cospiral.review.jobs import KIND
     from cospiral.surveys.models import Questionnaire
 
     audit, questionnaire, job = (m._meta.db_table for m in (AuditEntry, Questionnaire, Job))
@@ -243,9 +243,9 @@ def _count_later_phases(territory) -> tuple[dict, dict]:
     from cospiral.contracts.models import Contract
     from cospiral.domain import contracts as contract_rules
     from cospiral.domain.evaluation import QUESTIONS
-    from cospiral.evaluations.models import ExistingAction
+    from cospiral.existing_actions.models import ExistingAction
     from cospiral.indicators.models import Indicator
-    from cospiral.reports.models import Review
+    from cospiral.review.models import Review
     from cospiral.surveys.models import Wave
     from cospiral.syntheses.models import SharedCriterion, Synthesis
     from cospiral.votes.models import Round
@@ -307,7 +307,7 @@ def _review_pdfs(territory, counts: dict) -> None:
     PDF's snapshot moment is its kept file's, ``cospiral.core.pdfs``). One query, and
     one more for the cycles when a PDF was produced."""
     from cospiral.jobs.models import Job
-    from cospiral.reports.jobs import KIND
+    from cospiral.review.jobs import KIND
 
     built = {pk for pk in Job.objects.filter(territory=territory, kind=KIND,
                                              state=Job.State.SUCCEEDED)

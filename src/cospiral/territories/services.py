@@ -41,7 +41,7 @@ def create_territory(*, slug: str, name: str, kind: str = Territory.Kind.CITY, u
                      ) -> Territory:
     """A territory with its cycles 0–3 × phases 1–8 and the method's questions; ``user``
     becomes its first coordinator."""
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
     from cospiral.grid import services as grid_services
 
     territory = Territory.objects.create(
@@ -291,7 +291,7 @@ def delete_seat(seat: CoordinationMember, *, user) -> None:
 # --- Questions -------------------------------------------------------------------------
 
 def _check_question(territory, *, code: str, texts: dict, question=None) -> dict:
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     texts = {lang: (text or "").strip() for lang, text in texts.items() if (text or "").strip()}
     if not texts:
@@ -319,7 +319,7 @@ def _check_question(territory, *, code: str, texts: dict, question=None) -> dict
 def create_question(territory: Territory, *, user, code: str, texts: dict, cycles=()):
     from django.db.models import Max
 
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     texts = _check_question(territory, code=code, texts=texts)
     position = (Question.objects.of(territory).aggregate(m=Max("position"))["m"] or 0) + 1
@@ -367,7 +367,7 @@ def set_question_cycles(territory: Territory, *, user, enabled: set[tuple[int, i
     """Set which questions are asked in which cycles. ``enabled`` holds (question id,
     cycle id) pairs; pairs of another territory are ignored. Returns how many questions
     changed."""
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     cycles = {c.pk: c for c in Cycle.objects.of(territory)}
     changed = 0

@@ -373,7 +373,7 @@ def questions(request):
 
 @territory_view(MANAGE)
 def question_edit(request, pk: int):
-    from cospiral.criteria.models import Question
+    from cospiral.cards.models import Question
 
     question = get_object_or_404(Question.objects.of(request.territory), pk=pk)
     if request.method == "POST":

@@ -14,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cospiral.domain import votes as rules
-from cospiral.stats.charts import BAR, chart_html, ranked_bars, short_label
+from cospiral.statistics.charts import BAR, chart_html, ranked_bars, short_label
 
 TIED = "#8a5300"  # 5.9:1 against white
 MAX_BARS = 60  # above this, the table alone is clearer

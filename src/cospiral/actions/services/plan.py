@@ -177,7 +177,7 @@ def delete_axis(axis: Axis, *, user) -> None:
 # --- Actions ---------------------------------------------------------------------------------
 
 def _check_cards(errors: dict, territory, cards) -> list:
-    from cospiral.criteria.models import Card
+    from cospiral.cards.models import Card
 
     cards = list(cards or ())
     if not cards:

@@ -22,7 +22,7 @@ from cospiral.core.access import ENTER_CARDS, READ, can_enter_cards, can_manage,
 from cospiral.core.audit_display import readable
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
-from cospiral.evaluations.models import QUESTION_LABELS, SCALE_LABELS
+from cospiral.existing_actions.models import QUESTION_LABELS, SCALE_LABELS
 
 TEST_LABELS = forms.TEST_FIELD_LABELS
 

@@ -28,10 +28,15 @@ from cospiral.core.access import (
 )
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
-from cospiral.evaluations import charts as evaluation_charts
-from cospiral.evaluations import exports as evaluation_exports
-from cospiral.evaluations.models import QUESTION_HELP, QUESTION_LABELS, QUESTION_SHORT, SCALE_LABELS
-from cospiral.evaluations.selectors import families as grid_families
+from cospiral.existing_actions import charts as evaluation_charts
+from cospiral.existing_actions import exports as evaluation_exports
+from cospiral.existing_actions.models import (
+    QUESTION_HELP,
+    QUESTION_LABELS,
+    QUESTION_SHORT,
+    SCALE_LABELS,
+)
+from cospiral.existing_actions.selectors import families as grid_families
 from cospiral.jobs.uploads import runs_as_job, start_import
 
 TEST_LABELS = forms.TEST_FIELD_LABELS

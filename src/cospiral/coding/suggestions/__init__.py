@@ -43,6 +43,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from cospiral.cards.models import Card
 from cospiral.coding.suggestions import sources
 from cospiral.coding.suggestions.background import (
     _background,
@@ -73,7 +74,6 @@ from cospiral.coding.suggestions.sources import (
     confirmed_codings,
     grid_training,
 )
-from cospiral.criteria.models import Card
 from cospiral.domain import suggest as domain
 from cospiral.domain import suggest_layer
 from cospiral.grid.models import GridEntry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cospiral.criteria.models import Card
+from cospiral.cards.models import Card
 from cospiral.domain import suggest as domain
 from cospiral.grid.models import GridEntry
 

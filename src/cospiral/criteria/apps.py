@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class CriteriaConfig(AppConfig):
-    name = "cospiral.criteria"
-    label = "criteria"
-    verbose_name = _("Cards")
