@@ -123,7 +123,7 @@ def _page(request, template, status=200, **context):
 def _report_page(request, scope: str, form, report, **context):
     """The statistics page of ``scope``: ``report(form)`` with its charts for a valid
     filter form, or the form's errors (400)."""
-    template = f"stats/{scope}.html"
+    template = f"statistics/{scope}.html"
     if not form.is_valid():
         return _page(request, template, status=400, form=form, report=None, **context)
     return _page(request, template, form=form, report=charts.attach(report(form)), scope=scope,
