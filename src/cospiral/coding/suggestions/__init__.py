@@ -569,40 +569,5 @@ def model_for(territory) -> domain.Model | None:
     return state.full or base
 
 
-def warm_up(*, territories: bool = True) -> None:
-    """What a web process does when it starts (``cospiral.wsgi``), before its first
-    request: import the libraries the suggestions use and load the base models on disk
-    (a fraction of a second each); then, in the background, each territory's stored
-    model and layer. Never trains; never raises."""
-    try:
-        import joblib  # noqa: F401
-        import scipy.sparse  # noqa: F401
-        import sklearn.linear_model  # noqa: F401
-        import sklearn.pipeline  # noqa: F401
-
-        from cospiral.coding.models import SuggestionModel
-        from cospiral.territories.models import Territory
-
-        versions = set(Territory.objects.values_list("grid_version_id", flat=True).distinct())
-        for version_id in versions:
-            if version_id is None:
-                continue
-            key = base_key(version_id)
-            model = _load_model(_base_path(key), key)
-            if model is not None:
-                _remember_base(key, model)
-        if territories:
-            recent = (SuggestionModel.objects.order_by("-created_at")
-                      .values_list("territory_id", flat=True)[:WARM_TERRITORIES])
-            for territory_pk in recent:
-                _background(f"warm-{territory_pk}", _warm_territory, territory_pk)
-    except Exception:  # noqa: BLE001 - e.g. no database yet: the first requests load what they need
-        log.warning("Could not warm up the suggestions.", exc_info=True)
-
-
-def _warm_territory(territory_pk: int) -> None:
-    from cospiral.territories.models import Territory
-
-    territory = Territory.objects.filter(pk=territory_pk).first()
-    if territory is not None:
-        _ready(territory, allowed_components(territory))
+# What a starting process loads (warm.py); imported last, as it reads this module.
+from cospiral.coding.suggestions.warm import warm_up as warm_up  # noqa: E402
