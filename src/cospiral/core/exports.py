@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.domain.cells import neutralise
@@ -188,3 +188,18 @@ def response(name: str, sheets: Sequence[Sheet] | Callable[[], Sequence[Sheet]],
             result = HttpResponse(b"".join(chunks), content_type=CSV_TYPE)
     result["Content-Disposition"] = f'attachment; filename="{filename(name, format)}"'
     return result
+
+
+LINK_COLUMNS = ("token", "url", "label", "status", "created")
+
+
+def links_response(name: str, links: Iterable, format: str, *, url: Callable[[str], str],
+                   state: Callable[[object], str]) -> HttpResponse:
+    """Personal links (a survey's respondent links, a round's voter links) for a mail merge
+    or printing: code, address (``url(token)``), label, ``state(link)``, creation time."""
+    rows = ([link.token, url(link.token), link.label, state(link),
+             timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")] for link in links)
+    with language(format):
+        labels = [_("Link code"), _("Address"), _("Label"), _("State"), _("Created on")]
+        return response(name, [Sheet("links", LINK_COLUMNS, rows, [str(x) for x in labels])],
+                        format)

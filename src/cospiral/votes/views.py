@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -424,25 +423,15 @@ def slips(request, pk):
                         filename=f"cospiral-voting-slips-{request.territory.slug}-{round.pk}.pdf")
 
 
-LINK_COLUMNS = ("token", "url", "label", "status", "created")
-
-
-def link_labels() -> list[str]:
-    return [_("Link code"), _("Address"), _("Label"), _("State"), _("Created on")]
-
-
 @territory_view(MANAGE)
 def tokens_csv(request, pk):
     """Every voter link of the round, for a mail merge or printing, in the format of
     ``?format=``."""
     round = _tokens_round(request, pk)
-    format = exports.requested_format(request)
-    rows = ([link.token, link_url(request, link.token), link.label, link.state,
-             timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
-            for link in selectors.tokens(round).iterator(chunk_size=2000))
-    with exports.language(format):
-        sheet = exports.Sheet("links", LINK_COLUMNS, rows, link_labels())
-        return exports.response(f"round-{round.pk}-voter-links", [sheet], format)
+    return exports.links_response(
+        f"round-{round.pk}-voter-links", selectors.tokens(round).iterator(chunk_size=2000),
+        exports.requested_format(request), url=lambda token: link_url(request, token),
+        state=lambda link: link.state)
 
 
 @territory_view(MANAGE)

@@ -287,26 +287,14 @@ def links(request, pk):
                  status=400 if form.errors else 200)
 
 
-LINK_COLUMNS = ("token", "url", "label", "status", "created")
-
-
-def link_labels() -> list[str]:
-    return [_("Link code"), _("Address"), _("Label"), _("State"), _("Created on")]
-
-
 @territory_view(MANAGE)
 def links_csv(request, pk):
     """Every respondent link of the wave, for a mail merge (coordinators only: each link
     lets one person answer), in the format of ``?format=``."""
     wave = wave_of(request, pk)
-    format = exports.requested_format(request)
-    rows = ([link.token, _link_url(request, link.token), link.label, _link_state(link),
-             timezone.localtime(link.created_at).strftime("%Y-%m-%d %H:%M")]
-            for link in RespondentToken.objects.filter(wave=wave).order_by("id")
-            .iterator(chunk_size=2000))
-    with exports.language(format):
-        sheet = exports.Sheet("links", LINK_COLUMNS, rows, link_labels())
-        return exports.response(f"wave-{wave.pk}-links", [sheet], format)
+    links = RespondentToken.objects.filter(wave=wave).order_by("id").iterator(chunk_size=2000)
+    return exports.links_response(f"wave-{wave.pk}-links", links, exports.requested_format(request),
+                                  url=lambda token: _link_url(request, token), state=_link_state)
 
 
 @territory_view(MANAGE)
