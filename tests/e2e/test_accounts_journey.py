@@ -8,6 +8,7 @@ import re
 
 from django.core import mail
 from django_otp.oath import TOTP
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import axe_violations, shot
 
@@ -56,10 +57,13 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
     assert admin.is_superuser
 
     # Two-factor enrolment from the account page.
-    page.get_by_role("link", name="maire").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="maire").click()
     _no_axe(page)
-    page.get_by_role("link", name="Turn two-factor sign-in on").click()
-    assert page.locator(".qr-code svg").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Turn two-factor sign-in on").click()
+    # expect() waits for the page: a bare is_visible() right after a click raced the load.
+    expect(page.locator(".qr-code svg")).to_be_visible()
     _no_axe(page)
     shot(page, "accounts-two-factor-enrol")
     page.locator("[name=code]").fill(_code(admin))
@@ -69,7 +73,8 @@ def test_first_run_two_factor_and_invitation(page, live_server, transactional_db
 
     # An invitation, from the members page.
     page.goto("/t/mulhouse/members/")
-    page.get_by_role("link", name="Invite someone by e-mail").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Invite someone by e-mail").click()
     _no_axe(page)
     page.locator("[name=email]").fill("animatrice@example.org")
     page.locator("[name=role]").select_option("facilitator")

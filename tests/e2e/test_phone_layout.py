@@ -4,6 +4,7 @@ the territory's pages are a menu, grouped by phase, closed on the first screen."
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import axe_violations, shot, sign_in
 
@@ -64,7 +65,8 @@ def test_signed_in_pages_fit_a_phone_and_the_menu_is_closed(browser, live_server
         cards = page.locator(".territory-nav a[href$='/cards/']")
         assert cards.is_hidden()
         menu.locator("summary").click()
-        assert cards.is_visible() and cards.inner_text() == "Cartes"
+        expect(cards).to_be_visible()
+        assert cards.inner_text() == "Cartes"
         assert not axe_violations(page), axe_violations(page)
         shot(page, f"phone-{width}-territory-home-menu")
     finally:
