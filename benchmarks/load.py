@@ -18,10 +18,12 @@ web (a public link) so that clients can answer it.
 
 Each client signs in as the demo's coordinator, then, until the time is up, picks a page
 at random with the weights of ``MIX`` and waits for its answer before the next one
-(closed loop): the territory's home, a coding board, the statistics, a wave's results,
-with a breakdown, one step of a web questionnaire (start, an answer, the profile, send:
-a client answers its questionnaire step by step), a card typed on the entry page (POST),
-and the review's PDF (not followed: the job's page or the kept file). Before the load,
+(closed loop): the territory's home, the coding board of one of the groups, the
+statistics, a wave's results, with a breakdown, one step of a web questionnaire (start,
+an answer, the profile, send: a client answers its questionnaire step by step), a card
+typed on the entry page (POST: a citizen's text drawn from the shipped French examples,
+for one of the groups that have a session, so that the boards grow as a workshop's do,
+not one board by hundreds of near-identical cards), and the review's PDF (not followed: the job's page or the kept file). Before the load,
 the review PDF is asked for once and its time to be ready measured (``review_pdf``).
 The anonymous pages' rate limit (``COSPIRAL_ONLINE_RATE``) is raised for the run: every
 client comes from 127.0.0.1.
@@ -33,8 +35,17 @@ task worker, before and after the load) and of the load generator itself (``clie
 this process, which shares the cores), the jobs run during the load, and the load
 average at the start and at the end. ``cpu_ms_by_page``: the mean and median CPU ms each
 kind of request cost its web process during the load, read from the request log lines
-(``cpu_ms``, cospiral.requests); the results page with and without a breakdown share
-one path, so they are one entry (``results_breakdown``)."""
+(``cpu_ms``, cospiral.requests), with the p50/p95 of the time each spent in its web
+process (``duration_ms``: from the request reaching Django to its answer, without the
+wait in gunicorn's listen queue); the results page with and without a breakdown share
+one path, so they are one entry (``results_breakdown``).
+
+What a client measures is that server time plus the wait for a free web process. In a
+closed loop without pause, 50 clients keep 50 requests in the system, so the mean time a
+client measures is 50 / throughput (Little's law) whatever the page: about 0.7 s at
+75 requests/s. ``pdf_request_p95_under_200ms`` is therefore read from the server's time
+(the request starts the job or sends the kept file); the client's figure is printed
+beside it (``pages.pdf``)."""
 
 from __future__ import annotations
 
@@ -55,7 +66,7 @@ from urllib.parse import urlencode, urlsplit
 
 import benchdb
 
-LOG_LINE = re.compile(r"request method=(\w+) path=(\S+) status=\d+ duration_ms=\d+ cpu_ms=([\d.]+)")
+LOG_LINE = re.compile(r"request method=(\w+) path=(\S+) status=\d+ duration_ms=(\d+) cpu_ms=([\d.]+)")
 
 BENCH_DB = "cospiral_bench_load"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -88,13 +99,16 @@ if wave is None:
     services.set_indicators(wave, [p.indicator for p in services.positions(source)], user=user)
     services.open_wave(wave, user=user)
     wave = services.set_public_link(wave, user=user, enabled=True)
-group = next(g for g in Group.objects.of(t).order_by("pk")
-             if Session.objects.of(t).filter(group=g).exists()
-             and card_selectors.enabled_questions(t, g))
-session = Session.objects.of(t).filter(group=group).order_by("pk").first()
-question = card_selectors.enabled_questions(t, group)[0]
+targets = []
+for g in Group.objects.of(t).order_by("pk"):
+    session = Session.objects.of(t).filter(group=g).order_by("pk").first()
+    questions = card_selectors.enabled_questions(t, g)
+    if session is not None and questions:
+        targets.append({"group": g.pk, "session": session.pk, "questions": [q.pk for q in questions]})
+first = targets[0]
 print(json.dumps({"results_wave": source.pk, "public_token": wave.public_token,
-                  "group": group.pk, "session": session.pk, "question": question.pk,
+                  "group": first["group"], "session": first["session"],
+                  "question": first["questions"][0], "targets": targets,
                   "breakdown": (source.profile_questions or ["age_band"])[0],
                   "cycle": 2 if Cycle.objects.of(t).filter(number=2).exists() else 1}))
 """
@@ -114,6 +128,26 @@ for kind, state, started, finished in rows:
 last = Job.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 print(json.dumps({"jobs": out, "last": last}))
 """
+
+
+def card_texts() -> list[str]:
+    """The shipped French examples' texts: what citizens write, varied as in a workshop."""
+    import csv
+
+    path = SRC / "cospiral" / "data" / "examples" / "criteria_fr.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [row["text"] for row in csv.DictReader(handle)]
+
+
+CARD_TEXTS = card_texts()
+
+
+def card_data(setup: dict, chooser: random.Random) -> dict:
+    """A card typed on the entry page: one of the groups that have a session, one of its
+    questions, a citizen's text."""
+    target = chooser.choice(setup["targets"])
+    return {"group": target["group"], "session": target["session"],
+            "question": chooser.choice(target["questions"]), "text": chooser.choice(CARD_TEXTS)}
 
 
 class Browser:
@@ -171,10 +205,8 @@ class Client(threading.Thread):
         }
 
     def _card(self):
-        data = {"group": self.setup["group"], "session": self.setup["session"],
-                "question": self.setup["question"],
-                "text": f"Load test card {self.name} {self.random.randrange(10**9)}"}
-        return ("POST", f"/t/{SLUG}/cards/entry/", data, {"Accept": "application/json"}, (201,))
+        return ("POST", f"/t/{SLUG}/cards/entry/", card_data(self.setup, self.random),
+                {"Accept": "application/json"}, (201,))
 
     def _survey(self):
         if self.survey_next is None:
@@ -199,7 +231,11 @@ class Client(threading.Thread):
             elif page == "survey_answer":
                 method, path, data, headers, ok = self._survey()
             else:
-                method, path, data, headers = "GET", self.urls[page], None, None
+                path = self.urls[page]
+                if page == "coding_board":  # the board of one of the groups cards go to
+                    group = self.random.choice(self.setup["targets"])["group"]
+                    path = f"/t/{SLUG}/coding/groups/{group}/"
+                method, data, headers = "GET", None, None
                 ok = (200, 302) if page == "pdf" else (200,)
             started = time.perf_counter()
             try:
@@ -249,16 +285,23 @@ def _page_of(method: str, path: str) -> str:
 
 
 def _cpu_by_page(log: Path, offset: int) -> dict:
-    """Mean and median CPU ms per kind of request in the log lines after ``offset``."""
+    """Per kind of request in the log lines after ``offset``: mean and median CPU ms, and
+    the p50/p95 of the time spent in the web process (``server_p50_ms``/``server_p95_ms``)."""
     spent: dict[str, list[float]] = {}
+    took: dict[str, list[float]] = {}
     with open(log, encoding="utf-8", errors="replace") as handle:
         handle.seek(offset)
         for line in handle:
             found = LOG_LINE.search(line)
             if found:
-                spent.setdefault(_page_of(found[1], found[2]), []).append(float(found[3]))
+                page = _page_of(found[1], found[2])
+                took.setdefault(page, []).append(float(found[3]))
+                spent.setdefault(page, []).append(float(found[4]))
     return {page: {"count": len(v), "mean_ms": round(statistics.mean(v), 1),
-                   "median_ms": round(statistics.median(v), 1)} for page, v in sorted(spent.items())}
+                   "median_ms": round(statistics.median(v), 1),
+                   "server_p50_ms": round(statistics.median(took[page]), 1),
+                   "server_p95_ms": round(_percentile(sorted(took[page]), 0.95), 1)}
+            for page, v in sorted(spent.items())}
 
 
 def _percentile(ordered: list[float], q: float) -> float:
@@ -400,7 +443,9 @@ def main() -> None:
             "no_error": result["errors"] == 0,
             "p95_under_1s": all(p["p95_ms"] is not None and p["p95_ms"] <= 1000
                                 for p in result["pages"].values()),
-            "pdf_request_p95_under_200ms": (result["pages"]["pdf"]["p95_ms"] or 0) <= 200,
+            "pdf_request_p95_under_200ms":
+                result["cpu_ms_by_page"].get("pdf", {}).get("server_p95_ms", 1e9) <= 200,
+            "pdf_request_alone_under_200ms": result["review_pdf"].get("first_answer_ms", 1e9) <= 200,
             "review_pdf_ready_under_10s": (result["review_pdf"]["ready_s"] or 1e9) <= 10}
         time.sleep(1)
         result["jobs_during_load"] = json.loads(subprocess.run(

@@ -34,6 +34,7 @@ import io
 import json
 import os
 import pstats
+import random
 import statistics
 import subprocess
 import sys
@@ -127,13 +128,13 @@ def main() -> None:
     client.get(f"{base}/")  # the CSRF cookie, for the card entry's header
     respondent = Client(HTTP_HOST="127.0.0.1")
     survey = {"next": None, "n": 0}
+    typist = random.Random(1)
 
     def card_entry():
         survey["n"] += 1
-        return client.post(f"{base}/cards/entry/", {
-            "group": setup["group"], "session": setup["session"], "question": setup["question"],
-            "text": f"Page costs card {survey['n']}"},
-            HTTP_ACCEPT="application/json", HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
+        return client.post(f"{base}/cards/entry/", load.card_data(setup, typist),
+                           HTTP_ACCEPT="application/json",
+                           HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value)
 
     def survey_answer():
         path = survey["next"]
@@ -177,12 +178,13 @@ def main() -> None:
                               "cpu_median_ms": round(statistics.median(cpu), 1),
                               "queries": queries}
     if args.mix:
-        import random
-
         chooser = random.Random(0)
         names, weights = list(load.MIX), list(load.MIX.values())
         fetches = {name: path if callable(path) else (lambda path=path: client.get(path))
                    for name, path in pages.items()}
+        # As in load.py, the board of any group that cards are typed for.
+        fetches["coding_board"] = lambda: client.get(
+            f"{base}/coding/groups/{chooser.choice(setup['targets'])['group']}/")
         for fetch in fetches.values():
             fetch()  # warm-up
         spent: dict[str, list[float]] = {name: [] for name in names}

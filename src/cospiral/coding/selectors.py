@@ -133,22 +133,23 @@ def duplicate_proposals(cards: list[Card]) -> list[DuplicateProposal]:
     state = hashlib.sha256(repr((similarity.fingerprint(), [
         (c.pk, c.question_id, c.text, c.component.code if c.component_id else None) for c in cards
     ])).encode()).hexdigest()
-    key = f"coding:duplicates:{state}"
+    key = f"coding:duplicates:2:{state}"  # 2: each group says whether its texts are the same
     found = cache.get(key)
     if found is None:
         found = []
         for same_question in by_question.values():
             items = [(c.pk, c.text, c.component.code if c.component_id else None) for c in same_question]
+            texts = {c.pk: c.text for c in same_question}
             for group in same_idea_groups(items):
                 words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in group.words())
-                found.append((group.keys, words))
+                exact = len({normalise(texts[k]) for k in group.keys}) == 1
+                found.append((group.keys, words, exact))
         cache.set(key, found, DUPLICATES_CACHE_SECONDS)
     index = {c.pk: c for c in cards}
     result = []
-    for keys, words in found:
+    for keys, words, exact in found:
         members = [index[k] for k in keys]
         keep = next((c for c in members if c.component_id), members[0])
-        exact = len({normalise(c.text) for c in members}) == 1
         result.append(DuplicateProposal(keep=keep, duplicates=[c for c in members if c is not keep],
                                         exact=exact, words=words))
     return result
