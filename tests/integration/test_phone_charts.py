@@ -46,6 +46,24 @@ def _font_sizes(svg: str) -> list[float]:
         float(x) for x in re.findall(r"font-size:\s*([\d.]+)px", svg)]
 
 
+def test_a_pdf_draws_the_wide_chart_only():
+    """A PDF has no phone screen: drawn inside ``pdfs.printed()`` (what a PDF job does), a
+    chart is the wide drawing alone, named as on the page, and the page's HTML is kept
+    apart from it."""
+    from cospiral.core import pdfs
+
+    translation.activate("fr")
+    spec = charts.bars_by_question(_families(), ["Q1", "Q2", "Q3"])
+    with pdfs.printed():
+        printed = charts.chart_html(spec, "summary")
+    assert not pdfs.printing()
+    assert "chart-phone" not in printed and "chart-wide" not in printed
+    assert printed.count("<svg") == 1 and printed.count('aria-label="summary"') == 1
+    assert phone_charts.drawn_width(printed) > phone_charts.PHONE_WIDTH
+    wide, _phone = _parts(charts.chart_html(spec, "summary"))  # the page's: both drawings
+    assert phone_charts.drawn_width(wide) == phone_charts.drawn_width(printed)
+
+
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_wide_chart_has_a_phone_drawing(language):
     translation.activate(language)

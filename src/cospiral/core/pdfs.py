@@ -16,10 +16,12 @@ could show; rows written without one are counted by the ``extra`` query sets."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import os
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -174,6 +176,24 @@ def respond(request, kind: str, *, params: dict, filename: str, extra=()):
     return redirect(job.get_absolute_url())
 
 
+_printing = contextvars.ContextVar("cospiral_printing", default=False)
+
+
+def printing() -> bool:
+    """True while a PDF is being drawn (``build``): a page has no phone screen, so the
+    charts draw their wide version only (``cospiral.statistics.phone_charts``)."""
+    return _printing.get()
+
+
+@contextmanager
+def printed():
+    token = _printing.set(True)
+    try:
+        yield
+    finally:
+        _printing.reset(token)
+
+
 def build(ctx, render, *, extra=()) -> bytes:
     """The body of a PDF job: ``render(now)`` gives the PDF's bytes, drawn in the
     reader's language at ``now`` (the moment the document says it was built). Its
@@ -193,7 +213,7 @@ def build(ctx, render, *, extra=()) -> bytes:
         content = None
     if content is None:
         now = timezone.now()
-        with translation.override(language):
+        with translation.override(language), printed():
             content = render(now)
         ctx.advance()
         ctx.raise_if_cancelled()

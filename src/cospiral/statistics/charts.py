@@ -24,6 +24,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from cospiral.core import pdfs
 from cospiral.statistics.selectors import Report, Table
 
 BAR = "#1f5f8b"  # 7.0:1 against white: bars and their labels stay readable
@@ -292,13 +293,14 @@ def chart_html(spec: dict, name: str) -> str:
 
     from cospiral.statistics.phone_charts import both
 
-    text = json.dumps([spec, _number_locale(), name], sort_keys=True, ensure_ascii=False)
+    phone = not pdfs.printing()  # a PDF has no phone screen: its charts are drawn once
+    text = json.dumps([spec, _number_locale(), name, phone], sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(f"{vl_convert.__version__}\n{text}".encode()).hexdigest()
     with _lock:
         if key in _html_memory:
             _html_memory.move_to_end(key)
             return _html_memory[key]
-    result = both(spec, svg, lambda svg_text: accessible(svg_text, name))
+    result = both(spec, svg, lambda svg_text: accessible(svg_text, name), phone=phone)
     with _lock:
         _html_memory[key] = result
         while len(_html_memory) > _HTML_KEPT:
