@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cospiral.cards.selectors import default_language
 from cospiral.core import exports, pages
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, territory_view
+from cospiral.core.pages import or_404
 from cospiral.groups.models import Group
 from cospiral.syntheses import forms, selectors, services
 
@@ -197,10 +198,7 @@ def _component(request, pk):
 
 
 def _sentence(request, pk):
-    sentence = selectors.sentence(request.territory, pk)
-    if sentence is None:
-        raise Http404("No such sentence.")
-    return sentence
+    return or_404(selectors.sentence(request.territory, pk), "No such sentence.")
 
 
 @territory_view(ENTER_CARDS)
@@ -257,10 +255,7 @@ def territory_validate(request):
 # --- rainbow crossing and shared definition ----------------------------------------------------
 
 def _mixed_group(request, pk) -> Group:
-    group = selectors.mixed_group(request.territory, pk)
-    if group is None:
-        raise Http404("No such mixed group.")
-    return group
+    return or_404(selectors.mixed_group(request.territory, pk), "No such mixed group.")
 
 
 @territory_view(READ)
@@ -311,10 +306,7 @@ def criterion_add(request, pk, component):
 
 
 def _criterion(request, pk):
-    criterion = selectors.criterion(request.territory, pk)
-    if criterion is None:
-        raise Http404("No such shared criterion.")
-    return criterion
+    return or_404(selectors.criterion(request.territory, pk), "No such shared criterion.")
 
 
 @territory_view(ENTER_CARDS)
