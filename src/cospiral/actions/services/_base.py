@@ -78,9 +78,7 @@ def _clean_families(errors: dict, territory, codes) -> list[str]:
 
 
 def _clean_scores(errors: dict, scores: Mapping) -> dict:
-    unknown = set(scores) - set(ev.QUESTIONS)
-    if unknown:
-        raise ValueError(f"Unknown question(s): {', '.join(sorted(unknown))}")
+    ev.require_questions(scores)
     result = {}
     for q in ev.QUESTIONS:
         value = scores.get(q)
