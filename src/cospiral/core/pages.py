@@ -49,13 +49,18 @@ def report(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def act(request, write: Callable[[], Any], *, done: str | _StrPromise) -> bool:
+def act(request, write: Callable[[], Any], *, done: str | _StrPromise,
+        together: bool = False) -> bool:
     """Call ``write()`` (a service); then its success message ``done``, or the reasons of
-    its refusal as error messages. True when it was written."""
+    its refusal as error messages (``together``: in one message). True when it was
+    written."""
     try:
         write()
     except ValidationError as error:
-        report(request, error)
+        if together:
+            messages.error(request, " ".join(error.messages))
+        else:
+            report(request, error)
         return False
     messages.success(request, done)
     return True

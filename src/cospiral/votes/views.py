@@ -429,10 +429,6 @@ def revoke_token(request, pk, link):
     round = _tokens_round(request, pk)
     token = or_404(VoterToken.objects.of(request.territory).filter(round=round, pk=link).first(),
                    "No such voter link.")
-    try:
-        services.revoke_token(token, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Voter link revoked: it can no longer vote."))
+    pages.act(request, lambda: services.revoke_token(token, user=request.user),
+              done=_("Voter link revoked: it can no longer vote."), together=True)
     return redirect("votes:tokens", territory=request.territory.slug, pk=round.pk)
