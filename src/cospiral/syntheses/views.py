@@ -61,6 +61,21 @@ def index(request):
 
 # --- a synthesis ---------------------------------------------------------------------------
 
+def _scoped(page, roles=READ):
+    """The two views of a page ``page(request, group)`` that a group's synthesis and the
+    territory's both have: for the group ``pk``, and for the territory (``group`` None)."""
+
+    @territory_view(roles)
+    def of_group(request, pk):
+        return page(request, _group(request, pk))
+
+    @territory_view(roles)
+    def of_territory(request):
+        return page(request, None)
+
+    return of_group, of_territory
+
+
 def _synthesis_page(request, group):
     territory = request.territory
     minority_only = request.GET.get("show") == "minority"
@@ -73,14 +88,7 @@ def _synthesis_page(request, group):
     )
 
 
-@territory_view(READ)
-def group_synthesis(request, pk):
-    return _synthesis_page(request, _group(request, pk))
-
-
-@territory_view(READ)
-def territory_synthesis(request):
-    return _synthesis_page(request, None)
+group_synthesis, territory_synthesis = _scoped(_synthesis_page)
 
 
 def _pdf(request, group):
@@ -96,16 +104,7 @@ def _pdf(request, group):
                         extra=jobs.unaudited(territory))
 
 
-@require_safe
-@territory_view(READ)
-def group_pdf(request, pk):
-    return _pdf(request, _group(request, pk))
-
-
-@require_safe
-@territory_view(READ)
-def territory_pdf(request):
-    return _pdf(request, None)
+group_pdf, territory_pdf = map(require_safe, _scoped(_pdf))
 
 
 def csv_labels() -> list[str]:
@@ -126,14 +125,7 @@ def _csv(request, group):
                                 [exports.Sheet("synthesis", header, rows, csv_labels())], format)
 
 
-@territory_view(READ)
-def group_csv(request, pk):
-    return _csv(request, _group(request, pk))
-
-
-@territory_view(READ)
-def territory_csv(request):
-    return _csv(request, None)
+group_csv, territory_csv = _scoped(_csv)
 
 
 # --- sentences -------------------------------------------------------------------------------
@@ -242,14 +234,7 @@ def _validate(request, group):
                  status=400 if form.errors else 200)
 
 
-@territory_view(MANAGE)
-def group_validate(request, pk):
-    return _validate(request, _group(request, pk))
-
-
-@territory_view(MANAGE)
-def territory_validate(request):
-    return _validate(request, None)
+group_validate, territory_validate = _scoped(_validate, MANAGE)
 
 
 # --- rainbow crossing and shared definition ----------------------------------------------------
