@@ -130,6 +130,14 @@ group_csv, territory_csv = _scoped(_csv)
 
 # --- sentences -------------------------------------------------------------------------------
 
+def _chosen_cards(request, cited) -> list[int]:
+    """The cards ticked on a form of what cites cards (a sentence, a shared criterion): those
+    posted, else those ``cited`` cites already (none for a new one)."""
+    if request.method == "POST":
+        return [int(v) for v in request.POST.getlist("cards") if v.isdigit()]
+    return list(cited.cards.values_list("pk", flat=True)) if cited else []
+
+
 def _sentence_form(request, *, group, component, sentence=None):
     territory = request.territory
     if not selectors.can_write_synthesis(territory, request.user, group):
@@ -138,9 +146,7 @@ def _sentence_form(request, *, group, component, sentence=None):
                 "seen": sentence.updated_at.isoformat()} if sentence
                else {"language": _language(request)})
     form = forms.SentenceForm(request.POST or None, territory=territory, initial=initial)
-    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
-              if request.method == "POST" else
-              list(sentence.cards.values_list("pk", flat=True)) if sentence else [])
+    chosen = _chosen_cards(request, sentence)
     card_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -260,9 +266,7 @@ def _criterion_form(request, group, component, criterion=None):
                 "language": criterion.language, "nature": criterion.nature} if criterion
                else {"component": str(component.pk), "language": _language(request)})
     form = forms.CriterionForm(request.POST or None, territory=territory, initial=initial)
-    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
-              if request.method == "POST" else
-              list(criterion.cards.values_list("pk", flat=True)) if criterion else [])
+    chosen = _chosen_cards(request, criterion)
     card_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
