@@ -22,7 +22,7 @@ from django_otp import login as otp_login
 
 from cospiral.accounts import forms, services, twofactor
 from cospiral.accounts.models import Invitation
-from cospiral.core import firstrun
+from cospiral.core import firstrun, pages
 from cospiral.core.access import MANAGE, territory_view
 from cospiral.territories.views import form_error
 
@@ -165,13 +165,9 @@ def invitations(request):
 @territory_view(MANAGE)
 def invitation_revoke(request, pk: int):
     invitation = get_object_or_404(Invitation.objects.of(request.territory), pk=pk)
-    try:
-        services.revoke_invitation(invitation, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The invitation of %(email)s is withdrawn.")
-                         % {"email": invitation.email})
+    pages.act(request, lambda: services.revoke_invitation(invitation, user=request.user),
+              done=_("The invitation of %(email)s is withdrawn.") % {"email": invitation.email},
+              together=True)
     return redirect("invitations:list", territory=request.territory.slug)
 
 

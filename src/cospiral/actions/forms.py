@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from cospiral.actions import selectors
 from cospiral.actions.models import Action, Commitment, Target
 from cospiral.actions.services import MAX_TEXT_CHARS, MAX_TITLE_CHARS
+from cospiral.core.forms import UploadForm
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
 from cospiral.existing_actions.models import QUESTION_HELP, QUESTION_LABELS, SCALE_LABELS
@@ -294,7 +295,7 @@ class CommitmentForm(OutcomeForm):
             "organisation": c.organisation_id, "group": c.group_id}
 
 
-class PlanImportForm(forms.Form):
+class PlanImportForm(UploadForm):
     """A file of actions or of commitments, as the plan's export writes them."""
 
     kind = forms.ChoiceField(
@@ -304,16 +305,3 @@ class PlanImportForm(forms.Form):
     file = forms.FileField(label=_("File (CSV or Excel .xlsx)"),
                            help_text=_("One action or commitment per line, with the columns "
                                        "described below."))
-
-    def clean_file(self):
-        from django.conf import settings
-        from django.utils.translation import gettext
-
-        upload = self.cleaned_data["file"]
-        limit = settings.COSPIRAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                gettext("The file is %(size)s MB; the limit is %(limit)s MB. Split it into "
-                        "smaller files.")
-                % {"size": f"{upload.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"})
-        return upload

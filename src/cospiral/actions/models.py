@@ -11,15 +11,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, SoftDeletable, TerritoryOwned
+from cospiral.core.models import Authored, SoftDeletable, TerritoryOwned, belongs_to, optional_link
 from cospiral.domain.evaluation import SCALE_MAX, SCALE_MIN
 
 
 class Axis(TerritoryOwned):
     """A strategic axis of the plan."""
 
-    cycle = models.ForeignKey("territories.Cycle", on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name=_("cycle"))
+    cycle = optional_link("territories.Cycle", "+", _("cycle"))
     code = models.CharField(_("code"), max_length=12, help_text=_("For example 1, 2, 3."))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -54,26 +53,19 @@ class Action(SoftDeletable, Authored):
         DONE = "done", _("Done")
         ABANDONED = "abandoned", _("Abandoned")
 
-    axis = models.ForeignKey(Axis, on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="actions", verbose_name=_("strategic axis"))
+    axis = optional_link(Axis, "actions", _("strategic axis"))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="children", verbose_name=_("part of the action"))
-    cycle = models.ForeignKey("territories.Cycle", on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name=_("cycle"))
+    cycle = optional_link("territories.Cycle", "+", _("cycle"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     origin = models.CharField(_("origin"), max_length=12, choices=Origin.choices,
                               default=Origin.BLANK)
     cards = models.ManyToManyField("criteria.Card", blank=True, related_name="actions",
                                    verbose_name=_("citizens' cards it comes from"))
-    origin_group = models.ForeignKey("groups.Group", on_delete=models.SET_NULL, null=True,
-                                     blank=True, related_name="+",
-                                     verbose_name=_("group whose pilot idea it is"))
-    origin_indicator = models.ForeignKey("indicators.Indicator", on_delete=models.SET_NULL,
-                                         null=True, blank=True, related_name="+",
-                                         verbose_name=_("indicator it answers"))
-    lead = models.ForeignKey("territories.Organisation", on_delete=models.SET_NULL, null=True,
-                             blank=True, related_name="+", verbose_name=_("lead organisation"))
+    origin_group = optional_link("groups.Group", "+", _("group whose pilot idea it is"))
+    origin_indicator = optional_link("indicators.Indicator", "+", _("indicator it answers"))
+    lead = optional_link("territories.Organisation", "+", _("lead organisation"))
     #: Grid family codes the action covers (codes are the join key, never texts).
     families = models.JSONField(_("families covered"), default=list, blank=True)
     # The five questions of METHOD.md §8 (keys of cospiral.domain.evaluation.QUESTIONS).
@@ -123,15 +115,12 @@ class Target(TerritoryOwned):
         LOW_SHARE = "low_share", _("Share at levels 1–2 (%)")
         MEDIAN = "median", _("Median level")
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="targets",
-                               verbose_name=_("action"))
+    action = belongs_to(Action, "targets", _("action"))
     indicator = models.ForeignKey("indicators.Indicator", on_delete=models.PROTECT,
                                   related_name="+", verbose_name=_("indicator"))
     measure = models.CharField(_("measure"), max_length=12, choices=Measure.choices,
                                default=Measure.HIGH_SHARE)
-    baseline_wave = models.ForeignKey("surveys.Wave", on_delete=models.SET_NULL, null=True,
-                                      blank=True, related_name="+",
-                                      verbose_name=_("baseline survey wave"))
+    baseline_wave = optional_link("surveys.Wave", "+", _("baseline survey wave"))
     baseline = models.FloatField(_("baseline"), null=True, blank=True)
     target = models.FloatField(_("target"))
     note = models.TextField(_("note"), blank=True)
@@ -145,8 +134,7 @@ class Target(TerritoryOwned):
 class Milestone(TerritoryOwned):
     """A dated step that tells the action's story."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones",
-                               verbose_name=_("action"))
+    action = belongs_to(Action, "milestones", _("action"))
     on = models.DateField(_("date"))
     title = models.CharField(_("title"), max_length=200)
     note = models.TextField(_("what happened"), blank=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, user_link
+from cospiral.core.models import TerritoryOwned, belongs_to, user_link
 from cospiral.territories.models import Role
 
 
@@ -20,8 +20,7 @@ class ApiKey(TerritoryOwned):
                             help_text=_("What the key is for, e.g. “city open-data portal”."))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices,
                             default=Role.OBSERVER)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="+", verbose_name=_("acts for"))
+    user = belongs_to(settings.AUTH_USER_MODEL, "+", _("acts for"))
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
     hashed = models.CharField(_("hash of the key"), max_length=64)
     created_by = user_link(_("created by"))

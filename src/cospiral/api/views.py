@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from cospiral.api import forms, services
 from cospiral.api.models import ApiKey
+from cospiral.core import pages
 from cospiral.core.access import MANAGE, can_manage, territory_view
 from cospiral.territories.views import form_error
 
@@ -42,11 +42,7 @@ def keys(request):
 @territory_view(MANAGE)
 def revoke(request, pk: int):
     key = get_object_or_404(ApiKey.objects.of(request.territory), pk=pk)
-    try:
-        services.revoke_key(key, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("The key “%(name)s” was revoked: it no longer works.")
-                         % {"name": key.name})
+    pages.act(request, lambda: services.revoke_key(key, user=request.user),
+              done=_("The key “%(name)s” was revoked: it no longer works.") % {"name": key.name},
+              together=True)
     return redirect("api_keys:list", territory=request.territory.slug)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cospiral.cards import selectors
 from cospiral.cards.models import Question
+from cospiral.core.forms import UploadForm
 from cospiral.domain.cards import MAX_CARD_CHARS
 from cospiral.groups.models import Group, Session
 
@@ -111,19 +112,8 @@ class CardFilterForm(forms.Form):
                                                         label=_("Show deleted cards"))
 
 
-class ImportForm(forms.Form):
+class ImportForm(UploadForm):
     file = forms.FileField(
         label=_("File (CSV or Excel .xlsx)"),
         help_text=_("One card per line, with the columns described below."),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        limit = settings.COSPIRAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                gettext("The file is %(size)s MB; the limit is %(limit)s MB. Split it into "
-                        "smaller files.")
-                % {"size": f"{upload.size / 1e6:.1f}", "limit": f"{limit / 1e6:.0f}"}
-            )
-        return upload

@@ -27,10 +27,9 @@ from cospiral.cards.forms import (
 from cospiral.cards.models import Card
 from cospiral.core import audit_display, exports
 from cospiral.core.access import ENTER_CARDS, READ, can_manage, territory_view
-from cospiral.core.tabular import TableRejected
 from cospiral.domain.cards import MAX_CARD_CHARS, split_lines
 from cospiral.groups.models import Group
-from cospiral.jobs.uploads import runs_as_job, start_import
+from cospiral.jobs.uploads import import_upload
 
 LIVE_LIST_SIZE = 50
 MAX_SHOWN_ERRORS = 200
@@ -283,32 +282,19 @@ COLUMNS = [
 @require_http_methods(["GET", "POST"])
 def import_view(request):
     territory = request.territory
-    errors, result = [], None
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid() and runs_as_job(form.cleaned_data["file"]):
-            job, refused = start_import("criteria.import_cards", upload=form.cleaned_data["file"],
-                                        territory=territory, user=request.user)
-            if job is not None:
-                return redirect(job.get_absolute_url())
-            form.add_error("file", refused)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = services.import_cards(territory, upload.read(), upload.name,
-                                               user=request.user)
-            except TableRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(request, _(
-                    "%(created)s cards imported from %(file)s; %(skipped)s were already there "
-                    "and were skipped.") % {"created": result.created, "file": upload.name,
-                                            "skipped": result.skipped_existing}
-                    + (" " + _("The file was %(how)s.") % {"how": result.read_as}
-                       if result.read_as else ""))
-                return redirect("criteria:import", territory=territory.slug)
-    else:
-        form = ImportForm()
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    done, errors = import_upload(
+        request, form, "criteria.import_cards",
+        lambda upload: services.import_cards(territory, upload.read(), upload.name,
+                                             user=request.user),
+        done=lambda result: _(
+            "%(created)s cards imported from %(file)s; %(skipped)s were already there "
+            "and were skipped.") % {"created": result.created,
+                                    "file": form.cleaned_data["file"].name,
+                                    "skipped": result.skipped_existing},
+        then=reverse("criteria:import", kwargs={"territory": territory.slug}))
+    if done is not None:
+        return done
     return render(request, "cards/import.html", {
         "territory": territory, "form": form, "columns": COLUMNS,
         "errors": errors[:MAX_SHOWN_ERRORS], "error_count": len(errors),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, Timestamped, user_link
+from cospiral.core.models import TerritoryOwned, Timestamped, belongs_to, user_link
 
 
 class CodingCount(TerritoryOwned):
@@ -29,10 +29,8 @@ class CodingCount(TerritoryOwned):
     always agree.
     """
 
-    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE, related_name="+",
-                              verbose_name=_("group"))
-    question = models.ForeignKey("criteria.Question", on_delete=models.CASCADE,
-                                 related_name="+", verbose_name=_("question"))
+    group = belongs_to("groups.Group", "+", _("group"))
+    question = belongs_to("criteria.Question", "+", _("question"))
     component = models.ForeignKey("grid.GridEntry", on_delete=models.CASCADE, related_name="+",
                                   null=True, blank=True, verbose_name=_("component"))
     counted = models.BooleanField(_("counted"), default=True)
@@ -65,10 +63,8 @@ class IndependentCoding(TerritoryOwned, Timestamped):
     """A coding made blind by another facilitator, for the agreement report. It never
     changes the card's agreed coding."""
 
-    card = models.ForeignKey("criteria.Card", on_delete=models.CASCADE,
-                             related_name="independent_codings", verbose_name=_("card"))
-    coder = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                              related_name="+", verbose_name=_("coder"))
+    card = belongs_to("criteria.Card", "independent_codings", _("card"))
+    coder = belongs_to(settings.AUTH_USER_MODEL, "+", _("coder"))
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, null=True,
                                   blank=True, related_name="+", verbose_name=_("component"))
     full_code = models.CharField(_("full code"), max_length=40, blank=True)
@@ -86,8 +82,7 @@ class CodingValidation(TerritoryOwned):
     """The group validated the coding of its cards on a date (recorded by a coordinator).
     Later changes stay possible; they are logged and listed as changed after validation."""
 
-    group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
-                              related_name="coding_validations", verbose_name=_("group"))
+    group = belongs_to("groups.Group", "coding_validations", _("group"))
     validated_on = models.DateField(_("validated by the group on"))
     note = models.TextField(_("note"), blank=True)
     recorded_by = user_link(_("recorded by"), blank=False)

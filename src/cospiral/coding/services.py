@@ -115,16 +115,23 @@ def parse_code(territory, code: str) -> tuple[FullCode, GridEntry]:
 
 # --- coding -----------------------------------------------------------------------------
 
+def _to_code(territory, card: Card, user, seen_updated_at) -> tuple[writes.Write, Card]:
+    """The write of a coding of ``card`` and the card locked, once the person may code its
+    group, nobody changed it since it was seen (``CodingConflict``) and it can be coded."""
+    current = _locked(territory, card)
+    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
+    _check_fresh(territory, current, seen_updated_at)
+    _check_codable_state(current)
+    return w, current
+
+
 @transaction.atomic
 def code_card(territory, card: Card, *, code: str, user,
               seen_updated_at: dt.datetime | None) -> Card:
     """Give a card its agreed code (``A01``, ``A01-11/P15/k``). ``seen_updated_at`` is the
     card's ``updated_at`` when the person opened it: if it changed since, ``CodingConflict``
     is raised and nothing is written."""
-    current = _locked(territory, card)
-    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
-    _check_fresh(territory, current, seen_updated_at)
-    _check_codable_state(current)
+    w, current = _to_code(territory, card, user, seen_updated_at)
     parsed, entry = parse_code(territory, code)
     if current.component_id == entry.pk and current.full_code == str(parsed) \
             and not current.not_codable_reason:
@@ -173,10 +180,7 @@ def mark_not_codable(territory, card: Card, *, reason: str, user,
     if len(reason) > MAX_REASON:
         raise CodingError(_("The reason has %(length)s characters; at most %(limit)s are allowed.")
                           % {"length": len(reason), "limit": MAX_REASON})
-    current = _locked(territory, card)
-    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
-    _check_fresh(territory, current, seen_updated_at)
-    _check_codable_state(current)
+    w, current = _to_code(territory, card, user, seen_updated_at)
     before_cell, before = counts.cell(current), _snapshot(current)
     current.component = None
     current.full_code = ""
@@ -205,10 +209,7 @@ def split_card(territory, card: Card, *, texts: list[str], user,
             raise CodingError(_("Part %(number)s has %(length)s characters; a card holds at most %(limit)s.")
                               % {"number": number, "length": len(text),
                                  "limit": card_rules.MAX_CARD_CHARS})
-    current = _locked(territory, card)
-    w = writes.Write(territory, user=user, rule=rules.CODE_CARDS, obj=current.group)
-    _check_fresh(territory, current, seen_updated_at)
-    _check_codable_state(current)
+    w, current = _to_code(territory, card, user, seen_updated_at)
     before_cell, before = counts.cell(current), _snapshot(current)
     current.is_split = True
     _save_and_record(w, current, before_cell, before,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, user_link
+from cospiral.actions.models import Commitment
+from cospiral.core.models import Authored, TerritoryOwned, belongs_to, optional_link, user_link
 from cospiral.domain import contracts as rules
 
 
@@ -23,9 +24,7 @@ class Contract(TerritoryOwned, Authored):
 
     title = models.CharField(_("title"), max_length=200)
     purpose = models.TextField(_("purpose"), blank=True)
-    action = models.ForeignKey("actions.Action", on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="contracts",
-                               verbose_name=_("action of the plan"))
+    action = optional_link("actions.Action", "contracts", _("action of the plan"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     signed_on = models.DateField(_("signed"), null=True, blank=True)
@@ -61,8 +60,7 @@ class ContractParty(TerritoryOwned):
         CITY = rules.CITY, _("City")
         OTHER = rules.OTHER, _("Other")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="parties",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "parties", _("contract"))
     kind = models.CharField(_("kind of party"), max_length=12, choices=Kind.choices)
     pseudonym = models.CharField(_("pseudonym"), max_length=60, blank=True,
                                  help_text=_("Beneficiaries only, never their real name."))
@@ -107,8 +105,7 @@ class ContractParty(TerritoryOwned):
 
 
 class IndividualProject(TerritoryOwned):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="projects",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "projects", _("contract"))
     beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
                                        related_name="project", verbose_name=_("beneficiary"))
     goals = models.TextField(_("goals"))
@@ -121,19 +118,13 @@ class IndividualProject(TerritoryOwned):
 
 
 class ContractCommitment(TerritoryOwned):
-    class Outcome(models.TextChoices):
-        KEPT = rules.KEPT, _("Kept")
-        PARTLY = rules.PARTLY, _("Partly kept")
-        NOT_KEPT = rules.NOT_KEPT, _("Not kept")
+    #: The outcomes of a commitment of the plan (kept, partly kept, not kept).
+    Outcome = Commitment.Outcome
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="commitments",
-                                 verbose_name=_("contract"))
-    party = models.ForeignKey(ContractParty, on_delete=models.CASCADE, related_name="commitments",
-                              verbose_name=_("party committing"))
+    contract = belongs_to(Contract, "commitments", _("contract"))
+    party = belongs_to(ContractParty, "commitments", _("party committing"))
     what = models.TextField(_("what the party commits to"))
-    towards = models.ForeignKey(ContractParty, on_delete=models.SET_NULL, null=True, blank=True,
-                                related_name="commitments_received",
-                                verbose_name=_("towards (reciprocal party)"))
+    towards = optional_link(ContractParty, "commitments_received", _("towards (reciprocal party)"))
     due_on = models.DateField(_("due"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
     evidence = models.TextField(_("evidence of the outcome"), blank=True)
@@ -152,8 +143,7 @@ class Workshop(TerritoryOwned):
         COLLECTIVE = "collective", _("Collective")
         INDIVIDUAL = "individual", _("Individual")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="workshops",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "workshops", _("contract"))
     kind = models.CharField(_("kind of workshop"), max_length=12, choices=Kind.choices,
                             default=Kind.COLLECTIVE)
     topic = models.CharField(_("topic"), max_length=200)
@@ -180,10 +170,8 @@ class Workshop(TerritoryOwned):
 
 
 class Attendance(TerritoryOwned):
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="attendance",
-                                 verbose_name=_("workshop"))
-    party = models.ForeignKey(ContractParty, on_delete=models.CASCADE, related_name="attendance",
-                              verbose_name=_("party"))
+    workshop = belongs_to(Workshop, "attendance", _("workshop"))
+    party = belongs_to(ContractParty, "attendance", _("party"))
     present = models.BooleanField(_("present"), default=False)
 
     class Meta:
@@ -194,8 +182,7 @@ class Attendance(TerritoryOwned):
 
 
 class Review(TerritoryOwned):
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="reviews",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "reviews", _("contract"))
     date = models.DateField(_("date"))
     notes = models.TextField(_("what was said"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
@@ -212,8 +199,7 @@ class ExitEvaluation(TerritoryOwned):
         PARTLY = "partly", _("Partly reached")
         NOT = "not", _("Not reached")
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="exits",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "exits", _("contract"))
     beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
                                        related_name="exit_evaluation",
                                        verbose_name=_("beneficiary"))
@@ -234,8 +220,7 @@ class Amendment(TerritoryOwned):
     after]) and why, agreed by the parties on ``date``. The contract itself carries the
     amended terms; version 1 is the contract as signed, amendment n makes version n + 1."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="amendments",
-                                 verbose_name=_("contract"))
+    contract = belongs_to(Contract, "amendments", _("contract"))
     number = models.PositiveSmallIntegerField(_("amendment number"))
     date = models.DateField(_("agreed on"))
     reason = models.TextField(_("why"))

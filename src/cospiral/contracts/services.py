@@ -208,15 +208,21 @@ def remove_party(party: ContractParty, *, user) -> None:
 
 # --- individual projects --------------------------------------------------------------
 
+def _beneficiary_errors(contract: Contract, beneficiary: ContractParty, message: str) -> dict[str, str]:
+    """The errors of a record about one beneficiary (its project, its exit evaluation) so
+    far: the party must be the contract's (else refused at once) and a beneficiary (else
+    ``message`` on the field ``beneficiary``)."""
+    _own(contract, beneficiary, "beneficiary", _("party"))
+    return {"beneficiary": message} if beneficiary.kind != rules.BENEFICIARY else {}
+
+
 @transaction.atomic
 def save_project(contract: Contract, *, user, beneficiary: ContractParty, goals: str,
                  steps: str = "") -> IndividualProject:
     territory = contract.territory
     w, contract = _changing(contract, user, EDITABLE, _("the individual projects"))
-    _own(contract, beneficiary, "beneficiary", _("party"))
-    errors: dict[str, str] = {}
-    if beneficiary.kind != rules.BENEFICIARY:
-        errors["beneficiary"] = _("Only a beneficiary has an individual project.")
+    errors = _beneficiary_errors(contract, beneficiary,
+                                 _("Only a beneficiary has an individual project."))
     goals = _text(errors, "goals", goals, required=True, limit=MAX_TEXT, what=_("goals"))
     steps = _text(errors, "steps", steps, required=False, limit=MAX_TEXT, what=_("steps"))
     if errors:
@@ -429,10 +435,8 @@ def save_exit(contract: Contract, *, user, beneficiary: ContractParty, date: dt.
               outcome: str, goals_reached: str, notes: str = "") -> ExitEvaluation:
     territory = contract.territory
     w, contract = _changing(contract, user, UNDERWAY, _("the exit evaluations"))
-    _own(contract, beneficiary, "beneficiary", _("party"))
-    errors: dict[str, str] = {}
-    if beneficiary.kind != rules.BENEFICIARY:
-        errors["beneficiary"] = _("Only a beneficiary has an exit evaluation.")
+    errors = _beneficiary_errors(contract, beneficiary,
+                                 _("Only a beneficiary has an exit evaluation."))
     outcome = _text(errors, "outcome", outcome, required=True, limit=MAX_TEXT,
                     what=_("evaluation"))
     notes = _text(errors, "notes", notes, required=False, limit=MAX_TEXT, what=_("notes"))

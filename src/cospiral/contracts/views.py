@@ -28,6 +28,7 @@ from cospiral.core.access import (
     partner_organisation_id,
     territory_view,
 )
+from cospiral.core.pages import or_404
 from cospiral.core.pages import page as _page
 from cospiral.domain import contracts as rules
 
@@ -40,10 +41,7 @@ STEP_LABELS = {
 
 
 def _contract(request, pk) -> Contract:
-    contract = selectors.contract(request.territory, pk)
-    if contract is None:
-        raise Http404("No such contract.")
-    return contract
+    return or_404(selectors.contract(request.territory, pk), "No such contract.")
 
 
 def _detail_url(contract, anchor: str = "") -> str:
@@ -154,10 +152,7 @@ def change_status(request, pk):
 # --- parties, projects, commitments ---------------------------------------------------
 
 def _party(request, contract, party_pk):
-    party = selectors.party(contract, party_pk)
-    if party is None:
-        raise Http404("No such party.")
-    return party
+    return or_404(selectors.party(contract, party_pk), "No such party.")
 
 
 @territory_view(ENTER_CARDS)
@@ -208,10 +203,7 @@ def project(request, contract, party):
 
 
 def _commitment(contract, pk) -> ContractCommitment:
-    c = selectors.commitments(contract).filter(pk=pk).first()
-    if c is None:
-        raise Http404("No such commitment.")
-    return c
+    return or_404(selectors.commitments(contract).filter(pk=pk).first(), "No such commitment.")
 
 
 @territory_view(ENTER_CARDS)
@@ -248,10 +240,7 @@ def outcome(request, pk, commitment):
 # --- workshops and attendance ---------------------------------------------------------
 
 def _workshop(contract, pk) -> Workshop:
-    w = selectors.workshop(contract, pk)
-    if w is None:
-        raise Http404("No such workshop.")
-    return w
+    return or_404(selectors.workshop(contract, pk), "No such workshop.")
 
 
 @territory_view(ENTER_CARDS)

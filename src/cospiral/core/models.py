@@ -73,6 +73,20 @@ class SoftDeletable(TerritoryOwned):
         abstract = True
 
 
+def belongs_to(to, related_name: str, verbose_name) -> models.ForeignKey:
+    """A link to the row this one belongs to (a contract's parties, a wave's items):
+    deleting that row deletes this one."""
+    return models.ForeignKey(to, on_delete=models.CASCADE, related_name=related_name,
+                             verbose_name=verbose_name)
+
+
+def optional_link(to, related_name: str, verbose_name) -> models.ForeignKey:
+    """A link that may be empty (an action's cycle, a target's baseline wave), and that
+    empties when the row it points to is deleted."""
+    return models.ForeignKey(to, on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name=related_name, verbose_name=verbose_name)
+
+
 def user_link(verbose_name, **options: Any) -> models.ForeignKey:
     """A link to the person who did something (created, recorded, validated…): the row
     outlives the account, the link then empties. ``options`` override the defaults."""

@@ -6,27 +6,32 @@
   who may and writes), then a message and a redirect; a ``ValidationError`` from the
   service goes on the form (``form_error``) and the view shows the form again;
 - ``form_page``: ``submit``, or else the form's page (status 400 when the form has errors);
+- ``form_views``: the ``create`` and ``edit`` views of an object's form page;
 - ``confirm``: the page that asks before a delete or a restore, and the write it confirms;
 - ``act``: a write a button asks for, with its success message or its refusal's reasons;
 - ``report``: a service's refusal as one error message a reason;
-- ``url``: the address of a page of the request's territory.
+- ``url``: the address of a page of the request's territory;
+- ``or_404``: what a selector found, or the "not found" page when it found nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
-from cospiral.core.access import can_enter_cards, can_manage
+from cospiral.core.access import can_enter_cards, can_manage, territory_view
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
+
+T = TypeVar("T")
 
 
 def form_error(form, error: ValidationError) -> None:
@@ -44,16 +49,28 @@ def report(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def act(request, write: Callable[[], Any], *, done: str | _StrPromise) -> bool:
+def act(request, write: Callable[[], Any], *, done: str | _StrPromise,
+        together: bool = False) -> bool:
     """Call ``write()`` (a service); then its success message ``done``, or the reasons of
-    its refusal as error messages. True when it was written."""
+    its refusal as error messages (``together``: in one message). True when it was
+    written."""
     try:
         write()
     except ValidationError as error:
-        report(request, error)
+        if together:
+            messages.error(request, " ".join(error.messages))
+        else:
+            report(request, error)
         return False
     messages.success(request, done)
     return True
+
+
+def or_404(found: T | None, message: str) -> T:
+    """``found``; a 404 with ``message`` when it is None (no such row in this territory)."""
+    if found is None:
+        raise Http404(message)
+    return found
 
 
 def url(request, name: str, **kwargs) -> str:
@@ -102,6 +119,24 @@ def form_page(request, form, save: Callable[[dict], Any], template: str, *,
     if response is not None:
         return response
     return page(request, template, form=form, status=status_of(form), **context)
+
+
+def form_views(form: Callable[..., HttpResponse], get: Callable[[Any, int], Any], *,
+               roles) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The views ``create`` (``form(request)``: a new object) and ``edit`` (``form(request,
+    get(request, pk))``: the object ``pk``) of a form page, both GET and POST, for ``roles``."""
+
+    @territory_view(roles)
+    @require_http_methods(["GET", "POST"])
+    def create(request):
+        return form(request)
+
+    @territory_view(roles)
+    @require_http_methods(["GET", "POST"])
+    def edit(request, pk):
+        return form(request, get(request, pk))
+
+    return create, edit
 
 
 def confirm(request, subject, write: Callable[..., Any], template: str, /, *, done: str,

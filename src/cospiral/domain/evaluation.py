@@ -77,6 +77,14 @@ def check_score(question: str, value: object) -> int | None:
     return value
 
 
+def require_questions(keys: Iterable[str]) -> None:
+    """Raise ``ValueError`` naming the ``keys`` that are not questions of the method (a
+    caller's mistake, never a person's: forms only offer the five questions)."""
+    unknown = set(keys) - set(QUESTIONS)
+    if unknown:
+        raise ValueError(f"Unknown question(s): {', '.join(sorted(unknown))}")
+
+
 def check_scores(scores: Mapping[str, int | None]) -> dict[str, int | None]:
     """All five questions, each checked (a missing question is not assessed)."""
     unknown = set(scores) - set(QUESTIONS)

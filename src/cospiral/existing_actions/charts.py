@@ -5,30 +5,28 @@ specification). Complete and incomplete actions differ by colour and by the word
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import altair as alt
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from cospiral.statistics.charts import BAR, chart_html, ranked_bars, short_label
+from cospiral.statistics.charts import (
+    BAR,
+    chart_html,
+    ranked_bar_skeleton,
+    ranked_bar_spec,
+    short_label,
+)
 
 INCOMPLETE = "#8a5300"  # 5.9:1 against white
-MAX_BARS = 60  # above this, the table alone is clearer
 
 
 @lru_cache(maxsize=16)
 def _skeleton(language: str) -> str:
-    complete, incomplete = _("complete"), _("incomplete")
-    chart = alt.Chart(alt.Data(values=[])).mark_bar().encode(
-        x=alt.X("total:Q", title=_("Total (0–100)"), scale=alt.Scale(domain=[0, 100])),
-        y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
-        color=alt.Color("state:N", title=_("Assessment"),
-                        scale=alt.Scale(domain=[complete, incomplete], range=[BAR, INCOMPLETE])),
-        tooltip=["name:N", "total:Q", "state:N"],
-    )
-    return ranked_bars(chart)
+    return ranked_bar_skeleton(
+        alt.X("total:Q", title=_("Total (0–100)"), scale=alt.Scale(domain=[0, 100])), "total:Q",
+        legend=_("Assessment"), states=(_("complete"), _("incomplete")), colours=(BAR, INCOMPLETE))
 
 
 def totals_spec(rows) -> dict | None:
@@ -40,11 +38,7 @@ def totals_spec(rows) -> dict | None:
         if not row.complete:
             name += f" ({_('incomplete')})"
         values.append({"name": name, "total": row.total, "state": state, "order": n})
-    if not values or len(values) > MAX_BARS:
-        return None
-    spec = json.loads(_skeleton(translation.get_language() or "en"))
-    spec["data"] = {"values": values}
-    return spec
+    return ranked_bar_spec(_skeleton(translation.get_language() or "en"), values)
 
 
 def totals_svg(rows, summary: str) -> str:

@@ -96,18 +96,11 @@ def ranking(territory, *, grid_families: list[Family] | None = None) -> list[Row
     return rows
 
 
-@dataclass
-class CoverageRow:
+@dataclass(frozen=True)
+class CoverageRow(ev.FamilyCoverage):
+    """A family of the grid and the actions that cover it (``count``, ``uncovered``)."""
+
     family: Family
-    actions: list[ExistingAction]
-
-    @property
-    def count(self) -> int:
-        return len(self.actions)
-
-    @property
-    def uncovered(self) -> bool:
-        return not self.actions
 
 
 def coverage(territory) -> tuple[list[CoverageRow], list[ExistingAction]]:
@@ -115,9 +108,8 @@ def coverage(territory) -> tuple[list[CoverageRow], list[ExistingAction]]:
     none included), and the actions in name order (the matrix's columns)."""
     grid_families = families(territory)
     columns = list(actions(territory).order_by("name", "id"))
-    by_pk = {a.pk: a for a in columns}
-    matrix = ev.coverage([f.code for f in grid_families], [(a.pk, a.families) for a in columns])
-    rows = [CoverageRow(family=f, actions=[by_pk[pk] for pk in cell.actions])
+    matrix = ev.coverage([f.code for f in grid_families], [(a, a.families) for a in columns])
+    rows = [CoverageRow(code=cell.code, actions=cell.actions, family=f)
             for f, cell in zip(grid_families, matrix, strict=True)]
     return rows, columns
 

@@ -45,9 +45,7 @@ def clean_families(territory, codes: Iterable[str]) -> list[str]:
 
 
 def _clean_scores(errors: dict, scores: Mapping[str, int | None]) -> dict[str, int | None]:
-    unknown = set(scores) - set(ev.QUESTIONS)
-    if unknown:
-        raise ValueError(f"Unknown question(s): {', '.join(sorted(unknown))}")
+    ev.require_questions(scores)
     result = {}
     for q in ev.QUESTIONS:
         value = scores.get(q)

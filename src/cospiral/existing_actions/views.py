@@ -5,6 +5,8 @@ Everyone in the territory reads; coordinators and facilitators write."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -120,16 +122,7 @@ def _form(request, action=None):
         action=action, scale=[(v, SCALE_LABELS[v]) for v in ev.SCALE])
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
-def create(request):
-    return _form(request)
-
-
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    return _form(request, _action(request, pk, allow_deleted=True))
+create, edit = pages.form_views(_form, partial(_action, allow_deleted=True), roles=ENTER_CARDS)
 
 
 def _confirm_then(request, pk, what: str, write, done: str):

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from cospiral.core.models import belongs_to
+
 
 def pick_language(texts: dict, language: str | None = None) -> str:
     """The text in the reader's language, else English, else French, else any."""
@@ -72,8 +74,7 @@ class GridEntry(models.Model):
         IMPORTED = "imported", _("Imported")
         LOCAL = "local", _("Local to a territory")
 
-    version = models.ForeignKey(GridVersion, on_delete=models.CASCADE, related_name="entries",
-                                verbose_name=_("grid version"))
+    version = belongs_to(GridVersion, "entries", _("grid version"))
     code = models.CharField(_("code"), max_length=12)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True,

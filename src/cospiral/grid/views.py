@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cospiral.core import exports
+from cospiral.core.pages import or_404
 from cospiral.core.tabular import TableRejected
 from cospiral.domain.grid import GRID_COLUMNS
 from cospiral.grid import imports, selectors, services
@@ -40,9 +41,7 @@ def version_list(request):
 
 @login_required
 def version_detail(request, slug):
-    version = selectors.version_by_slug(slug)
-    if version is None:
-        raise Http404("No such grid version.")
+    version = or_404(selectors.version_by_slug(slug), "No such grid version.")
     query = request.GET.get("q", "").strip()[:100]
     return render(request, "grid/detail.html", {
         "version": version,
@@ -53,9 +52,7 @@ def version_detail(request, slug):
 
 @login_required
 def version_export(request, slug):
-    version = selectors.version_by_slug(slug)
-    if version is None:
-        raise Http404("No such grid version.")
+    version = or_404(selectors.version_by_slug(slug), "No such grid version.")
     return grid_response(request, services.export_grid_rows(version), version.slug)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned, belongs_to, optional_link
 
 
 class Indicator(TerritoryOwned, Authored):
@@ -84,15 +84,11 @@ class IndicatorCriterion(TerritoryOwned):
         QUALITY = "quality", _("Quality")
         SUSTAINABILITY = "sustainability", _("Sustainability")
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="criteria",
-                                  verbose_name=_("indicator"))
+    indicator = belongs_to(Indicator, "criteria", _("indicator"))
     category = models.CharField(_("category"), max_length=16, choices=Category.choices,
                                 blank=True, help_text=_("Empty while not yet sorted."))
-    card = models.ForeignKey("criteria.Card", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="indicator_criteria", verbose_name=_("card"))
-    shared_criterion = models.ForeignKey("syntheses.SharedCriterion", on_delete=models.SET_NULL,
-                                         null=True, blank=True, related_name="indicator_criteria",
-                                         verbose_name=_("shared criterion"))
+    card = optional_link("criteria.Card", "indicator_criteria", _("card"))
+    shared_criterion = optional_link("syntheses.SharedCriterion", "indicator_criteria", _("shared criterion"))
     text = models.TextField(_("criterion"))
     position = models.PositiveIntegerField(_("position"), default=0)
 

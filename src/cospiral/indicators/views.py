@@ -25,6 +25,7 @@ from cospiral.core.access import (
     can_manage,
     territory_view,
 )
+from cospiral.core.pages import or_404
 from cospiral.domain import indicators as rules
 from cospiral.indicators import forms, library, selectors, services
 from cospiral.indicators.models import IndicatorCriterion
@@ -62,10 +63,7 @@ def _errors(form, error: ValidationError) -> list[str]:
 
 
 def _indicator(request, pk):
-    found = selectors.indicator(request.territory, pk)
-    if found is None:
-        raise Http404("No such indicator.")
-    return found
+    return or_404(selectors.indicator(request.territory, pk), "No such indicator.")
 
 
 def _detail_url(indicator, anchor: str = "") -> str:
@@ -239,10 +237,8 @@ def criteria_sort(request, indicator):
 @require_POST
 @_unfrozen
 def criterion_remove(request, indicator, criterion):
-    found = IndicatorCriterion.objects.of(request.territory).filter(indicator=indicator,
-                                                                    pk=criterion).first()
-    if found is None:
-        raise Http404("No such criterion.")
+    found = or_404(IndicatorCriterion.objects.of(request.territory)
+                   .filter(indicator=indicator, pk=criterion).first(), "No such criterion.")
     services.remove_criterion(found, user=request.user)
     messages.success(request, _("Criterion removed."))
     return redirect(_detail_url(indicator, "step-one"))

@@ -3,10 +3,16 @@ view answers with the job's page at once); smaller files are imported in the req
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from cospiral.core.tabular import TableRejected
 from cospiral.jobs.services import JobsUnavailable, start_job
 
 
@@ -32,3 +38,36 @@ def start_import(kind: str, *, upload, territory, user, params: dict | None = No
     except JobsUnavailable:
         return None, unavailable_message(upload)
     return job, None
+
+
+def read_as_note(how: str) -> str:
+    """« The file was read as Windows-1252 text, cells separated by semicolons. », or ""."""
+    return _("The file was %(how)s.") % {"how": how} if how else ""
+
+
+def import_upload(request, form, kind: str, read: Callable[[Any], Any], *,
+                  done: Callable[[Any], str], then: str,
+                  params: Callable[[dict], dict] | None = None) -> tuple[Any, list]:
+    """The POST half of an import page whose ``form`` holds the file in ``file``. A file
+    above the inline size starts the job ``kind`` (``params(cleaned_data)`` its parameters)
+    and the page goes on to the job's progress; a smaller one is read now by
+    ``read(upload)``: imported whole (the message ``done(result)``, how the file was read,
+    and on to ``then``) or refused whole (its errors, for the page to list).
+    ``(response, errors)``: the response is None when the page is to be shown."""
+    if request.method != "POST" or not form.is_valid():
+        return None, []
+    upload = form.cleaned_data["file"]
+    if runs_as_job(upload):
+        job, refused = start_import(kind, upload=upload, territory=request.territory,
+                                    user=request.user,
+                                    params=params(form.cleaned_data) if params else None)
+        if job is None:
+            form.add_error("file", refused)
+            return None, []
+        return redirect(job.get_absolute_url()), []
+    try:
+        result = read(upload)
+    except TableRejected as exc:
+        return None, exc.errors
+    messages.success(request, " ".join(filter(None, [done(result), read_as_note(result.read_as)])))
+    return redirect(then), []

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import user_link
+from cospiral.core.models import belongs_to, user_link
 
 
 class Network(models.Model):
@@ -27,10 +27,8 @@ class Network(models.Model):
 
 
 class NetworkMembership(models.Model):
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="memberships",
-                                verbose_name=_("network"))
-    territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
-                                  related_name="network_memberships", verbose_name=_("territory"))
+    network = belongs_to(Network, "memberships", _("network"))
+    territory = belongs_to("territories.Territory", "network_memberships", _("territory"))
     joined_on = models.DateField(_("joined on"))
     is_lead = models.BooleanField(_("lead territory"), default=False,
                                   help_text=_("The territory that leads the network (« chef de "
@@ -49,10 +47,8 @@ class NetworkMembership(models.Model):
 
 
 class NetworkCoordinator(models.Model):
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinators",
-                                verbose_name=_("network"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="coordinated_networks", verbose_name=_("user"))
+    network = belongs_to(Network, "coordinators", _("network"))
+    user = belongs_to(settings.AUTH_USER_MODEL, "coordinated_networks", _("user"))
 
     class Meta:
         verbose_name = _("network coordinator")
@@ -65,8 +61,7 @@ class NetworkCoordinator(models.Model):
 
 
 class CharterVersion(models.Model):
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="charters",
-                                verbose_name=_("network"))
+    network = belongs_to(Network, "charters", _("network"))
     number = models.PositiveIntegerField(_("version"))
     text_fr = models.TextField(_("text in French"), blank=True)
     text_en = models.TextField(_("text in English"), blank=True)
@@ -93,10 +88,8 @@ class CharterVersion(models.Model):
 
 
 class CharterSignature(models.Model):
-    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="signatures",
-                                verbose_name=_("network"))
-    territory = models.ForeignKey("territories.Territory", on_delete=models.CASCADE,
-                                  related_name="charter_signatures", verbose_name=_("territory"))
+    network = belongs_to(Network, "signatures", _("network"))
+    territory = belongs_to("territories.Territory", "charter_signatures", _("territory"))
     charter = models.ForeignKey(CharterVersion, on_delete=models.PROTECT, related_name="signatures",
                                 verbose_name=_("charter version"))
     signed_on = models.DateField(_("signed on"))
@@ -123,10 +116,8 @@ class GridMapping(models.Model):
     territories on different versions are compared through it, never through equal
     codes by chance."""
 
-    from_version = models.ForeignKey("grid.GridVersion", on_delete=models.CASCADE,
-                                     related_name="+", verbose_name=_("from grid version"))
-    to_version = models.ForeignKey("grid.GridVersion", on_delete=models.CASCADE,
-                                   related_name="+", verbose_name=_("to grid version"))
+    from_version = belongs_to("grid.GridVersion", "+", _("from grid version"))
+    to_version = belongs_to("grid.GridVersion", "+", _("to grid version"))
     from_code = models.CharField(_("code in the first version"), max_length=20)
     to_code = models.CharField(_("code in the second version"), max_length=20)
 

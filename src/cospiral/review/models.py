@@ -7,12 +7,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned
+from cospiral.core.models import Authored, TerritoryOwned, belongs_to
 
 
 class Review(TerritoryOwned, Authored):
-    cycle = models.ForeignKey("territories.Cycle", on_delete=models.CASCADE, related_name="+",
-                              verbose_name=_("cycle"))
+    cycle = belongs_to("territories.Cycle", "+", _("cycle"))
     lessons_learnt = models.TextField(
         _("lessons learnt"), blank=True,
         help_text=_("What worked, what did not, what the territory would do differently."))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
+from cospiral.core.pages import or_404
 from cospiral.review import forms, selectors, services
 from cospiral.review.models import ElectedMember
 from cospiral.surveys.results_charts import level_names
@@ -19,10 +20,7 @@ from cospiral.territories.labels import cycle_label
 
 
 def _cycle(request, number: int):
-    found = selectors.cycle(request.territory, number)
-    if found is None:
-        raise Http404("No such cycle.")
-    return found
+    return or_404(selectors.cycle(request.territory, number), "No such cycle.")
 
 
 def _context(request, **context):

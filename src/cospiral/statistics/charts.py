@@ -63,6 +63,32 @@ def ranked_bars(chart) -> str:
     return json.dumps(chart.to_dict())
 
 
+MAX_RANKED_BARS = 60  # above this many ranked bars, the table alone is clearer
+
+
+def ranked_bar_skeleton(x: alt.X, value: str, *, legend: str, states: tuple[str, str],
+                        colours: tuple[str, str]) -> str:
+    """``ranked_bars`` of one bar per ranked row: its ``x`` (the field ``value``) against
+    its name, in the rows' ``order``, coloured by which of the two ``states`` it is in."""
+    return ranked_bars(alt.Chart(alt.Data(values=[])).mark_bar().encode(
+        x=x,
+        y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
+        color=alt.Color("state:N", title=legend,
+                        scale=alt.Scale(domain=list(states), range=list(colours))),
+        tooltip=["name:N", value, "state:N"],
+    ))
+
+
+def ranked_bar_spec(skeleton: str, values: list[dict]) -> dict | None:
+    """The spec of a ``ranked_bar_skeleton`` with its rows ``values``; None when there
+    is no row or too many to draw."""
+    if not values or len(values) > MAX_RANKED_BARS:
+        return None
+    spec = json.loads(skeleton)
+    spec["data"] = {"values": values}
+    return spec
+
+
 def short_label(name: str, limit: int = 36) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 

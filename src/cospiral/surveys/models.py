@@ -25,7 +25,9 @@ from cospiral.core.models import (
     PersonalLink,
     TerritoryOwned,
     Timestamped,
+    belongs_to,
     new_token,
+    optional_link,
     user_link,
 )
 
@@ -41,8 +43,7 @@ class Wave(TerritoryOwned, Authored):
 
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.EX_ANTE)
-    cycle = models.ForeignKey("territories.Cycle", on_delete=models.SET_NULL, null=True,
-                              blank=True, related_name="+", verbose_name=_("cycle"))
+    cycle = optional_link("territories.Cycle", "+", _("cycle"))
     baseline = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="follow_ups",
         verbose_name=_("ex-ante wave compared with"),
@@ -100,8 +101,7 @@ class WaveIndicator(TerritoryOwned):
     territory is its wave's (and its indicator's), carried so that it is read like every
     other territory-owned row, through ``.of(territory)``."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="items",
-                             verbose_name=_("wave"))
+    wave = belongs_to(Wave, "items", _("wave"))
     indicator = models.ForeignKey("indicators.Indicator", on_delete=models.PROTECT,
                                   related_name="wave_items", verbose_name=_("indicator"))
     position = models.PositiveSmallIntegerField(_("position"))
@@ -123,8 +123,7 @@ class WaveIndicator(TerritoryOwned):
 class RespondentToken(PersonalLink):
     """A personal link to answer a wave once (per-respondent channel)."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="tokens",
-                             verbose_name=_("wave"))
+    wave = belongs_to(Wave, "tokens", _("wave"))
 
     class Meta:
         verbose_name = _("respondent link")
@@ -140,8 +139,7 @@ class Questionnaire(TerritoryOwned, Timestamped):
         PAPER = "paper", _("Paper, typed in")
         IMPORT = "import", _("File import")
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="questionnaires",
-                             verbose_name=_("wave"))
+    wave = belongs_to(Wave, "questionnaires", _("wave"))
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     #: Idempotency key, unique per wave: "t:<token>" (web), "p:<number>" (paper),
     #: "i:<respondent id>" (import).
@@ -177,8 +175,7 @@ class Questionnaire(TerritoryOwned, Timestamped):
 class WaveTally(TerritoryOwned):
     """Exact aggregates of the submitted questionnaires of one profile combination."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="tallies",
-                             verbose_name=_("wave"))
+    wave = belongs_to(Wave, "tallies", _("wave"))
     age_band = models.SmallIntegerField(default=-1)
     gender = models.SmallIntegerField(default=-1)
     neighbourhood = models.SmallIntegerField(default=-1)
@@ -204,8 +201,7 @@ class ResultSnapshot(TerritoryOwned):
     cells it hides (``cospiral.domain.snapshots.Hidden.to_json``), hidden again in every
     later snapshot."""
 
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="snapshots",
-                             verbose_name=_("wave"))
+    wave = belongs_to(Wave, "snapshots", _("wave"))
     taken_at = models.DateTimeField(_("taken"), auto_now_add=True)
     taken_by = user_link(_("taken by"))
     respondents = models.PositiveIntegerField(_("respondents"), default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, Timestamped, user_link
+from cospiral.core.models import Authored, TerritoryOwned, Timestamped, belongs_to, user_link
 
 
 class Synthesis(TerritoryOwned, Timestamped):
@@ -56,8 +56,7 @@ class TracedText(TerritoryOwned, Authored):
 
 
 class SynthesisSentence(TracedText):
-    synthesis = models.ForeignKey(Synthesis, on_delete=models.CASCADE, related_name="sentences",
-                                  verbose_name=_("synthesis"))
+    synthesis = belongs_to(Synthesis, "sentences", _("synthesis"))
     text = models.TextField(_("sentence"))
     cards = models.ManyToManyField("criteria.Card", blank=True, related_name="synthesis_sentences",
                                    verbose_name=_("cards it sums up"))
@@ -76,9 +75,7 @@ class SharedCriterion(TracedText):
         MATERIAL = "material", _("Material")
         IMMATERIAL = "immaterial", _("Immaterial")
 
-    mixed_group = models.ForeignKey("groups.Group", on_delete=models.CASCADE,
-                                    related_name="shared_criteria",
-                                    verbose_name=_("mixed group"))
+    mixed_group = belongs_to("groups.Group", "shared_criteria", _("mixed group"))
     text = models.TextField(_("shared criterion"))
     # The method's definition is built on material and immaterial criteria (METHOD.md §6);
     # empty while the mixed group has not said which.

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from cospiral.cards.selectors import default_language
 from cospiral.core import exports, pages
 from cospiral.core.access import ENTER_CARDS, MANAGE, READ, territory_view
+from cospiral.core.pages import or_404
 from cospiral.groups.models import Group
 from cospiral.syntheses import forms, selectors, services
 
@@ -60,6 +61,21 @@ def index(request):
 
 # --- a synthesis ---------------------------------------------------------------------------
 
+def _scoped(page, roles=READ):
+    """The two views of a page ``page(request, group)`` that a group's synthesis and the
+    territory's both have: for the group ``pk``, and for the territory (``group`` None)."""
+
+    @territory_view(roles)
+    def of_group(request, pk):
+        return page(request, _group(request, pk))
+
+    @territory_view(roles)
+    def of_territory(request):
+        return page(request, None)
+
+    return of_group, of_territory
+
+
 def _synthesis_page(request, group):
     territory = request.territory
     minority_only = request.GET.get("show") == "minority"
@@ -72,14 +88,7 @@ def _synthesis_page(request, group):
     )
 
 
-@territory_view(READ)
-def group_synthesis(request, pk):
-    return _synthesis_page(request, _group(request, pk))
-
-
-@territory_view(READ)
-def territory_synthesis(request):
-    return _synthesis_page(request, None)
+group_synthesis, territory_synthesis = _scoped(_synthesis_page)
 
 
 def _pdf(request, group):
@@ -95,16 +104,7 @@ def _pdf(request, group):
                         extra=jobs.unaudited(territory))
 
 
-@require_safe
-@territory_view(READ)
-def group_pdf(request, pk):
-    return _pdf(request, _group(request, pk))
-
-
-@require_safe
-@territory_view(READ)
-def territory_pdf(request):
-    return _pdf(request, None)
+group_pdf, territory_pdf = map(require_safe, _scoped(_pdf))
 
 
 def csv_labels() -> list[str]:
@@ -125,17 +125,18 @@ def _csv(request, group):
                                 [exports.Sheet("synthesis", header, rows, csv_labels())], format)
 
 
-@territory_view(READ)
-def group_csv(request, pk):
-    return _csv(request, _group(request, pk))
-
-
-@territory_view(READ)
-def territory_csv(request):
-    return _csv(request, None)
+group_csv, territory_csv = _scoped(_csv)
 
 
 # --- sentences -------------------------------------------------------------------------------
+
+def _chosen_cards(request, cited) -> list[int]:
+    """The cards ticked on a form of what cites cards (a sentence, a shared criterion): those
+    posted, else those ``cited`` cites already (none for a new one)."""
+    if request.method == "POST":
+        return [int(v) for v in request.POST.getlist("cards") if v.isdigit()]
+    return list(cited.cards.values_list("pk", flat=True)) if cited else []
+
 
 def _sentence_form(request, *, group, component, sentence=None):
     territory = request.territory
@@ -145,9 +146,7 @@ def _sentence_form(request, *, group, component, sentence=None):
                 "seen": sentence.updated_at.isoformat()} if sentence
                else {"language": _language(request)})
     form = forms.SentenceForm(request.POST or None, territory=territory, initial=initial)
-    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
-              if request.method == "POST" else
-              list(sentence.cards.values_list("pk", flat=True)) if sentence else [])
+    chosen = _chosen_cards(request, sentence)
     card_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -197,10 +196,7 @@ def _component(request, pk):
 
 
 def _sentence(request, pk):
-    sentence = selectors.sentence(request.territory, pk)
-    if sentence is None:
-        raise Http404("No such sentence.")
-    return sentence
+    return or_404(selectors.sentence(request.territory, pk), "No such sentence.")
 
 
 @territory_view(ENTER_CARDS)
@@ -244,23 +240,13 @@ def _validate(request, group):
                  status=400 if form.errors else 200)
 
 
-@territory_view(MANAGE)
-def group_validate(request, pk):
-    return _validate(request, _group(request, pk))
-
-
-@territory_view(MANAGE)
-def territory_validate(request):
-    return _validate(request, None)
+group_validate, territory_validate = _scoped(_validate, MANAGE)
 
 
 # --- rainbow crossing and shared definition ----------------------------------------------------
 
 def _mixed_group(request, pk) -> Group:
-    group = selectors.mixed_group(request.territory, pk)
-    if group is None:
-        raise Http404("No such mixed group.")
-    return group
+    return or_404(selectors.mixed_group(request.territory, pk), "No such mixed group.")
 
 
 @territory_view(READ)
@@ -280,9 +266,7 @@ def _criterion_form(request, group, component, criterion=None):
                 "language": criterion.language, "nature": criterion.nature} if criterion
                else {"component": str(component.pk), "language": _language(request)})
     form = forms.CriterionForm(request.POST or None, territory=territory, initial=initial)
-    chosen = ([int(v) for v in request.POST.getlist("cards") if v.isdigit()]
-              if request.method == "POST" else
-              list(criterion.cards.values_list("pk", flat=True)) if criterion else [])
+    chosen = _chosen_cards(request, criterion)
     card_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -311,10 +295,7 @@ def criterion_add(request, pk, component):
 
 
 def _criterion(request, pk):
-    criterion = selectors.criterion(request.territory, pk)
-    if criterion is None:
-        raise Http404("No such shared criterion.")
-    return criterion
+    return or_404(selectors.criterion(request.territory, pk), "No such shared criterion.")
 
 
 @territory_view(ENTER_CARDS)

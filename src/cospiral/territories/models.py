@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # Role is defined in core (with the tenancy) and still read from here by the apps.
-from cospiral.core.models import Role, TerritoryOwned
+from cospiral.core.models import Role, TerritoryOwned, belongs_to
 
 
 class Territory(models.Model):
@@ -58,8 +58,7 @@ class Territory(models.Model):
 class Membership(TerritoryOwned):
     """A user's role in a territory: the basis of every permission check."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="memberships", verbose_name=_("user"))
+    user = belongs_to(settings.AUTH_USER_MODEL, "memberships", _("user"))
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     organisation = models.ForeignKey(
         "Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="members",
@@ -145,8 +144,7 @@ class Phase(TerritoryOwned):
         DONE = "done", _("Done")
         SKIPPED = "skipped", _("Skipped")
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="phases",
-                              verbose_name=_("cycle"))
+    cycle = belongs_to(Cycle, "phases", _("cycle"))
     number = models.PositiveSmallIntegerField(_("phase"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.NOT_STARTED)

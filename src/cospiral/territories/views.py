@@ -229,14 +229,11 @@ def member_role(request, pk: int):
     form = forms.RoleForm(request.POST, prefix=f"m{pk}",
                           organisations=Organisation.objects.of(request.territory))
     if form.is_valid():
-        try:
-            services.change_role(membership, user=request.user, role=form.cleaned_data["role"],
-                                 organisation=form.cleaned_data["organisation"])
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Role of “%(username)s” saved.")
-                             % {"username": membership.user.get_username()})
+        pages.act(request, lambda: services.change_role(
+            membership, user=request.user, role=form.cleaned_data["role"],
+            organisation=form.cleaned_data["organisation"]),
+            done=_("Role of “%(username)s” saved.") % {"username": membership.user.get_username()},
+            together=True)
     else:
         messages.error(request, _("Choose a valid role.") if "role" in form.errors
                        else " ".join(form.errors["organisation"]))
@@ -248,13 +245,9 @@ def member_role(request, pk: int):
 def member_remove(request, pk: int):
     membership = get_object_or_404(Membership.objects.of(request.territory).select_related(
         "user", "territory"), pk=pk)
-    try:
-        services.remove_member(membership, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("“%(username)s” is no longer a member.")
-                         % {"username": membership.user.get_username()})
+    pages.act(request, lambda: services.remove_member(membership, user=request.user),
+              done=_("“%(username)s” is no longer a member.")
+              % {"username": membership.user.get_username()}, together=True)
     return redirect("territories:members", territory=request.territory.slug)
 
 

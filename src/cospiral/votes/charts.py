@@ -6,7 +6,6 @@ cue."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import altair as alt
@@ -14,10 +13,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cospiral.domain import votes as rules
-from cospiral.statistics.charts import BAR, chart_html, ranked_bars, short_label
+from cospiral.statistics.charts import (
+    BAR,
+    chart_html,
+    ranked_bar_skeleton,
+    ranked_bar_spec,
+    short_label,
+)
 
 TIED = "#8a5300"  # 5.9:1 against white
-MAX_BARS = 60  # above this, the table alone is clearer
 
 
 def axis_title(method: str) -> str:
@@ -27,18 +31,13 @@ def axis_title(method: str) -> str:
 
 @lru_cache(maxsize=16)
 def _skeleton(language: str, method: str) -> str:
-    alone, tied = _("alone at its rank"), _("tie")
     scale = alt.Scale(domain=[0, rules.SCORE_MAX]) if method == rules.SCORE else alt.Scale(zero=True)
-    chart = alt.Chart(alt.Data(values=[])).mark_bar().encode(
+    return ranked_bar_skeleton(
         # Dots and Borda points are whole numbers: no tick at 0.5 of a dot.
-        x=alt.X("result:Q", title=axis_title(method), scale=scale,
-                axis=alt.Axis() if method == rules.SCORE else alt.Axis(tickMinStep=1, format="d")),
-        y=alt.Y("name:N", sort=alt.EncodingSortField("order", order="ascending"), title=None),
-        color=alt.Color("state:N", title=_("Rank"),
-                        scale=alt.Scale(domain=[alone, tied], range=[BAR, TIED])),
-        tooltip=["name:N", "result:Q", "state:N"],
-    )
-    return ranked_bars(chart)
+        alt.X("result:Q", title=axis_title(method), scale=scale,
+              axis=alt.Axis() if method == rules.SCORE else alt.Axis(tickMinStep=1, format="d")),
+        "result:Q", legend=_("Rank"), states=(_("alone at its rank"), _("tie")),
+        colours=(BAR, TIED))
 
 
 def spec(results) -> dict | None:
@@ -50,11 +49,8 @@ def spec(results) -> dict | None:
             name += f" ({_('tie')})"
         values.append({"name": name, "result": round(row.value, 2),
                        "state": _("tie") if row.tied else _("alone at its rank"), "order": n})
-    if not values or len(values) > MAX_BARS:
-        return None
-    result = json.loads(_skeleton(translation.get_language() or "en", results.round.method))
-    result["data"] = {"values": values}
-    return result
+    return ranked_bar_spec(_skeleton(translation.get_language() or "en", results.round.method),
+                           values)
 
 
 def results_svg(results, summary: str) -> str:

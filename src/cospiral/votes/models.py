@@ -17,7 +17,9 @@ from cospiral.core.models import (
     Authored,
     PersonalLink,
     TerritoryOwned,
+    belongs_to,
     new_token,  # noqa: F401 (the migrations name it here)
+    optional_link,
 )
 from cospiral.domain import votes as rules
 from cospiral.territories.models import Role
@@ -98,12 +100,9 @@ class Round(TerritoryOwned, Authored):
 class VoterToken(PersonalLink):
     """A citizen's personal link to vote once in a round."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="tokens",
-                              verbose_name=_("round"))
+    round = belongs_to(Round, "tokens", _("round"))
     # A coordination-group round: the seat this link was made for (printed on its slip).
-    seat = models.ForeignKey("territories.CoordinationMember", on_delete=models.SET_NULL,
-                             null=True, blank=True, related_name="+",
-                             verbose_name=_("seat in the coordination group"))
+    seat = optional_link("territories.CoordinationMember", "+", _("seat in the coordination group"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
 
     class Meta:
@@ -130,8 +129,7 @@ class VoterToken(PersonalLink):
 class Ballot(TerritoryOwned):
     """One voter's ballot: by a signed-in member (``voter``) or by a token, never both."""
 
-    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="ballots",
-                              verbose_name=_("round"))
+    round = belongs_to(Round, "ballots", _("round"))
     voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                               blank=True, related_name="+", verbose_name=_("voter"))
     token = models.OneToOneField(VoterToken, on_delete=models.PROTECT, null=True, blank=True,
@@ -157,8 +155,7 @@ class Ballot(TerritoryOwned):
 class BallotEntry(TerritoryOwned):
     """What a ballot gives one action: dots, a score 0–5 or a rank (1 = first)."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="entries",
-                               verbose_name=_("ballot"))
+    ballot = belongs_to(Ballot, "entries", _("ballot"))
     action = models.ForeignKey("actions.Action", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("action"))
     value = models.PositiveSmallIntegerField(_("value"))

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.core import exports, pages
 from cospiral.core.access import MANAGE, READ, territory_view
+from cospiral.core.pages import or_404
 from cospiral.core.pages import page as _page
 from cospiral.domain import votes as rules
 from cospiral.votes import charts, selectors, services
@@ -27,10 +28,7 @@ MAX_LINKS_LISTED = 200
 
 
 def _round(request, pk) -> Round:
-    found = selectors.round(request.territory, pk)
-    if found is None:
-        raise Http404("No such round.")
-    return found
+    return or_404(selectors.round(request.territory, pk), "No such round.")
 
 
 def _detail_url(round: Round) -> str:
@@ -200,16 +198,7 @@ def _form(request, round: Round | None = None):
                           status=pages.status_of(form))
 
 
-@territory_view(MANAGE)
-@require_http_methods(["GET", "POST"])
-def create(request):
-    return _form(request)
-
-
-@territory_view(MANAGE)
-@require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    return _form(request, _round(request, pk))
+create, edit = pages.form_views(_form, _round, roles=MANAGE)
 
 
 def _confirm_then(request, pk, *, what: str, explain: str, write, done: str):
@@ -438,13 +427,8 @@ def tokens_csv(request, pk):
 @require_POST
 def revoke_token(request, pk, link):
     round = _tokens_round(request, pk)
-    token = VoterToken.objects.of(request.territory).filter(round=round, pk=link).first()
-    if token is None:
-        raise Http404("No such voter link.")
-    try:
-        services.revoke_token(token, user=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Voter link revoked: it can no longer vote."))
+    token = or_404(VoterToken.objects.of(request.territory).filter(round=round, pk=link).first(),
+                   "No such voter link.")
+    pages.act(request, lambda: services.revoke_token(token, user=request.user),
+              done=_("Voter link revoked: it can no longer vote."), together=True)
     return redirect("votes:tokens", territory=request.territory.slug, pk=round.pk)

@@ -43,6 +43,16 @@ def _same_territory(errors: dict, field: str, obj, territory, message: str) -> N
         errors[field] = message
 
 
+def _chosen(errors: dict, field: str, obj, territory, *, missing: str, foreign: str) -> None:
+    """A required link to a row of ``territory`` (the party that commits, the source of an
+    action): ``missing`` on ``field`` when none is chosen, ``foreign`` (``%(name)s``: the
+    row) when it is another territory's."""
+    if obj is None:
+        errors[field] = missing
+    elif obj.territory_id != territory.pk:
+        errors[field] = foreign % {"name": obj}
+
+
 def _date_order(errors: dict, start_field: str, start, end_field: str, end, message: str) -> None:
     if start and end and end < start:
         errors[end_field] = message % {"start": date_format(start), "end": date_format(end)}
@@ -78,9 +88,7 @@ def _clean_families(errors: dict, territory, codes) -> list[str]:
 
 
 def _clean_scores(errors: dict, scores: Mapping) -> dict:
-    unknown = set(scores) - set(ev.QUESTIONS)
-    if unknown:
-        raise ValueError(f"Unknown question(s): {', '.join(sorted(unknown))}")
+    ev.require_questions(scores)
     result = {}
     for q in ev.QUESTIONS:
         value = scores.get(q)

@@ -18,8 +18,8 @@ from cospiral.actions.services._base import (
     OUTCOME_FIELDS,
     _alive_action,
     _apply,
+    _chosen,
     _date_order,
-    _same_territory,
 )
 from cospiral.core import rules, writes
 from cospiral.core.writes import clean_text as _text
@@ -80,20 +80,16 @@ def _clean_commitment(territory, data: Mapping) -> tuple[dict, dict]:
     errors: dict[str, str] = {}
     if party_kind == Commitment.PartyKind.ORGANISATION:
         group, person = None, ""
-        if organisation is None:
-            errors["organisation"] = _("Choose the organisation that commits.")
-        else:
-            _same_territory(errors, "organisation", organisation, territory, _(
-                "“%(name)s” is not an organisation of this territory: only a party of the "
-                "territory can commit to its actions.") % {"name": organisation.name})
+        _chosen(errors, "organisation", organisation, territory,
+                missing=_("Choose the organisation that commits."),
+                foreign=_("“%(name)s” is not an organisation of this territory: only a party "
+                          "of the territory can commit to its actions."))
     elif party_kind == Commitment.PartyKind.GROUP:
         organisation, person = None, ""
-        if group is None:
-            errors["group"] = _("Choose the group that commits.")
-        else:
-            _same_territory(errors, "group", group, territory, _(
-                "“%(name)s” is not a group of this territory: only a party of the territory "
-                "can commit to its actions.") % {"name": group.name})
+        _chosen(errors, "group", group, territory,
+                missing=_("Choose the group that commits."),
+                foreign=_("“%(name)s” is not a group of this territory: only a party of the "
+                          "territory can commit to its actions."))
     elif party_kind == Commitment.PartyKind.PERSON:
         organisation, group = None, None
         person = _text(errors, "person", person, required=True, limit=200,

@@ -18,6 +18,7 @@ from cospiral.actions.services._base import (
     MAX_TITLE_CHARS,
     _alive_action,
     _apply,
+    _chosen,
     _same_territory,
 )
 from cospiral.core import rules, writes
@@ -131,11 +132,9 @@ def save_target(action: Action, *, user, target: Target | None = None, indicator
     w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
     current = _alive_action(action, lock=False)
     errors: dict[str, str] = {}
-    if indicator is None:
-        errors["indicator"] = _("Choose the indicator the target is about.")
-    else:
-        _same_territory(errors, "indicator", indicator, territory,
-                        _("This indicator is not one of this territory."))
+    _chosen(errors, "indicator", indicator, territory,
+            missing=_("Choose the indicator the target is about."),
+            foreign=_("This indicator is not one of this territory."))
     _same_territory(errors, "baseline_wave", baseline_wave, territory,
                     _("This survey wave is not one of this territory."))
     if measure not in Target.Measure.values:

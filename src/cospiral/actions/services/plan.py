@@ -21,6 +21,7 @@ from cospiral.actions.services._base import (
     TEST_LABELS,
     _alive_action,
     _apply,
+    _chosen,
     _clean_families,
     _clean_scores,
     _date_order,
@@ -230,17 +231,13 @@ def create_action(territory, *, user, title: str, origin: str = Action.Origin.BL
     elif origin == Action.Origin.CARDS:
         linked = _check_cards(errors, territory, cards)
     elif origin == Action.Origin.PILOT_IDEA:
-        if origin_group is None:
-            errors["origin_group"] = _("Choose the group whose pilot idea this is.")
-        else:
-            _same_territory(errors, "origin_group", origin_group, territory,
-                            _("This group is not one of this territory."))
+        _chosen(errors, "origin_group", origin_group, territory,
+                missing=_("Choose the group whose pilot idea this is."),
+                foreign=_("This group is not one of this territory."))
     elif origin == Action.Origin.INDICATOR:
-        if origin_indicator is None:
-            errors["origin_indicator"] = _("Choose the indicator the action answers.")
-        else:
-            _same_territory(errors, "origin_indicator", origin_indicator, territory,
-                            _("This indicator is not one of this territory."))
+        _chosen(errors, "origin_indicator", origin_indicator, territory,
+                missing=_("Choose the indicator the action answers."),
+                foreign=_("This indicator is not one of this territory."))
     if errors:
         raise ValidationError(errors)
     action = Action(territory=territory, origin=origin,

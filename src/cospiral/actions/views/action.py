@@ -4,6 +4,7 @@ creation from the cards of a group, a pilot idea or a poorly rated indicator."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -195,16 +196,8 @@ def _action_form(request, a=None):
                            then=detail_url, action=a)
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
-def create(request):
-    return _action_form(request)
-
-
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    return _action_form(request, action_of(request, pk, allow_deleted=True))
+create, edit = pages.form_views(_action_form, partial(action_of, allow_deleted=True),
+                                roles=ENTER_CARDS)
 
 
 def _plan_url(request) -> str:

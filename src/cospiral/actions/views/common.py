@@ -9,6 +9,7 @@ from django.urls import reverse
 from cospiral.actions import selectors
 from cospiral.actions.models import Action
 from cospiral.core import l10n
+from cospiral.core.pages import or_404
 
 
 def action_of(request, pk, *, allow_deleted: bool = False) -> Action:
@@ -19,10 +20,7 @@ def action_of(request, pk, *, allow_deleted: bool = False) -> Action:
 
 
 def commitment_of(request, pk):
-    c = selectors.commitment(request.territory, pk)
-    if c is None:
-        raise Http404("No such commitment.")
-    return c
+    return or_404(selectors.commitment(request.territory, pk), "No such commitment.")
 
 
 def detail_url(a, anchor: str = "") -> str:

@@ -26,6 +26,7 @@ from cospiral.core.access import (
     can_manage,
     territory_view,
 )
+from cospiral.core.pages import or_404
 from cospiral.domain import evaluation as ev
 from cospiral.domain import plan
 from cospiral.existing_actions import charts as evaluation_charts
@@ -37,7 +38,7 @@ from cospiral.existing_actions.models import (
     SCALE_LABELS,
 )
 from cospiral.existing_actions.selectors import families as grid_families
-from cospiral.jobs.uploads import runs_as_job, start_import
+from cospiral.jobs.uploads import import_upload
 
 TEST_LABELS = forms.TEST_FIELD_LABELS
 
@@ -157,9 +158,7 @@ def axes(request):
 @require_http_methods(["GET", "POST"])
 def axis_edit(request, pk):
     territory = request.territory
-    axis = selectors.axes(territory).filter(pk=pk).first()
-    if axis is None:
-        raise Http404("No such axis.")
+    axis = or_404(selectors.axes(territory).filter(pk=pk).first(), "No such axis.")
     if request.method == "POST" and "delete" in request.POST:
         try:
             services.delete_axis(axis, user=request.user)
@@ -193,11 +192,6 @@ def export(request, kind, format):
     return tabular.response(request.territory, kind, format)
 
 
-def _read_as(how: str) -> str:
-    """« The file was read as Windows-1252 text, cells separated by semicolons. »"""
-    return _("The file was %(how)s.") % {"how": how} if how else ""
-
-
 def import_message(result) -> str:
     if not result.changed:
         return ngettext("Nothing changed: the %(n)s line of the file matches the plan.",
@@ -220,29 +214,16 @@ def import_message(result) -> str:
 @require_http_methods(["GET", "POST"])
 def import_view(request):
     from cospiral.actions import tabular
-    from cospiral.core.tabular import TableRejected
-
     territory = request.territory
-    errors = []
     form = forms.PlanImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid() and runs_as_job(form.cleaned_data["file"]):
-        job, refused = start_import("actions.import_plan", upload=form.cleaned_data["file"],
-                                    territory=territory, user=request.user,
-                                    params={"kind": form.cleaned_data["kind"]})
-        if job is not None:
-            return redirect(job.get_absolute_url())
-        form.add_error("file", refused)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = tabular.import_file(territory, form.cleaned_data["kind"], upload.read(),
-                                         upload.name, user=request.user)
-        except TableRejected as exc:
-            errors = exc.errors
-        else:
-            messages.success(request, " ".join(filter(None, [
-                import_message(result), _read_as(result.read_as)])))
-            return redirect("actions:import", territory=territory.slug)
+    done, errors = import_upload(
+        request, form, "actions.import_plan",
+        lambda upload: tabular.import_file(territory, form.cleaned_data["kind"], upload.read(),
+                                           upload.name, user=request.user),
+        done=import_message, then=reverse("actions:import", kwargs={"territory": territory.slug}),
+        params=lambda data: {"kind": data["kind"]})
+    if done is not None:
+        return done
     return pages.page(request, "actions/import.html", form=form,
                       errors=errors[:MAX_SHOWN_ERRORS], error_count=len(errors),
                       action_columns=tabular.column_help("actions"),

@@ -15,10 +15,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from cospiral.core import exports, pdfs
 from cospiral.core.access import ENTER_CARDS, MANAGE, can_manage, territory_view
-from cospiral.core.tabular import TableRejected
 from cospiral.domain import survey as rules
 from cospiral.indicators.selectors import level_name
-from cospiral.jobs.uploads import runs_as_job, start_import
+from cospiral.jobs.uploads import import_upload
 from cospiral.surveys import imports, paper_selectors, profiles, services
 from cospiral.surveys import paper_pdf as pdf_render
 from cospiral.surveys.models import Questionnaire
@@ -187,33 +186,19 @@ def typed_list(request, pk):
 @require_http_methods(["GET", "POST"])
 def import_view(request, pk):
     wave = wave_of(request, pk)
-    errors = []
-    if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid() and runs_as_job(form.cleaned_data["file"]):
-            job, refused = start_import("surveys.import_responses",
-                                        upload=form.cleaned_data["file"],
-                                        territory=request.territory, user=request.user,
-                                        params={"wave_id": wave.pk})
-            if job is not None:
-                return redirect(job.get_absolute_url())
-            form.add_error("file", refused)
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                result = imports.import_responses(wave, upload.read(), upload.name, user=request.user)
-            except TableRejected as exc:
-                errors = exc.errors
-            else:
-                messages.success(request, _(
-                    "%(created)s questionnaires imported from %(file)s; %(skipped)s already "
-                    "imported, skipped.") % {"created": result.created, "file": result.file,
-                                             "skipped": result.skipped}
-                    + (" " + _("The file was %(how)s.") % {"how": result.read_as}
-                       if result.read_as else ""))
-                return redirect("surveys:import", territory=request.territory.slug, pk=wave.pk)
-    else:
-        form = ImportForm()
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    done, errors = import_upload(
+        request, form, "surveys.import_responses",
+        lambda upload: imports.import_responses(wave, upload.read(), upload.name,
+                                                user=request.user),
+        done=lambda result: _(
+            "%(created)s questionnaires imported from %(file)s; %(skipped)s already "
+            "imported, skipped.") % {"created": result.created, "file": result.file,
+                                     "skipped": result.skipped},
+        then=reverse("surveys:import", kwargs={"territory": request.territory.slug, "pk": wave.pk}),
+        params=lambda _data: {"wave_id": wave.pk})
+    if done is not None:
+        return done
     asked, codes, header = imports.columns(wave)
     language = page_language()
     choices = [{"key": key, "label": profiles.QUESTION_LABELS[key],

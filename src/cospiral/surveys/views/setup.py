@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cospiral.core import exports
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
+from cospiral.core.pages import form_views, or_404
 from cospiral.surveys import profiles, selectors, services
 from cospiral.surveys.forms import IndicatorChoice, TokensForm, WaveForm
 from cospiral.surveys.models import RespondentToken, Wave
@@ -108,16 +108,7 @@ def _form(request, wave=None):
                  status=400 if form.errors else 200)
 
 
-@territory_view(MANAGE)
-@require_http_methods(["GET", "POST"])
-def create(request):
-    return _form(request)
-
-
-@territory_view(MANAGE)
-@require_http_methods(["GET", "POST"])
-def edit(request, pk):
-    return _form(request, wave_of(request, pk))
+create, edit = form_views(_form, wave_of, roles=MANAGE)
 
 
 # --- the instrument ----------------------------------------------------------------------
@@ -301,9 +292,8 @@ def links_csv(request, pk):
 @require_POST
 def revoke_link(request, pk, link):
     wave = wave_of(request, pk)
-    token = RespondentToken.objects.of(request.territory).filter(wave=wave, pk=link).first()
-    if token is None:
-        raise Http404("No such respondent link.")
+    token = or_404(RespondentToken.objects.of(request.territory).filter(wave=wave, pk=link).first(),
+                   "No such respondent link.")
     if token.revoked_at is None:
         services.revoke_token(token, user=request.user)
         messages.success(request, _("The respondent link is revoked: it can no longer be used."))
