@@ -6,6 +6,7 @@ that counts at once (territory layer), no training in any request, models on dis
 from __future__ import annotations
 
 import json
+import shutil
 from io import StringIO
 
 import pytest
@@ -41,6 +42,20 @@ def _shared_base_models(settings, _models_dir):
     """One data directory for the whole session: the base model of the test grid is
     trained once (as after a restart, later tests load it from disk)."""
     settings.DATA_DIR = _models_dir
+
+
+def _session_base_in(data_dir, world, settings) -> None:
+    """``data_dir`` becomes the data directory, with a copy of the session's base model of
+    the test grid (trained once, in ``_models_dir``) and nothing in memory, as after a
+    restart: for tests of what happens to a base model's file or next to it."""
+    from cospiral.coding.suggestions.files import _base_path
+
+    version = world.alpha.territory.grid_version_id
+    suggestions.build_base(version)  # loaded from the session's directory, or trained there
+    (data_dir / "models").mkdir()
+    shutil.copy(_base_path(suggestions.base_key(version)), data_dir / "models")
+    suggestions.reset()
+    settings.DATA_DIR = data_dir
 
 
 def _cards(t, texts):
@@ -187,7 +202,9 @@ def test_missing_base_model_serves_nothing_and_builds_in_the_background(world, s
 
 @pytest.mark.parametrize("damage", ["corrupt", "stale", "truncated"])
 def test_a_corrupt_or_stale_model_file_is_rebuilt_never_served(world, settings, tmp_path, damage):
-    settings.DATA_DIR = tmp_path
+    # The good file to damage: the session's (trained once, not once more per damage);
+    # the rebuild below trains its own.
+    _session_base_in(tmp_path, world, settings)
     card = _cards(world.alpha, ["Un logement social plus grand"])[0]
     assert suggestions.suggest(world.alpha.territory, [card])[card.id]
     (path,) = (tmp_path / "models").glob("base-*.joblib")
@@ -215,7 +232,7 @@ def test_a_corrupt_or_stale_model_file_is_rebuilt_never_served(world, settings, 
 
 
 def test_full_model_is_shared_by_processes_through_the_database(world, settings, tmp_path):
-    settings.DATA_DIR = tmp_path
+    _session_base_in(tmp_path, world, settings)
     alpha = world.alpha
     local = add_local_component(alpha.territory, family_code="A",
                                 labels={"fr": "Tradition du Midi", "en": "Southern tradition"})
