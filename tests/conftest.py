@@ -54,7 +54,7 @@ def pytest_collection_modifyitems(config, items):
     give the same result whatever COSPIRAL_DATABASE_URL says, and so do the tests marked
     ``database_independent``: they read the database only to have pages to look at, and
     check what no database changes (layout at a phone's width, axe, the catalogue's
-    strings); the pages answering on each database is checked without the mark."""
+    strings); that those pages answer on every database is checked by unmarked tests."""
     if not config.getoption("--database-tests-only"):
         return
     kept, dropped = [], []
