@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from types import SimpleNamespace
 
@@ -50,14 +51,18 @@ def pytest_collection_modifyitems(config, items):
     """``--database-tests-only`` keeps the tests that touch Django's database (a
     ``django_db`` mark, or a database fixture among all the fixtures they use). The others
     (pure functions; tests that run ``cospiral`` in subprocesses on their own SQLite file)
-    give the same result whatever COSPIRAL_DATABASE_URL says."""
+    give the same result whatever COSPIRAL_DATABASE_URL says, and so do the tests marked
+    ``database_independent``: they read the database only to have pages to look at, and
+    check what no database changes (layout at a phone's width, axe, the catalogue's
+    strings); that those pages answer on every database is checked by unmarked tests."""
     if not config.getoption("--database-tests-only"):
         return
     kept, dropped = [], []
     for item in items:
         uses = item.get_closest_marker("django_db") is not None or any(
             name in getattr(item, "fixturenames", ()) for name in DATABASE_FIXTURES)
-        (kept if uses else dropped).append(item)
+        independent = item.get_closest_marker("database_independent") is not None
+        (kept if uses and not independent else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -272,6 +277,46 @@ def make_wave(world):
     return _make
 
 
+@contextlib.contextmanager
+def _class_transaction(django_db_blocker, tmp_path_factory):
+    """The settings of the function-scoped fixtures above (not active yet for a class
+    fixture), and a transaction opened around the class and rolled back after it: what is
+    written inside it is seen by the class's tests only (each in a savepoint of it,
+    pytest-django's ``db``)."""
+    import uuid
+
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from cospiral.coding import suggestions
+
+    overrides = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        COSPIRAL_SUGGEST_BACKGROUND="immediate",
+        COSPIRAL_SUGGEST_CACHE_PREFIX=f"test-suggest-{uuid.uuid4().hex}",
+        AXES_ENABLED=False,
+    )
+    pdf_cache = tmp_path_factory.mktemp("class-pdf-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setattr("cospiral.core.pdfs.cache_dir", lambda: pdf_cache)
+    overrides.enable()
+    suggestions.reset()
+    outer = transaction.atomic()
+    try:
+        with django_db_blocker.unblock():
+            outer.__enter__()
+        try:
+            yield
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+    finally:
+        suggestions.reset()
+        overrides.disable()
+        patch.undo()
+
+
 @pytest.fixture(scope="class")
 def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """``cospiral demo`` run once for a class of tests that read it (building it takes a
@@ -281,44 +326,11 @@ def built_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     under xdist a class runs on one worker (``pytest_xdist_make_scheduler``). Returns a
     namespace with ``output``, what the first run printed."""
     import io
-    import uuid
 
     from django.core.management import call_command
-    from django.db import transaction
-    from django.test.utils import override_settings
 
-    from cospiral.coding import suggestions
-
-    # The function-scoped fixtures above are not active yet: the same settings, by hand.
-    overrides = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        COSPIRAL_SUGGEST_BACKGROUND="immediate",
-        COSPIRAL_SUGGEST_CACHE_PREFIX=f"test-suggest-{uuid.uuid4().hex}",
-        AXES_ENABLED=False,
-    )
-    pdf_cache = tmp_path_factory.mktemp("demo-pdf-cache")
-    patch = pytest.MonkeyPatch()
-    patch.setattr("cospiral.core.pdfs.cache_dir", lambda: pdf_cache)
-    overrides.enable()
-    suggestions.reset()
-    out = io.StringIO()
-    outer = transaction.atomic()
-    with django_db_blocker.unblock():
-        outer.__enter__()
-        try:
-            call_command("demo", no_serve=True, stdout=out)
-        except BaseException:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-            overrides.disable()
-            patch.undo()
-            raise
-    try:
-        yield SimpleNamespace(output=out.getvalue())
-    finally:
+    with _class_transaction(django_db_blocker, tmp_path_factory):
+        out = io.StringIO()
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-        suggestions.reset()
-        overrides.disable()
-        patch.undo()
+            call_command("demo", no_serve=True, stdout=out)
+        yield SimpleNamespace(output=out.getvalue())

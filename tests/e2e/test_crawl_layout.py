@@ -74,6 +74,9 @@ def _pages(username: str | None) -> list[str]:
     return result.pages
 
 
+# Layout and axe at a width depend on the templates and the CSS, not on the database: CI
+# runs this crawl on SQLite only (conftest.py, --database-tests-only).
+@pytest.mark.database_independent
 @pytest.mark.parametrize("username", ["coordination", None])
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, transactional_db,
                                                 username):

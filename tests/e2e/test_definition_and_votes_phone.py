@@ -5,6 +5,7 @@ and the links of a coordination-group round fit 390 px and pass axe."""
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 
 from cospiral.syntheses import services as synthesis_services
@@ -22,6 +23,10 @@ from .conftest import axe_violations, shot, sign_in
 from .test_phone_layout import WIDEST
 
 
+# Prepared through the services and only read in the browser: the width and axe depend
+# on the templates and the CSS, so CI runs it on SQLite only (tests/conftest.py); these
+# pages are read on PostgreSQL by their integration tests.
+@pytest.mark.database_independent
 def test_definition_and_vote_pages_fit_a_phone(browser, live_server, transactional_db, world,
                                                rainbow, actions, three_rounds):  # noqa: F811
     a = world.alpha

@@ -34,6 +34,9 @@ PAGES = [
 ]
 
 
+# Widths, the menu and axe depend on the templates and the CSS, not on the database: CI
+# runs these on SQLite only (tests/conftest.py, --database-tests-only).
+@pytest.mark.database_independent
 @pytest.mark.parametrize("width", [320, 390])
 def test_signed_in_pages_fit_a_phone_and_the_menu_is_closed(browser, live_server,
                                                             transactional_db, world, width):
@@ -73,6 +76,7 @@ def test_signed_in_pages_fit_a_phone_and_the_menu_is_closed(browser, live_server
         context.close()
 
 
+@pytest.mark.database_independent
 def test_the_territory_menu_is_open_on_a_wide_screen(browser, live_server, transactional_db, world):
     context = browser.new_context(base_url=live_server.url, locale="en-GB",
                                   viewport={"width": 1366, "height": 768})

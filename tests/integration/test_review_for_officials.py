@@ -15,11 +15,11 @@ from cospiral.actions.models import Axis, Commitment
 from cospiral.review.models import ElectedMember
 from cospiral.surveys import services as survey_services
 from tests import pdfs
-from tests.integration import test_reports as reports_tests
-from tests.integration.test_reports import _client, pdf_text, url
+from tests.integration import test_review as review_tests
+from tests.integration.test_review import _client, pdf_text, url
 
 # The review's fixtures (a cycle-2 group with coded cards, an answered wave, a plan).
-cycle2, answered, plan = reports_tests.cycle2, reports_tests.answered, reports_tests.plan
+cycle2, answered, plan = review_tests.cycle2, review_tests.answered, review_tests.plan
 
 pytestmark = pytest.mark.django_db
 

@@ -56,10 +56,30 @@ def _language_kept():
     translation.activate(language)
 
 
-@pytest.fixture
-def demo(db):
-    load_demo()
-    return json.dumps(demo_data(), ensure_ascii=False)
+class _Crawls:
+    """The demo's crawls, each made once for the class (most of its time is the pages'
+    requests, about 500 per language)."""
+
+    def __init__(self, content: str):
+        self.content = content  # the demo's own words (French), as JSON
+        self._made: dict[str, Crawl] = {}
+
+    def __getitem__(self, language: str) -> Crawl:
+        if language not in self._made:
+            self._made[language] = _crawl(language)
+        return self._made[language]
+
+
+@pytest.fixture(scope="class")
+def crawls(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo loaded once for the class (``_class_transaction``, tests/conftest.py: rolled
+    back after it), its crawls made on first use."""
+    from tests.conftest import _class_transaction
+
+    with _class_transaction(django_db_blocker, tmp_path_factory):
+        with django_db_blocker.unblock():
+            load_demo()
+        yield _Crawls(json.dumps(demo_data(), ensure_ascii=False))
 
 
 ISO_DATE = re.compile(r"\b20\d\d-\d\d-\d\d\b")
@@ -99,24 +119,37 @@ def _report(found):
                      for fragment, message, where, text in sorted(found, key=lambda f: f[2]))
 
 
-def test_no_interface_string_in_the_wrong_language(demo):
-    """One demo for both crawls (loading it is most of the time)."""
-    french = _crawl("fr")
-    assert not french.errors, french.errors
-    assert len(french.visited) >= 80, french.visited  # the crawl sees the application
-    assert any("excel-fr" in d for d in french.downloads), french.downloads
-    assert any(".xlsx" in d for d in french.downloads), french.downloads
-    _french_formats(french)
-    english = _crawl("en")
-    assert not english.errors, english.errors
-    _english_formats(english, demo)
-    in_french = french_needles().find(french.chunks)
-    in_english = english_needles(content=demo).find(english.chunks)
-    assert not in_french and not in_english, (
-        f"{len(in_french)} English strings on French pages:\n{_report(in_french)}\n"
-        f"{len(in_english)} French strings on English pages:\n{_report(in_english)}")
+class TestTheDemoCrawled:
+    """Every role's pages in both demo territories, French then English. The pages that
+    answer, and the numbers and dates the database's values are written as, are checked
+    on every database in French; the English crawl and the catalogue's strings, which no
+    database changes, on SQLite only (``database_independent``, tests/conftest.py)."""
+
+    def test_every_french_page_answers_and_writes_french_numbers_and_dates(self, crawls):
+        french = crawls["fr"]
+        assert not french.errors, french.errors
+        assert len(french.visited) >= 80, french.visited  # the crawl sees the application
+        assert any("excel-fr" in d for d in french.downloads), french.downloads
+        assert any(".xlsx" in d for d in french.downloads), french.downloads
+        _french_formats(french)
+
+    @pytest.mark.database_independent
+    def test_every_english_page_answers_and_writes_english_percentages(self, crawls):
+        english = crawls["en"]
+        assert not english.errors, english.errors
+        _english_formats(english, crawls.content)
+
+    @pytest.mark.database_independent
+    def test_no_interface_string_in_the_wrong_language(self, crawls):
+        french, english = crawls["fr"], crawls["en"]
+        in_french = french_needles().find(french.chunks)
+        in_english = english_needles(content=crawls.content).find(english.chunks)
+        assert not in_french and not in_english, (
+            f"{len(in_french)} English strings on French pages:\n{_report(in_french)}\n"
+            f"{len(in_english)} French strings on English pages:\n{_report(in_english)}")
 
 
+@pytest.mark.database_independent
 def test_the_needles_catch_an_untranslated_string():
     """The check can fail: an English msgid among French text is found, a French word
     that merely contains it is not."""
