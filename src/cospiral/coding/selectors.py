@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -139,7 +140,7 @@ def duplicate_proposals(cards: list[Card]) -> list[DuplicateProposal]:
         found = []
         for same_question in by_question.values():
             items = [(c.pk, c.text, c.component.code if c.component_id else None) for c in same_question]
-            texts = {c.pk: c.text for c in same_question}
+            texts: dict[Hashable, str] = {c.pk: c.text for c in same_question}
             for group in same_idea_groups(items):
                 words = ", ".join(a if a == b else f"{a} ~ {b}" for a, b in group.words())
                 exact = len({normalise(texts[k]) for k in group.keys}) == 1

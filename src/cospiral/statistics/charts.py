@@ -319,14 +319,14 @@ def chart_html(spec: dict, name: str) -> str:
 
     from cospiral.statistics.phone_charts import both
 
-    phone = not pdfs.printing()  # a PDF has no phone screen: its charts are drawn once
-    text = json.dumps([spec, _number_locale(), name, phone], sort_keys=True, ensure_ascii=False)
+    for_phone = not pdfs.printing()  # a PDF has no phone screen: its charts are drawn once
+    text = json.dumps([spec, _number_locale(), name, for_phone], sort_keys=True, ensure_ascii=False)
     key = hashlib.sha256(f"{vl_convert.__version__}\n{text}".encode()).hexdigest()
     with _lock:
         if key in _html_memory:
             _html_memory.move_to_end(key)
             return _html_memory[key]
-    result = both(spec, svg, lambda svg_text: accessible(svg_text, name), phone=phone)
+    result = both(spec, svg, lambda svg_text: accessible(svg_text, name), for_phone=for_phone)
     with _lock:
         _html_memory[key] = result
         while len(_html_memory) > _HTML_KEPT:

@@ -128,12 +128,12 @@ def unique_ids(svg_text: str, salt: str) -> str:
     return svg_text
 
 
-def both(spec: dict, render, name_it, *, phone: bool = True) -> str:
+def both(spec: dict, render, name_it, *, for_phone: bool = True) -> str:
     """The HTML of a chart for every screen: ``render(spec)`` gives an SVG, ``name_it``
     names it for screen readers. A chart already narrow enough is drawn once, and so is
-    every chart when ``phone`` is false (a PDF's)."""
+    every chart when ``for_phone`` is false (a PDF's)."""
     wide = render(spec)
-    if not phone:
+    if not for_phone:
         return name_it(unique_ids(wide, "wide"))
     if drawn_width(wide) <= PHONE_WIDTH:
         return name_it(unique_ids(wide, "any"))
