@@ -326,6 +326,14 @@ def test_suggest_eval_command(world):
     assert report["shipped_examples"]["all"]["n"] >= 780
     assert set(report["shipped_examples"]) == {"all", "fr", "en", "reliability"}
     assert report["shipped_examples"]["reliability"]["bins"]
+    # The board's model, the question learnt: given, then unknown, per language and family.
+    questions = report["shipped_examples_questions"]
+    assert set(questions) == {"with_question", "question_unknown"}
+    for part in questions.values():
+        assert part["all"]["n"] == report["shipped_examples"]["all"]["n"]
+        assert {"fr", "en", "fr:A", "en:H"} <= set(part)
+        assert 0 <= part["fr:A"]["top1_family"] <= 1
+        assert part["reliability"]["bins"]
     assert report["territory"]["slug"] == "alpha"
     assert report["territory"]["confirmed_codings"] == 6
     assert report["territory"]["results"]["all"]["n"] == 6
@@ -334,6 +342,7 @@ def test_suggest_eval_command(world):
     table = StringIO()
     call_command("suggest-eval", "--folds", "2", stdout=table)
     assert "top-3 component" in table.getvalue() and "shipped examples" in table.getvalue()
+    assert "shipped examples, the question unknown" in table.getvalue()
 
 
 def test_suggest_eval_refuses_unknown_territory(db):

@@ -83,7 +83,8 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
                    extra: tuple[Sequence[str], Sequence[str]] = ((), ()),
                    questions: Sequence[str] | None = None,
                    split_by: Sequence[object] | None = None,
-                   with_reliability: bool = False, calibrate: bool = True) -> dict:
+                   with_reliability: bool = False, calibrate: bool = True,
+                   question_unknown: bool = False, per_family: bool = False) -> dict:
     """Stratified k-fold cross-validation (by family) of ``train`` + ``top_k``.
 
     ``extra`` (texts, codes) is added to every training fold, never tested (the grid's
@@ -94,7 +95,11 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
     ``top1_family`` (the first suggestion is in the right family) and ``top3_component``
     (the right component is among the three suggestions); with ``with_reliability``, also
     the ``reliability`` table of the confidences shown. ``calibrate=False`` skips the
-    temperature fit of each fold's model (same ranking, faster)."""
+    temperature fit of each fold's model (same ranking, faster). With ``questions`` and
+    ``question_unknown``, the same models also rank the tested texts as if their question
+    were unknown (a card typed with no question), under the key ``"question_unknown"``
+    (the same figures, without the tested questions). ``per_family`` adds the figures of
+    each group and family (``"fr:A"``…)."""
     from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
     texts = list(texts)
@@ -113,7 +118,7 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
     else:
         splits = KFold(folds, shuffle=True, random_state=seed).split(texts)
     extra_texts, extra_codes = list(extra[0]), list(extra[1])
-    truths, rows, keys_of = [], [], []
+    truths, rows, keys_of, unknown_rows = [], [], [], []
     for train_idx, test_idx in splits:
         train_questions = None
         if questions is not None:
@@ -126,10 +131,18 @@ def cross_validate(texts: Sequence[str], codes: Sequence[str], *, groups: Sequen
         for i, row in zip(test_idx, ranked, strict=True):
             truths.append(codes[i])
             rows.append(row)
-            keys_of.append(["all", groups[i]])
+            keys_of.append(["all", groups[i], f"{groups[i]}:{family_of(codes[i])}"] if per_family
+                           else ["all", groups[i]])
+        if question_unknown and questions is not None:
+            unknown_rows += top_k(model, [texts[i] for i in test_idx], 3)
     result, confidences, correct = score_ranked(truths, rows, keys_of)
     if with_reliability:
         result["reliability"] = reliability(confidences, correct)
+    if question_unknown and questions is not None:
+        unknown, confidences, correct = score_ranked(truths, unknown_rows, keys_of)
+        if with_reliability:
+            unknown["reliability"] = reliability(confidences, correct)
+        result["question_unknown"] = unknown
     return result
 
 

@@ -38,7 +38,10 @@ def _classifier(seed: int, n: int = 0):
                          random_state=seed, n_jobs=2)
 
 
-ALPHA = 2e-5
+# The classifier's regularisation: 1e-5 rather than 2e-5 raised the cross-validated top-1
+# family on the shipped examples by 0.4 point with the question given and 0.7 with it
+# unknown (5 folds, seed 0, 5,695 examples).
+ALPHA = 1e-5
 
 
 class _Constant:

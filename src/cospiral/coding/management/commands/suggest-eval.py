@@ -4,7 +4,11 @@ found across groups.
 
 - Always: cross-validation on the shipped examples (``cospiral/data/examples`` and the
   demo's coded cards), per language and overall, with the reliability table of the
-  confidences shown (10 bins: mean confidence against how often the suggestion was right).
+  confidences shown (10 bins: mean confidence against how often the suggestion was right);
+  then the same folds by models that learn the question each example answers, as the
+  board's model does, scored with the question given (``with_question``) and with it
+  unknown (``question_unknown``, a card typed with no question: how the model is measured
+  on a set that has none).
 - ``--heldout [FILE]``: a model trained on every shipped example and the grid's words
   ranks criteria it never saw. FILE is any CSV or TSV with columns ``text``, ``lang`` and
   ``family`` or ``code`` (optional ``question``: ``Q1``…); without FILE, the project's own
@@ -226,6 +230,14 @@ def evaluate(territory=None, *, folds: int = 5, seed: int = 0, heldout: list[dic
             [e.text for e in examples], [e.code for e in examples],
             groups=[e.language for e in examples], folds=folds, seed=seed,
             extra=(grid_texts, grid_codes), with_reliability=True)
+        # As the board's model: the question learnt, then given or unknown at test time.
+        known = domain.cross_validate(
+            [e.text for e in examples], [e.code for e in examples],
+            groups=[e.language for e in examples], folds=folds, seed=seed,
+            extra=(grid_texts, grid_codes), questions=[e.question for e in examples],
+            question_unknown=True, per_family=True, with_reliability=True)
+        unknown = known.pop("question_unknown")
+        report["shipped_examples_questions"] = {"with_question": known, "question_unknown": unknown}
     if heldout is not None:
         report["heldout"] = evaluate_heldout(heldout, seed=seed)
     if pairs is not None:
@@ -281,6 +293,11 @@ def format_table(report: dict) -> str:
     sections = []
     if "shipped_examples" in report:
         sections.append((_("shipped examples"), report["shipped_examples"]))
+    if "shipped_examples_questions" in report:
+        sections.append((_("shipped examples, the question given"),
+                         report["shipped_examples_questions"]["with_question"]))
+        sections.append((_("shipped examples, the question unknown"),
+                         report["shipped_examples_questions"]["question_unknown"]))
     if "territory" in report:
         sections.append((report["territory"]["slug"], report["territory"]["results"]))
     for name, results in sections:
