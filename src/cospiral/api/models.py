@@ -6,11 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, belongs_to, user_link
+from cospiral.core.models import Created, CreatedBy, Revocable, TerritoryOwned, belongs_to
 from cospiral.territories.models import Role
 
 
-class ApiKey(TerritoryOwned):
+class ApiKey(TerritoryOwned, Revocable, CreatedBy):
     """``Authorization: Bearer <prefix>.<secret>``: the prefix finds the row, the sha256
     of the whole key is compared in constant time. The key acts for ``user`` (a member of
     the territory) so that writes go through the services' own permission checks; its
@@ -23,15 +23,11 @@ class ApiKey(TerritoryOwned):
     user = belongs_to(settings.AUTH_USER_MODEL, "+", _("acts for"))
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
     hashed = models.CharField(_("hash of the key"), max_length=64)
-    created_by = user_link(_("created by"))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Created.Meta):
         verbose_name = _("API key")
         verbose_name_plural = _("API keys")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix})"

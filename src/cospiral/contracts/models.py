@@ -10,7 +10,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.actions.models import Commitment
-from cospiral.core.models import Authored, TerritoryOwned, belongs_to, optional_link, user_link
+from cospiral.core.models import (
+    Authored,
+    Created,
+    Dated,
+    Recorded,
+    TerritoryOwned,
+    belongs_to,
+    optional_link,
+    user_link,
+)
 from cospiral.domain import contracts as rules
 
 
@@ -36,10 +45,9 @@ class Contract(TerritoryOwned, Authored):
     next_review_on = models.DateField(_("next review"), null=True, blank=True)
     running_since = models.DateField(_("current period since"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Created.Meta):
         verbose_name = _("multipartite social contract")
         verbose_name_plural = _("multipartite social contracts")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(review_every_months__gte=1,
                                                       review_every_months__lte=24),
@@ -104,17 +112,26 @@ class ContractParty(TerritoryOwned):
         return self.kind == self.Kind.BENEFICIARY
 
 
-class IndividualProject(TerritoryOwned):
+class BeneficiaryRecord(TerritoryOwned):
+    """Base of what a contract holds for one of its beneficiaries (their individual
+    project, their exit evaluation): one per beneficiary, listed in the order of the
+    contract's parties."""
+
+    class Meta:
+        abstract = True
+        ordering = ["beneficiary__position", "beneficiary_id"]
+
+
+class IndividualProject(BeneficiaryRecord):
     contract = belongs_to(Contract, "projects", _("contract"))
     beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
                                        related_name="project", verbose_name=_("beneficiary"))
     goals = models.TextField(_("goals"))
     steps = models.TextField(_("steps"), blank=True)
 
-    class Meta:
+    class Meta(BeneficiaryRecord.Meta):
         verbose_name = _("individual project")
         verbose_name_plural = _("individual projects")
-        ordering = ["beneficiary__position", "beneficiary_id"]
 
 
 class ContractCommitment(TerritoryOwned):
@@ -138,7 +155,7 @@ class ContractCommitment(TerritoryOwned):
         return self.what[:60]
 
 
-class Workshop(TerritoryOwned):
+class Workshop(TerritoryOwned, Dated):
     class Kind(models.TextChoices):
         COLLECTIVE = "collective", _("Collective")
         INDIVIDUAL = "individual", _("Individual")
@@ -147,7 +164,6 @@ class Workshop(TerritoryOwned):
     kind = models.CharField(_("kind of workshop"), max_length=12, choices=Kind.choices,
                             default=Kind.COLLECTIVE)
     topic = models.CharField(_("topic"), max_length=200)
-    date = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=200, blank=True)
     facilitator = models.CharField(_("facilitated by"), max_length=200, blank=True)
     run_by = models.ForeignKey(ContractParty, on_delete=models.SET_NULL, null=True, blank=True,
@@ -160,10 +176,9 @@ class Workshop(TerritoryOwned):
     notes = models.TextField(_("notes"), blank=True)
     attendance_recorded_at = models.DateTimeField(_("attendance recorded"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Dated.Meta):
         verbose_name = _("workshop")
         verbose_name_plural = _("workshops")
-        ordering = ["date", "id"]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"
@@ -181,19 +196,17 @@ class Attendance(TerritoryOwned):
                                                name="one_attendance_per_party")]
 
 
-class Review(TerritoryOwned):
+class Review(TerritoryOwned, Dated):
     contract = belongs_to(Contract, "reviews", _("contract"))
-    date = models.DateField(_("date"))
     notes = models.TextField(_("what was said"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
 
-    class Meta:
+    class Meta(Dated.Meta):
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
-        ordering = ["date", "id"]
 
 
-class ExitEvaluation(TerritoryOwned):
+class ExitEvaluation(BeneficiaryRecord, Dated):
     class Goals(models.TextChoices):
         ALL = "all", _("All reached")
         PARTLY = "partly", _("Partly reached")
@@ -203,19 +216,17 @@ class ExitEvaluation(TerritoryOwned):
     beneficiary = models.OneToOneField(ContractParty, on_delete=models.CASCADE,
                                        related_name="exit_evaluation",
                                        verbose_name=_("beneficiary"))
-    date = models.DateField(_("date"))
     outcome = models.TextField(_("where the beneficiary stands"))
     goals_reached = models.CharField(_("goals of the individual project"), max_length=8,
                                      choices=Goals.choices)
     notes = models.TextField(_("notes"), blank=True)
 
-    class Meta:
+    class Meta(BeneficiaryRecord.Meta):
         verbose_name = _("exit evaluation")
         verbose_name_plural = _("exit evaluations")
-        ordering = ["beneficiary__position", "beneficiary_id"]
 
 
-class Amendment(TerritoryOwned):
+class Amendment(TerritoryOwned, Recorded):
     """A new version of a signed contract: what changed (``changes``: field → [before,
     after]) and why, agreed by the parties on ``date``. The contract itself carries the
     amended terms; version 1 is the contract as signed, amendment n makes version n + 1."""
@@ -226,7 +237,6 @@ class Amendment(TerritoryOwned):
     reason = models.TextField(_("why"))
     changes = models.JSONField(_("what changed"), default=dict)
     created_by = user_link(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("amendment")

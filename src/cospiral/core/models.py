@@ -51,6 +51,30 @@ class TerritoryOwned(models.Model):
         abstract = True
 
 
+class Named(models.Model):
+    """Base of a row that people know by its name, and find listed by it."""
+
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NamedInTerritory(TerritoryOwned, Named):
+    """Base of a row that people pick by its name in their territory (a group, an
+    organisation): two of a territory never share a name."""
+
+    class Meta(Named.Meta):
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "name"], name="unique_%(class)s_name"),
+        ]
+
+
 class SoftDeleteQuerySet(TerritoryQuerySet):
     """Rows of a territory that are hidden, never erased, when someone deletes them."""
 
@@ -95,18 +119,20 @@ def user_link(verbose_name, **options: Any) -> models.ForeignKey:
                              verbose_name=verbose_name, **(defaults | options))
 
 
-class Timestamped(models.Model):
-    """Base of a row that records when it was made and last changed."""
+class Created(models.Model):
+    """Base of a row that records when it was made. Its ``Meta`` lists the newest first:
+    a child listed that way extends ``Created.Meta``; a child may redeclare
+    ``created_at`` to name the moment (an invitation is "sent")."""
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("changed"), auto_now=True)
 
     class Meta:
         abstract = True
+        ordering = ["-created_at", "-id"]
 
 
-class Authored(Timestamped):
-    """Base of a row that records who made it, when, and when it last changed."""
+class CreatedBy(Created):
+    """Base of a row that records who made it and when."""
 
     created_by = user_link(_("created by"))
 
@@ -114,20 +140,70 @@ class Authored(Timestamped):
         abstract = True
 
 
+class Recorded(Created):
+    """Base of the record of something that happened outside the application (a charter
+    signed, an amendment agreed): ``created_at`` is when it was recorded here."""
+
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Timestamped(Created):
+    """Base of a row that records when it was made and last changed."""
+
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Authored(CreatedBy, Timestamped):
+    """Base of a row that records who made it, when, and when it last changed."""
+
+    class Meta:
+        abstract = True
+
+
+class Dated(models.Model):
+    """Base of the record of something that took place on a day (a workshop, a review
+    meeting, an exit evaluation), listed in the order things happened unless its
+    ``Meta`` says otherwise (a child keeps that order by extending ``Dated.Meta``)."""
+
+    date = models.DateField(_("date"))
+
+    class Meta:
+        abstract = True
+        ordering = ["date", "id"]
+
+
+class Revocable(models.Model):
+    """Base of what a coordinator may revoke (an invitation, an API key, a personal
+    link): once revoked it no longer works, and it is kept to show when that happened."""
+
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
 def new_token() -> str:
     """A secret for a link that needs no login (a private, public or personal link)."""
     return secrets.token_urlsafe(18)
 
 
-class PersonalLink(TerritoryOwned):
+class PersonalLink(TerritoryOwned, Revocable, Created):
     """Base of a link made for one person, who follows it without an account (to answer
     a survey, to vote): its token is the secret; the coordinator may label or revoke it."""
 
     token = models.CharField(_("token"), max_length=40, unique=True, default=new_token)
     label = models.CharField(_("label"), max_length=100, blank=True,
                              help_text=_("Optional note for the coordinator (never shown in results)."))
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         abstract = True

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, SoftDeletable, user_link
+from cospiral.core.models import Authored, Named, SoftDeletable, user_link
 from cospiral.domain.evaluation import QUESTIONS, SCALE_MAX, SCALE_MIN
 
 #: The question of each key, for people (the keys are the stable identifiers).
@@ -63,10 +63,9 @@ def _note_field(question: str):
                             help_text=_("Why this score: facts, sources, who said so."))
 
 
-class ExistingAction(SoftDeletable, Authored):
+class ExistingAction(SoftDeletable, Named, Authored):
     """An action or programme already running in the territory, and its evaluation."""
 
-    name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     carried_by = models.CharField(
         _("carried by"), max_length=300, blank=True,
@@ -108,9 +107,6 @@ class ExistingAction(SoftDeletable, Authored):
             for q in QUESTIONS
         ]
         indexes = [models.Index(fields=["territory", "deleted_at"])]
-
-    def __str__(self) -> str:
-        return self.name
 
     @property
     def organisation_apart(self) -> str:

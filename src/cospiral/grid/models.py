@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import belongs_to
+from cospiral.core.models import Created, belongs_to
 
 
 def pick_language(texts: dict, language: str | None = None) -> str:
@@ -20,7 +20,7 @@ def pick_language(texts: dict, language: str | None = None) -> str:
     return next((v for v in texts.values() if v), "")
 
 
-class GridVersion(models.Model):
+class GridVersion(Created):
     """One version of a grid. Shared by every territory that uses it; frozen (read-only)
     once a card is coded against it, after which changes go into a new version."""
 
@@ -29,7 +29,6 @@ class GridVersion(models.Model):
     based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="derived", verbose_name=_("based on"))
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True)
 
     class Meta:

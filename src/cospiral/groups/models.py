@@ -4,16 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryOwned, new_token  # noqa: F401 (read by groups.services)
+from cospiral.core.models import Created, NamedInTerritory, TerritoryOwned, new_token  # noqa: F401 (read by groups.services)
 
 
-class Group(TerritoryOwned):
+class Group(NamedInTerritory, Created):
     class Kind(models.TextChoices):
         HOMOGENEOUS = "homogeneous", _("Homogeneous group")
         MIXED = "mixed", _("Mixed (rainbow) group")
         COORDINATION = "coordination", _("Coordination group")
 
-    name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices,
                             default=Kind.HOMOGENEOUS)
     profile = models.CharField(_("profile"), max_length=200, blank=True,
@@ -36,21 +35,14 @@ class Group(TerritoryOwned):
         _("group view opened"), null=True, blank=True,
         help_text=_("Until then, people writing online see only their own cards."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
+    class Meta(NamedInTerritory.Meta):
         verbose_name = _("group")
         verbose_name_plural = _("groups")
         ordering = ["kind", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["territory", "name"], name="unique_group_name"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
-class Session(TerritoryOwned):
+class Session(TerritoryOwned, Created):
     class Channel(models.TextChoices):
         IN_PERSON = "in_person", _("In person")
         ONLINE = "online", _("Online")
@@ -67,7 +59,6 @@ class Session(TerritoryOwned):
         help_text=_("A count only: cospiral never records who attended."),
     )
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("session")

@@ -11,11 +11,11 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import TerritoryQuerySet, user_link
+from cospiral.core.models import Created, TerritoryQuerySet, user_link
 from cospiral.domain import jobs as rules
 
 
-class Job(models.Model):
+class Job(Created):
     class State(models.TextChoices):
         QUEUED = rules.QUEUED, _("waiting")
         RUNNING = rules.RUNNING, _("running")
@@ -52,10 +52,9 @@ class Job(models.Model):
 
     objects = TerritoryQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Created.Meta):
         verbose_name = _("job")
         verbose_name_plural = _("jobs")
-        ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["territory", "-created_at"])]
 
     def __str__(self) -> str:

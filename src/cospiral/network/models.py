@@ -7,23 +7,17 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import belongs_to, user_link
+from cospiral.core.models import Created, Named, Recorded, belongs_to, user_link
 
 
-class Network(models.Model):
+class Network(Named, Created):
     slug = models.SlugField(_("identifier"), max_length=60, unique=True,
                             help_text=_("Short name used in addresses, e.g. alsace-network."))
-    name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Named.Meta):
         verbose_name = _("network")
         verbose_name_plural = _("networks")
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class NetworkMembership(models.Model):
@@ -87,7 +81,7 @@ class CharterVersion(models.Model):
         return other, own[other]
 
 
-class CharterSignature(models.Model):
+class CharterSignature(Recorded):
     network = belongs_to(Network, "signatures", _("network"))
     territory = belongs_to("territories.Territory", "charter_signatures", _("territory"))
     charter = models.ForeignKey(CharterVersion, on_delete=models.PROTECT, related_name="signatures",
@@ -100,7 +94,6 @@ class CharterSignature(models.Model):
     signed_by = models.CharField(_("signed by"), max_length=200,
                                  help_text=_("The person who signed, and their office."))
     recorded_by = user_link(_("recorded by"))
-    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("charter signature")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, belongs_to
+from cospiral.core.models import Authored, Created, Named, TerritoryOwned, belongs_to
 
 
 class Review(TerritoryOwned, Authored):
@@ -33,12 +33,11 @@ class Review(TerritoryOwned, Authored):
         return f"{self.territory_id} · {self.cycle_id}"
 
 
-class ElectedMember(TerritoryOwned):
+class ElectedMember(TerritoryOwned, Named, Created):
     """An elected member responsible for the territory's approach, or for one strategic
     axis of its plan: the review names them, so an elected official knows who answers
     for what (issue 15, point 8)."""
 
-    name = models.CharField(_("name"), max_length=200)
     mandate = models.CharField(
         _("mandate"), max_length=200, blank=True,
         help_text=_("For example “Deputy mayor for social cohesion”."))
@@ -46,7 +45,6 @@ class ElectedMember(TerritoryOwned):
         "actions.Axis", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
         verbose_name=_("strategic axis"),
         help_text=_("Leave empty for the elected member responsible for the whole approach."))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("responsible elected member")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cospiral.core.models import (
     Authored,
+    Created,
     PersonalLink,
     TerritoryOwned,
     Timestamped,
@@ -83,10 +84,9 @@ class Wave(TerritoryOwned, Authored):
     #: Known population margins for weighting: {"age_band": [counts...], ...}
     population_margins = models.JSONField(_("population margins"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(Created.Meta):
         verbose_name = _("survey wave")
         verbose_name_plural = _("survey waves")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.title

@@ -5,10 +5,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 # Role is defined in core (with the tenancy) and still read from here by the apps.
-from cospiral.core.models import Role, TerritoryOwned, belongs_to
+from cospiral.core.models import Created, NamedInTerritory, Role, TerritoryOwned, belongs_to
 
 
-class Territory(models.Model):
+class Territory(Created):
     class Kind(models.TextChoices):
         CITY = "city", _("City")
         NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
@@ -44,7 +44,6 @@ class Territory(models.Model):
     publish_raw_responses = models.BooleanField(
         _("publish the anonymised survey answers"), default=False,
         help_text=_("Open-data packages include the anonymised answers, not only the results."))
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("territory")
@@ -55,7 +54,7 @@ class Territory(models.Model):
         return self.name
 
 
-class Membership(TerritoryOwned):
+class Membership(TerritoryOwned, Created):
     """A user's role in a territory: the basis of every permission check."""
 
     user = belongs_to(settings.AUTH_USER_MODEL, "memberships", _("user"))
@@ -65,7 +64,6 @@ class Membership(TerritoryOwned):
         verbose_name=_("organisation"),
         help_text=_("The organisation this person speaks for: a partner updates its commitments."),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -78,7 +76,7 @@ class Membership(TerritoryOwned):
         return f"{self.user} · {self.get_role_display()} · {self.territory_id}"
 
 
-class Organisation(TerritoryOwned):
+class Organisation(NamedInTerritory):
     class Kind(models.TextChoices):
         PUBLIC = "public", _("Public service")
         ASSOCIATION = "association", _("Association")
@@ -86,19 +84,11 @@ class Organisation(TerritoryOwned):
         CITIZENS = "citizens", _("Citizens' group")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
 
-    class Meta:
+    class Meta(NamedInTerritory.Meta):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["territory", "name"], name="unique_organisation_name"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class CoordinationMember(TerritoryOwned):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cospiral.core.models import (
     Authored,
+    Created,
     PersonalLink,
     TerritoryOwned,
     belongs_to,
@@ -56,10 +57,9 @@ class Round(TerritoryOwned, Authored):
     opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Created.Meta):
         verbose_name = _("prioritisation round")
         verbose_name_plural = _("prioritisation rounds")
-        ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(closed_at__isnull=True) | models.Q(opened_at__isnull=False),
@@ -119,7 +119,7 @@ class VoterToken(PersonalLink):
 
     @property
     def state(self) -> str:
-        if self.revoked_at is not None:
+        if self.is_revoked:
             return "revoked"
         if self.used_at is not None:
             return "used"
