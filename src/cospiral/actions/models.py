@@ -11,24 +11,30 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, SoftDeletable, TerritoryOwned, belongs_to, optional_link
+from cospiral.core.models import (
+    Authored,
+    CodedInTerritory,
+    Positioned,
+    SoftDeletable,
+    TerritoryOwned,
+    belongs_to,
+    optional_link,
+)
 from cospiral.domain.evaluation import SCALE_MAX, SCALE_MIN
 
 
-class Axis(TerritoryOwned):
+class Axis(CodedInTerritory, Positioned):
     """A strategic axis of the plan."""
 
     cycle = optional_link("territories.Cycle", "+", _("cycle"))
     code = models.CharField(_("code"), max_length=12, help_text=_("For example 1, 2, 3."))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(CodedInTerritory.Meta):
         verbose_name = _("strategic axis")
         verbose_name_plural = _("strategic axes")
         ordering = ["position", "code", "id"]
-        constraints = [models.UniqueConstraint(fields=["territory", "code"], name="unique_axis_code")]
 
     def __str__(self) -> str:
         return f"{self.code}. {self.title}"
@@ -38,7 +44,7 @@ def _score_field(label):
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
 
 
-class Action(SoftDeletable, Authored):
+class Action(SoftDeletable, Authored, Positioned):
     class Origin(models.TextChoices):
         BLANK = "blank", _("Written from scratch")
         CARDS = "cards", _("From citizens' cards")
@@ -87,7 +93,6 @@ class Action(SoftDeletable, Authored):
     starts_on = models.DateField(_("starts"), null=True, blank=True)
     ends_on = models.DateField(_("ends"), null=True, blank=True)
     review_on = models.DateField(_("next review"), null=True, blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("action")

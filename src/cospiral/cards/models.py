@@ -6,16 +6,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cospiral.core.models import (
+    CodedInTerritory,
     SoftDeletable,
     SoftDeleteQuerySet,
-    TerritoryOwned,
     Timestamped,
     user_link,
 )
 from cospiral.grid.models import pick_language
 
 
-class Question(TerritoryOwned):
+class Question(CodedInTerritory):
     """Q1–Q4 of the method (copied into each territory from the shipped data) or a custom
     question. ``code`` is the stable identifier used in imports and exports."""
 
@@ -28,13 +28,10 @@ class Question(TerritoryOwned):
                                             verbose_name=_("asked in cycles"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
-    class Meta:
+    class Meta(CodedInTerritory.Meta):
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["position", "code"]
-        constraints = [
-            models.UniqueConstraint(fields=["territory", "code"], name="unique_question_code"),
-        ]
 
     def __str__(self) -> str:
         return f"{self.code} · {self.text()}"

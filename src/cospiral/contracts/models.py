@@ -14,6 +14,7 @@ from cospiral.core.models import (
     Authored,
     Created,
     Dated,
+    Positioned,
     Recorded,
     TerritoryOwned,
     belongs_to,
@@ -58,7 +59,7 @@ class Contract(TerritoryOwned, Authored):
         return self.title
 
 
-class ContractParty(TerritoryOwned):
+class ContractParty(TerritoryOwned, Positioned):
     """A party to the contract. A beneficiary is known only by a pseudonym: there is no
     field for a real name."""
 
@@ -79,7 +80,6 @@ class ContractParty(TerritoryOwned):
                                       help_text=_("The person who signs for the organisation "
                                                   "and their function."))
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("party")

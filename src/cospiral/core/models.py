@@ -75,6 +75,18 @@ class NamedInTerritory(TerritoryOwned, Named):
         ]
 
 
+class CodedInTerritory(TerritoryOwned):
+    """Base of a row known by its ``code``, a stable public identifier that imports and
+    exports join on (a question, a strategic axis): two of a territory never share a
+    code. The child declares ``code``, with the help its users need."""
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["territory", "code"], name="unique_%(class)s_code"),
+        ]
+
+
 class SoftDeleteQuerySet(TerritoryQuerySet):
     """Rows of a territory that are hidden, never erased, when someone deletes them."""
 
@@ -161,6 +173,16 @@ class Timestamped(Created):
 
 class Authored(CreatedBy, Timestamped):
     """Base of a row that records who made it, when, and when it last changed."""
+
+    class Meta:
+        abstract = True
+
+
+class Positioned(models.Model):
+    """Base of a row that people put in order by hand (a plan's axes and actions, a
+    contract's parties, an indicator's criteria, a synthesis's sentences)."""
+
+    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         abstract = True

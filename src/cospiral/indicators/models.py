@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, belongs_to, optional_link
+from cospiral.core.models import Authored, Positioned, TerritoryOwned, belongs_to, optional_link
 
 
 class Indicator(TerritoryOwned, Authored):
@@ -73,7 +73,7 @@ def _pick(texts: dict, language: str) -> str:
         (v for v in texts.values() if v), "")
 
 
-class IndicatorCriterion(TerritoryOwned):
+class IndicatorCriterion(TerritoryOwned, Positioned):
     """One criterion an indicator was built from, sorted into one of four categories
     (step one of METHOD.md §7). Linked to a card or a shared criterion when it came from
     one; the text is copied so that a version keeps what it was built from."""
@@ -90,7 +90,6 @@ class IndicatorCriterion(TerritoryOwned):
     card = optional_link("criteria.Card", "indicator_criteria", _("card"))
     shared_criterion = optional_link("syntheses.SharedCriterion", "indicator_criteria", _("shared criterion"))
     text = models.TextField(_("criterion"))
-    position = models.PositiveIntegerField(_("position"), default=0)
 
     class Meta:
         verbose_name = _("criterion of an indicator")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cospiral.core.models import Authored, TerritoryOwned, Timestamped, belongs_to, user_link
+from cospiral.core.models import (
+    Authored,
+    Positioned,
+    TerritoryOwned,
+    Timestamped,
+    belongs_to,
+    user_link,
+)
 
 
 class Synthesis(TerritoryOwned, Timestamped):
@@ -41,14 +48,13 @@ class Synthesis(TerritoryOwned, Timestamped):
         ]
 
 
-class TracedText(TerritoryOwned, Authored):
+class TracedText(TerritoryOwned, Authored, Positioned):
     """A text written about one component and traced to the cards it stands for: a
     synthesis sentence or a shared criterion. Each subclass names its text and cards."""
 
     component = models.ForeignKey("grid.GridEntry", on_delete=models.PROTECT, related_name="+",
                                   verbose_name=_("component"))
     language = models.CharField(_("language"), max_length=8, default="fr")
-    position = models.PositiveIntegerField(_("position"), default=0)
     created_by = user_link(_("written by"))
 
     class Meta:
