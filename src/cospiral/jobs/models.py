@@ -45,6 +45,7 @@ class Job(Created):
     worker = models.CharField(_("worker"), max_length=200, blank=True)
     task_id = models.CharField(_("task id"), max_length=100, blank=True)
     created_by = user_link(_("started by"))
+    # Redeclared from ``Created`` to index it.
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
