@@ -69,6 +69,12 @@ def coded_cards(n: int, seed: int):
     return texts, codes
 
 
+def _classifier_name(classifier) -> str:
+    """The linear classifier's class, and the naive Bayes blended with it if any."""
+    linear = getattr(classifier, "linear", classifier)
+    return type(linear).__name__ + (" + ComplementNB" if hasattr(classifier, "bayes") else "")
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--predict", type=int, default=100_000)
@@ -101,7 +107,7 @@ def main(argv=None) -> dict:
 
     result = {
         "benchmark": "suggestions",
-        "classifier": type(model.pipeline.steps[-1][1]).__name__,
+        "classifier": _classifier_name(model.pipeline.steps[-1][1]),
         "features": "char 3-5-grams, words, French and English Snowball stems, word pairs, first-word stems",
         "temperature": round(model.meta.get("temperature", 0), 4),
         "components": len(model.codes),

@@ -158,9 +158,9 @@ def test_shipped_model_suggests_sensible_components(shipped_model):
     assert "A02" in [c for c, _ in ranked[1]]
 
 
-# Measured on the shipped data (5 folds, seed 0, 4,315 examples with the demo's cards):
-# top-1 family 76.1 %, top-3 component 83.6 % (French 83.5 %, English 83.7 %).
-# The bar is that minus a margin of about 2 points.
+# Measured on the shipped data (5 folds, seed 0, 6,124 examples with the demo's cards):
+# top-1 family 80.7 %, top-3 component 88.4 % (French 88.9 %, English 88.0 %).
+# The bar is that minus a margin of about 1 point.
 def test_quality_bar_on_shipped_examples():
     examples = suggest.shipped_examples()
     result = suggest.cross_validate(
@@ -168,10 +168,10 @@ def test_quality_bar_on_shipped_examples():
         groups=[e.language for e in examples], folds=5, seed=0,
         extra=suggest.default_grid_phrases(), calibrate=False)
     assert result["all"]["n"] == len(examples)
-    assert result["all"]["top3_component"] >= 0.815
-    assert result["all"]["top1_family"] >= 0.74
-    assert result["fr"]["top3_component"] >= 0.815
-    assert result["en"]["top3_component"] >= 0.815
+    assert result["all"]["top3_component"] >= 0.875
+    assert result["all"]["top1_family"] >= 0.795
+    assert result["fr"]["top3_component"] >= 0.875
+    assert result["en"]["top3_component"] >= 0.87
 
 
 # --- stems, spellings, the question, calibration -------------------------------------

@@ -15,8 +15,9 @@ from cospiral.grid.models import GridEntry
 
 # Of the files on disk; a file of another format is rebuilt. 3: models learn the question
 # a card answers (Q1 well-being, Q2 ill-being, ...) as a feature; 4: and guess it from the
-# text when it is unknown (the domain package's modules are hashed one by one).
-FORMAT = 4
+# text when it is unknown (the domain package's modules are hashed one by one); 5: the
+# classifier is a linear model blended with a complement naive Bayes (``_Blended``).
+FORMAT = 5
 GRID_KEY_SECONDS = 30
 
 _grid_keys: dict[int, tuple[float, str]] = {}
