@@ -88,8 +88,7 @@ def _save(w: writes.Write, obj, names, before: dict | None, summary: str):
 def _changing(contract: Contract, user, allowed: set, what: str) -> tuple[writes.Write, Contract]:
     """A write of the contract or a part of it: by its writers, the contract locked, its
     status one of ``allowed`` (else a ValidationError naming ``what``)."""
-    w = writes.Write(contract.territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
+    w, contract = writes.lock(contract, user=user, rule=CHANGE_CONTRACTS)
     _require_status(contract, allowed, what)
     return w, contract
 
@@ -515,9 +514,7 @@ def refusals(contract: Contract, target: str, today: dt.date | None = None) -> l
 def change_status(contract: Contract, *, user, target: str) -> Contract:
     """Take one step of the state machine. A step that is not allowed, or whose
     conditions are not met, raises ValidationError with every reason; nothing changes."""
-    territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
+    w, contract = writes.lock(contract, user=user, rule=CHANGE_CONTRACTS)
     today = timezone.localdate()
     reasons = refusals(contract, target, today)
     if reasons:

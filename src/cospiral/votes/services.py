@@ -172,8 +172,7 @@ def save_round(territory, *, user, round: Round | None = None, title: str,
 
 @transaction.atomic
 def open_round(round: Round, *, user) -> Round:
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if round.opened_at is not None:
         raise ValidationError(_("This round is already open or closed."), code="not_draft")
     try:
@@ -212,8 +211,7 @@ def _seat_links(round: Round) -> list[VoterToken]:
 @transaction.atomic
 def add_seat_links(round: Round, *, user) -> list[VoterToken]:
     """While a coordination-group round is open: links for the seats added since it opened."""
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if not round.by_seats or not round.is_open:
         raise ValidationError(_("Links per seat are made for an open round of the coordination "
                                 "group only."), code="electorate")
@@ -227,8 +225,7 @@ def add_seat_links(round: Round, *, user) -> list[VoterToken]:
 @transaction.atomic
 def close_round(round: Round, *, user) -> Round:
     """Close the vote for good: no ballot is taken afterwards and the results show."""
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if round.opened_at is None:
         raise ValidationError(_("This round is not open yet: open it before closing it."),
                               code="not_open")
@@ -246,8 +243,7 @@ def close_round(round: Round, *, user) -> Round:
 
 @transaction.atomic
 def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[VoterToken]:
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if not round.by_tokens:
         raise ValidationError(_("Voters of this round are the coordination group, who vote "
                                 "signed in: it has no personal links."), code="electorate")
@@ -274,8 +270,7 @@ def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[Vo
 
 @transaction.atomic
 def revoke_token(token: VoterToken, *, user) -> VoterToken:
-    w = writes.Write(token.territory, user=user, rule=MANAGE_ROUNDS)
-    token = w.lock(token)
+    w, token = writes.lock(token, user=user, rule=MANAGE_ROUNDS)
     if token.revoked_at is not None:
         return token
     if token.used_at is not None:
