@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cospiral.actions.models import Action
 from cospiral.core import audit, writes
@@ -291,6 +291,31 @@ def field_name(action_id) -> str:
     return f"c-{action_id}"
 
 
+#: The message of a ballot's error, by its code (``cospiral.domain.votes``).
+_BALLOT_MESSAGES = {
+    "not_whole": gettext_lazy("“%(action)s”: “%(value)s” is not a whole number."),
+    "negative": gettext_lazy("“%(action)s”: the number of dots cannot be below 0."),
+    "over_cap": gettext_lazy("“%(action)s”: %(value)s dots; at most %(cap)s dots may go to one "
+                             "action."),
+    "too_many_dots": gettext_lazy("You placed %(used)s dots but have %(dots)s: take %(over)s "
+                                  "away."),
+    "score_range": gettext_lazy("“%(action)s”: %(value)s is not a score: give a whole number "
+                                "from %(min)s to %(max)s, or leave it blank."),
+    "rank_range": gettext_lazy("“%(action)s”: rank %(value)s does not exist: ranks go from 1 to "
+                               "%(max)s."),
+    "duplicate_rank": gettext_lazy("“%(other)s” and “%(action)s” both have rank %(value)s: give "
+                                   "each rank once."),
+    "rank_gap": gettext_lazy("Rank %(missing)s is missing: ranks follow on from 1 without gaps "
+                             "(1, 2, 3…)."),
+}
+#: The message of an empty ballot, by the round's method.
+_EMPTY_BALLOT = {
+    rules.DOT: gettext_lazy("Place at least one dot before you send your ballot."),
+    rules.SCORE: gettext_lazy("Score at least one action before you send your ballot."),
+    rules.RANKED: gettext_lazy("Rank at least one action before you send your ballot."),
+}
+
+
 def _ballot_message(error: rules.BallotError, round: Round, names: Mapping) -> tuple[str, str]:
     p = dict(error.params)
     p["action"] = names.get(error.candidate, "")
@@ -301,31 +326,11 @@ def _ballot_message(error: rules.BallotError, round: Round, names: Mapping) -> t
     if code == "unknown_candidate":
         return "__all__", _("This ballot names an action that is not one of this round's; "
                             "nothing was recorded. Reload the page and vote again.")
-    if code == "not_whole":
-        message = _("“%(action)s”: “%(value)s” is not a whole number.")
-    elif code == "negative":
-        message = _("“%(action)s”: the number of dots cannot be below 0.")
-    elif code == "over_cap":
-        message = _("“%(action)s”: %(value)s dots; at most %(cap)s dots may go to one action.")
-    elif code == "too_many_dots":
+    if code == "too_many_dots":
         p["over"] = p["used"] - p["dots"]
-        message = _("You placed %(used)s dots but have %(dots)s: take %(over)s away.")
-    elif code == "score_range":
-        message = _("“%(action)s”: %(value)s is not a score: give a whole number from "
-                    "%(min)s to %(max)s, or leave it blank.")
-    elif code == "rank_range":
-        message = _("“%(action)s”: rank %(value)s does not exist: ranks go from 1 to %(max)s.")
-    elif code == "duplicate_rank":
-        message = _("“%(other)s” and “%(action)s” both have rank %(value)s: give each rank once.")
-    elif code == "rank_gap":
-        message = _("Rank %(missing)s is missing: ranks follow on from 1 without gaps "
-                    "(1, 2, 3…).")
-    elif round.method == rules.DOT:
-        message = _("Place at least one dot before you send your ballot.")
-    elif round.method == rules.SCORE:
-        message = _("Score at least one action before you send your ballot.")
-    else:
-        message = _("Rank at least one action before you send your ballot.")
+    message = _BALLOT_MESSAGES.get(code)
+    if message is None:  # an empty ballot
+        message = _EMPTY_BALLOT[round.method]
     return field, message % p
 
 
