@@ -37,14 +37,16 @@ def reading(p_value, superiority, low=None, high=None) -> str:
         if superiority <= 0:
             return _("every answer after is at a lower level than every answer before")
         return _("the test cannot be computed: the levels do not vary within the waves")
-    v = verdict.verdict(superiority, low, high, null=0.5)
-    if v == verdict.BETTER:
-        return _("situations tend to be better after (levels higher)")
-    if v == verdict.WORSE:
-        return _("situations tend to be worse after (levels lower)")
-    if v == verdict.NO_CLEAR_CHANGE:
-        return _("no clear change: the difference may be chance")
-    return _("not enough answers to compare")
+    reading = READINGS.get(verdict.verdict(superiority, low, high, null=0.5))
+    return _("not enough answers to compare") if reading is None else str(reading)
+
+
+#: The ordinal test's verdict in words (``reading``).
+READINGS = {
+    verdict.BETTER: gettext_lazy("situations tend to be better after (levels higher)"),
+    verdict.WORSE: gettext_lazy("situations tend to be worse after (levels lower)"),
+    verdict.NO_CLEAR_CHANGE: gettext_lazy("no clear change: the difference may be chance"),
+}
 
 
 VERDICT_TEXTS = {
