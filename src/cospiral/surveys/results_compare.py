@@ -37,8 +37,10 @@ def reading(p_value, superiority, low=None, high=None) -> str:
         if superiority <= 0:
             return _("every answer after is at a lower level than every answer before")
         return _("the test cannot be computed: the levels do not vary within the waves")
-    reading = READINGS.get(verdict.verdict(superiority, low, high, null=0.5))
-    return _("not enough answers to compare") if reading is None else str(reading)
+    v = verdict.verdict(superiority, low, high, null=0.5)
+    if v is None or v not in READINGS:
+        return _("not enough answers to compare")
+    return str(READINGS[v])
 
 
 #: The ordinal test's verdict in words (``reading``).
