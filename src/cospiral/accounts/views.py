@@ -114,27 +114,17 @@ def account(request):
 def two_factor(request):
     if twofactor.is_enrolled(request.user):
         form = forms.CodeForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                twofactor.disable(request.user, code=form.cleaned_data["code"])
-            except ValidationError as error:
-                form_error(form, error)
-            else:
-                messages.success(request, _("Two-factor sign-in is off."))
-                return redirect("accounts:account")
-        return render(request, "accounts/two_factor_disable.html", {"form": form})
+        done = pages.submit(request, form,
+                            lambda data: twofactor.disable(request.user, code=data["code"]),
+                            done=_("Two-factor sign-in is off."), then="accounts:account")
+        return done or render(request, "accounts/two_factor_disable.html", {"form": form})
     device = twofactor.start_enrolment(request.user)
     form = forms.CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            twofactor.confirm_enrolment(request.user, code=form.cleaned_data["code"])
-        except ValidationError as error:
-            form_error(form, error)
-        else:
-            messages.success(request, _("Two-factor sign-in is on: from now on, signing in "
-                                        "asks for a code from your app."))
-            return redirect("accounts:account")
-    return render(request, "accounts/two_factor_enrol.html", {
+    done = pages.submit(request, form,
+                        lambda data: twofactor.confirm_enrolment(request.user, code=data["code"]),
+                        done=_("Two-factor sign-in is on: from now on, signing in asks for a "
+                               "code from your app."), then="accounts:account")
+    return done or render(request, "accounts/two_factor_enrol.html", {
         "form": form, "qr": twofactor.qr_svg(device), "secret": twofactor.secret_base32(device)})
 
 

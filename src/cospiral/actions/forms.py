@@ -163,6 +163,10 @@ class StatusForm(forms.Form):
 
 
 class _SourceForm(forms.Form):
+    """A new action from what it comes from: the field ``source``, whose choices are
+    ``sources(territory)``, first, then the action's title, description and axis."""
+
+    source: str
     title = forms.CharField(label=_("Title of the action"), max_length=MAX_TITLE_CHARS)
     description = forms.CharField(label=_("Description"), required=False,
                                   max_length=MAX_TEXT_CHARS,
@@ -170,9 +174,15 @@ class _SourceForm(forms.Form):
     axis = forms.ModelChoiceField(label=_("Strategic axis"), required=False, queryset=None,
                                   empty_label=_("(none)"))
 
+    @staticmethod
+    def sources(territory):
+        raise NotImplementedError
+
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["axis"].queryset = selectors.axes(territory)
+        self.fields[self.source].queryset = self.sources(territory)
+        self.order_fields([self.source, "title", "description", "axis"])
 
 
 class FromCardsForm(_SourceForm):
@@ -181,27 +191,26 @@ class FromCardsForm(_SourceForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": _("Card #%(value)s is not a card of this territory."),
                         "invalid_pk_value": _("“%(pk)s” is not a card number.")})
+    source = "cards"
 
-    field_order = ["cards", "title", "description", "axis"]
-
-    def __init__(self, *args, territory, **kwargs):
-        super().__init__(*args, territory=territory, **kwargs)
+    @staticmethod
+    def sources(territory):
         from cospiral.cards.models import Card
 
         # Any card of the territory validates here; the service says why a card that does
         # not answer Q3 or Q4 cannot start an action.
-        self.fields["cards"].queryset = Card.objects.of(territory)
+        return Card.objects.of(territory)
 
 
 class FromPilotIdeaForm(_SourceForm):
     group = forms.ModelChoiceField(label=_("Group whose pilot idea it is"), queryset=None,
                                    error_messages={"invalid_choice": _(
                                        "Choose a group of this territory.")})
-    field_order = ["group", "title", "description", "axis"]
+    source = "group"
+    sources = staticmethod(selectors.groups)
 
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, territory=territory, **kwargs)
-        self.fields["group"].queryset = selectors.groups(territory)
         self.fields["title"].label = _("The pilot idea, in a few words")
         self.fields["description"].label = _("The idea as the group put it")
 
@@ -210,11 +219,8 @@ class FromIndicatorForm(_SourceForm):
     indicator = IndicatorChoiceField(label=_("Indicator the action answers"), queryset=None,
                                      error_messages={"invalid_choice": _(
                                          "Choose an indicator of this territory.")})
-    field_order = ["indicator", "title", "description", "axis"]
-
-    def __init__(self, *args, territory, **kwargs):
-        super().__init__(*args, territory=territory, **kwargs)
-        self.fields["indicator"].queryset = selectors.indicators(territory)
+    source = "indicator"
+    sources = staticmethod(selectors.indicators)
 
 
 class MilestoneForm(forms.Form):

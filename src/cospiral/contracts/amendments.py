@@ -57,8 +57,7 @@ def amend(contract: Contract, *, user, date: dt.date, reason: str, title: str,
     with nothing written, when nothing changes, when the reason is missing, or when the
     contract is a draft (edit it) or closed (final)."""
     territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
+    w, contract = writes.lock(contract, user=user, rule=CHANGE_CONTRACTS)
     if contract.status not in AMENDABLE:
         raise ValidationError(_("Only a signed contract, running or reviewed, is amended: a "
                                 "draft is edited and a closed contract is final."))

@@ -76,7 +76,7 @@ def apply_commitment_template(contract, *, user, what: str, direction: str,
     ``(added, skipped)``."""
     territory = contract.territory
     w, contract = services._changing(contract, user, services.EDITABLE, _("its commitments"))
-    services._own(contract, party, "party", _("party"))
+    services._own(contract, party=party)
     errors: dict[str, str] = {}
     what = _text(errors, "what", what, required=True, limit=services.MAX_TEXT,
                           what=_("commitment"))

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cospiral.contracts import selectors
 from cospiral.contracts.models import (
@@ -88,17 +88,24 @@ def _save(w: writes.Write, obj, names, before: dict | None, summary: str):
 def _changing(contract: Contract, user, allowed: set, what: str) -> tuple[writes.Write, Contract]:
     """A write of the contract or a part of it: by its writers, the contract locked, its
     status one of ``allowed`` (else a ValidationError naming ``what``)."""
-    w = writes.Write(contract.territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
+    w, contract = writes.lock(contract, user=user, rule=CHANGE_CONTRACTS)
     _require_status(contract, allowed, what)
     return w, contract
 
 
-def _own(contract: Contract, obj, field: str, what: str) -> None:
-    if obj is not None and (obj.territory_id != contract.territory_id or
-                            getattr(obj, "contract_id", contract.pk) != contract.pk):
-        raise ValidationError({field: _("This %(what)s is not one of this contract.") % {
-            "what": what}})
+#: What ``_own`` calls a row of each kind in its refusal.
+_ROW_NAMES = {ContractParty: gettext_lazy("party"), ContractCommitment: gettext_lazy("commitment"),
+              Workshop: gettext_lazy("workshop")}
+
+
+def _own(contract: Contract, **rows) -> None:
+    """Refuse any of ``rows`` (by the field it was given as; None for none) that is not
+    one of ``contract``'s."""
+    for field, obj in rows.items():
+        if obj is not None and (obj.territory_id != contract.territory_id or
+                                getattr(obj, "contract_id", contract.pk) != contract.pk):
+            raise ValidationError({field: _("This %(what)s is not one of this contract.") % {
+                "what": _ROW_NAMES[type(obj)]}})
 
 
 # --- the contract ---------------------------------------------------------------------
@@ -149,7 +156,7 @@ def save_party(contract: Contract, *, user, party: ContractParty | None = None, 
     name them; a provider or the city is an organisation of the territory."""
     territory = contract.territory
     w, contract = _changing(contract, user, EDITABLE, _("its parties"))
-    _own(contract, party, "party", _("party"))
+    _own(contract, party=party)
     errors: dict[str, str] = {}
     if kind not in rules.PARTY_KINDS:
         raise ValidationError({"kind": _("Choose the kind of party.")})
@@ -212,7 +219,7 @@ def _beneficiary_errors(contract: Contract, beneficiary: ContractParty, message:
     """The errors of a record about one beneficiary (its project, its exit evaluation) so
     far: the party must be the contract's (else refused at once) and a beneficiary (else
     ``message`` on the field ``beneficiary``)."""
-    _own(contract, beneficiary, "beneficiary", _("party"))
+    _own(contract, beneficiary=beneficiary)
     return {"beneficiary": message} if beneficiary.kind != rules.BENEFICIARY else {}
 
 
@@ -247,9 +254,7 @@ def save_commitment(contract: Contract, *, user, commitment: ContractCommitment 
                     due_on: dt.date | None = None) -> ContractCommitment:
     territory = contract.territory
     w, contract = _changing(contract, user, EDITABLE, _("its commitments"))
-    _own(contract, commitment, "commitment", _("commitment"))
-    _own(contract, party, "party", _("party"))
-    _own(contract, towards, "towards", _("party"))
+    _own(contract, commitment=commitment, party=party, towards=towards)
     errors: dict[str, str] = {}
     what = _text(errors, "what", what, required=True, limit=MAX_TEXT, what=_("commitment"))
     if towards is not None and towards.pk == party.pk:
@@ -303,9 +308,7 @@ def save_workshop(contract: Contract, *, user, workshop: Workshop | None = None,
                   beneficiary: ContractParty | None = None, notes: str = "") -> Workshop:
     territory = contract.territory
     w, contract = _changing(contract, user, WORKSHOPS_OPEN, _("its workshops"))
-    _own(contract, workshop, "workshop", _("workshop"))
-    _own(contract, run_by, "run_by", _("party"))
-    _own(contract, beneficiary, "beneficiary", _("party"))
+    _own(contract, workshop=workshop, run_by=run_by, beneficiary=beneficiary)
     errors: dict[str, str] = {}
     if kind not in Workshop.Kind.values:
         errors["kind"] = _("Choose collective or individual.")
@@ -515,9 +518,7 @@ def refusals(contract: Contract, target: str, today: dt.date | None = None) -> l
 def change_status(contract: Contract, *, user, target: str) -> Contract:
     """Take one step of the state machine. A step that is not allowed, or whose
     conditions are not met, raises ValidationError with every reason; nothing changes."""
-    territory = contract.territory
-    w = writes.Write(territory, user=user, rule=CHANGE_CONTRACTS)
-    contract = w.lock(contract)
+    w, contract = writes.lock(contract, user=user, rule=CHANGE_CONTRACTS)
     today = timezone.localdate()
     reasons = refusals(contract, target, today)
     if reasons:

@@ -60,8 +60,11 @@ def _locked(request, contract):
 
 
 def _draft(view):
-    """A form that changes the terms of a contract: the view is called with the contract
-    while it is a draft, and the locked page is shown instead once it is not."""
+    """A form that changes the terms of a contract (GET and POST, by those who enter
+    cards): the view is called with the contract while it is a draft, and the locked
+    page is shown instead once it is not."""
+    @territory_view(ENTER_CARDS)
+    @require_http_methods(["GET", "POST"])
     @wraps(view)
     def wrapper(request, pk, *args, **kwargs):
         contract = _contract(request, pk)
@@ -98,8 +101,6 @@ def create(request):
         then=_detail_url)
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def edit(request, contract):
     form = forms.ContractForm(request.POST or None, territory=request.territory,
@@ -155,8 +156,6 @@ def _party(request, contract, party_pk):
     return or_404(selectors.party(contract, party_pk), "No such party.")
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def party_form(request, contract, party=None):
     party = _party(request, contract, party) if party else None
@@ -170,8 +169,6 @@ def party_form(request, contract, party=None):
                 "organisation, nobody signing for them."))
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def party_remove(request, contract, party):
     party = _party(request, contract, party)
@@ -185,8 +182,6 @@ def party_remove(request, contract, party):
                            "change is recorded in the audit trail."))
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def project(request, contract, party):
     beneficiary = _party(request, contract, party)
@@ -206,8 +201,6 @@ def _commitment(contract, pk) -> ContractCommitment:
     return or_404(selectors.commitments(contract).filter(pk=pk).first(), "No such commitment.")
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def commitment_form(request, contract, commitment=None):
     commitment = _commitment(contract, commitment) if commitment else None
@@ -334,8 +327,6 @@ def pdf(request, pk):
 
 # --- at the scale of the seed: lists, templates, signatures, amendments ---------------
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def beneficiaries(request, contract):
     form = forms.BeneficiariesForm(request.POST or None)
@@ -364,8 +355,6 @@ def beneficiaries(request, contract):
                          "project."))
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def commitment_template(request, contract):
     form = forms.CommitmentTemplateForm(request.POST or None, contract=contract)
@@ -388,8 +377,6 @@ def _template_applied(result) -> str:
     return text
 
 
-@territory_view(ENTER_CARDS)
-@require_http_methods(["GET", "POST"])
 @_draft
 def sign_all(request, contract):
     form = forms.SignAllForm(request.POST or None, initial={"date": timezone.localdate(),

@@ -5,14 +5,15 @@ A service is shaped like Zulip's ``do_*`` actions::
 
     @transaction.atomic
     def delete_axis(axis, *, user):
-        w = writes.Write(axis.territory, user=user, rule=rules.CHANGE_PLAN)
-        axis = w.lock(axis)
+        w, axis = writes.lock(axis, user=user, rule=rules.CHANGE_PLAN)
         before = writes.snapshot(axis, AXIS_FIELDS)
         ...                                    # what is the service's own
         w.save(axis, AXIS_FIELDS, before, axis.title)
 
-``Write`` refuses to start outside a transaction, so a check and its writes can never
-be split; ``save`` writes nothing and records nothing when nothing changed.
+``lock`` opens the write of a row's territory and locks the row; ``Write`` and
+``Write.lock`` serve a service that starts otherwise. ``Write`` refuses to start outside
+a transaction, so a check and its writes can never be split; ``save`` writes nothing and
+records nothing when nothing changed.
 """
 
 from __future__ import annotations
@@ -132,3 +133,11 @@ class Write:
             fields.insert(1, "deleted_by")
         obj.save(update_fields=fields)
         self.record("restore", obj, summary, {"deleted_at": [was, ""]})
+
+
+def lock(obj, *, user, rule: Rule | None = None, of: tuple[str, ...] = (),
+         related: tuple[str, ...] = ()):
+    """The write of ``obj``'s territory (``rule`` checked on the territory) and ``obj``
+    locked (``Write.lock``): ``(write, locked obj)``, how most services start."""
+    w = Write(obj.territory, user=user, rule=rule)
+    return w, w.lock(obj, of=of, related=related)

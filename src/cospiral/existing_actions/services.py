@@ -119,8 +119,7 @@ def save_action(territory, *, user, action: ExistingAction | None = None, name: 
 @transaction.atomic
 def delete_action(action: ExistingAction, *, user) -> ExistingAction:
     """Soft delete: the action is hidden from the ranking, never erased."""
-    w = writes.Write(action.territory, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
-    current = w.lock(action)
+    w, current = writes.lock(action, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
     if current.deleted_at is None:
         w.soft_delete(current, current.name, with_user=True)
     return current
@@ -128,8 +127,7 @@ def delete_action(action: ExistingAction, *, user) -> ExistingAction:
 
 @transaction.atomic
 def restore_action(action: ExistingAction, *, user) -> ExistingAction:
-    w = writes.Write(action.territory, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
-    current = w.lock(action)
+    w, current = writes.lock(action, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
     if current.deleted_at is not None:
         w.restore(current, current.name, with_user=True)
     return current

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cospiral.cards.models import Card
 from cospiral.domain import indicators as rules
@@ -53,15 +54,18 @@ def problem_message(field: str, key: str) -> str:
         if parts[2] == "fr":
             return _("Describe level %(n)s — %(name)s — in French.") % values
         return _("Describe level %(n)s — %(name)s — in English.") % values
-    if key == rules.LEVELS_COUNT:
-        return _("An indicator has exactly five level descriptors.")
-    if key == rules.NO_CRITERIA:
-        return _("Add at least one criterion (step one).")
-    if key == rules.CRITERIA_UNSORTED:
-        return _("Sort every criterion into one of the four categories (step one).")
-    if key == rules.CATEGORY_UNKNOWN:
-        return _("A criterion has an unknown category: sort it again.")
-    return key
+    message = _PROBLEMS.get(key)
+    return key if message is None else str(message)
+
+
+#: The problems said in one sentence whatever their field (``problem_message``).
+_PROBLEMS = {
+    rules.LEVELS_COUNT: gettext_lazy("An indicator has exactly five level descriptors."),
+    rules.NO_CRITERIA: gettext_lazy("Add at least one criterion (step one)."),
+    rules.CRITERIA_UNSORTED: gettext_lazy("Sort every criterion into one of the four categories "
+                                          "(step one)."),
+    rules.CATEGORY_UNKNOWN: gettext_lazy("A criterion has an unknown category: sort it again."),
+}
 
 
 @dataclass

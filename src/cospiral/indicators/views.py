@@ -92,8 +92,7 @@ def library_start(request, key):
     try:
         indicator = services.start_from_library(request.territory, key, user=request.user)
     except ValidationError as error:
-        for message in _errors(None, error):
-            messages.error(request, message)
+        pages.report(request, error)
         return redirect(reverse("indicators:library", kwargs={"territory": request.territory.slug})
                         + f"#example-{key}")
     messages.success(request, _("Indicator %(code)s started from the example. Now rewrite it from "
@@ -251,8 +250,7 @@ def version_new(request, pk):
     try:
         copy = services.new_version(indicator, user=request.user)
     except ValidationError as error:
-        for message in _errors(None, error):
-            messages.error(request, message)
+        pages.report(request, error)
         return redirect(_detail_url(indicator))
     messages.success(request, _("Version %(version)s of %(code)s is a new draft: change it here.")
                      % {"version": copy.version, "code": copy.code})
@@ -265,14 +263,10 @@ def delete(request, pk):
     indicator = _indicator(request, pk)
     back = reverse("indicators:index", kwargs={"territory": request.territory.slug})
     if request.method == "POST":
-        try:
-            services.delete_indicator(indicator, user=request.user)
-        except ValidationError as error:
-            for message in _errors(None, error):
-                messages.error(request, message)
-            return redirect(_detail_url(indicator))
-        messages.success(request, _("Indicator %(code)s version %(version)s deleted.")
-                         % {"code": indicator.code, "version": indicator.version})
-        return redirect(back)
+        if pages.act(request, lambda: services.delete_indicator(indicator, user=request.user),
+                     done=_("Indicator %(code)s version %(version)s deleted.")
+                     % {"code": indicator.code, "version": indicator.version}):
+            return redirect(back)
+        return redirect(_detail_url(indicator))
     return _page(request, "indicators/confirm_delete.html", indicator=indicator,
                  back=_detail_url(indicator))

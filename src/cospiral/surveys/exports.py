@@ -80,6 +80,15 @@ def _round(value, digits=6):
 
 # --- results ------------------------------------------------------------------------------
 
+#: The shares at levels 1–2 and 4–5 and their Wilson intervals, in the results and the
+#: breakdowns alike.
+_SHARE_COLUMNS = (
+    ("low_share", gettext_lazy("share at levels 1–2")), ("low_share_low", gettext_lazy("Wilson interval, low")),
+    ("low_share_high", gettext_lazy("Wilson interval, high")),
+    ("high_share", gettext_lazy("share at levels 4–5")), ("high_share_low", gettext_lazy("Wilson interval, low")),
+    ("high_share_high", gettext_lazy("Wilson interval, high")),
+)
+
 RESULT_COLUMNS = [
     ("kind", gettext_lazy("indicator, family or synthetic")),
     ("code", gettext_lazy("indicator code, family code, or 'synthetic'")),
@@ -96,10 +105,7 @@ RESULT_COLUMNS = [
       for level in scoring.LEVELS),
     ("median", gettext_lazy("median level")), ("median_low", gettext_lazy("bootstrap interval of the median, low")),
     ("median_high", gettext_lazy("bootstrap interval of the median, high")),
-    ("low_share", gettext_lazy("share at levels 1–2")), ("low_share_low", gettext_lazy("Wilson interval, low")),
-    ("low_share_high", gettext_lazy("Wilson interval, high")),
-    ("high_share", gettext_lazy("share at levels 4–5")), ("high_share_low", gettext_lazy("Wilson interval, low")),
-    ("high_share_high", gettext_lazy("Wilson interval, high")),
+    *_SHARE_COLUMNS,
     ("mean", gettext_lazy("mean level")), ("mean_low", gettext_lazy("bootstrap interval of the mean, low")),
     ("mean_high", gettext_lazy("bootstrap interval of the mean, high")),
     ("score", gettext_lazy("score 0–100 (see score_formula); for kind family/synthetic: the index")),
@@ -158,10 +164,7 @@ BREAKDOWN_COLUMNS = [
     ("n", gettext_lazy("valid answers (levels 1–5) of the cell")),
     *((f"share_{level}", format_lazy(gettext_lazy("share at level {level}"), level=level))
       for level in scoring.LEVELS),
-    ("low_share", gettext_lazy("share at levels 1–2")), ("low_share_low", gettext_lazy("Wilson interval, low")),
-    ("low_share_high", gettext_lazy("Wilson interval, high")),
-    ("high_share", gettext_lazy("share at levels 4–5")), ("high_share_low", gettext_lazy("Wilson interval, low")),
-    ("high_share_high", gettext_lazy("Wilson interval, high")),
+    *_SHARE_COLUMNS,
     ("median", gettext_lazy("median level")), ("mean", gettext_lazy("mean level")), ("score", gettext_lazy("score 0–100")),
 ]
 

@@ -93,8 +93,7 @@ def take_snapshot(wave: Wave, *, user):
 def publish_results(wave: Wave, *, user, published: bool = True) -> Wave:
     """Publish the results (a new snapshot of the tallies, see ``take_snapshot``; the
     same call publishes again after more answers) or stop publishing them."""
-    w = writes.Write(wave.territory, user=user)
-    wave = w.lock(wave)
+    w, wave = writes.lock(wave, user=user)
     if published:
         take_snapshot(wave, user=user)
     wave.published_at = timezone.now() if published else None

@@ -38,13 +38,17 @@ def reading(p_value, superiority, low=None, high=None) -> str:
             return _("every answer after is at a lower level than every answer before")
         return _("the test cannot be computed: the levels do not vary within the waves")
     v = verdict.verdict(superiority, low, high, null=0.5)
-    if v == verdict.BETTER:
-        return _("situations tend to be better after (levels higher)")
-    if v == verdict.WORSE:
-        return _("situations tend to be worse after (levels lower)")
-    if v == verdict.NO_CLEAR_CHANGE:
-        return _("no clear change: the difference may be chance")
-    return _("not enough answers to compare")
+    if v is None or v not in READINGS:
+        return _("not enough answers to compare")
+    return str(READINGS[v])
+
+
+#: The ordinal test's verdict in words (``reading``).
+READINGS = {
+    verdict.BETTER: gettext_lazy("situations tend to be better after (levels higher)"),
+    verdict.WORSE: gettext_lazy("situations tend to be worse after (levels lower)"),
+    verdict.NO_CLEAR_CHANGE: gettext_lazy("no clear change: the difference may be chance"),
+}
 
 
 VERDICT_TEXTS = {

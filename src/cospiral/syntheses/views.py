@@ -4,10 +4,9 @@ crossing, the shared definition of well-being. Thin: forms validate, services wr
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -148,22 +147,23 @@ def _sentence_form(request, *, group, component, sentence=None):
     form = forms.SentenceForm(request.POST or None, territory=territory, initial=initial)
     chosen = _chosen_cards(request, sentence)
     card_errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            if sentence is None:
-                services.add_sentence(territory, user=request.user, group=group, component=component,
-                                      text=data["text"], language=data["language"],
-                                      cards=request.POST.getlist("cards"))
-            else:
-                services.update_sentence(sentence, user=request.user, text=data["text"],
-                                         language=data["language"], cards=request.POST.getlist("cards"),
-                                         seen_updated_at=data.get("seen"))
-        except ValidationError as error:
-            card_errors = _apply_errors(form, error)
-        else:
-            messages.success(request, _("Sentence saved."))
-            return redirect(_scope_url(territory, group) + f"#component-{component.pk}")
+
+    def save(data):
+        if sentence is None:
+            return services.add_sentence(territory, user=request.user, group=group,
+                                         component=component, text=data["text"],
+                                         language=data["language"],
+                                         cards=request.POST.getlist("cards"))
+        return services.update_sentence(sentence, user=request.user, text=data["text"],
+                                        language=data["language"],
+                                        cards=request.POST.getlist("cards"),
+                                        seen_updated_at=data.get("seen"))
+
+    saved = pages.submit(request, form, save, done=_("Sentence saved."),
+                         then=lambda _s: _scope_url(territory, group) + f"#component-{component.pk}",
+                         refused=lambda form, error: card_errors.extend(_apply_errors(form, error)))
+    if saved is not None:
+        return saved
     choices = selectors.component_cards(territory, group, component)
     if sentence is not None:
         present = {c.pk for c in choices}
@@ -268,19 +268,17 @@ def _criterion_form(request, group, component, criterion=None):
     form = forms.CriterionForm(request.POST or None, territory=territory, initial=initial)
     chosen = _chosen_cards(request, criterion)
     card_errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.save_shared_criterion(
-                territory, user=request.user, mixed_group=group, criterion=criterion,
-                component=data["component"], text=data["text"], language=data["language"],
-                cards=request.POST.getlist("cards"), nature=data["nature"])
-        except ValidationError as error:
-            card_errors = _apply_errors(form, error)
-        else:
-            messages.success(request, _("Shared criterion saved."))
-            return redirect(reverse("syntheses:crossing", kwargs={"territory": territory.slug, "pk": group.pk})
-                            + f"#component-{component.pk}")
+    saved = pages.submit(
+        request, form, lambda data: services.save_shared_criterion(
+            territory, user=request.user, mixed_group=group, criterion=criterion,
+            component=data["component"], text=data["text"], language=data["language"],
+            cards=request.POST.getlist("cards"), nature=data["nature"]),
+        done=_("Shared criterion saved."),
+        then=lambda _s: pages.url(request, "syntheses:crossing", pk=group.pk)
+        + f"#component-{component.pk}",
+        refused=lambda form, error: card_errors.extend(_apply_errors(form, error)))
+    if saved is not None:
+        return saved
     keep = list(criterion.cards.all()) if criterion else []
     failed = request.method == "POST" and (form.errors or card_errors)
     return _page(request, "syntheses/criterion_form.html", form=form, group=group,

@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cospiral.actions.models import Action
 from cospiral.core import audit, writes
@@ -172,8 +172,7 @@ def save_round(territory, *, user, round: Round | None = None, title: str,
 
 @transaction.atomic
 def open_round(round: Round, *, user) -> Round:
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if round.opened_at is not None:
         raise ValidationError(_("This round is already open or closed."), code="not_draft")
     try:
@@ -212,8 +211,7 @@ def _seat_links(round: Round) -> list[VoterToken]:
 @transaction.atomic
 def add_seat_links(round: Round, *, user) -> list[VoterToken]:
     """While a coordination-group round is open: links for the seats added since it opened."""
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if not round.by_seats or not round.is_open:
         raise ValidationError(_("Links per seat are made for an open round of the coordination "
                                 "group only."), code="electorate")
@@ -227,8 +225,7 @@ def add_seat_links(round: Round, *, user) -> list[VoterToken]:
 @transaction.atomic
 def close_round(round: Round, *, user) -> Round:
     """Close the vote for good: no ballot is taken afterwards and the results show."""
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if round.opened_at is None:
         raise ValidationError(_("This round is not open yet: open it before closing it."),
                               code="not_open")
@@ -246,8 +243,7 @@ def close_round(round: Round, *, user) -> Round:
 
 @transaction.atomic
 def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[VoterToken]:
-    w = writes.Write(round.territory, user=user, rule=MANAGE_ROUNDS)
-    round = w.lock(round)
+    w, round = writes.lock(round, user=user, rule=MANAGE_ROUNDS)
     if not round.by_tokens:
         raise ValidationError(_("Voters of this round are the coordination group, who vote "
                                 "signed in: it has no personal links."), code="electorate")
@@ -274,8 +270,7 @@ def create_tokens(round: Round, count: int, *, user, label: str = "") -> list[Vo
 
 @transaction.atomic
 def revoke_token(token: VoterToken, *, user) -> VoterToken:
-    w = writes.Write(token.territory, user=user, rule=MANAGE_ROUNDS)
-    token = w.lock(token)
+    w, token = writes.lock(token, user=user, rule=MANAGE_ROUNDS)
     if token.revoked_at is not None:
         return token
     if token.used_at is not None:
@@ -296,6 +291,31 @@ def field_name(action_id) -> str:
     return f"c-{action_id}"
 
 
+#: The message of a ballot's error, by its code (``cospiral.domain.votes``).
+_BALLOT_MESSAGES = {
+    "not_whole": gettext_lazy("“%(action)s”: “%(value)s” is not a whole number."),
+    "negative": gettext_lazy("“%(action)s”: the number of dots cannot be below 0."),
+    "over_cap": gettext_lazy("“%(action)s”: %(value)s dots; at most %(cap)s dots may go to one "
+                             "action."),
+    "too_many_dots": gettext_lazy("You placed %(used)s dots but have %(dots)s: take %(over)s "
+                                  "away."),
+    "score_range": gettext_lazy("“%(action)s”: %(value)s is not a score: give a whole number "
+                                "from %(min)s to %(max)s, or leave it blank."),
+    "rank_range": gettext_lazy("“%(action)s”: rank %(value)s does not exist: ranks go from 1 to "
+                               "%(max)s."),
+    "duplicate_rank": gettext_lazy("“%(other)s” and “%(action)s” both have rank %(value)s: give "
+                                   "each rank once."),
+    "rank_gap": gettext_lazy("Rank %(missing)s is missing: ranks follow on from 1 without gaps "
+                             "(1, 2, 3…)."),
+}
+#: The message of an empty ballot, by the round's method.
+_EMPTY_BALLOT = {
+    rules.DOT: gettext_lazy("Place at least one dot before you send your ballot."),
+    rules.SCORE: gettext_lazy("Score at least one action before you send your ballot."),
+    rules.RANKED: gettext_lazy("Rank at least one action before you send your ballot."),
+}
+
+
 def _ballot_message(error: rules.BallotError, round: Round, names: Mapping) -> tuple[str, str]:
     p = dict(error.params)
     p["action"] = names.get(error.candidate, "")
@@ -306,31 +326,11 @@ def _ballot_message(error: rules.BallotError, round: Round, names: Mapping) -> t
     if code == "unknown_candidate":
         return "__all__", _("This ballot names an action that is not one of this round's; "
                             "nothing was recorded. Reload the page and vote again.")
-    if code == "not_whole":
-        message = _("“%(action)s”: “%(value)s” is not a whole number.")
-    elif code == "negative":
-        message = _("“%(action)s”: the number of dots cannot be below 0.")
-    elif code == "over_cap":
-        message = _("“%(action)s”: %(value)s dots; at most %(cap)s dots may go to one action.")
-    elif code == "too_many_dots":
+    if code == "too_many_dots":
         p["over"] = p["used"] - p["dots"]
-        message = _("You placed %(used)s dots but have %(dots)s: take %(over)s away.")
-    elif code == "score_range":
-        message = _("“%(action)s”: %(value)s is not a score: give a whole number from "
-                    "%(min)s to %(max)s, or leave it blank.")
-    elif code == "rank_range":
-        message = _("“%(action)s”: rank %(value)s does not exist: ranks go from 1 to %(max)s.")
-    elif code == "duplicate_rank":
-        message = _("“%(other)s” and “%(action)s” both have rank %(value)s: give each rank once.")
-    elif code == "rank_gap":
-        message = _("Rank %(missing)s is missing: ranks follow on from 1 without gaps "
-                    "(1, 2, 3…).")
-    elif round.method == rules.DOT:
-        message = _("Place at least one dot before you send your ballot.")
-    elif round.method == rules.SCORE:
-        message = _("Score at least one action before you send your ballot.")
-    else:
-        message = _("Rank at least one action before you send your ballot.")
+    message = _BALLOT_MESSAGES.get(code)
+    if message is None:  # an empty ballot
+        message = _EMPTY_BALLOT[round.method]
     return field, message % p
 
 

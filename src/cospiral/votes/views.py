@@ -383,6 +383,8 @@ def tokens(request, pk):
     for link in rows:
         link.url = link_url(request, link.token)
         link.state_label = link_state_label(link.state)
+        link.revoke_url = (pages.url(request, "votes:revoke_token", pk=round.pk, link=link.pk)
+                           if link.state == "unused" else None)
     return _page(request, "votes/tokens.html", round=round, form=form, rows=rows,
                  counts=selectors.token_counts(round), max_listed=MAX_LINKS_LISTED,
                  status=400 if form.errors else 200)

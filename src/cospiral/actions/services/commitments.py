@@ -146,8 +146,8 @@ def record_outcome(commitment: Commitment, *, user, accepted_on=None, signed_on=
     """The dates, outcome and evidence of a commitment: by coordinators and facilitators,
     or by a partner member whose membership names the commitment's organisation (nothing
     else of the commitment can be changed that way)."""
-    w = writes.Write(commitment.territory, user=user)
-    obj = w.lock(commitment, of=("self",), related=("action", "organisation", "group"))
+    w, obj = writes.lock(commitment, user=user, of=("self",),
+                         related=("action", "organisation", "group"))
     w.check(rules.RECORD_PLAN_OUTCOME, obj)
     if obj.deleted_at is not None or obj.action.deleted_at is not None:
         raise ValidationError(_("This commitment or its action is deleted: it cannot be "
@@ -166,9 +166,7 @@ def record_outcome(commitment: Commitment, *, user, accepted_on=None, signed_on=
 
 @transaction.atomic
 def delete_commitment(commitment: Commitment, *, user) -> Commitment:
-    territory = commitment.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    obj = w.lock(commitment)
+    w, obj = writes.lock(commitment, user=user, rule=rules.CHANGE_PLAN)
     if obj.deleted_at is None:
         w.soft_delete(obj, str(obj))
     return obj
@@ -176,9 +174,8 @@ def delete_commitment(commitment: Commitment, *, user) -> Commitment:
 
 @transaction.atomic
 def restore_commitment(commitment: Commitment, *, user) -> Commitment:
-    territory = commitment.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    obj = w.lock(commitment, of=("self",), related=("action",))
+    w, obj = writes.lock(commitment, user=user, rule=rules.CHANGE_PLAN, of=("self",),
+                         related=("action",))
     if obj.deleted_at is None:
         return obj
     if obj.action.deleted_at is not None:

@@ -65,9 +65,7 @@ def add_milestone(action: Action, *, user, on, title: str, note: str = "",
 @transaction.atomic
 def update_milestone(milestone: Milestone, *, user, on, title: str, note: str = "",
                      reached: bool = False) -> Milestone:
-    territory = milestone.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    milestone = w.lock(milestone)
+    w, milestone = writes.lock(milestone, user=user, rule=rules.CHANGE_PLAN)
     _alive_action(milestone.action, lock=False)
     values, errors = _clean_milestone(on, title, note, reached, timezone.localdate())
     if errors:
@@ -82,9 +80,7 @@ def update_milestone(milestone: Milestone, *, user, on, title: str, note: str = 
 def delete_milestone(milestone: Milestone, *, user) -> None:
     """Milestones are the plan's own notes (not citizens' words): removed, with their
     content kept in the audit trail."""
-    territory = milestone.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    milestone = w.lock(milestone)
+    w, milestone = writes.lock(milestone, user=user, rule=rules.CHANGE_PLAN)
     _alive_action(milestone.action, lock=False)
     w.record(AuditEntry.Action.DELETE, milestone, milestone.title,
              writes.removed(writes.snapshot(milestone, MILESTONE_FIELDS)))
@@ -185,9 +181,7 @@ def save_target(action: Action, *, user, target: Target | None = None, indicator
 
 @transaction.atomic
 def delete_target(target: Target, *, user) -> None:
-    territory = target.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    target = w.lock(target)
+    w, target = writes.lock(target, user=user, rule=rules.CHANGE_PLAN)
     _alive_action(target.action, lock=False)
     w.record(AuditEntry.Action.DELETE, target, str(target.indicator),
              writes.removed(writes.snapshot(target, TARGET_FIELDS)))

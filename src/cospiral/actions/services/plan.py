@@ -161,8 +161,7 @@ def save_axis(territory, *, user, axis: Axis | None = None, code: str, title: st
 def delete_axis(axis: Axis, *, user) -> None:
     """Remove an axis that no action (deleted or not) belongs to."""
     territory = axis.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    axis = w.lock(axis)
+    w, axis = writes.lock(axis, user=user, rule=rules.CHANGE_PLAN)
     n = Action.objects.of(territory).filter(axis=axis).count()
     if n:
         raise ValidationError(ngettext(
@@ -318,8 +317,7 @@ def set_status(action: Action, *, user, status: str, progress: int | None = None
 def delete_action(action: Action, *, user) -> Action:
     """Soft delete: the action leaves the plan, the grid and the roll-ups, and is kept."""
     territory = action.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    current = w.lock(action)
+    w, current = writes.lock(action, user=user, rule=rules.CHANGE_PLAN)
     if current.deleted_at is not None:
         return current
     alive_children = list(Action.objects.of(territory).alive().filter(parent=current)
@@ -335,9 +333,8 @@ def delete_action(action: Action, *, user) -> Action:
 
 @transaction.atomic
 def restore_action(action: Action, *, user) -> Action:
-    territory = action.territory
-    w = writes.Write(territory, user=user, rule=rules.CHANGE_PLAN)
-    current = w.lock(action, of=("self",), related=("parent",))
+    w, current = writes.lock(action, user=user, rule=rules.CHANGE_PLAN, of=("self",),
+                             related=("parent",))
     if current.deleted_at is None:
         return current
     if current.parent_id and current.parent.deleted_at is not None:

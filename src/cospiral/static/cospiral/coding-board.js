@@ -10,14 +10,7 @@
     var blindProgress = document.getElementById("blind-progress");
     var blindText = document.getElementById("blind-progress-text");
     var focusBlind = function (id) {
-      var input = id ? document.getElementById("blind-" + id) : null;
-      if (input) {
-        input.focus();
-        input.scrollIntoView({block: "center"});
-      } else if (blindText) {
-        blindText.setAttribute("tabindex", "-1");
-        blindText.focus();
-      }
+      focusFieldOr(id ? document.getElementById("blind-" + id) : null, blindText);
     };
     blind.querySelectorAll("form.blind-form").forEach(function (form) {
       form.addEventListener("submit", function (e) {
@@ -150,15 +143,20 @@
     if (input) input.focus();
   }
 
-  function focusNext(next) {
-    var input = next ? document.getElementById("code-" + next) : null;
+  // After a save: the focus on the next card's field, or on the progress text when no
+  // card is left to code.
+  function focusFieldOr(input, progress) {
     if (input) {
       input.focus();
       input.scrollIntoView({block: "center"});
-    } else if (progressText) {
-      progressText.setAttribute("tabindex", "-1");
-      progressText.focus();
+    } else if (progress) {
+      progress.setAttribute("tabindex", "-1");
+      progress.focus();
     }
+  }
+
+  function focusNext(next) {
+    focusFieldOr(next ? document.getElementById("code-" + next) : null, progressText);
   }
 
   function send(form, submitter) {

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cospiral.core import exports
+from cospiral.core import exports, pages
 from cospiral.core.access import MANAGE, READ, can_manage, territory_view
 from cospiral.core.pages import form_views, or_404
 from cospiral.surveys import profiles, selectors, services
@@ -273,6 +273,8 @@ def links(request, pk):
         link.state = _link_state(link)
         link.state_label = link_state_label(link.state)
         link.url = _link_url(request, link.token)
+        link.revoke_url = (None if link.state == "revoked" else
+                           pages.url(request, "surveys:revoke_link", pk=wave.pk, link=link.pk))
     return _page(request, "surveys/links.html", wave=wave, form=form, rows=rows,
                  counts=selectors.token_counts(wave), max_listed=MAX_LINKS_LISTED,
                  status=400 if form.errors else 200)
