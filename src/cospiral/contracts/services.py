@@ -208,9 +208,8 @@ def save_party(contract: Contract, *, user, party: ContractParty | None = None, 
 def remove_party(party: ContractParty, *, user) -> None:
     """Take a party off a draft contract (with its project and commitments)."""
     w, contract = _changing(party.contract, user, EDITABLE, _("its parties"))
-    w.record("delete", party, f"{contract.title}: {party.name}",
-             {"kind": [party.kind, ""], "name": [party.name, ""]})
-    party.delete()
+    w.erase(party, f"{contract.title}: {party.name}",
+            {"kind": [party.kind, ""], "name": [party.name, ""]})
 
 
 # --- individual projects --------------------------------------------------------------

@@ -18,6 +18,9 @@ records nothing when nothing changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
@@ -112,6 +115,11 @@ class Write:
         self.record("create" if before is None else "update", obj, summary, self.changes)
         return obj
 
+    def erase(self, obj, summary: str, changes: dict | None = None) -> None:
+        """Record the deletion of ``obj``, then erase it (what is never soft-deleted)."""
+        self.record("delete", obj, summary, changes)
+        obj.delete()
+
     def soft_delete(self, obj, summary: str, *, with_user: bool = False) -> None:
         """Hide ``obj`` (``deleted_at``, and ``deleted_by`` when ``with_user``), never
         erase it, and record it."""
@@ -123,8 +131,16 @@ class Write:
         obj.save(update_fields=fields)
         self.record("delete", obj, summary, {"deleted_at": ["", obj.deleted_at.isoformat()]})
 
-    def restore(self, obj, summary: str, *, with_user: bool = False) -> None:
-        """Bring back what ``soft_delete`` hid, and record it."""
+    def restore(self, obj, summary: str, *, with_user: bool = False, within=None,
+                refusal: Callable[[], str] | None = None) -> None:
+        """Bring back what ``soft_delete`` hid, and record it; nothing when it is not
+        hidden. With ``within`` (the row it belongs to, or None), refused while that row
+        is itself deleted: ``ValidationError(refusal())``, nothing written."""
+        if obj.deleted_at is None:
+            return
+        if within is not None and within.deleted_at is not None:
+            assert refusal is not None, "restore(within=...) says why it refuses"
+            raise ValidationError(refusal())
         was = obj.deleted_at.isoformat()
         obj.deleted_at = None
         fields = ["deleted_at", "updated_at"]

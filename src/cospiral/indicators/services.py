@@ -407,9 +407,7 @@ def delete_indicator(indicator: Indicator, *, user) -> None:
         raise ValidationError(_("A survey wave uses %(code)s version %(version)s: it cannot be "
                                 "deleted.") % {"code": indicator.code, "version": indicator.version})
     before = _state(indicator)
-    w.record("delete", indicator, f"{_name(indicator)} deleted",
-             {k: [v, ""] for k, v in before.items()})
-    indicator.delete()
+    w.erase(indicator, f"{_name(indicator)} deleted", {k: [v, ""] for k, v in before.items()})
 
 
 @transaction.atomic

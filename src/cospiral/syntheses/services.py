@@ -330,10 +330,8 @@ def delete_shared_criterion(criterion: SharedCriterion, *, user) -> None:
     territory = criterion.territory
     w = writes.Write(territory, user=user, rule=WRITE_SHARED_CRITERIA, obj=criterion.mixed_group)
     before = _criterion_state(criterion)
-    w.record("delete", criterion,
-             f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
-             {k: [v, ""] for k, v in before.items()})
-    criterion.delete()
+    w.erase(criterion, f"Shared criterion #{criterion.pk} of {criterion.mixed_group.name} deleted",
+            {k: [v, ""] for k, v in before.items()})
 
 
 # --- the shared definition as a whole -----------------------------------------------------------

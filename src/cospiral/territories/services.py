@@ -245,17 +245,22 @@ def save_organisation(territory: Territory, *, user, organisation: Organisation 
     return organisation
 
 
+def _erase_unless_used(obj, *, user, in_use: str, summary: str) -> None:
+    """Erase ``obj`` and record it; refused with ``in_use`` (what still needs it), when
+    there is something."""
+    if in_use:
+        raise ValidationError(in_use)
+    writes.Write(obj.territory, user=user).erase(obj, summary)
+
+
 @transaction.atomic
 def delete_organisation(organisation: Organisation, *, user) -> None:
     seats = organisation.seats.count()
-    if seats:
-        raise ValidationError(_(
-            "“%(name)s” still has %(count)s seat(s) in the coordination group: remove "
-            "or change those seats first."
-        ) % {"name": organisation.name, "count": seats})
-    audit.record(organisation.territory, user, "delete", organisation,
-                 f"Organisation {organisation.name}")
-    organisation.delete()
+    _erase_unless_used(organisation, user=user, summary=f"Organisation {organisation.name}",
+                       in_use=_(
+                           "“%(name)s” still has %(count)s seat(s) in the coordination group: "
+                           "remove or change those seats first."
+                       ) % {"name": organisation.name, "count": seats} if seats else "")
 
 
 SEAT_FIELDS = ("person", "organisation_id", "role")
@@ -284,8 +289,7 @@ def save_seat(territory: Territory, *, user, seat: CoordinationMember | None = N
 
 @transaction.atomic
 def delete_seat(seat: CoordinationMember, *, user) -> None:
-    audit.record(seat.territory, user, "delete", seat, f"Coordination seat {seat}")
-    seat.delete()
+    writes.Write(seat.territory, user=user).erase(seat, f"Coordination seat {seat}")
 
 
 # --- Questions -------------------------------------------------------------------------
@@ -353,13 +357,11 @@ def delete_question(question, *, user) -> None:
         raise ValidationError(_("Q1–Q4 belong to the method and cannot be deleted; "
                                 "untick their cycles instead."))
     count = question.cards.count()
-    if count:
-        raise ValidationError(_(
-            "Question %(code)s has %(count)s card(s): it cannot be deleted; untick its "
-            "cycles instead."
-        ) % {"code": question.code, "count": count})
-    audit.record(question.territory, user, "delete", question, f"Question {question.code}")
-    question.delete()
+    _erase_unless_used(question, user=user, summary=f"Question {question.code}",
+                       in_use=_(
+                           "Question %(code)s has %(count)s card(s): it cannot be deleted; "
+                           "untick its cycles instead."
+                       ) % {"code": question.code, "count": count} if count else "")
 
 
 @transaction.atomic
