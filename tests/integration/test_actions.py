@@ -494,6 +494,27 @@ def test_soft_delete_and_restore(plan_world, login):
     assert a.commitment.deleted_at is None
 
 
+def test_a_commitment_of_a_deleted_action_comes_back_after_its_action(plan_world):
+    a = plan_world.alpha
+    user = coordinator(a)
+    services.delete_commitment(a.commitment, user=user)
+    services.delete_action(a.sub, user=user)
+    services.delete_action(a.main, user=user)
+    with pytest.raises(ValidationError) as error:
+        services.restore_commitment(a.commitment, user=user)
+    assert "The action “Alpha repair café” is deleted: restore it first." in str(error.value)
+    a.commitment.refresh_from_db()
+    assert a.commitment.deleted_at is not None
+    services.restore_action(a.main, user=user)
+    services.restore_commitment(a.commitment, user=user)
+    services.restore_commitment(a.commitment, user=user)  # already back: nothing more
+    a.commitment.refresh_from_db()
+    assert a.commitment.deleted_at is None
+    assert list(AuditEntry.objects.of(a.territory).filter(
+        model="commitment", object_id=str(a.commitment.pk)).values_list("action", flat=True)[:2]) == [
+        "restore", "delete"]
+
+
 def test_milestones_tell_the_story(plan_world, login):
     a = plan_world.alpha
     client = login(coordinator(a))

@@ -128,6 +128,5 @@ def delete_action(action: ExistingAction, *, user) -> ExistingAction:
 @transaction.atomic
 def restore_action(action: ExistingAction, *, user) -> ExistingAction:
     w, current = writes.lock(action, user=user, rule=rules.CHANGE_EXISTING_ACTIONS)
-    if current.deleted_at is not None:
-        w.restore(current, current.name, with_user=True)
+    w.restore(current, current.name, with_user=True)
     return current

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cospiral.actions.models import Action, Commitment
 from cospiral.actions.services._base import (
@@ -67,6 +68,20 @@ def _clean_amount(errors: dict, amount):
     return value
 
 
+# The parties of a commitment that are rows of the territory: their field, and what is
+# said when none is chosen or when it is another territory's.
+TERRITORY_PARTIES = {
+    Commitment.PartyKind.ORGANISATION: (
+        "organisation", gettext_lazy("Choose the organisation that commits."),
+        gettext_lazy("“%(name)s” is not an organisation of this territory: only a party "
+                     "of the territory can commit to its actions.")),
+    Commitment.PartyKind.GROUP: (
+        "group", gettext_lazy("Choose the group that commits."),
+        gettext_lazy("“%(name)s” is not a group of this territory: only a party of the "
+                     "territory can commit to its actions.")),
+}
+
+
 def _clean_commitment(territory, data: Mapping) -> tuple[dict, dict]:
     """A commitment's fields from ``data`` (party_kind, organisation, group, person, what,
     resource, amount, unit, due_on, accepted_on, signed_on, outcome, evidence), checked:
@@ -78,18 +93,14 @@ def _clean_commitment(territory, data: Mapping) -> tuple[dict, dict]:
     accepted_on, signed_on = data.get("accepted_on"), data.get("signed_on")
     outcome, evidence = data.get("outcome", ""), data.get("evidence", "")
     errors: dict[str, str] = {}
-    if party_kind == Commitment.PartyKind.ORGANISATION:
-        group, person = None, ""
-        _chosen(errors, "organisation", organisation, territory,
-                missing=_("Choose the organisation that commits."),
-                foreign=_("“%(name)s” is not an organisation of this territory: only a party "
-                          "of the territory can commit to its actions."))
-    elif party_kind == Commitment.PartyKind.GROUP:
-        organisation, person = None, ""
-        _chosen(errors, "group", group, territory,
-                missing=_("Choose the group that commits."),
-                foreign=_("“%(name)s” is not a group of this territory: only a party of the "
-                          "territory can commit to its actions."))
+    if party_kind in TERRITORY_PARTIES:
+        # An organisation or a group of the territory: the party's row, and no other.
+        field, missing, foreign = TERRITORY_PARTIES[party_kind]
+        chosen = {"organisation": organisation, "group": group}[field]
+        organisation = chosen if field == "organisation" else None
+        group = chosen if field == "group" else None
+        person = ""
+        _chosen(errors, field, chosen, territory, missing=str(missing), foreign=str(foreign))
     elif party_kind == Commitment.PartyKind.PERSON:
         organisation, group = None, None
         person = _text(errors, "person", person, required=True, limit=200,
@@ -176,12 +187,8 @@ def delete_commitment(commitment: Commitment, *, user) -> Commitment:
 def restore_commitment(commitment: Commitment, *, user) -> Commitment:
     w, obj = writes.lock(commitment, user=user, rule=rules.CHANGE_PLAN, of=("self",),
                          related=("action",))
-    if obj.deleted_at is None:
-        return obj
-    if obj.action.deleted_at is not None:
-        raise ValidationError(_("The action “%(title)s” is deleted: restore it first.") % {
-            "title": obj.action.title})
-    w.restore(obj, str(obj))
+    w.restore(obj, str(obj), within=obj.action, refusal=lambda: _(
+        "The action “%(title)s” is deleted: restore it first.") % {"title": obj.action.title})
     return obj
 
 

@@ -335,13 +335,9 @@ def delete_action(action: Action, *, user) -> Action:
 def restore_action(action: Action, *, user) -> Action:
     w, current = writes.lock(action, user=user, rule=rules.CHANGE_PLAN, of=("self",),
                              related=("parent",))
-    if current.deleted_at is None:
-        return current
-    if current.parent_id and current.parent.deleted_at is not None:
-        raise ValidationError(_("“%(title)s” is part of “%(parent)s”, which is deleted: restore "
-                                "“%(parent)s” first.") % {"title": current.title,
-                                                          "parent": current.parent.title})
-    w.restore(current, current.title)
+    w.restore(current, current.title, within=current.parent, refusal=lambda: _(
+        "“%(title)s” is part of “%(parent)s”, which is deleted: restore “%(parent)s” "
+        "first.") % {"title": current.title, "parent": current.parent.title})
     return current
 
 
