@@ -6,6 +6,7 @@ appendix. Every read is scoped by the territory; the cycle's scope is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, Sum
 from django.utils import timezone, translation
@@ -232,6 +233,17 @@ class ContractRow:
         return kept_share_text(self.kept.share)
 
 
+class _GroupTotal:
+    """A read-only total over ``self.groups`` of the :class:`GroupRow` column of the same
+    name (``sessions = _GroupTotal()`` adds up every group's ``sessions``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, review: Any, owner: type | None = None) -> int:
+        return sum(getattr(g, self.name) for g in review.groups)
+
+
 @dataclass
 class CycleReview:
     territory: object
@@ -255,21 +267,11 @@ class CycleReview:
     timeline: list[dict] = field(default_factory=list)
     plain: dict = field(default_factory=dict)
 
-    @property
-    def sessions(self) -> int:
-        return sum(g.sessions for g in self.groups)
-
-    @property
-    def attendees(self) -> int:
-        return sum(g.attendees for g in self.groups)
-
-    @property
-    def cards(self) -> int:
-        return sum(g.cards for g in self.groups)
-
-    @property
-    def coded(self) -> int:
-        return sum(g.coded for g in self.groups)
+    # The cycle's totals over its groups.
+    sessions = _GroupTotal()
+    attendees = _GroupTotal()
+    cards = _GroupTotal()
+    coded = _GroupTotal()
 
 
 def _groups(territory, cycle_obj: Cycle, coded: dict[int, int]) -> list[GroupRow]:
