@@ -120,35 +120,43 @@ def _page(request, template, status=200, **context):
     return render(request, template, context, status=status)
 
 
-def _report_page(request, scope: str, form, report, **context):
-    """The statistics page of ``scope``: ``report(form)`` with its charts for a valid
-    filter form, or the form's errors (400)."""
+def _filtered(request, scope: str, data, group=None):
+    """The filter form of ``scope`` (territory, group, compare) read from ``data``, and
+    its report when the form is valid (else None): what the page and its exports show."""
+    if scope == "group":
+        form = forms.QuestionForm(data, territory=request.territory)
+        return form, _group_report(request, group, form) if form.is_valid() else None
+    form_class, report = {"territory": (forms.TerritoryFilterForm, _territory_report),
+                          "compare": (forms.CompareForm, _compare_report)}[scope]
+    form = form_class(data, territory=request.territory)
+    return form, report(request, form) if form.is_valid() else None
+
+
+def _report_page(request, scope: str, **context):
+    """The statistics page of ``scope``: its report with its charts for a valid filter
+    form, or the form's errors (400)."""
     template = f"statistics/{scope}.html"
+    form, report = _filtered(request, scope, request.GET, context.get("group"))
     if not form.is_valid():
         return _page(request, template, status=400, form=form, report=None, **context)
-    return _page(request, template, form=form, report=charts.attach(report(form)), scope=scope,
+    return _page(request, template, form=form, report=charts.attach(report), scope=scope,
                  **context)
 
 
 @territory_view(READ)
 def territory(request):
-    return _report_page(request, "territory",
-                        forms.TerritoryFilterForm(request.GET, territory=request.territory),
-                        lambda form: _territory_report(request, form))
+    return _report_page(request, "territory")
 
 
 @territory_view(READ)
 def group(request, pk: int):
     group = get_object_or_404(selectors.Group.objects.of(request.territory), pk=pk)
-    return _report_page(request, "group", forms.QuestionForm(request.GET, territory=request.territory),
-                        lambda form: _group_report(request, group, form), group=group)
+    return _report_page(request, "group", group=group)
 
 
 @territory_view(READ)
 def compare(request):
-    return _report_page(request, "compare",
-                        forms.CompareForm(request.GET, territory=request.territory),
-                        lambda form: _compare_report(request, form))
+    return _report_page(request, "compare")
 
 
 @territory_view(READ)
@@ -178,30 +186,21 @@ def _export(request, format: str):
         raise Http404
     data = request.GET.copy()
     name_parts = [request.territory.slug]
-    if scope == "territory":
-        form = forms.TerritoryFilterForm(data, territory=request.territory)
-        valid = form.is_valid()
-        report = _territory_report(request, form) if valid else None
-    elif scope == "group":
+    group = None
+    if scope == "group":
         try:
             pk = int(data.get("pk", ""))
         except ValueError:
             raise Http404 from None
         group = get_object_or_404(selectors.Group.objects.of(request.territory), pk=pk)
-        form = forms.QuestionForm(data, territory=request.territory)
-        valid = form.is_valid()
-        report = _group_report(request, group, form) if valid else None
         name_parts.append(f"group-{group.pk}")
-    elif scope == "compare":
-        form = forms.CompareForm(data, territory=request.territory)
-        valid = form.is_valid()
-        report = _compare_report(request, form) if valid else None
-    else:
+    if scope == "network":
         form, readable = _network_form(request, data)
-        valid = form.is_valid()
-        report = _network_report(request, form, readable)[0] if valid else None
+        report = _network_report(request, form, readable)[0] if form.is_valid() else None
         name_parts = ["network"]
-    if not valid:
+    else:
+        form, report = _filtered(request, scope, data, group)
+    if not form.is_valid():
         errors = "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(e)}"
                            for f, e in form.errors.items())
         return HttpResponse(_("The filters of this export are not valid: %(errors)s")
