@@ -96,6 +96,17 @@ def test_beta_cannot_see_or_change_alpha_actions(world, actions, login):
         services.delete_action(garden, user=world.beta.users["coordinator"])
 
 
+def test_one_row_by_its_pk_within_its_territory_only(world, actions):
+    """``.of(territory).one(pk)``: the row, None for another territory's pk, and None for
+    a pk that is not a number (as a tampered address gives)."""
+    garden, theirs = actions["garden"], actions["beta"]
+    alpha = ExistingAction.objects.of(world.alpha.territory)
+    assert alpha.one(garden.pk) == garden and alpha.one(str(garden.pk)) == garden
+    assert alpha.one(theirs.pk) is None
+    for bad in ("abc", "", None, "1; DROP TABLE"):
+        assert alpha.one(bad) is None
+
+
 @pytest.mark.parametrize("role", ["observer", "partner"])
 def test_observers_and_partners_read_but_cannot_write(world, actions, login, role):
     garden = actions["garden"]

@@ -28,14 +28,10 @@ def actions(territory, *, deleted: bool = False):
 
 def action(territory, pk) -> Action | None:
     """One action of the territory (deleted or not), or None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
     return (Action.objects.of(territory)
             .select_related("axis", "lead", "parent", "cycle", "origin_group",
                             "origin_indicator", "created_by")
-            .filter(pk=pk).first())
+            .one(pk))
 
 
 def tests_of(a: Action) -> dict[str, bool | None]:
@@ -191,12 +187,7 @@ def commitments(territory, *, action: Action | None = None, organisation=None,
 
 
 def commitment(territory, pk) -> Commitment | None:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
-    return (Commitment.objects.of(territory).select_related("action", "organisation", "group")
-            .filter(pk=pk).first())
+    return Commitment.objects.of(territory).select_related("action", "organisation", "group").one(pk)
 
 
 @dataclass

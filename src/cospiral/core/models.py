@@ -36,6 +36,15 @@ class TerritoryQuerySet(models.QuerySet):
             raise ValueError("A territory is required to read territory-owned rows.")
         return self.filter(territory=territory)
 
+    def one(self, pk):
+        """The row whose primary key is ``pk``, or None (also for a ``pk`` that is not a
+        number, such as a tampered address)."""
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError):
+            return None
+        return self.filter(pk=pk).first()
+
 
 class TerritoryOwned(models.Model):
     """Base of every row that belongs to a territory."""

@@ -62,13 +62,9 @@ def actions(territory, *, deleted: bool = False):
 
 def action(territory, pk) -> ExistingAction | None:
     """One action of the territory (deleted or not), or None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        return None
     return (ExistingAction.objects.of(territory)
             .select_related("organisation", "cycle", "evaluated_by", "deleted_by")
-            .filter(pk=pk).first())
+            .one(pk))
 
 
 def organisations(territory):
