@@ -176,7 +176,9 @@ class _SourceForm(forms.Form):
 
     @staticmethod
     def sources(territory):
-        raise NotImplementedError
+        """The rows of ``territory`` the field ``source`` offers: each subclass names its
+        own (this form is never used as it is)."""
+        raise NotImplementedError("A subclass of _SourceForm names its sources.")
 
     def __init__(self, *args, territory, **kwargs):
         super().__init__(*args, **kwargs)
